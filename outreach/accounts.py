@@ -1,0 +1,154 @@
+"""Mailbox accounts: the service the CLI and the TUI share (add, list, remove, pause, test)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from outreach import secrets
+from outreach.addresses import normalize_address
+from outreach.errors import ConfigError, NotFoundError
+from outreach.mailbox.account import Account, Endpoint
+from outreach.store import session_scope
+from outreach.store.models import Mailbox, utcnow
+
+
+@dataclass(frozen=True)
+class NewMailbox:
+    """What ``mailbox add`` (or the TUI form) asks for; the secret travels separately."""
+
+    email: str
+    smtp: Endpoint
+    imap: Endpoint
+    username: str | None = None
+    display_name: str | None = None
+    daily_cap: int = 40
+    ramp: str | None = None
+    insecure_skip_verify: bool = False
+    password_command: str | None = None
+    oauth2_token_command: str | None = None
+
+
+def add_mailbox(engine: Engine, new: NewMailbox, password: str | None) -> Mailbox:
+    """Create (or update) a mailbox; the password goes to the keyring, never the DB."""
+    email = normalize_address(new.email, what="mailbox")
+    source = _secret_source(new, password)
+    if new.daily_cap < 1:
+        raise ConfigError(f"--daily-cap must be at least 1, not {new.daily_cap}")
+    if password is not None:
+        secrets.store_password(email, password)
+    with session_scope(engine) as session:
+        row = session.exec(select(Mailbox).where(Mailbox.email == email)).first() or Mailbox(
+            email=email, username="", smtp_host="", smtp_port=0, imap_host="", imap_port=0
+        )
+        _apply(row, new, email, source)
+        session.add(row)
+    return row
+
+
+def _secret_source(new: NewMailbox, password: str | None) -> str:
+    given = [password is not None, bool(new.password_command), bool(new.oauth2_token_command)]
+    if sum(given) != 1:
+        raise ConfigError(
+            "give exactly one of --password-stdin, --password-command or --oauth2-token-command"
+        )
+    if new.oauth2_token_command:
+        return "oauth2_command"
+    return "command" if new.password_command else "keyring"
+
+
+def _apply(row: Mailbox, new: NewMailbox, email: str, source: str) -> None:
+    row.email = email
+    row.username = new.username or email
+    row.display_name = new.display_name
+    row.smtp_host, row.smtp_port, row.smtp_security = (
+        new.smtp.host,
+        new.smtp.port,
+        new.smtp.security,
+    )
+    row.imap_host, row.imap_port, row.imap_security = (
+        new.imap.host,
+        new.imap.port,
+        new.imap.security,
+    )
+    row.insecure_skip_verify = new.insecure_skip_verify
+    row.daily_cap = new.daily_cap
+    row.ramp = new.ramp
+    row.secret_source = source
+    row.password_command = new.password_command
+    row.oauth2_token_command = new.oauth2_token_command
+
+
+def get_mailbox(session: Session, email: str) -> Mailbox:
+    row = session.exec(select(Mailbox).where(Mailbox.email == email.strip().lower())).first()
+    if row is None:
+        raise NotFoundError(
+            f"no mailbox {email!r}", hint="see `outreach mailbox list` for the configured ones"
+        )
+    return row
+
+
+def list_mailboxes(engine: Engine) -> list[Mailbox]:
+    with Session(engine) as session:
+        return list(session.exec(select(Mailbox).order_by(Mailbox.email)))
+
+
+def remove_mailbox(engine: Engine, email: str) -> None:
+    with session_scope(engine) as session:
+        row = get_mailbox(session, email)
+        session.delete(row)
+    secrets.delete_password(row.email)
+
+
+def set_paused(engine: Engine, email: str, paused: bool, reason: str | None = None) -> Mailbox:
+    with session_scope(engine) as session:
+        row = get_mailbox(session, email)
+        row.paused = paused
+        row.pause_reason = reason if paused else None
+        row.paused_at = utcnow() if paused else None
+        session.add(row)
+    return row
+
+
+def set_sent_folder(engine: Engine, email: str, folder: str) -> None:
+    with session_scope(engine) as session:
+        row = get_mailbox(session, email)
+        row.sent_folder = folder
+        session.add(row)
+
+
+def account_of(row: Mailbox) -> Account:
+    """The plain connection values of a mailbox row."""
+    command = row.oauth2_token_command or row.password_command
+    return Account(
+        email=row.email,
+        username=row.username,
+        display_name=row.display_name,
+        smtp=Endpoint(row.smtp_host, row.smtp_port, row.smtp_security),  # type: ignore[arg-type]
+        imap=Endpoint(row.imap_host, row.imap_port, row.imap_security),  # type: ignore[arg-type]
+        insecure_skip_verify=row.insecure_skip_verify,
+        secret=secrets.SecretRef(row.email, row.secret_source, command),
+    )
+
+
+def mailbox_summary(row: Mailbox) -> dict[str, Any]:
+    """The JSON shape of ``mailbox list --json`` (no secret, ever)."""
+    return {
+        "email": row.email,
+        "name": row.display_name,
+        "username": row.username,
+        "smtp": f"{row.smtp_host}:{row.smtp_port}",
+        "smtp_security": row.smtp_security,
+        "imap": f"{row.imap_host}:{row.imap_port}",
+        "imap_security": row.imap_security,
+        "secret": row.secret_source,
+        "daily_cap": row.daily_cap,
+        "ramp": row.ramp,
+        "sent_folder": row.sent_folder,
+        "insecure_skip_verify": row.insecure_skip_verify,
+        "paused": row.paused,
+        "pause_reason": row.pause_reason,
+    }

@@ -1,0 +1,65 @@
+"""The ``outreach`` command line."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import click
+
+from outreach import __version__
+from outreach.errors import OutreachError
+
+
+class OutreachGroup(click.Group):
+    """A click group that turns :class:`OutreachError` into a clean message and exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OutreachError as exc:
+            click.secho(f"error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=OutreachGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="outreach")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
+    """Cold outreach from your own mailbox, at human pace, halted the moment someone answers.
+
+    \b
+    Start with `outreach demo` (no account needed), then:
+      outreach mailbox add you@company.com --smtp-host … --imap-host … --password-stdin
+      outreach prospects import leads.csv --tag q1
+      outreach campaign create q1 --sequence sequences/example-en.yaml \
+          --mailbox you@company.com --tag q1
+
+    Data lives in $OUTREACH_HOME (or your platform's data dir); set OUTREACH_DB_URL to use
+    another database, e.g. PostgreSQL for a team.
+    """
+    level = logging.WARNING - 10 * verbose
+    logging.basicConfig(
+        level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
+    )
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def _register() -> None:
+    from outreach.cli import mailbox, setup
+
+    cli.add_command(setup.init)
+    cli.add_command(mailbox.mailbox)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="outreach")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""``outreach mailbox …``: add, list, test, pause, resume and remove mail accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from outreach import accounts, secrets
+from outreach.cli.output import check_mark, console, err_console, print_json, print_table
+from outreach.errors import ConfigError
+from outreach.mailbox.account import SECURITIES, make_endpoint
+from outreach.mailbox.probe import probe_account
+from outreach.store import open_store, session_scope
+
+SECURITY = click.Choice(SECURITIES)
+
+
+@click.group()
+def mailbox() -> None:
+    """Your sending mailboxes (SMTP to send, IMAP to watch for replies)."""
+
+
+@mailbox.command("add")
+@click.argument("email")
+@click.option("--smtp-host", required=True, help="SMTP server (submission) host.")
+@click.option("--smtp-port", type=int, help="Default: 587 starttls, 465 tls, 25 none.")
+@click.option("--smtp-security", type=SECURITY, default="starttls", show_default=True)
+@click.option("--imap-host", required=True, help="IMAP server host (may differ from SMTP).")
+@click.option("--imap-port", type=int, help="Default: 993 tls, 143 starttls/none.")
+@click.option("--imap-security", type=SECURITY, default="tls", show_default=True)
+@click.option("--username", help="Login name, if not the address.")
+@click.option("--name", "display_name", help='Display name in From, e.g. "Lena Maier".')
+@click.option(
+    "--daily-cap", type=int, default=40, show_default=True, help="Sends per day, all campaigns."
+)
+@click.option("--ramp", help="Ramp-up for new domains, e.g. 10+5/day (grows to --daily-cap).")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from stdin into the OS keyring."
+)
+@click.option("--password-command", help="Shell command printing the password at use time.")
+@click.option(
+    "--oauth2-token-command", help="Shell command printing an OAuth2 access token (XOAUTH2)."
+)
+@click.option(
+    "--insecure-skip-verify",
+    is_flag=True,
+    help="Do not verify TLS certificates (test servers only!).",
+)
+def add(
+    email: str,
+    smtp_host: str,
+    smtp_port: int | None,
+    smtp_security: str,
+    imap_host: str,
+    imap_port: int | None,
+    imap_security: str,
+    username: str | None,
+    display_name: str | None,
+    daily_cap: int,
+    ramp: str | None,
+    password_stdin: bool,
+    password_command: str | None,
+    oauth2_token_command: str | None,
+    insecure_skip_verify: bool,
+) -> None:
+    """Add (or update) a mailbox. The password goes to the OS keyring, never to the database."""
+    new = accounts.NewMailbox(
+        email=email,
+        smtp=make_endpoint("smtp", smtp_host, smtp_port, smtp_security),
+        imap=make_endpoint("imap", imap_host, imap_port, imap_security),
+        username=username,
+        display_name=display_name,
+        daily_cap=daily_cap,
+        ramp=ramp,
+        insecure_skip_verify=insecure_skip_verify,
+        password_command=password_command,
+        oauth2_token_command=oauth2_token_command,
+    )
+    password = _read_password() if password_stdin else None
+    if insecure_skip_verify:
+        err_console.print(
+            "[bold red]WARNING:[/] TLS certificates of this mailbox will NOT be verified. "
+            "Anyone on the network path can read your password and mail. Use this only "
+            "for a self-signed test server."
+        )
+    row = accounts.add_mailbox(open_store(), new, password)
+    click.echo(
+        f"mailbox {row.email} saved (secret: {row.secret_source}); "
+        f"check it with `outreach mailbox test {row.email}`"
+    )
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return str(click.prompt("Password", hide_input=True))
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise ConfigError("--password-stdin read an empty password from standard input")
+    return line
+
+
+@mailbox.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_(as_json: bool) -> None:
+    """List the configured mailboxes."""
+    rows = [accounts.mailbox_summary(r) for r in accounts.list_mailboxes(open_store())]
+    if as_json:
+        return print_json(rows)
+    if not rows:
+        return click.echo("no mailboxes yet: add one with `outreach mailbox add`")
+    for row in rows:
+        row["state"] = f"paused: {row['pause_reason']}" if row["paused"] else "active"
+    print_table(rows, ["email", "name", "smtp", "imap", "secret", "daily_cap", "state"])
+
+
+@mailbox.command("test")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def test(email: str, as_json: bool) -> None:
+    """Log in over SMTP and IMAP and show each step ✓/✗ with the server's words."""
+    engine = open_store()
+    with session_scope(engine) as session:
+        row = accounts.get_mailbox(session, email)
+    account = accounts.account_of(row)
+    steps = asyncio.run(probe_account(account, lambda: secrets.fetch_secret(account.secret)))
+    sent = next((s.detail for s in steps if s.name == "Sent folder" and s.ok), None)
+    if sent:
+        accounts.set_sent_folder(engine, row.email, sent)
+    if as_json:
+        print_json([s.__dict__ for s in steps])
+    else:
+        for step in steps:
+            detail = f" — {step.detail}" if step.detail else ""
+            console.print(
+                f"{check_mark(step.ok)} {step.protocol.upper()} {step.name}{detail}", markup=True
+            )
+    if not all(s.ok for s in steps):
+        sys.exit(1)
+
+
+@mailbox.command("remove")
+@click.argument("email")
+def remove(email: str) -> None:
+    """Remove a mailbox and its keyring entry (its sent history stays)."""
+    accounts.remove_mailbox(open_store(), email)
+    click.echo(f"mailbox {email} removed")
+
+
+@mailbox.command("pause")
+@click.argument("email")
+@click.option("--reason", default="paused by hand", show_default=True)
+def pause(email: str, reason: str) -> None:
+    """Stop sending from a mailbox until `mailbox resume`."""
+    accounts.set_paused(open_store(), email, True, reason)
+    click.echo(f"mailbox {email} paused")
+
+
+@mailbox.command("resume")
+@click.argument("email")
+def resume(email: str) -> None:
+    """Resume a paused mailbox (e.g. after fixing its password)."""
+    accounts.set_paused(open_store(), email, False)
+    click.echo(f"mailbox {email} resumed")

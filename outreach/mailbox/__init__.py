@@ -1,0 +1,1 @@
+"""Mail adapters: SMTP sender, IMAP watcher, and the pure classifier of inbound mail."""

@@ -1,0 +1,110 @@
+"""Opening SMTP (aiosmtplib) and IMAP (imapclient) connections for an :class:`Account`.
+
+Certificates are verified unless the account says ``insecure_skip_verify`` (self-signed
+test servers). Errors are wrapped into :class:`~outreach.errors.ConnectionFailed` with the
+server's own words, and never contain the secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+
+import aiosmtplib
+from imapclient import IMAPClient
+
+from outreach.mailbox.account import Account, Endpoint
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 30.0
+
+
+def tls_context(insecure_skip_verify: bool = False) -> ssl.SSLContext:
+    """A client TLS context: verifying by default, TLS 1.2 at least."""
+    context = ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if insecure_skip_verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def smtp_client(account: Account, timeout: float = CONNECT_TIMEOUT_S) -> aiosmtplib.SMTP:
+    """An unconnected aiosmtplib client for the account's SMTP endpoint."""
+    endpoint = account.smtp
+    return aiosmtplib.SMTP(
+        hostname=endpoint.host,
+        port=endpoint.port,
+        use_tls=endpoint.security == "tls",
+        start_tls=False,
+        tls_context=tls_context(account.insecure_skip_verify),
+        timeout=timeout,
+    )
+
+
+async def smtp_login(client: aiosmtplib.SMTP, account: Account, secret: str) -> None:
+    """STARTTLS when configured, then AUTH (XOAUTH2 for token accounts)."""
+    if account.smtp.security == "starttls":
+        await client.starttls()
+    if account.uses_oauth2:
+        await client.auth_xoauth2(account.username, secret)
+    else:
+        await client.login(account.username, secret)
+
+
+async def open_smtp(account: Account, secret: str) -> aiosmtplib.SMTP:
+    """A connected, authenticated SMTP session."""
+    client = smtp_client(account)
+    await client.connect()
+    try:
+        await smtp_login(client, account, secret)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def imap_client(
+    endpoint: Endpoint, insecure: bool, timeout: float = CONNECT_TIMEOUT_S
+) -> IMAPClient:
+    """A connected (TLS or STARTTLS'd) but not logged-in IMAP client."""
+    context = tls_context(insecure)
+    client = IMAPClient(
+        endpoint.host,
+        port=endpoint.port,
+        ssl=endpoint.security == "tls",
+        ssl_context=context,
+        timeout=timeout,
+        use_uid=True,
+    )
+    if endpoint.security == "starttls":
+        client.starttls(context)
+    return client
+
+
+def imap_login(client: IMAPClient, account: Account, secret: str) -> None:
+    if account.uses_oauth2:
+        client.oauth2_login(account.username, secret)
+    else:
+        client.login(account.username, secret)
+
+
+def open_imap(account: Account, secret: str) -> IMAPClient:
+    """A connected, logged-in IMAP client."""
+    client = imap_client(account.imap, account.insecure_skip_verify)
+    try:
+        imap_login(client, account, secret)
+    except BaseException:
+        client.shutdown()
+        raise
+    return client
+
+
+def find_sent_folder(client: IMAPClient) -> str | None:
+    """The folder flagged ``\\Sent`` (SPECIAL-USE), else imapclient's well-known names."""
+    for flags, _delim, name in client.list_folders():
+        if b"\\Sent" in flags:
+            return str(name)
+    found = client.find_special_folder(b"\\Sent")
+    return str(found) if found else None

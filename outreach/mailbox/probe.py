@@ -1,0 +1,180 @@
+"""``mailbox test``: log in over SMTP and IMAP step by step and report each step ✓/✗.
+
+Each failed step carries the server's own words so a rep can see what was refused.
+The secret is never part of a step's detail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import imaplib
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiosmtplib
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from outreach.mailbox.account import Account
+from outreach.mailbox.connect import find_sent_folder, imap_client, imap_login, smtp_client
+
+
+@dataclass(frozen=True)
+class ProbeStep:
+    """One step of a connection test."""
+
+    protocol: str  # smtp | imap
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+class _Steps:
+    """Collects steps; ``run`` records success or the error's words and says whether to go on."""
+
+    def __init__(self, protocol: str) -> None:
+        self.protocol = protocol
+        self.items: list[ProbeStep] = []
+
+    def ok(self, name: str, detail: str = "") -> None:
+        self.items.append(ProbeStep(self.protocol, name, True, detail))
+
+    def fail(self, name: str, exc: BaseException) -> None:
+        self.items.append(ProbeStep(self.protocol, name, False, describe_error(exc)))
+
+
+def describe_error(exc: BaseException) -> str:
+    """The server's own words where there are any, else the error's name and text."""
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return f"{exc.code} {exc.message}".strip()
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"TLS certificate not trusted: {exc.verify_message} "
+            "(use --insecure-skip-verify only for a test server)"
+        )
+    if isinstance(exc, IMAPClientError | imaplib.IMAP4.error):
+        text = exc.args[0] if exc.args else str(exc)
+        return text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    if isinstance(exc, socket.gaierror):
+        return f"host not found: {exc}"
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if type(exc).__name__ not in text else text
+
+
+async def probe_smtp(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
+    steps = _Steps("smtp")
+    client = smtp_client(account, timeout=20)
+    try:
+        await _smtp_steps(client, account, get_secret, steps)
+    finally:
+        if client.is_connected:
+            try:
+                await client.quit()
+            except aiosmtplib.SMTPException:
+                client.close()
+    return steps.items
+
+
+async def _smtp_steps(
+    client: aiosmtplib.SMTP, account: Account, get_secret: Callable[[], str], steps: _Steps
+) -> None:
+    endpoint = account.smtp
+    name = f"connect {endpoint}"
+    try:
+        response = await client.connect()
+        steps.ok(name, response.message.splitlines()[0] if response.message else "")
+        await client.ehlo()
+        steps.ok("EHLO", ", ".join(sorted(client.esmtp_extensions)))
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        return steps.fail(name, exc)
+    if endpoint.security == "starttls":
+        try:
+            await client.starttls()
+            steps.ok("STARTTLS", _tls_version(client))
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return steps.fail("STARTTLS", exc)
+    elif endpoint.security == "tls":
+        steps.ok("TLS", _tls_version(client))
+    await _smtp_auth(client, account, get_secret, steps)
+
+
+async def _smtp_auth(
+    client: aiosmtplib.SMTP, account: Account, get_secret: Callable[[], str], steps: _Steps
+) -> None:
+    mechanism = "XOAUTH2" if account.uses_oauth2 else "AUTH"
+    try:
+        secret = get_secret()
+        if account.uses_oauth2:
+            await client.auth_xoauth2(account.username, secret)
+        else:
+            await client.login(account.username, secret)
+        steps.ok(mechanism, f"as {account.username}")
+    except Exception as exc:  # noqa: BLE001 - every failure is reported as a step
+        steps.fail(mechanism, exc)
+
+
+def _tls_version(client: aiosmtplib.SMTP) -> str:
+    transport = client.transport
+    ssl_object = transport.get_extra_info("ssl_object") if transport else None
+    return str(ssl_object.version()) if ssl_object else ""
+
+
+def probe_imap(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
+    steps = _Steps("imap")
+    name = f"connect {account.imap}"
+    try:
+        client = imap_client(account.imap, account.insecure_skip_verify, timeout=20)
+    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+        steps.fail(name, exc)
+        return steps.items
+    steps.ok(name, _imap_greeting(client))
+    try:
+        _imap_steps(client, account, get_secret, steps)
+    finally:
+        try:
+            client.logout()
+        except (OSError, IMAPClientError, imaplib.IMAP4.error):
+            client.shutdown()
+    return steps.items
+
+
+def _imap_greeting(client: IMAPClient) -> str:
+    welcome = client.welcome
+    return welcome.decode(errors="replace") if isinstance(welcome, bytes) else str(welcome or "")
+
+
+def _imap_steps(
+    client: IMAPClient, account: Account, get_secret: Callable[[], str], steps: _Steps
+) -> None:
+    try:
+        imap_login(client, account, get_secret())
+        steps.ok("LOGIN", f"as {account.username}")
+    except Exception as exc:  # noqa: BLE001 - every failure is reported as a step
+        return steps.fail("LOGIN", exc)
+    try:
+        info = client.select_folder("INBOX", readonly=True)
+        steps.ok("SELECT INBOX", f"{info.get(b'EXISTS', 0)} messages")
+    except (IMAPClientError, imaplib.IMAP4.error, OSError) as exc:
+        return steps.fail("SELECT INBOX", exc)
+    _find_sent(client, steps)
+
+
+def _find_sent(client: IMAPClient, steps: _Steps) -> None:
+    try:
+        sent = find_sent_folder(client)
+    except (IMAPClientError, imaplib.IMAP4.error, OSError) as exc:
+        return steps.fail("Sent folder", exc)
+    if sent is None:
+        steps.fail("Sent folder", LookupError("no folder is flagged \\Sent (SPECIAL-USE)"))
+    else:
+        steps.ok("Sent folder", sent)
+
+
+async def probe_account(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
+    """SMTP and IMAP checks run side by side; SMTP steps first in the result."""
+    smtp_steps, imap_steps = await asyncio.gather(
+        probe_smtp(account, get_secret), asyncio.to_thread(probe_imap, account, get_secret)
+    )
+    return [*smtp_steps, *imap_steps]

@@ -1,0 +1,7 @@
+"""Shared fixtures. Fixture modules live in tests/fixtures/ and are loaded as plugins."""
+
+pytest_plugins = [
+    "tests.fixtures.home",
+    "tests.fixtures.mailstack",
+    "tests.fixtures.sandbox",
+]
