@@ -17,6 +17,7 @@ import aiosmtplib
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from outreach.errors import OutreachError
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import find_sent_folder, imap_client, imap_login, smtp_client
 
@@ -173,8 +174,16 @@ def _find_sent(client: IMAPClient, steps: _Steps) -> None:
 
 
 async def probe_account(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
-    """SMTP and IMAP checks run side by side; SMTP steps first in the result."""
-    smtp_steps, imap_steps = await asyncio.gather(
-        probe_smtp(account, get_secret), asyncio.to_thread(probe_imap, account, get_secret)
+    """Fetch the secret once, then run the SMTP and IMAP checks side by side."""
+    source = {"keyring": "OS keyring", "command": "password command"}.get(
+        account.secret.source, "token command"
     )
-    return [*smtp_steps, *imap_steps]
+    try:
+        secret = await asyncio.to_thread(get_secret)
+    except OutreachError as exc:
+        return [ProbeStep("secret", f"from {source}", False, exc.message)]
+    first = ProbeStep("secret", f"from {source}", True)
+    smtp_steps, imap_steps = await asyncio.gather(
+        probe_smtp(account, lambda: secret), asyncio.to_thread(probe_imap, account, lambda: secret)
+    )
+    return [first, *smtp_steps, *imap_steps]
