@@ -134,7 +134,7 @@ def test(email: str, as_json: bool) -> None:
         for step in steps:
             detail = f" — {step.detail}" if step.detail else ""
             console.print(
-                f"{check_mark(step.ok)} {step.protocol.upper()} {step.name}{detail}", markup=True
+                f"{check_mark(step.ok)} {step.protocol.upper()} {step.name}{detail}", soft_wrap=True
             )
     if not all(s.ok for s in steps):
         sys.exit(1)
