@@ -209,3 +209,17 @@ def test_gaps_are_respected_between_all_sends() -> None:
     gaps = [b.at - a.at for a, b in zip(plan, plan[1:], strict=False)]
     assert min(gaps) >= timedelta(seconds=90)
     assert max(gaps) <= timedelta(minutes=6)
+
+
+# --- inbox rotation ------------------------------------------------------------------
+
+
+def test_rotation_balances_by_capacity_and_existing_load() -> None:
+    from outreach.planner.assign import assign_mailboxes
+
+    prospects = list(range(90))
+    result = assign_mailboxes(prospects, {"a": 40, "b": 20}, {"a": 0, "b": 0})
+    counts = Counter(result.values())
+    assert counts == {"a": 60, "b": 30}
+    busy = assign_mailboxes(prospects, {"a": 40, "b": 40}, {"a": 60, "b": 0})
+    assert Counter(busy.values()) == {"a": 15, "b": 75}

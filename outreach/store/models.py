@@ -38,6 +38,7 @@ class Mailbox(SQLModel, table=True):
     oauth2_token_command: str | None = None
     daily_cap: int = 40
     ramp: str | None = None  # e.g. "10+5/day"
+    timezone: str | None = None  # day boundary of the daily cap; None = this machine's
     per_domain_hourly: int | None = None
     sent_folder: str | None = None  # discovered via SPECIAL-USE
     append_to_sent: str = "auto"  # auto | always | never
@@ -212,3 +213,10 @@ class Event(SQLModel, table=True):
     send_id: int | None = None
     inbound_id: int | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+def row_id(value: int | None) -> int:
+    """The primary key of a flushed row (SQLModel types it optional until then)."""
+    if value is None:
+        raise ValueError("row has no id yet: flush the session first")
+    return value

@@ -1,0 +1,1 @@
+"""Campaigns: a sequence snapshot, its mailboxes and enrolled prospects, and their sends."""

@@ -1,0 +1,49 @@
+"""Plain values derived from store rows, shared by campaigns, the plan and the engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from outreach.planner.windows import zone
+from outreach.sequences import Sequence, from_snapshot
+from outreach.store.models import Campaign, Prospect
+
+
+def prospect_fields(prospect: Prospect) -> dict[str, str]:
+    """The merge fields of a prospect: standard columns plus every custom CSV column."""
+    fields = {str(k): "" if v is None else str(v) for k, v in (prospect.fields or {}).items()}
+    fields.update(
+        email=prospect.email,
+        first_name=prospect.first_name or "",
+        last_name=prospect.last_name or "",
+        company=prospect.company or "",
+        timezone=prospect.timezone or "",
+    )
+    return fields
+
+
+def prospect_zone(prospect: Prospect, sequence: Sequence) -> ZoneInfo:
+    """The prospect's own timezone when known, else the sequence's default."""
+    return zone(prospect.timezone or sequence.schedule.timezone)
+
+
+_SEQUENCES: dict[str, Sequence] = {}
+
+
+def campaign_sequence(campaign: Campaign) -> Sequence:
+    """The sequence snapshot the campaign was started with (parsed once per hash)."""
+    cached = _SEQUENCES.get(campaign.sequence_hash)
+    if cached is None:
+        cached = _SEQUENCES[campaign.sequence_hash] = from_snapshot(campaign.sequence)
+    return cached
+
+
+def display_name(prospect: Prospect) -> str | None:
+    name = " ".join(p for p in (prospect.first_name, prospect.last_name) if p)
+    return name or None
+
+
+def as_utc(value: datetime) -> datetime:
+    """Stored datetimes come back aware from SQLModel; tolerate naive ones as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

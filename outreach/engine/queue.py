@@ -1,0 +1,100 @@
+"""The queue is the database: creating and reading send rows.
+
+A send row is created for an enrollment's next step only (when the enrollment starts or
+its previous step was sent), with its Message-ID already fixed and ``due_at`` the moment
+its wait is over and the prospect's window is open. Pacing (gaps, caps, throttles) is
+decided at send time by the mailbox's pacer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as Seq
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from outreach.campaigns.context import prospect_zone
+from outreach.engine.compose import new_message_id
+from outreach.planner.windows import after_wait, next_open
+from outreach.sequences import Sequence, choose_variant
+from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, row_id, utcnow
+
+PENDING = ("scheduled", "deferred")
+
+
+def schedule_step(
+    session: Session,
+    enrollment: Enrollment,
+    campaign: Campaign,
+    sequence: Sequence,
+    prospect: Prospect,
+    mailbox: Mailbox,
+    after: datetime,
+) -> Send | None:
+    """Queue the enrollment's ``next_step``, due once its wait after ``after`` is over.
+
+    Returns None (and marks the enrollment finished) when every step was sent.
+    """
+    index = enrollment.next_step
+    if index >= len(sequence.steps):
+        enrollment.state, enrollment.next_due_at = "finished", None
+        return None
+    step = sequence.steps[index]
+    tz = prospect_zone(prospect, sequence)
+    eligible = after_wait(step.wait, after, tz) if index else after
+    send = Send(
+        enrollment_id=row_id(enrollment.id),
+        campaign_id=row_id(campaign.id),
+        mailbox_id=row_id(mailbox.id),
+        prospect_id=row_id(prospect.id),
+        step_index=index,
+        variant=choose_variant(prospect.email, campaign.name, step),
+        due_at=next_open(sequence.schedule, tz, eligible),
+        message_id=new_message_id(mailbox.email),
+    )
+    enrollment.next_due_at = send.due_at
+    enrollment.updated_at = utcnow()
+    session.add(send)
+    session.add(enrollment)
+    return send
+
+
+def due_sends_query(mailbox_id: int, now: datetime, limit: int = 50) -> SelectOfScalar[Send]:
+    """Sends of one mailbox whose time has come, in active campaigns and enrollments."""
+    return (
+        select(Send)
+        .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
+        .join(Campaign, col(Campaign.id) == col(Send.campaign_id))
+        .where(
+            col(Send.mailbox_id) == mailbox_id,
+            col(Send.state).in_(PENDING),
+            col(Send.due_at) <= now,
+            col(Campaign.state) == "active",
+            col(Enrollment.state) == "active",
+        )
+        .order_by(col(Send.due_at))
+        .limit(limit)
+    )
+
+
+def due_sends(session: Session, mailbox_id: int, now: datetime, limit: int = 50) -> Seq[Send]:
+    return list(session.exec(due_sends_query(mailbox_id, now, limit)))
+
+
+def next_due_at(session: Session, mailbox_id: int) -> datetime | None:
+    """When the mailbox's earliest pending send becomes due (for the engine's wake-up)."""
+    query = (
+        select(Send.due_at)
+        .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
+        .join(Campaign, col(Campaign.id) == col(Send.campaign_id))
+        .where(
+            col(Send.mailbox_id) == mailbox_id,
+            col(Send.state).in_(PENDING),
+            col(Campaign.state) == "active",
+            col(Enrollment.state) == "active",
+        )
+        .order_by(col(Send.due_at))
+        .limit(1)
+    )
+    return session.exec(query).first()
