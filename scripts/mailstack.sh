@@ -1,0 +1,561 @@
+#!/usr/bin/env bash
+# A throwaway Postfix + Dovecot mail stack on 127.0.0.1, for tests and demos.
+#
+# Everything (config, certificates, queue, mailboxes, logs, PID files) lives under DIR;
+# no systemd, no syslog, nothing in /etc is changed. Needs root (Postfix's master and
+# Dovecot drop privileges themselves) and the packages from install_mailstack_deps.sh.
+#
+#   mailstack.sh up DIR                 start; print KEY=value port lines (also DIR/ports.env)
+#   mailstack.sh down DIR               stop both daemons by their PID files
+#   mailstack.sh add-user DIR ADDRESS PASSWORD [QUOTA_BYTES]
+#                                       add (or replace) a mailbox user at runtime
+#   mailstack.sh tempfail DIR ADDRESS on|off
+#                                       make RCPT TO:<ADDRESS> answer 451 (or stop doing so)
+#   mailstack.sh expire DIR             expire every queued message now (final DSNs go out)
+#
+# What it runs:
+#   Postfix submission  STARTTLS + SASL AUTH (via Dovecot's auth socket)  MAILSTACK_SMTP_PORT
+#   Postfix submissions implicit TLS + SASL AUTH                          MAILSTACK_SMTPS_PORT
+#   Dovecot IMAP        STARTTLS                                          MAILSTACK_IMAP_PORT
+#   Dovecot IMAPS       implicit TLS                                      MAILSTACK_IMAPS_PORT
+# Postfix hands mail for sales.test, prospects.test and acme.test to Dovecot LMTP over a
+# unix socket in DIR. Unknown recipients are accepted at RCPT time and refused by LMTP, so
+# the sender gets a real Postfix DSN bounce; users with a quota get a 452 (tempfail) when
+# full. Other domains are refused with an error DSN: nothing ever leaves the machine.
+#
+# Environment (all optional):
+#   MAILSTACK_SMTP_PORT, MAILSTACK_SMTPS_PORT, MAILSTACK_IMAP_PORT, MAILSTACK_IMAPS_PORT
+#       fixed ports instead of free ones picked at start
+#   MAILSTACK_QUEUE_LIFETIME  how long a deferred message is retried before its final
+#       "Action: failed" DSN (Postfix time, default 20s; 0 = bounce at the first 4xx)
+set -euo pipefail
+
+DOMAINS="sales.test prospects.test acme.test"
+MAIL_USER=mail # owner of every mailbox; Dovecot switches to it
+HOST=127.0.0.1
+
+die() { echo "mailstack: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- paths and checks
+
+set_paths() {
+    [[ -n "${1:-}" ]] || die "missing DIR argument"
+    DIR=$(realpath -m -- "$1")
+    PF="$DIR/postfix"
+    DC="$DIR/dovecot"
+    TLS="$DIR/tls"
+    LOG="$DIR/log"
+    MAIL="$DIR/mail"
+    USERDB="$DC/db" # one JSON file per user and database, see write_dict_auth_conf
+    PF_CONF="$PF/conf" # apart from the queue: "postfix check" wants it root-owned
+    TEMPFAIL="$PF_CONF/tempfail"
+    PORTS_ENV="$DIR/ports.env"
+    PF_PID="$PF/queue/pid/master.pid"
+    DC_PID="$DC/run/master.pid"
+}
+
+require_tools() {
+    [[ $(id -u) -eq 0 ]] || die "must run as root (Postfix and Dovecot drop privileges themselves)"
+    local bin
+    for bin in /usr/sbin/postfix /usr/sbin/dovecot /usr/bin/doveadm /usr/bin/openssl; do
+        [[ -x "$bin" ]] || die "$bin not found; run: bash scripts/install_mailstack_deps.sh"
+    done
+}
+
+# The mail user must reach DIR/mail and the postfix user the sockets: every ancestor o+x.
+require_traversable() {
+    setpriv --reuid="$MAIL_USER" --regid="$MAIL_USER" --clear-groups test -x "$DIR" \
+        || die "$DIR is not reachable by user '$MAIL_USER'; use a directory whose parents" \
+               "are all mode 0755 (e.g. mktemp -d under /tmp, then chmod 0755)"
+}
+
+pid_of() { tr -d ' \n' <"$1"; }
+
+# Running and not a zombie (an exited master lingers until init reaps it).
+process_running() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [[ "$state" != Z* ]]
+}
+
+pid_alive() { [[ -s "$1" ]] && process_running "$(pid_of "$1")"; }
+
+# ---------------------------------------------------------------- ports
+
+# Bind four sockets to port 0 at once, so the kernel hands out four distinct free ports.
+pick_free_ports() {
+    local python=/usr/bin/python3 # the system one starts 4x faster than a pyenv shim
+    [[ -x "$python" ]] || python=python3
+    "$python" - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+choose_ports() {
+    local free
+    read -r -a free <<<"$(pick_free_ports)"
+    SMTP_PORT=${MAILSTACK_SMTP_PORT:-${free[0]}}
+    SMTPS_PORT=${MAILSTACK_SMTPS_PORT:-${free[1]}}
+    IMAP_PORT=${MAILSTACK_IMAP_PORT:-${free[2]}}
+    IMAPS_PORT=${MAILSTACK_IMAPS_PORT:-${free[3]}}
+}
+
+write_ports_env() {
+    cat >"$PORTS_ENV" <<EOF
+MAILSTACK_HOST=$HOST
+MAILSTACK_SMTP_PORT=$SMTP_PORT
+MAILSTACK_SMTPS_PORT=$SMTPS_PORT
+MAILSTACK_IMAP_PORT=$IMAP_PORT
+MAILSTACK_IMAPS_PORT=$IMAPS_PORT
+MAILSTACK_CA_FILE=$TLS/ca.pem
+MAILSTACK_DIR=$DIR
+EOF
+}
+
+# ---------------------------------------------------------------- TLS
+
+# A throwaway CA plus a leaf for 127.0.0.1/localhost, so clients verify a normal chain.
+make_certs() {
+    mkdir -p "$TLS"
+    local days=30
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$TLS/ca.key" -out "$TLS/ca.pem" -days "$days" -subj "/CN=mailstack test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$TLS/key.pem" -out "$TLS/leaf.csr" -subj "/CN=localhost" 2>/dev/null
+    printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+        "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        "authorityKeyIdentifier=keyid" "subjectKeyIdentifier=hash" >"$TLS/leaf.ext"
+    openssl x509 -req -in "$TLS/leaf.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+        -CAcreateserial -out "$TLS/cert.pem" -days "$days" -extfile "$TLS/leaf.ext" 2>/dev/null
+    chmod 0644 "$TLS/cert.pem" "$TLS/ca.pem"
+    chmod 0600 "$TLS/key.pem" "$TLS/ca.key"
+}
+
+# ---------------------------------------------------------------- Dovecot config
+
+write_dovecot_conf() {
+    local dh=""
+    [[ -f /usr/share/dovecot/dh.pem ]] && dh="ssl_dh = </usr/share/dovecot/dh.pem"
+    cat >"$DC/dovecot.conf" <<EOF
+# Generated by scripts/mailstack.sh: a private Dovecot instance on $HOST only.
+instance_name = mailstack-$(basename "$DIR")
+base_dir = $DC/run
+state_dir = $DC/state
+listen = $HOST
+protocols = imap lmtp
+hostname = mailstack.test
+postmaster_address = postmaster@sales.test
+log_path = $LOG/dovecot.log
+info_log_path = $LOG/dovecot.log
+auth_verbose = yes
+# Tests check wrong passwords: answer them on the next failure flush (every 0.5 s)
+# rather than after the default 2 s.
+auth_failure_delay = 0
+
+ssl = yes
+ssl_cert = <$TLS/cert.pem
+ssl_key = <$TLS/key.pem
+$dh
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+
+first_valid_uid = $(id -u "$MAIL_USER")
+last_valid_uid = $(id -u "$MAIL_USER")
+mail_location = maildir:~/Maildir
+
+passdb {
+  driver = dict
+  args = $DC/dict-auth.conf.ext
+}
+userdb {
+  driver = dict
+  args = $DC/dict-auth.conf.ext
+  default_fields = uid=$MAIL_USER gid=$MAIL_USER home=$MAIL/%Ld/%Ln
+}
+
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+}
+
+mail_plugins = quota
+plugin {
+  quota = maildir:User quota
+}
+# A full mailbox answers 452 (Postfix defers and retries) instead of 552. Must be at top
+# level: inside plugin {} it is silently ignored.
+quota_full_tempfail = yes
+lmtp_rcpt_check_quota = yes
+
+service imap-login {
+  inet_listener imap {
+    address = $HOST
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = $HOST
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    port = 0
+  }
+  inet_listener pop3s {
+    port = 0
+  }
+}
+service lmtp {
+  unix_listener $DC/lmtp {
+    mode = 0666
+  }
+}
+service auth {
+  unix_listener $DC/auth-client {
+    mode = 0666
+  }
+}
+# No growing per-IP penalty after failed logins: every test client is 127.0.0.1.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+EOF
+}
+
+# Users live in files read on every lookup (dict fs), so one added at runtime can log in
+# at once; a passwd-file is re-read at most once a second. A missing file means
+# "unknown user", which LMTP answers with 550 (and Postfix turns into a DSN).
+write_dict_auth_conf() {
+    cat >"$DC/dict-auth.conf.ext" <<EOF
+uri = fs:posix:prefix=$USERDB/
+default_pass_scheme = PLAIN
+iterate_disable = yes
+key passdb {
+  key = passdb/%Lu
+  format = json
+}
+key userdb {
+  key = userdb/%Lu
+  format = json
+}
+passdb_objects = passdb
+userdb_objects = userdb
+EOF
+}
+
+# ---------------------------------------------------------------- Postfix config
+
+write_postfix_main_cf() {
+    local lifetime=${MAILSTACK_QUEUE_LIFETIME:-20s}
+    cat >"$PF_CONF/main.cf" <<EOF
+# Generated by scripts/mailstack.sh: a private Postfix instance on $HOST only.
+compatibility_level = 3.6
+queue_directory = $PF/queue
+data_directory = $PF/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $LOG/postfix.log
+maillog_file_prefixes = $LOG
+myhostname = mailstack.test
+mydomain = mailstack.test
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = $HOST
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+biff = no
+
+# Every test domain goes to Dovecot LMTP; anything else fails at once, never leaves.
+virtual_mailbox_domains = $DOMAINS
+virtual_transport = lmtp:unix:$DC/lmtp
+default_transport = error:mailstack delivers only to $DOMAINS
+relay_transport = \$default_transport
+lmtp_tls_security_level = none
+
+smtpd_tls_cert_file = $TLS/cert.pem
+smtpd_tls_key_file = $TLS/key.pem
+smtpd_tls_security_level = may
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $DC/auth-client
+smtpd_error_sleep_time = 0s
+smtpd_tls_session_cache_database =
+
+# Quick retries and bounces, so deferral and DSN tests take seconds, not days.
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+maximal_queue_lifetime = $lifetime
+bounce_queue_lifetime = $lifetime
+delay_warning_time = 0h
+in_flow_delay = 0s
+EOF
+}
+
+# Options shared by both submission services (one -o per line, master.cf style).
+submission_options() {
+    local name=$1
+    cat <<EOF
+  -o syslog_name=postfix/$name
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_reject_unlisted_recipient=no
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_recipient_restrictions=check_recipient_access,texthash:$TEMPFAIL,permit_sasl_authenticated,reject
+  -o max_use=1
+EOF
+}
+
+# No chroot anywhere: the sockets and maps live in DIR, outside any jail.
+write_postfix_master_cf() {
+    {
+        echo "# Generated by scripts/mailstack.sh"
+        echo "$HOST:$SMTP_PORT inet n - n - - smtpd"
+        echo "  -o smtpd_tls_security_level=encrypt"
+        submission_options submission
+        echo "$HOST:$SMTPS_PORT inet n - n - - smtpd"
+        echo "  -o smtpd_tls_wrappermode=yes"
+        submission_options submissions
+        cat <<'EOF'
+pickup     unix  n       -       n       60      1       pickup
+cleanup    unix  n       -       n       -       0       cleanup
+qmgr       unix  n       -       n       300     1       qmgr
+tlsmgr     unix  -       -       n       1000?   1       tlsmgr
+rewrite    unix  -       -       n       -       -       trivial-rewrite
+bounce     unix  -       -       n       -       0       bounce
+defer      unix  -       -       n       -       0       bounce
+trace      unix  -       -       n       -       0       bounce
+verify     unix  -       -       n       -       1       verify
+flush      unix  n       -       n       1000?   0       flush
+proxymap   unix  -       -       n       -       -       proxymap
+proxywrite unix  -       -       n       -       1       proxymap
+showq      unix  n       -       n       -       -       showq
+error      unix  -       -       n       -       -       error
+retry      unix  -       -       n       -       -       error
+discard    unix  -       -       n       -       -       discard
+lmtp       unix  -       -       n       -       -       lmtp
+anvil      unix  -       -       n       -       1       anvil
+scache     unix  -       -       n       -       1       scache
+postlog    unix-dgram n  -       n       -       1       postlogd
+EOF
+    } >"$PF_CONF/master.cf"
+}
+
+# ---------------------------------------------------------------- layout and daemons
+
+# DIR becomes 0755 (mkdtemp makes 0700): the mail and postfix users must traverse it.
+make_layout() {
+    install -d -m 0755 "$DIR" "$PF" "$PF_CONF" "$PF/queue" "$DC" "$DC/run" "$DC/state" "$LOG"
+    install -d -m 0700 -o postfix -g postfix "$PF/data"
+    install -d -m 0750 -o "$MAIL_USER" -g "$MAIL_USER" "$MAIL"
+    install -d -m 0755 "$USERDB" "$USERDB/passdb" "$USERDB/userdb"
+    touch "$TEMPFAIL"
+    chmod 0644 "$TEMPFAIL"
+}
+
+# Postfix re-reads a main.cf younger than ~1 s at start; backdating saves ~2 s.
+backdate_configs() {
+    touch -d '-1 minute' "$PF_CONF/main.cf" "$PF_CONF/master.cf" "$DC/dovecot.conf" "$TEMPFAIL"
+}
+
+# Daemons get no inherited pipes: callers using $(...) would otherwise hang on them.
+start_daemons() {
+    /usr/sbin/dovecot -c "$DC/dovecot.conf" </dev/null >>"$LOG/start.log" 2>&1 \
+        || die "dovecot failed to start: $(tail -n 20 "$LOG/start.log" "$LOG/dovecot.log" 2>&1)"
+    /usr/sbin/postfix -c "$PF_CONF" start </dev/null >>"$LOG/start.log" 2>&1 \
+        || die "postfix failed to start: $(tail -n 20 "$LOG/start.log" "$LOG/postfix.log" 2>&1)"
+}
+
+port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+wait_for_ports() {
+    local deadline=$((SECONDS + 15)) port
+    for port in "$SMTP_PORT" "$SMTPS_PORT" "$IMAP_PORT" "$IMAPS_PORT"; do
+        until port_open "$port"; do
+            ((SECONDS < deadline)) || die "port $port did not open; see $LOG"
+            sleep 0.05
+        done
+    done
+    until [[ -S "$DC/lmtp" && -S "$DC/auth-client" ]]; do
+        ((SECONDS < deadline)) || die "Dovecot sockets did not appear; see $LOG"
+        sleep 0.05
+    done
+}
+
+cmd_up() {
+    set_paths "$1"
+    require_tools
+    if pid_alive "$PF_PID" && pid_alive "$DC_PID" && [[ -f "$PORTS_ENV" ]]; then
+        cat "$PORTS_ENV"
+        return 0
+    fi
+    make_layout
+    require_traversable
+    choose_ports
+    [[ -f "$TLS/cert.pem" ]] || make_certs
+    write_dovecot_conf
+    write_dict_auth_conf
+    write_postfix_main_cf
+    write_postfix_master_cf
+    backdate_configs
+    start_daemons
+    wait_for_ports
+    write_ports_env
+    cat "$PORTS_ENV"
+}
+
+# SIGTERM to each master (it stops its own children), then wait; SIGKILL as a last resort.
+# Both are signalled first so their shutdowns overlap.
+cmd_down() {
+    set_paths "$1"
+    local pidfile pids=() pid deadline=$((SECONDS + 10))
+    for pidfile in "$PF_PID" "$DC_PID"; do
+        pid_alive "$pidfile" || continue
+        pid=$(pid_of "$pidfile")
+        kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+    done
+    for pid in "${pids[@]}"; do
+        while process_running "$pid"; do
+            if ((SECONDS >= deadline)); then
+                kill -KILL "$pid" 2>/dev/null || true
+                break
+            fi
+            sleep 0.05
+        done
+    done
+}
+
+# ---------------------------------------------------------------- runtime changes
+
+# Replace ADDRESS's line in FILE (first field) with LINE (or just drop it if LINE is
+# empty), atomically, so Postfix never reads a half-written map.
+replace_line() {
+    local file=$1 address=$2 line=$3 tmp
+    tmp=$(mktemp "$file.XXXXXX")
+    awk -v a="$address" 'tolower($1) != tolower(a)' "$file" >"$tmp"
+    [[ -z "$line" ]] || printf '%s\n' "$line" >>"$tmp"
+    chmod 0644 "$tmp"
+    # Postfix re-reads a table younger than a second until it "cools down" (~2 s).
+    touch -d '-1 minute' "$tmp"
+    mv -f "$tmp" "$file"
+}
+
+require_address() {
+    [[ "$1" =~ ^[^@/:[:space:]]+@[^@/:[:space:]]+$ ]] || die "not an address: '$1'"
+}
+
+cmd_add_user() {
+    set_paths "$1"
+    local address=$2 password=$3 quota=${4:-}
+    require_address "$address"
+    [[ "$password" != *[[:cntrl:]]* ]] || die "password must not contain control characters"
+    [[ -z "$quota" || "$quota" =~ ^[0-9]+$ ]] || die "quota must be a number of bytes: '$quota'"
+    local key=${address,,} userdb="{}"
+    [[ -z "$quota" ]] || userdb="{\"quota_rule\": \"*:storage=${quota}B\"}"
+    write_json "$USERDB/userdb/$key" "$userdb"
+    write_json "$USERDB/passdb/$key" "{\"password\": $(json_string "{PLAIN}$password")}"
+    wait_for_login "$address" "$password"
+}
+
+json_string() {
+    local text=${1//\\/\\\\}
+    printf '"%s"' "${text//\"/\\\"}"
+}
+
+# Write a JSON object atomically, so Dovecot never reads half of one.
+write_json() {
+    local file=$1 json=$2 tmp
+    tmp=$(mktemp "$file.XXXXXX")
+    printf '%s\n' "$json" >"$tmp"
+    chmod 0644 "$tmp"
+    mv -f "$tmp" "$file"
+}
+
+# Check that the new credentials authenticate (and that Dovecot can read the files).
+wait_for_login() {
+    local deadline=$((SECONDS + 5))
+    until /usr/bin/doveadm -c "$DC/dovecot.conf" auth test -a "$DC/auth-client" "$1" "$2" \
+        </dev/null >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || die "Dovecot did not accept the new login for $1; see $LOG"
+        sleep 0.05
+    done
+}
+
+# Postfix reads the map when an smtpd starts (max_use=1 makes that once per session);
+# the reload also retires idle ones. Wait until the master has logged the reload.
+reload_postfix() {
+    local before deadline=$((SECONDS + 10))
+    before=$(grep -c 'reload -- version' "$LOG/postfix.log" 2>/dev/null || true)
+    /usr/sbin/postfix -c "$PF_CONF" reload </dev/null >>"$LOG/start.log" 2>&1
+    until (($(grep -c 'reload -- version' "$LOG/postfix.log" || true) > before)); do
+        ((SECONDS < deadline)) || die "postfix did not log its reload; see $LOG/postfix.log"
+        sleep 0.02
+    done
+}
+
+cmd_tempfail() {
+    set_paths "$1"
+    local address=$2 state=$3 line=""
+    require_address "$address"
+    case "$state" in
+        on) line="$address 451 4.7.1 mailstack: temporary failure switched on for $address" ;;
+        off) ;;
+        *) die "tempfail state must be 'on' or 'off', not '$state'" ;;
+    esac
+    replace_line "$TEMPFAIL" "$address" "$line"
+    reload_postfix
+}
+
+cmd_expire() {
+    set_paths "$1"
+    /usr/sbin/postsuper -c "$PF_CONF" -e ALL </dev/null >>"$LOG/start.log" 2>&1
+    /usr/sbin/postqueue -c "$PF_CONF" -f </dev/null >>"$LOG/start.log" 2>&1
+}
+
+usage() {
+    sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+main() {
+    local cmd=${1:-}
+    shift || true
+    case "$cmd" in
+        up) [[ $# -eq 1 ]] || usage; cmd_up "$@" ;;
+        down) [[ $# -eq 1 ]] || usage; cmd_down "$@" ;;
+        add-user) [[ $# -ge 3 && $# -le 4 ]] || usage; cmd_add_user "$@" ;;
+        tempfail) [[ $# -eq 3 ]] || usage; cmd_tempfail "$@" ;;
+        expire) [[ $# -eq 1 ]] || usage; cmd_expire "$@" ;;
+        *) usage ;;
+    esac
+}
+
+main "$@"
