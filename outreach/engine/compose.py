@@ -59,31 +59,34 @@ def thread_subject(subject: str) -> str:
 
 
 def compose(envelope: Envelope, rendered: RenderedMessage, thread: Thread) -> EmailMessage:
-    """The message as it will be sent. A step with its own subject starts a new thread."""
-    starts_thread = rendered.subject is not None or thread.root_message_id is None
-    topic = rendered.subject if rendered.subject is not None else (thread.subject or "")
+    """The message as it will be sent; an empty ``thread`` makes it a thread's first."""
+    starts_thread = thread.root_message_id is None
+    if starts_thread:
+        subject = rendered.subject or ""
+    else:
+        subject = f"Re: {thread_subject(thread.subject or rendered.subject or '')}"
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((envelope.from_name or "", envelope.from_addr))
     msg["To"] = formataddr((envelope.to_name or "", envelope.to_addr))
-    msg["Subject"] = topic if starts_thread else f"Re: {thread_subject(topic)}"
+    msg["Subject"] = subject
     msg["Date"] = format_datetime(envelope.date.astimezone(UTC))
     msg["Message-ID"] = envelope.message_id
-    if not starts_thread:
-        assert thread.root_message_id is not None
+    if thread.root_message_id is not None:
         msg["In-Reply-To"] = thread.root_message_id
         msg["References"] = " ".join(thread.references or (thread.root_message_id,))
-    msg["Thread-Topic"] = thread_subject(topic)
-    msg["Thread-Index"] = thread_index(
-        envelope.message_id if starts_thread else thread.root_message_id or "",
-        thread.started_at if not starts_thread and thread.started_at else envelope.date,
-        None if starts_thread else envelope.date,
-    )
+    msg["Thread-Topic"] = thread_subject(subject)
+    msg["Thread-Index"] = _thread_index(envelope, thread)
     msg["List-Unsubscribe"] = f"<mailto:{envelope.from_addr}?subject=unsubscribe>"
-    msg["MIME-Version"] = "1.0"
     msg.set_content(rendered.body, charset="utf-8", cte=_cte(rendered.body))
     if rendered.html is not None:
         msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return msg
+
+
+def _thread_index(envelope: Envelope, thread: Thread) -> str:
+    if thread.root_message_id is None:
+        return thread_index(envelope.message_id, envelope.date, None)
+    return thread_index(thread.root_message_id, thread.started_at or envelope.date, envelope.date)
 
 
 def _cte(text: str) -> str:

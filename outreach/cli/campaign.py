@@ -1,0 +1,149 @@
+"""``outreach campaign …``: create, start, pause, resume, archive, list, show, plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from outreach.campaigns import service, views
+from outreach.campaigns.plan import plan_campaign
+from outreach.cli.output import print_json, print_table
+from outreach.store import open_store
+
+
+@click.group()
+def campaign() -> None:
+    """Campaigns: a sequence sent to a set of prospects from one or more mailboxes."""
+
+
+@campaign.command("create")
+@click.argument("name")
+@click.option(
+    "--sequence",
+    "sequence_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The YAML sequence file (snapshotted into the campaign).",
+)
+@click.option(
+    "--mailbox",
+    "mailboxes",
+    multiple=True,
+    required=True,
+    help="Mailbox to send from; repeat to rotate over several.",
+)
+@click.option("--tag", "tags", multiple=True, help="Enroll prospects with this tag (repeatable).")
+@click.option("--all", "all_prospects", is_flag=True, help="Enroll every prospect.")
+@click.option("--json", "as_json", is_flag=True)
+def create(
+    name: str,
+    sequence_path: Path,
+    mailboxes: tuple[str, ...],
+    tags: tuple[str, ...],
+    all_prospects: bool,
+    as_json: bool,
+) -> None:
+    """Create a draft campaign and enroll prospects (suppressed ones are skipped)."""
+    result = service.create_campaign(
+        open_store(),
+        name,
+        sequence_path,
+        list(mailboxes),
+        tags=list(tags),
+        all_prospects=all_prospects,
+    )
+    if as_json:
+        return print_json(result.__dict__)
+    click.echo(f"campaign {name!r} created as a draft: {result.enrolled} prospects enrolled")
+    for email, count in result.per_mailbox.items():
+        click.echo(f"  {count:>6} from {email}")
+    if result.suppressed:
+        click.echo(f"  {len(result.suppressed)} suppressed prospects skipped")
+    click.echo(f"next: `outreach campaign plan {name}`, then `outreach campaign start {name}`")
+
+
+@campaign.command("start")
+@click.argument("name")
+def start(name: str) -> None:
+    """Preflight every prospect × step, then queue the first emails."""
+    queued = service.start_campaign(open_store(), name)
+    click.echo(
+        f"campaign {name!r} started: {queued} first emails queued; "
+        "they leave while `outreach run` (or the TUI/daemon) runs"
+    )
+
+
+@campaign.command("pause")
+@click.argument("name")
+@click.option("--reason", default="paused by hand", show_default=True)
+def pause(name: str, reason: str) -> None:
+    """Stop sending for a campaign (replies are still watched)."""
+    service.set_state(open_store(), name, "paused", reason)
+    click.echo(f"campaign {name!r} paused")
+
+
+@campaign.command("resume")
+@click.argument("name")
+def resume(name: str) -> None:
+    """Resume a paused campaign."""
+    service.set_state(open_store(), name, "active")
+    click.echo(f"campaign {name!r} resumed")
+
+
+@campaign.command("archive")
+@click.argument("name")
+def archive(name: str) -> None:
+    """Archive a campaign: nothing more is sent; its history stays."""
+    service.set_state(open_store(), name, "archived")
+    click.echo(f"campaign {name!r} archived")
+
+
+@campaign.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def list_(as_json: bool) -> None:
+    """List campaigns with their enrollment counts."""
+    rows = views.list_campaigns(open_store())
+    if as_json:
+        return print_json(rows)
+    if not rows:
+        return click.echo("no campaigns yet: `outreach campaign create …`")
+    for row in rows:
+        row["mailboxes"] = ", ".join(row["mailboxes"])
+        row["states"] = ", ".join(f"{k} {v}" for k, v in sorted(row["by_state"].items()))
+    print_table(rows, ["name", "state", "sequence", "steps", "mailboxes", "enrolled", "states"])
+
+
+@campaign.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True)
+def show(name: str, as_json: bool) -> None:
+    """A campaign and every enrollment (state, reason, steps sent, next due)."""
+    data = views.show_campaign(open_store(), name)
+    if as_json:
+        return print_json(data)
+    click.echo(
+        f"{data['name']}: {data['state']}"
+        + (f" ({data['pause_reason']})" if data["pause_reason"] else "")
+    )
+    print_table(
+        data["enrollments"], ["email", "state", "reason", "steps_sent", "next_due_at", "mailbox"]
+    )
+
+
+@campaign.command("plan")
+@click.argument("name")
+@click.option("--days", default=14, show_default=True, help="How far ahead to project.")
+@click.option("--json", "as_json", is_flag=True)
+def plan(name: str, days: int, as_json: bool) -> None:
+    """The projected schedule — who gets which step, from where, when (nothing is sent)."""
+    rows = plan_campaign(open_store(), name, days=days)
+    if as_json:
+        return print_json([row.__dict__ for row in rows])
+    if not rows:
+        return click.echo(f"nothing would be sent in the next {days} days")
+    print_table(
+        [row.__dict__ for row in rows],
+        ["local_time", "timezone", "email", "step", "mailbox"],
+        title=f"{len(rows)} sends in the next {days} days (prospect's local time)",
+    )

@@ -1,0 +1,44 @@
+"""``outreach run``: the engine in the foreground, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from datetime import datetime
+
+import click
+
+from outreach.cli.output import console
+from outreach.engine.config import EngineConfig
+from outreach.engine.runner import SendEngine
+from outreach.store import open_store
+
+
+def print_event(kind: str, info: dict[str, object]) -> None:
+    """One line per thing that happened, for people watching the terminal."""
+    stamp = datetime.now().strftime("%H:%M:%S")
+    if kind == "sent":
+        step = int(str(info["step"])) + 1
+        console.print(f"{stamp} [green]sent[/]  step {step} → {info['to']}  “{info['subject']}”")
+    elif kind in ("deferred", "failed", "pause_mailbox"):
+        console.print(f"{stamp} [yellow]{kind}[/] {info.get('to', '')}: {info.get('message')}")
+    else:
+        details = ", ".join(f"{k}={v}" for k, v in info.items())
+        console.print(f"{stamp} [cyan]{kind}[/] {details}")
+
+
+async def run_engine(engine: SendEngine) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, engine.stop)
+    await engine.run()
+
+
+@click.command()
+@click.option("--poll", default=30.0, show_default=True, help="Re-read the queue every N seconds.")
+def run(poll: float) -> None:
+    """Send due mail at human pace until Ctrl-C (finishes the send in flight)."""
+    engine = SendEngine(open_store(), EngineConfig(poll_interval=poll), on_event=print_event)
+    console.print("engine running — Ctrl-C to stop")
+    asyncio.run(run_engine(engine))
+    console.print("engine stopped")

@@ -1,0 +1,28 @@
+"""Engine settings (defaults fit a rep's mailbox; tests and benchmarks shrink them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    poll_interval: float = 30.0
+    """Re-read the database for new work at least this often (seconds)."""
+    smtp_idle_reconnect: float = 60.0
+    """Renew the SMTP connection when it was idle longer than this (seconds)."""
+    backoff_base: timedelta = timedelta(minutes=5)
+    """First retry delay after a temporary failure; doubles with each attempt."""
+    backoff_max: timedelta = timedelta(hours=6)
+    """Longest retry delay."""
+    max_attempts: int = 8
+    """Temporary failures after which a send is given up (the enrollment fails)."""
+    auth_retry: timedelta = timedelta(minutes=15)
+    """A mailbox paused for a login failure tries again at most this often."""
+    misfire_grace: timedelta = timedelta(minutes=15)
+    """Sends overdue by more than this (a laptop asleep) are re-spread over the window."""
+    pacing: bool = True
+    """False: ignore gaps, caps and windows (benchmarks only)."""
+    in_doubt_retry: float = 60.0
+    """Seconds between attempts to resolve in-doubt sends while IMAP is unreachable."""

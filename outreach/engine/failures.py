@@ -1,0 +1,56 @@
+"""What a failed SMTP attempt means for the send, the prospect and the mailbox (pure).
+
+- 4xx, timeouts and dropped connections are temporary → ``deferred`` with backoff;
+- 5xx at MAIL/RCPT/DATA is permanent for this recipient → ``failed`` (hard bounce);
+- authentication or TLS failures are the mailbox's problem → pause the mailbox.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import aiosmtplib
+
+Verdict = Literal["deferred", "failed", "pause_mailbox"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    verdict: Verdict
+    code: int | None
+    message: str
+
+
+def classify_smtp_error(exc: BaseException) -> Failure:
+    """Map an aiosmtplib/OS error of one send attempt to what to do about it."""
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return Failure("pause_mailbox", exc.code, f"login refused: {exc.code} {exc.message}")
+    if isinstance(exc, ssl.SSLError | aiosmtplib.SMTPConnectError) and _is_tls(exc):
+        return Failure("pause_mailbox", None, f"TLS failed: {exc}")
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
+        first = exc.recipients[0]
+        return _by_code(first.code, first.message)
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        if exc.code in (530, 534, 535, 538):
+            return Failure("pause_mailbox", exc.code, f"login required/refused: {exc.message}")
+        return _by_code(exc.code, exc.message)
+    return Failure("deferred", None, f"{type(exc).__name__}: {exc}".strip())
+
+
+def _is_tls(exc: BaseException) -> bool:
+    return isinstance(exc, ssl.SSLError) or isinstance(exc.__cause__, ssl.SSLError)
+
+
+def _by_code(code: int, message: str) -> Failure:
+    if 500 <= code < 600:
+        return Failure("failed", code, message)
+    return Failure("deferred", code, message)
+
+
+def backoff(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
+    """Exponential backoff after ``attempts`` failed tries: base, 2·base, 4·base … ≤ cap."""
+    factor: int = 2 ** max(0, attempts - 1)
+    return min(cap, base * factor)

@@ -1,0 +1,151 @@
+"""State transitions of sends and enrollments, each inside the caller's transaction.
+
+Shared by the engine (SMTP outcomes) and the watcher (replies, bounces, opt-outs).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from outreach.campaigns.context import campaign_sequence
+from outreach.engine.queue import PENDING, schedule_step
+from outreach.store.models import Campaign, Enrollment, Event, Mailbox, Prospect, Send, utcnow
+from outreach.suppression import suppress
+
+BOUNCE_WINDOW = 50
+BOUNCE_THRESHOLD = 0.05
+
+
+def event(session: Session, kind: str, send: Send | None = None, **data: Any) -> None:
+    session.add(
+        Event(
+            kind=kind,
+            campaign_id=send.campaign_id if send else data.pop("campaign_id", None),
+            enrollment_id=send.enrollment_id if send else data.pop("enrollment_id", None),
+            prospect_id=send.prospect_id if send else data.pop("prospect_id", None),
+            mailbox_id=send.mailbox_id if send else data.pop("mailbox_id", None),
+            send_id=send.id if send else None,
+            inbound_id=data.pop("inbound_id", None),
+            data=data,
+        )
+    )
+
+
+def mark_sent(session: Session, send: Send, response: str, now: datetime) -> Send | None:
+    """The server accepted ``send``: advance the thread and queue the next step."""
+    send.state, send.sent_at, send.smtp_code, send.smtp_response = "sent", now, 250, response
+    send.updated_at = now
+    enrollment = session.get_one(Enrollment, send.enrollment_id)
+    campaign = session.get_one(Campaign, send.campaign_id)
+    sequence = campaign_sequence(campaign)
+    if sequence.steps[send.step_index].new_thread or enrollment.thread_message_id is None:
+        enrollment.thread_message_id = send.message_id
+        enrollment.thread_subject = send.subject
+        enrollment.thread_references = send.message_id
+    else:
+        enrollment.thread_references = f"{enrollment.thread_references or ''} {send.message_id}"
+    enrollment.steps_sent += 1
+    enrollment.next_step = send.step_index + 1
+    session.add(send)
+    event(session, "sent", send, step=send.step_index, message_id=send.message_id)
+    if enrollment.state != "active":
+        return None
+    prospect = session.get_one(Prospect, send.prospect_id)
+    mailbox = session.get_one(Mailbox, send.mailbox_id)
+    return schedule_step(session, enrollment, campaign, sequence, prospect, mailbox, now)
+
+
+def mark_deferred(
+    session: Session, send: Send, code: int | None, message: str, retry_at: datetime
+) -> None:
+    send.state, send.due_at, send.smtp_code, send.error = "deferred", retry_at, code, message
+    send.updated_at = utcnow()
+    session.add(send)
+    event(session, "deferred", send, code=code, message=message, retry_at=retry_at.isoformat())
+
+
+def cancel_pending(session: Session, enrollment_id: int, reason: str) -> int:
+    """Cancel every queued send of an enrollment; returns how many."""
+    result = session.execute(
+        update(Send)
+        .where(col(Send.enrollment_id) == enrollment_id, col(Send.state).in_(PENDING))
+        .values(state="cancelled", error=reason, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def end_enrollment(session: Session, enrollment: Enrollment, state: str, reason: str) -> None:
+    """Stop an enrollment for good (replied, bounced, unsubscribed, failed …)."""
+    enrollment.state, enrollment.reason = state, reason
+    enrollment.next_due_at, enrollment.updated_at = None, utcnow()
+    session.add(enrollment)
+    assert enrollment.id is not None
+    cancel_pending(session, enrollment.id, f"enrollment {state}: {reason}")
+
+
+def hard_bounce(session: Session, send: Send, code: int | None, message: str) -> None:
+    """Permanent failure for this address: bounced, suppressed, campaign watched."""
+    send.state, send.smtp_code, send.error, send.updated_at = "failed", code, message, utcnow()
+    session.add(send)
+    enrollment = session.get_one(Enrollment, send.enrollment_id)
+    end_enrollment(session, enrollment, "bounced", f"{code or ''} {message}".strip())
+    prospect = session.get_one(Prospect, send.prospect_id)
+    suppress(session, prospect.email, reason="bounce", source=f"smtp {code}")
+    event(session, "bounce", send, hard=True, code=code, message=message, at="smtp")
+    pause_on_bounce_rate(session, send.campaign_id)
+
+
+def give_up(session: Session, send: Send, message: str) -> None:
+    """Temporary failures for too long: the send and the enrollment fail."""
+    send.state, send.error, send.updated_at = "failed", message, utcnow()
+    session.add(send)
+    enrollment = session.get_one(Enrollment, send.enrollment_id)
+    end_enrollment(session, enrollment, "failed", message)
+    event(session, "failed", send, message=message)
+
+
+def pause_on_bounce_rate(
+    session: Session, campaign_id: int, window: int = BOUNCE_WINDOW, limit: float = BOUNCE_THRESHOLD
+) -> bool:
+    """Pause the campaign when bounces exceed ``limit`` of its last ``window`` sends."""
+    recent = session.exec(
+        select(Enrollment.state)
+        .join(Send, col(Send.enrollment_id) == col(Enrollment.id))
+        .where(Send.campaign_id == campaign_id, col(Send.state).in_(("sent", "failed")))
+        .order_by(col(Send.updated_at).desc())
+        .limit(window)
+    ).all()
+    bounced = sum(state == "bounced" for state in recent)
+    if bounced / window <= limit:
+        return False
+    campaign = session.get_one(Campaign, campaign_id)
+    if campaign.state != "active":
+        return False
+    campaign.state = "paused"
+    campaign.pause_reason = (
+        f"bounce rate {bounced}/{window} of the last sends is above {limit:.0%}: "
+        "check the prospect list, then `outreach campaign resume`"
+    )
+    session.add(campaign)
+    event(session, "campaign_paused", None, campaign_id=campaign_id, reason=campaign.pause_reason)
+    return True
+
+
+def pause_mailbox(session: Session, mailbox_id: int, reason: str, auth: bool) -> None:
+    mailbox = session.get_one(Mailbox, mailbox_id)
+    now = utcnow()
+    mailbox.paused, mailbox.pause_reason, mailbox.paused_at = True, reason, now
+    if auth:
+        mailbox.last_auth_failure_at = now
+    session.add(mailbox)
+    event(session, "mailbox_paused", None, mailbox_id=mailbox_id, reason=reason)
+
+
+def auth_retry_due(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool:
+    """A mailbox paused for a login failure may try once more every ``interval``."""
+    last = mailbox.last_auth_failure_at
+    return mailbox.paused and last is not None and now - last >= interval

@@ -1,0 +1,150 @@
+"""The engine: one worker per mailbox, woken by APScheduler; the database is the queue.
+
+APScheduler (AsyncIOScheduler, 3.x) only wakes workers: a date job per mailbox at the
+moment its next send may leave, and an interval job that re-reads the database (new
+campaigns, resumed mailboxes) at ``poll_interval``. What to send is always read from the
+rows, so a restart simply reads them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from outreach import accounts, secrets
+from outreach.engine.config import EngineConfig
+from outreach.engine.hooks import InboxCheck, NoInboxCheck
+from outreach.engine.sentbox import SentBox
+from outreach.engine.transport import SmtpSession
+from outreach.engine.worker import EventSink, MailboxWorker
+from outreach.store.models import Mailbox, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _ignore(_kind: str, _info: dict[str, object]) -> None:
+    return None
+
+
+class SendEngine:
+    """Runs every mailbox's worker until :meth:`stop`."""
+
+    def __init__(
+        self,
+        db: Engine,
+        config: EngineConfig | None = None,
+        *,
+        inbox_check: InboxCheck | None = None,
+        on_event: EventSink = _ignore,
+        mailbox_filter: Callable[[Mailbox], bool] = lambda _m: True,
+    ) -> None:
+        self.db = db
+        self.config = config or EngineConfig()
+        self.inbox_check = inbox_check or NoInboxCheck()
+        self.on_event = on_event
+        self.mailbox_filter = mailbox_filter
+        self.workers: dict[int, MailboxWorker] = {}
+        self._wakes: dict[int, asyncio.Event] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._stopping = asyncio.Event()
+        self._scheduler = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
+        )
+
+    async def run(self) -> None:
+        """Run until :meth:`stop`; a send in flight is finished before returning."""
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self.refresh, "interval", seconds=self.config.poll_interval, id="refresh"
+        )
+        try:
+            self.refresh()
+            await self._stopping.wait()
+        finally:
+            self._scheduler.shutdown(wait=False)
+            await self._drain()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for wake in self._wakes.values():
+            wake.set()
+
+    def refresh(self) -> None:
+        """Start workers for new mailboxes and wake every worker to re-read the queue."""
+        with Session(self.db) as session:
+            mailboxes = [m for m in session.exec(select(Mailbox)) if self.mailbox_filter(m)]
+        for mailbox in mailboxes:
+            assert mailbox.id is not None
+            if mailbox.id not in self._tasks:
+                self._start_worker(mailbox)
+            self._wakes[mailbox.id].set()
+
+    def wake(self, mailbox_id: int | None = None) -> None:
+        """Look at the queue now (all mailboxes, or one)."""
+        for key, event in self._wakes.items():
+            if mailbox_id is None or key == mailbox_id:
+                event.set()
+
+    def _start_worker(self, mailbox: Mailbox) -> None:
+        assert mailbox.id is not None
+        account = accounts.account_of(mailbox)
+
+        async def secret() -> str:
+            return await asyncio.to_thread(secrets.fetch_secret, account.secret)
+
+        worker = MailboxWorker(
+            self.db,
+            mailbox.id,
+            SmtpSession(account, secret, idle_reconnect=self.config.smtp_idle_reconnect),
+            SentBox(
+                account,
+                lambda: secrets.fetch_secret(account.secret),
+                mailbox.sent_folder,
+                mailbox.append_to_sent,
+            ),
+            self.config,
+            self.inbox_check,
+            self.on_event,
+        )
+        self.workers[mailbox.id] = worker
+        self._wakes[mailbox.id] = asyncio.Event()
+        self._tasks[mailbox.id] = asyncio.create_task(
+            self._loop(worker), name=f"outreach-{mailbox.email}"
+        )
+
+    async def _loop(self, worker: MailboxWorker) -> None:
+        wake = self._wakes[worker.mailbox_id]
+        try:
+            await worker.start()
+        except Exception:
+            log.exception("mailbox %s could not start; retrying later", worker.mailbox_id)
+        while not self._stopping.is_set():
+            try:
+                delay = await worker.step()
+            except Exception:  # noqa: BLE001 - one bad send never kills the engine
+                log.exception("mailbox %s: unexpected error", worker.mailbox_id)
+                delay = self.config.poll_interval
+            if delay > 0:
+                await self._sleep(worker.mailbox_id, wake, delay)
+
+    async def _sleep(self, mailbox_id: int, wake: asyncio.Event, delay: float) -> None:
+        """Wait for the scheduler's wake-up (or any earlier wake)."""
+        wake.clear()
+        run_at: datetime = utcnow() + timedelta(seconds=delay)
+        self._scheduler.add_job(
+            wake.set, "date", run_date=run_at, id=f"wake-{mailbox_id}", replace_existing=True
+        )
+        await wake.wait()
+
+    async def _drain(self) -> None:
+        self.stop()  # workers finish the send in flight, then see the flag
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        for worker in self.workers.values():
+            await worker.smtp.close()
+            await asyncio.to_thread(worker.sentbox.close)

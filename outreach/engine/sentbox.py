@@ -1,0 +1,116 @@
+"""The engine's IMAP side: APPEND copies to Sent, and find a Message-ID (in-doubt sends).
+
+Synchronous imapclient calls, run by the engine in a worker thread. Read-only toward the
+user's mail: it only appends our own copies and searches.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from outreach.mailbox.account import Account
+from outreach.mailbox.connect import find_sent_folder, open_imap
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+IMAP_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError)
+
+
+class SentBox:
+    """A lazily connected IMAP session for one mailbox; reconnects after an error."""
+
+    def __init__(
+        self,
+        account: Account,
+        get_secret: Callable[[], str],
+        sent_folder: str | None,
+        append_mode: str = "auto",
+    ) -> None:
+        self.account = account
+        self._get_secret = get_secret
+        self.sent_folder = sent_folder
+        self.append_mode = append_mode
+        self._client: IMAPClient | None = None
+        self._lock = threading.Lock()
+
+    def append(self, message: bytes, when: datetime) -> None:
+        with self._lock:
+            client = self._connected()
+            assert self.sent_folder is not None
+            self._call(lambda: client.append(self.sent_folder, message, (rb"\Seen",), when))
+
+    def file_copy(self, message_id: str, data: bytes, when: datetime) -> bool:
+        """Put our copy in Sent unless the server files sent mail there itself.
+
+        In ``auto`` mode the first copy is looked for first: a server that already
+        filed it (Gmail) switches the mode to ``never``, any other to ``always``.
+        """
+        if self.append_mode == "never":
+            return False
+        if self.append_mode == "auto":
+            if self.in_sent(message_id):
+                self.append_mode = "never"
+                return True
+            self.append_mode = "always"
+        self.append(data, when)
+        return True
+
+    def in_sent(self, message_id: str) -> bool:
+        """Whether the Sent folder holds a message with this Message-ID."""
+        with self._lock:
+            client = self._connected()
+            assert self.sent_folder is not None
+            return self._search(client, self.sent_folder, ["HEADER", "Message-ID", message_id])
+
+    def bounce_mentions(self, message_id: str, folders: tuple[str, ...] = ("INBOX",)) -> bool:
+        """Whether a message in ``folders`` mentions the Message-ID (a bounce carrying it)."""
+        with self._lock:
+            client = self._connected()
+            return any(self._search(client, f, ["TEXT", message_id]) for f in folders)
+
+    def _search(self, client: IMAPClient, folder: str, criteria: list[str]) -> bool:
+        def run() -> bool:
+            client.select_folder(folder, readonly=True)
+            return bool(client.search(criteria))
+
+        return self._call(run)
+
+    def _call(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except IMAP_ERRORS:
+            self._drop()
+            raise
+
+    def _connected(self) -> IMAPClient:
+        if self._client is None:
+            self._client = open_imap(self.account, self._get_secret())
+            if self.sent_folder is None:
+                self.sent_folder = find_sent_folder(self._client) or "Sent"
+        return self._client
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.shutdown()
+            except IMAP_ERRORS:
+                pass
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.logout()
+            except IMAP_ERRORS:
+                client.shutdown()

@@ -1,0 +1,80 @@
+"""One SMTP session per mailbox, kept open across short gaps and renewed after long ones."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import aiosmtplib
+
+from outreach.mailbox.account import Account
+from outreach.mailbox.connect import smtp_client, smtp_login
+
+log = logging.getLogger(__name__)
+
+
+class SmtpSession:
+    """Sends one message at a time over a reused connection.
+
+    ``idle_reconnect`` seconds without a send and the connection is renewed before the next
+    one (servers drop idle sessions, and a dead socket is only noticed on use).
+    """
+
+    def __init__(
+        self,
+        account: Account,
+        get_secret: Callable[[], Awaitable[str]],
+        idle_reconnect: float = 60.0,
+        timeout: float = 60.0,
+    ) -> None:
+        self.account = account
+        self._get_secret = get_secret
+        self._idle_reconnect = idle_reconnect
+        self._timeout = timeout
+        self._client: aiosmtplib.SMTP | None = None
+        self._last_used = 0.0
+
+    async def send(self, sender: str, recipient: str, message: bytes) -> str:
+        """One SMTP transaction; returns the server's text accepting the DATA (a 2xx)."""
+        client = await self._ready_client()
+        try:
+            _errors, response = await client.sendmail(sender, [recipient], message)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError):
+            await self.close()
+            raise
+        self._last_used = time.monotonic()
+        return response
+
+    async def _ready_client(self) -> aiosmtplib.SMTP:
+        stale = time.monotonic() - self._last_used > self._idle_reconnect
+        if self._client is not None and (stale or not self._client.is_connected):
+            await self.close()
+        if self._client is None:
+            self._client = await self._connect()
+            self._last_used = time.monotonic()
+        return self._client
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        client = smtp_client(self.account, timeout=self._timeout)
+        await client.connect()
+        try:
+            await smtp_login(client, self.account, await self._get_secret())
+        except BaseException:
+            client.close()
+            raise
+        log.debug("smtp connected for %s", self.account.email)
+        return client
+
+    async def login_check(self) -> None:
+        """Connect and log in now (raises the server's refusal)."""
+        await self._ready_client()
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None or not client.is_connected:
+            return
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()

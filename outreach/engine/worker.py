@@ -1,0 +1,284 @@
+"""One mailbox's sending loop: strictly one SMTP transaction at a time, at human pace.
+
+Each send is committed as ``sending`` (its Message-ID fixed) before the SMTP transaction
+and as ``sent``/``deferred``/``failed`` right after it, so a crash leaves at most the one
+send in flight *in doubt*; on start that send is looked up in the Sent folder (and the
+INBOX for a bounce of it): found → sent, not found → sent again with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from outreach.campaigns.context import campaign_sequence, prospect_zone
+from outreach.engine import outcomes
+from outreach.engine.config import EngineConfig
+from outreach.engine.failures import Failure, backoff, classify_smtp_error
+from outreach.engine.hooks import InboxCheck
+from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
+from outreach.engine.pacer_state import load_pacer
+from outreach.engine.queue import due_sends, next_due_at
+from outreach.engine.recovery import InDoubtResolver, respread_backlog
+from outreach.engine.sentbox import SentBox
+from outreach.engine.transport import SmtpSession
+from outreach.planner.pacing import Candidate, MailboxPacer, random_gap
+from outreach.store import session_scope
+from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, utcnow
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[str, dict[str, object]], None]
+
+
+class MailboxWorker:
+    """Sends the due sends of one mailbox, one after the other."""
+
+    def __init__(
+        self,
+        db: Engine,
+        mailbox_id: int,
+        smtp: SmtpSession,
+        sentbox: SentBox,
+        config: EngineConfig,
+        inbox_check: InboxCheck,
+        on_event: EventSink,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.mailbox_id = mailbox_id
+        self.smtp = smtp
+        self.sentbox = sentbox
+        self.config = config
+        self.inbox_check = inbox_check
+        self.on_event = on_event
+        self.rng = rng or random.Random()
+        self.pacer: MailboxPacer | None = None
+        self.in_doubt = InDoubtResolver(db, mailbox_id, sentbox, on_event)
+        self.next_wake: datetime | None = None
+
+    async def start(self) -> None:
+        """Resolve sends left in doubt and re-spread a backlog, before the first send."""
+        await self.in_doubt.resolve()
+        await self.retry_sent_copies()
+        self._respread(utcnow())
+
+    async def step(self) -> float:
+        """Send at most one message; returns seconds until it is worth looking again."""
+        now = utcnow()
+        if self.next_wake and now - self.next_wake > self.config.misfire_grace:
+            self._respread(now)  # we slept far longer than planned (laptop lid closed)
+        if self.in_doubt.pending and await self.in_doubt.resolve() and self.in_doubt.pending:
+            return self.config.in_doubt_retry
+        mailbox = self._mailbox()
+        if mailbox.paused:
+            return await self._paused(mailbox, now)
+        pacer = self._pacer(mailbox)
+        chosen, wake = self._choose(pacer, now)
+        if chosen is None:
+            return self._sleep_until(wake, now)
+        await self._send(chosen, pacer)
+        return 0.0
+
+    def _sleep_until(self, wake: datetime | None, now: datetime) -> float:
+        limit = self.config.poll_interval
+        seconds = limit if wake is None else min(limit, max(0.0, (wake - now).total_seconds()))
+        self.next_wake = now + timedelta(seconds=seconds)
+        return seconds
+
+    def _mailbox(self) -> Mailbox:
+        with Session(self.db) as session:
+            return session.get_one(Mailbox, self.mailbox_id)
+
+    def _pacer(self, mailbox: Mailbox) -> MailboxPacer:
+        if self.pacer is None:
+            with Session(self.db) as session:
+                self.pacer = load_pacer(session, mailbox, utcnow(), self.rng)
+        return self.pacer
+
+    def _respread(self, now: datetime) -> None:
+        if not self.config.pacing:
+            return
+        with session_scope(self.db) as session:
+            mailbox = session.get_one(Mailbox, self.mailbox_id)
+            moved = respread_backlog(session, mailbox, now, self.config.misfire_grace, self.rng)
+        if moved:
+            self.on_event(
+                "backlog_respread", {"mailbox": self.sentbox.account.email, "sends": moved}
+            )
+
+    # --- choosing -------------------------------------------------------------------
+
+    def _choose(self, pacer: MailboxPacer, now: datetime) -> tuple[int | None, datetime | None]:
+        with Session(self.db) as session:
+            sends = due_sends(session, self.mailbox_id, now)
+            if not sends:
+                return None, next_due_at(session, self.mailbox_id)
+            if not self.config.pacing:
+                return sends[0].id, None
+            earliest: datetime | None = None
+            for send in sends:
+                blocked = pacer.blocked_until(self._candidate(session, send), now)
+                if blocked is None:
+                    return send.id, None
+                earliest = blocked if earliest is None else min(earliest, blocked)
+            return None, earliest
+
+    def _candidate(self, session: Session, send: Send) -> Candidate:
+        campaign = session.get_one(Campaign, send.campaign_id)
+        prospect = session.get_one(Prospect, send.prospect_id)
+        sequence = campaign_sequence(campaign)
+        return Candidate(
+            key=send.id,
+            due=send.due_at,
+            tz=prospect_zone(prospect, sequence),
+            schedule=sequence.schedule,
+            pace=sequence.pace,
+            campaign=send.campaign_id,
+            domain=prospect.domain,
+        )
+
+    # --- sending --------------------------------------------------------------------
+
+    async def _send(self, send_id: int, pacer: MailboxPacer) -> None:
+        if not await self._still_wanted(send_id):
+            return
+        letter = self._begin(send_id)
+        if letter is None:
+            return
+        try:
+            response = await self.smtp.send(letter.sender, letter.recipient, letter.data)
+        except Exception as exc:  # noqa: BLE001 - every SMTP failure becomes a send state
+            self._failed(send_id, classify_smtp_error(exc))
+            return
+        candidate = self._finish(send_id, response)
+        pacer.record(candidate, utcnow(), random_gap(candidate.pace, self.rng))
+        await self._copy_to_sent(send_id, letter)
+
+    async def _still_wanted(self, send_id: int) -> bool:
+        """Before a follow-up, a fresh look at the inbox; then is the prospect still active?"""
+        with Session(self.db) as session:
+            send = session.get_one(Send, send_id)
+            follow_up = send.step_index > 0
+        if follow_up:
+            await self.inbox_check.recheck(self.mailbox_id)
+        with Session(self.db) as session:
+            send = session.get_one(Send, send_id)
+            enrollment = session.get_one(Enrollment, send.enrollment_id)
+            return send.state in ("scheduled", "deferred") and enrollment.state == "active"
+
+    def _begin(self, send_id: int) -> Letter | None:
+        """Transaction 1: render, fix headers, commit ``sending`` before talking SMTP."""
+        with session_scope(self.db) as session:
+            send = session.exec(select(Send).where(Send.id == send_id).with_for_update()).one()
+            if send.state not in ("scheduled", "deferred"):
+                return None
+            try:
+                letter = prepare_letter(session, send, utcnow())
+            except Exception as exc:  # noqa: BLE001 - a template failing at send time
+                outcomes.give_up(session, send, f"cannot render: {exc}")
+                return None
+            send.state, send.attempts, send.last_attempt_at = "sending", send.attempts + 1, utcnow()
+            session.add(send)
+        return letter
+
+    def _finish(self, send_id: int, response: str) -> Candidate:
+        """Transaction 2: ``sent``, thread advanced, next step queued."""
+        with session_scope(self.db) as session:
+            send = session.get_one(Send, send_id)
+            candidate = self._candidate(session, send)
+            next_send = outcomes.mark_sent(session, send, response, utcnow())
+            info = {
+                "mailbox": self.sentbox.account.email,
+                "to": session.get_one(Prospect, send.prospect_id).email,
+                "step": send.step_index,
+                "subject": send.subject,
+                "message_id": send.message_id,
+                "next_due_at": next_send.due_at if next_send else None,
+            }
+        self.on_event("sent", info)
+        return candidate
+
+    def _failed(self, send_id: int, failure: Failure) -> None:
+        now = utcnow()
+        with session_scope(self.db) as session:
+            send = session.get_one(Send, send_id)
+            email = session.get_one(Prospect, send.prospect_id).email
+            if failure.verdict == "pause_mailbox":
+                send.state, send.attempts = "scheduled", max(0, send.attempts - 1)
+                session.add(send)
+                outcomes.pause_mailbox(session, self.mailbox_id, failure.message, auth=True)
+            elif failure.verdict == "failed":
+                outcomes.hard_bounce(session, send, failure.code, failure.message)
+            elif send.attempts >= self.config.max_attempts:
+                outcomes.give_up(
+                    session, send, f"gave up after {send.attempts} attempts: {failure.message}"
+                )
+            else:
+                delay = backoff(send.attempts, self.config.backoff_base, self.config.backoff_max)
+                outcomes.mark_deferred(session, send, failure.code, failure.message, now + delay)
+        self.on_event(
+            failure.verdict, {"to": email, "code": failure.code, "message": failure.message}
+        )
+
+    async def _copy_to_sent(self, send_id: int, letter: Letter) -> None:
+        mode_before = self.sentbox.append_mode
+        try:
+            filed = await asyncio.to_thread(
+                self.sentbox.file_copy, letter.message_id, letter.data, letter.date
+            )
+        except Exception as exc:  # noqa: BLE001 - the mail is out; the copy is retried later
+            log.warning("could not copy %s to Sent: %s", letter.message_id, exc)
+            return
+        with session_scope(self.db) as session:
+            send = session.get_one(Send, send_id)
+            send.appended_to_sent = filed
+            session.add(send)
+            if self.sentbox.append_mode != mode_before:
+                mailbox = session.get_one(Mailbox, self.mailbox_id)
+                mailbox.append_to_sent = self.sentbox.append_mode
+                session.add(mailbox)
+
+    async def retry_sent_copies(self) -> None:
+        """Copies to Sent that failed earlier (IMAP down right after a send)."""
+        if self.sentbox.append_mode == "never":
+            return
+        with Session(self.db) as session:
+            missing = session.exec(
+                select(Send).where(
+                    Send.mailbox_id == self.mailbox_id,
+                    Send.state == "sent",
+                    col(Send.appended_to_sent).is_(False),
+                )
+            ).all()
+            letters = [(send.id, rebuild_letter(session, send)) for send in missing]
+        for send_id, letter in letters:
+            assert send_id is not None
+            await self._copy_to_sent(send_id, letter)
+
+    # --- paused ---------------------------------------------------------------------
+
+    async def _paused(self, mailbox: Mailbox, now: datetime) -> float:
+        if not outcomes.auth_retry_due(mailbox, now, self.config.auth_retry):
+            return self.config.poll_interval
+        try:
+            await self.smtp.close()
+            await self.smtp.login_check()
+        except Exception as exc:  # noqa: BLE001 - still refused: stay paused, try later
+            with session_scope(self.db) as session:
+                outcomes.pause_mailbox(
+                    session, self.mailbox_id, classify_smtp_error(exc).message, auth=True
+                )
+            return self.config.poll_interval
+        with session_scope(self.db) as session:
+            row = session.get_one(Mailbox, self.mailbox_id)
+            row.paused, row.pause_reason, row.last_auth_failure_at = False, None, None
+            session.add(row)
+        self.on_event("mailbox_resumed", {"mailbox": mailbox.email})
+        return 0.0

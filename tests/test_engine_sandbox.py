@@ -1,0 +1,53 @@
+"""The engine against the embedded sandbox: personalized, threaded, one by one, Sent copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from outreach.engine.runner import SendEngine
+from outreach.sandbox import Sandbox
+from outreach.store import open_store
+from tests.fixtures.campaigns import (
+    add_mailbox,
+    add_prospects,
+    count_sends,
+    fast_config,
+    run_engine_until,
+    start_campaign,
+    write_sequence,
+)
+from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
+
+PROSPECTS = [f"p{n}@prospects.example" for n in range(3)]
+
+
+async def test_three_steps_threaded_to_each_prospect(
+    sandbox: Sandbox, outreach_home: Path, tmp_path: Path
+) -> None:
+    for address in PROSPECTS:
+        sandbox.add_user(address, "x")
+    db = open_store()
+    ep = sandbox.endpoints
+    add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
+    add_prospects(db, PROSPECTS)
+    start_campaign(
+        db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-1s"), [REP_ADDRESS]
+    )
+    events: list[tuple[str, dict[str, object]]] = []
+    engine = SendEngine(db, fast_config(), on_event=lambda k, i: events.append((k, i)))
+    await run_engine_until(engine, lambda: count_sends(db) == 9, timeout=30)
+
+    for n, address in enumerate(PROSPECTS):
+        inbox = await sandbox.wait_for_messages_async(address, 3)
+        first, second, third = inbox
+        assert first["Subject"] == "Hello Prospects"
+        assert f"Hi P{n}, step one" in first.get_content()
+        assert second["Subject"] == "Re: Hello Prospects"
+        assert second["In-Reply-To"] == first["Message-ID"]
+        assert third["In-Reply-To"] == first["Message-ID"]
+        assert third["References"].split() == [first["Message-ID"], second["Message-ID"]]
+        assert first["List-Unsubscribe"] == f"<mailto:{REP_ADDRESS}?subject=unsubscribe>"
+        assert "Rep Example" in first["From"]
+    sent_copies = await sandbox.wait_for_messages_async(REP_ADDRESS, 9, folder="Sent")
+    assert len({m["Message-ID"] for m in sent_copies}) == 9
+    assert [k for k, _ in events].count("sent") == 9
