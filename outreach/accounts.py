@@ -109,6 +109,8 @@ def set_paused(engine: Engine, email: str, paused: bool, reason: str | None = No
         row.paused = paused
         row.pause_reason = reason if paused else None
         row.paused_at = utcnow() if paused else None
+        if not paused:
+            row.last_auth_failure_at = None
         session.add(row)
     return row
 

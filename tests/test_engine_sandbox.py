@@ -35,7 +35,7 @@ async def test_three_steps_threaded_to_each_prospect(
     )
     events: list[tuple[str, dict[str, object]]] = []
     engine = SendEngine(db, fast_config(), on_event=lambda k, i: events.append((k, i)))
-    await run_engine_until(engine, lambda: count_sends(db) == 9, timeout=30)
+    await run_engine_until(engine, lambda: count_sends(db) == 9, deadline=30)
 
     for n, address in enumerate(PROSPECTS):
         inbox = await sandbox.wait_for_messages_async(address, 3)

@@ -48,10 +48,14 @@ def cli(ctx: click.Context, verbose: int) -> None:
 
 
 def _register() -> None:
-    from outreach.cli import mailbox, setup
+    from outreach.cli import campaign, mailbox, prospects, run, setup, suppress
 
     cli.add_command(setup.init)
     cli.add_command(mailbox.mailbox)
+    cli.add_command(prospects.prospects)
+    cli.add_command(suppress.suppress)
+    cli.add_command(campaign.campaign)
+    cli.add_command(run.run)
 
 
 _register()
