@@ -1,0 +1,72 @@
+"""Sequences as code: the YAML format, its validation, templates and spintax.
+
+Load a file with ``load_sequence``; render one step for one prospect with ``render_step``
+(after ``choose_variant``); preflight with ``check_templates`` / ``missing_fields``; store
+what a campaign started with via ``to_snapshot`` / ``from_snapshot`` / ``sequence_hash``.
+"""
+
+from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
+from .headers import header_safe
+from .loader import load_sequence, load_sequence_data, load_sequence_text
+from .model import (
+    AutoReplyPolicy,
+    Pace,
+    Schedule,
+    Sequence,
+    Step,
+    StopPolicy,
+    Variant,
+    Wait,
+)
+from .preflight import check_templates, missing_fields
+from .problems import Problem, TemplateRenderError
+from .render import (
+    STANDARD_FIELDS,
+    RenderedMessage,
+    choose_variant,
+    merge_fields,
+    render_step,
+    spintax_seed,
+)
+from .schema import schema_text, sequence_json_schema, write_schema
+from .snapshot import from_snapshot, sequence_hash, to_snapshot
+from .spintax import SpintaxError, resolve_spintax, spintax_expansion_count
+
+__all__ = [
+    "STANDARD_FIELDS",
+    "AutoReplyPolicy",
+    "Pace",
+    "Problem",
+    "RenderedMessage",
+    "Schedule",
+    "Sequence",
+    "SpintaxError",
+    "Step",
+    "StopPolicy",
+    "TemplateRenderError",
+    "Variant",
+    "Wait",
+    "check_templates",
+    "choose_variant",
+    "format_duration",
+    "format_wait",
+    "from_snapshot",
+    "header_safe",
+    "load_sequence",
+    "load_sequence_data",
+    "load_sequence_text",
+    "merge_fields",
+    "missing_fields",
+    "parse_duration",
+    "parse_gap",
+    "parse_wait",
+    "render_step",
+    "resolve_spintax",
+    "schema_text",
+    "sequence_hash",
+    "sequence_json_schema",
+    "spintax_expansion_count",
+    "spintax_seed",
+    "to_snapshot",
+    "write_schema",
+]

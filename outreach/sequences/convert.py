@@ -1,0 +1,85 @@
+"""Between the YAML document (``schema.py``) and the frozen domain values (``model.py``).
+
+``sequence_document`` is the inverse of ``build_sequence``: it writes the canonical
+document (durations in their shortest exact form, one ``variants`` list per step), which is
+itself valid sequence YAML/JSON. Snapshots use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .durations import format_duration, format_wait, parse_gap, parse_wait
+from .model import AutoReplyPolicy, Pace, Schedule, Sequence, Step, StopPolicy, Variant
+from .schedule_values import DAY_NAMES, format_window, parse_days, parse_window
+from .schema import PaceDoc, ScheduleDoc, SequenceDoc, StepDoc, StopDoc
+
+_AUTO_REPLY: dict[bool | str, AutoReplyPolicy] = {False: "ignore", True: "stop", "pause": "pause"}
+
+
+def build_sequence(doc: SequenceDoc) -> Sequence:
+    """The domain value of a validated document."""
+    return Sequence(
+        name=doc.name.strip(),
+        schedule=_schedule(doc.schedule),
+        pace=_pace(doc.pace),
+        stop=_stop(doc.stop),
+        steps=tuple(_step(index, step) for index, step in enumerate(doc.steps)),
+    )
+
+
+def _schedule(doc: ScheduleDoc) -> Schedule:
+    start, end = parse_window(doc.hours)
+    lunch = parse_window(doc.lunch) if doc.lunch is not None else None
+    return Schedule(doc.timezone, parse_days(doc.days), start, end, lunch)
+
+
+def _pace(doc: PaceDoc) -> Pace:
+    gap_min, gap_max = parse_gap(doc.gap)
+    return Pace(doc.daily_cap, gap_min, gap_max, doc.per_domain_hourly)
+
+
+def _stop(doc: StopDoc) -> StopPolicy:
+    return StopPolicy(doc.on_reply, doc.on_company_reply, _AUTO_REPLY[doc.on_auto_reply])
+
+
+def _step(index: int, doc: StepDoc) -> Step:
+    if doc.variants is not None:
+        variants = tuple(Variant(v.subject, v.body, v.html) for v in doc.variants)
+    else:
+        variants = (Variant(doc.subject, doc.body or "", doc.html),)
+    return Step(index, parse_wait(doc.wait), variants, new_thread=index == 0 or doc.new_thread)
+
+
+def sequence_document(sequence: Sequence) -> dict[str, Any]:
+    """The canonical, JSON-able document of ``sequence`` (valid input for the loader)."""
+    schedule, pace, stop = sequence.schedule, sequence.pace, sequence.stop
+    return {
+        "name": sequence.name,
+        "schedule": {
+            "timezone": schedule.timezone,
+            "days": [DAY_NAMES[day] for day in sorted(schedule.days)],
+            "hours": format_window((schedule.start, schedule.end)),
+            "lunch": format_window(schedule.lunch) if schedule.lunch else None,
+        },
+        "pace": {
+            "daily_cap": pace.daily_cap,
+            "gap": f"{format_duration(pace.gap_min)}-{format_duration(pace.gap_max)}",
+            "per_domain_hourly": pace.per_domain_hourly,
+        },
+        "stop": {
+            "on_reply": stop.on_reply,
+            "on_company_reply": stop.on_company_reply,
+            "on_auto_reply": {"ignore": False, "stop": True, "pause": "pause"}[stop.on_auto_reply],
+        },
+        "steps": [_step_document(step) for step in sequence.steps],
+    }
+
+
+def _step_document(step: Step) -> dict[str, Any]:
+    return {
+        "wait": format_wait(step.wait),
+        "new_thread": step.new_thread,
+        "variants": [{"subject": v.subject, "body": v.body, "html": v.html}
+                     for v in step.variants],
+    }

@@ -1,0 +1,139 @@
+"""Loading a sequence file: YAML → validated document → frozen ``Sequence``.
+
+Every finding becomes one line ``file:line:column: field.path: what → how to fix``, and
+all findings of a file are reported together in one ``ValidationFailed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from outreach.errors import ValidationFailed
+
+from .convert import build_sequence
+from .durations import parse_wait
+from .locate import locate
+from .model import Sequence
+from .preflight import template_problems
+from .problems import Problem, problems_error
+from .pydantic_errors import pydantic_problems
+from .schema import SequenceDoc, StepDoc
+from .yamlsource import YamlDocument, parse_yaml
+
+
+def load_sequence(path: Path | str, *, fields: Iterable[str] | None = None) -> Sequence:
+    """Load and fully validate a sequence file.
+
+    With ``fields`` (the merge fields prospects will have), templates are also checked for
+    unknown fields. Raises ``ValidationFailed`` listing every problem.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValidationFailed(f"cannot read sequence file {path}: {error}",
+                               hint="check the path and that the file is UTF-8 text") from error
+    return load_sequence_text(text, str(path), fields=fields)
+
+
+def load_sequence_text(text: str, filename: str = "<sequence>", *,
+                       fields: Iterable[str] | None = None) -> Sequence:
+    """Like ``load_sequence`` for YAML already in memory; ``filename`` names it in errors."""
+    document = parse_yaml(text, filename)
+    if isinstance(document, Problem):
+        raise problems_error([document], f"{filename} is not valid YAML")
+    sequence = _validated(document, text, filename, fields)
+    if sequence is None or document.problems:
+        raise problems_error(_in_file_order(document.problems),
+                             f"{filename} is not a valid sequence")
+    return sequence
+
+
+def load_sequence_data(data: Any, source: str = "<data>", *,
+                       fields: Iterable[str] | None = None) -> Sequence:
+    """Validate already-parsed data (e.g. a JSON snapshot) into a ``Sequence``."""
+    document = YamlDocument(data=data)
+    sequence = _validated(document, "", source, fields)
+    if sequence is None or document.problems:
+        raise problems_error(document.problems, f"{source} is not a valid sequence")
+    return sequence
+
+
+def _validated(document: YamlDocument, text: str, filename: str,
+               fields: Iterable[str] | None) -> Sequence | None:
+    """Validate in stages; findings go to ``document.problems``; a stage whose input is
+    broken is skipped so one mistake is not reported three times."""
+    found = document.problems
+    try:
+        doc = SequenceDoc.model_validate(_mapping_root(document.data))
+    except ValidationError as error:
+        found += [locate(problem, document, text, filename, at_key=at_key)
+                  for problem, at_key in pydantic_problems(error)]
+        return None
+    except _NotAMapping as error:
+        found.append(Problem("", str(error), error.hint, line=1, column=1, file=filename))
+        return None
+    found += [locate(p, document, text, filename) for p in step_problems(doc)]
+    sequence = build_sequence(doc)
+    available = set(fields) if fields is not None else None
+    found += [locate(p, document, text, filename)
+              for p in template_problems(sequence, available)]
+    return sequence
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+
+
+class _NotAMapping(ValueError):
+    hint = ("a sequence file is a mapping with at least `name:` and `steps:`; "
+            "copy sequences/example-en.yaml to start")
+
+
+def _mapping_root(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise _NotAMapping("the file is empty" if data is None else "the file is not a mapping")
+    return data
+
+
+def step_problems(doc: SequenceDoc) -> list[Problem]:
+    """Rules that span steps: the first email, follow-ups, subjects and threads."""
+    problems = _first_step_problems(doc.steps[0])
+    for index, step in enumerate(doc.steps[1:], start=1):
+        problems += _follow_up_problems(index, step)
+    return problems
+
+
+def _subjects(index: int, step: StepDoc) -> list[tuple[str, str | None]]:
+    """(path, subject) for the step itself or each of its variants."""
+    if step.variants is None:
+        return [(f"steps[{index}]", step.subject)]
+    return [(f"steps[{index}].variants[{i}]", v.subject) for i, v in enumerate(step.variants)]
+
+
+def _first_step_problems(step: StepDoc) -> list[Problem]:
+    problems = [Problem(path, "the first email needs a subject",
+                        'add subject: "…" (follow-ups may leave it out to reply in the thread)')
+                for path, subject in _subjects(0, step) if subject is None]
+    if not parse_wait(step.wait).is_zero:
+        problems.append(Problem("steps[0].wait", "the first email cannot wait",
+                                "remove wait from the first step: the campaign start decides"))
+    return problems
+
+
+def _follow_up_problems(index: int, step: StepDoc) -> list[Problem]:
+    problems = []
+    for path, subject in _subjects(index, step):
+        if step.new_thread and subject is None:
+            problems.append(Problem(path, "new_thread: true needs a fresh subject",
+                                    'add subject: "…", or remove new_thread to reply in the '
+                                    "thread"))
+        if not step.new_thread and subject is not None:
+            problems.append(Problem(f"{path}.subject", "a follow-up with a subject must say "
+                                    "new_thread: true", "remove subject to reply in the thread "
+                                    '("Re: …"), or add new_thread: true'))
+    return problems

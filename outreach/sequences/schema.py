@@ -1,0 +1,230 @@
+"""The YAML format as pydantic models: validation of each field and the JSON Schema.
+
+These models mirror the file exactly (strings such as ``"90s-6m"`` stay strings); the
+loader turns a validated document into the frozen domain values of ``model.py``. Each
+field's docstring becomes its description in ``sequences/schema.json``, which editors use
+for completion via ``# yaml-language-server: $schema=./schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .durations import parse_gap, parse_wait
+from .problems import FieldError
+from .schedule_values import (
+    ACCEPTED_DAY_NAMES,
+    DAY_NAMES,
+    check_timezone,
+    parse_day,
+    parse_window,
+)
+
+_WORKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+_UNIT = r"\d+\s*[A-Za-zÄÖÜäöü]+"
+_DURATION_PATTERN = rf"^\s*(0|{_UNIT}([\s,]*{_UNIT})*|\d+\s*business\s+days?)\s*$"
+_WINDOW_PATTERN = r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*$"
+
+
+def _canonical_day(name: str) -> str:
+    return DAY_NAMES[parse_day(name)]
+
+
+_DayName = Annotated[str, AfterValidator(_canonical_day)]
+
+
+def _one_line(subject: str | None) -> str | None:
+    if subject is None:
+        return None
+    if "\n" in subject.strip():
+        raise FieldError("a subject must be one line", "write the subject on a single line")
+    if not subject.strip():
+        raise FieldError("the subject is empty", "write a subject, or remove the key")
+    return subject.strip()
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+
+class ScheduleDoc(_Doc):
+    """When mail may leave. Times are the prospect's own timezone when known."""
+
+    timezone: str = "UTC"
+    """IANA timezone for prospects without one, e.g. Europe/Berlin."""
+    days: list[_DayName] = Field(default_factory=lambda: list(_WORKDAYS),
+                            json_schema_extra={"items": {"enum": list(ACCEPTED_DAY_NAMES)}})
+    """Weekdays on which mail may leave: mon … sun (German mo … so works too)."""
+    hours: str = Field("09:00-17:00", json_schema_extra={"pattern": _WINDOW_PATTERN})
+    """Sending window "HH:MM-HH:MM"; "00:00-24:00" = any time."""
+    lunch: str | None = Field(None, json_schema_extra={"pattern": _WINDOW_PATTERN})
+    """Optional pause inside the window, e.g. "12:00-13:00"."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return check_timezone(value)
+
+    @field_validator("days")
+    @classmethod
+    def _some_days(cls, days: list[str]) -> list[str]:
+        if not days:
+            raise FieldError("no sending days", "list at least one, e.g. [mon, tue, wed]")
+        return sorted(set(days), key=DAY_NAMES.index)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_window(value)
+        return value
+
+    @field_validator("lunch")
+    @classmethod
+    def _lunch_inside_hours(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        lunch_start, lunch_end = parse_window(value)
+        if "hours" in info.data:
+            start, end = parse_window(info.data["hours"])
+            if not start <= lunch_start < lunch_end <= end:
+                raise FieldError(f"lunch {value} is not inside hours {info.data['hours']}",
+                                 "move the lunch pause inside the sending window or drop it")
+        return value
+
+
+class PaceDoc(_Doc):
+    """How fast one mailbox sends."""
+
+    daily_cap: int = Field(40, ge=1)
+    """Most messages per mailbox per day (first emails and follow-ups together)."""
+    gap: str | int = Field("90s-6m", json_schema_extra={"examples": ["90s-6m", "2m"]})
+    """Random pause between two sends from one mailbox: "90s-6m", or one fixed value "2m"."""
+    per_domain_hourly: int | None = Field(None, ge=1)
+    """Optional: at most this many sends per hour from one mailbox to one recipient domain."""
+
+    @field_validator("gap", mode="before")
+    @classmethod
+    def _gap(cls, value: Any) -> Any:
+        parse_gap(value)
+        return value
+
+
+class StopDoc(_Doc):
+    """What halts a prospect's remaining follow-ups."""
+
+    on_reply: bool = True
+    """Stop when the prospect replies."""
+    on_company_reply: bool = True
+    """Stop when anyone at the prospect's (non-freemail) domain replies."""
+    on_auto_reply: bool | Literal["pause"] = False
+    """Out-of-office replies: false = ignore, true = stop, pause = resume after the return date."""
+
+    @field_validator("on_auto_reply", mode="before")
+    @classmethod
+    def _auto_reply(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("pause", "paused"):
+            return "pause"
+        if isinstance(value, bool):
+            return value
+        raise FieldError(f"{value!r} is not allowed here", "write false, true or pause")
+
+
+class VariantDoc(_Doc):
+    """One A/B version of a step."""
+
+    subject: str | None = None
+    """Subject template (required for the first step and for new_thread steps)."""
+    body: str
+    """Plain-text body template: Jinja2 {{ fields }} and {Hi|Hello} spintax."""
+    html: str | None = None
+    """Optional HTML alternative body template."""
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str | None) -> str | None:
+        return _one_line(value)
+
+
+class StepDoc(_Doc):
+    """The first email or a follow-up."""
+
+    wait: str | int | None = Field(None, json_schema_extra={"pattern": _DURATION_PATTERN})
+    """Delay after the previous step: 45s, 10m, 4h, 2d, 1w, "2 days", "3 business days"."""
+    subject: str | None = None
+    """Subject template; leave it out on follow-ups to reply in the same thread ("Re: …")."""
+    body: str | None = None
+    """Plain-text body template (or use variants)."""
+    html: str | None = None
+    """Optional HTML alternative body template."""
+    new_thread: bool = False
+    """Start a new thread instead of replying (needs a fresh subject)."""
+    variants: list[VariantDoc] | None = Field(None, min_length=1)
+    """A/B versions instead of subject/body: each prospect gets one, always the same one."""
+
+    @field_validator("wait", mode="before")
+    @classmethod
+    def _wait(cls, value: Any) -> Any:
+        parse_wait(value)
+        return value
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str | None) -> str | None:
+        return _one_line(value)
+
+    @model_validator(mode="after")
+    def _body_or_variants(self) -> StepDoc:
+        if self.variants is not None and self.body is not None:
+            raise FieldError("a step has either body or variants, not both",
+                             "move body into the variants, or remove variants")
+        if self.variants is not None and (self.subject is not None or self.html is not None):
+            raise FieldError("with variants, subject and html go inside each variant",
+                             "move them into every variant")
+        if self.variants is None and self.body is None:
+            raise FieldError("step has no body", "add body: | … (or variants: [...])")
+        return self
+
+
+class SequenceDoc(_Doc):
+    """An outreach sequence: the first email and its follow-ups, with when and how fast
+    they may leave and what stops them."""
+
+    name: str = Field(min_length=1)
+    """Human name of the sequence."""
+    schedule: ScheduleDoc = Field(default_factory=ScheduleDoc)
+    """When mail may leave (defaults: Mon–Fri 09:00–17:00 UTC)."""
+    pace: PaceDoc = Field(default_factory=PaceDoc)
+    """How fast one mailbox sends (defaults: 40 a day, 90s–6m apart)."""
+    stop: StopDoc = Field(default_factory=StopDoc)
+    """What halts follow-ups (default: any reply from the prospect or their company)."""
+    steps: list[StepDoc] = Field(min_length=1)
+    """The first email, then follow-ups in order."""
+
+
+def sequence_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the sequence YAML format."""
+    schema = SequenceDoc.model_json_schema()
+    schema["title"] = "outreach sequence"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def schema_text() -> str:
+    """The exact text ``write_schema`` writes (stable, so a test can compare files)."""
+    return json.dumps(sequence_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema(path: Path | str) -> None:
+    """Write the JSON Schema to ``path`` (``sequences/schema.json`` in the repo)."""
+    Path(path).write_text(schema_text(), encoding="utf-8")
