@@ -48,7 +48,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
 
 
 def _register() -> None:
-    from outreach.cli import campaign, mailbox, prospects, run, setup, suppress
+    from outreach.cli import campaign, demo, mailbox, prospects, run, sequence, setup, suppress
 
     cli.add_command(setup.init)
     cli.add_command(mailbox.mailbox)
@@ -56,6 +56,8 @@ def _register() -> None:
     cli.add_command(suppress.suppress)
     cli.add_command(campaign.campaign)
     cli.add_command(run.run)
+    cli.add_command(sequence.sequence)
+    cli.add_command(demo.demo)
 
 
 _register()

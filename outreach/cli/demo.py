@@ -1,0 +1,121 @@
+"""``outreach demo``: watch a whole campaign run against the embedded sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import click
+from rich.live import Live
+from rich.table import Table
+
+from outreach.campaigns.views import show_campaign
+from outreach.cli.output import console
+from outreach.cli.run import print_event
+from outreach.engine.config import EngineConfig
+from outreach.engine.runner import SendEngine
+from outreach.store import open_store
+
+SETTLED = {
+    "finished",
+    "replied",
+    "stopped",
+    "bounced",
+    "unsubscribed",
+    "invalid",
+    "failed",
+    "paused",
+}
+STATE_STYLE = {
+    "active": "cyan",
+    "replied": "green",
+    "paused": "yellow",
+    "bounced": "red",
+    "unsubscribed": "magenta",
+    "stopped": "blue",
+    "finished": "white",
+}
+
+
+@click.command()
+@click.option("--timeout", default=120.0, show_default=True, help="Stop after N seconds anyway.")
+def demo(timeout: float) -> None:
+    """Run an example campaign against a built-in sandbox mailbox (no account needed)."""
+    with tempfile.TemporaryDirectory(prefix="outreach-demo-") as home:
+        os.environ["OUTREACH_HOME"] = home
+        os.environ.pop("OUTREACH_DB_URL", None)
+        from outreach.demo import PROSPECTS, REP, demo_world
+
+        console.print(
+            f"[bold]outreach demo[/] — a sandbox mailbox for {REP} and "
+            f"{len(PROSPECTS)} prospects who reply, go on holiday, opt out or bounce."
+        )
+        console.print("Data lives in a temporary folder and is gone afterwards.\n")
+        with demo_world(Path(home)):
+            asyncio.run(_run(timeout))
+        _summary()
+
+
+async def _run(seconds: float) -> None:
+    db = open_store()
+    watcher = _watcher(db)
+    with Live(_table(), console=console, refresh_per_second=4, transient=False) as live:
+
+        def on_event(kind: str, info: dict[str, object]) -> None:
+            print_event(kind, info)
+            live.update(_table())
+
+        engine = SendEngine(
+            db, EngineConfig(poll_interval=1.0), on_event=on_event, inbox_check=watcher
+        )
+        tasks = [asyncio.create_task(engine.run())]
+        if watcher is not None:
+            tasks.append(asyncio.create_task(watcher.run()))
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not _settled():
+            live.update(_table())
+            await asyncio.sleep(0.25)
+        engine.stop()
+        if watcher is not None:
+            watcher.stop()
+        await asyncio.gather(*tasks)
+        live.update(_table())
+
+
+def _watcher(db: object) -> object | None:
+    try:
+        from outreach.watcher import Watcher  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return Watcher(db)  # type: ignore[no-any-return]
+
+
+def _settled() -> bool:
+    rows = show_campaign(open_store(), "demo")["enrollments"]
+    return all(row["state"] in SETTLED for row in rows)
+
+
+def _table() -> Table:
+    table = Table(title="campaign “demo”", expand=False)
+    for column in ("prospect", "state", "steps sent", "reason"):
+        table.add_column(column)
+    for row in show_campaign(open_store(), "demo")["enrollments"]:
+        style = STATE_STYLE.get(row["state"], "white")
+        table.add_row(
+            row["email"], f"[{style}]{row['state']}[/]", str(row["steps_sent"]), row["reason"] or ""
+        )
+    return table
+
+
+def _summary() -> None:
+    console.print(
+        "\nThat was a real engine, pacing rules and inbox watcher — only the mail "
+        "servers were pretend. Next:"
+    )
+    console.print(
+        "  outreach mailbox add you@company.com --smtp-host … --imap-host … --password-stdin"
+    )
+    console.print("  outreach sequence check sequences/example-en.yaml")

@@ -1,0 +1,198 @@
+"""``outreach prospects …``: import CSV exports, list and show prospects."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from outreach.cli.output import err_console, print_json, print_table
+from outreach.prospects import (
+    get_prospect,
+    list_prospects,
+    parse_prospects,
+    prospect_record,
+    read_csv_text,
+    tags_by_prospect,
+)
+from outreach.prospects.csv_reader import count_lines
+from outreach.prospects.service import ImportSummary, import_prospects, normalize_tags
+from outreach.store import open_store, session_scope
+from outreach.suppression import is_suppressed, suppressions_for
+
+LISTED_AT_MOST = 20  # duplicates/suppressed shown by name in the text summary (--json: all)
+
+
+@click.group()
+def prospects() -> None:
+    """The people you write to: import spreadsheet exports, list and show them."""
+
+
+@prospects.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tag", "tags", multiple=True, help="Tag every imported prospect (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Check and count everything, save nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+def import_(file: Path, tags: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Import prospects from a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
+
+    \b
+    Recognised columns (any case/spacing): email (E-Mail, Email Address, Mail),
+    first_name (Vorname, First Name), last_name (Nachname, Name), company (Firma,
+    Unternehmen), timezone (Zeitzone, TZ; an IANA name like Europe/Berlin). Every other
+    column becomes a custom field for templates: "Job Title" → {{ job_title }}.
+    Re-importing updates: non-empty values overwrite, tags are added.
+    Rows with a missing or invalid address are rejected and listed with their line.
+    """
+    tags = normalize_tags(tags)
+    source = read_csv_text(file)
+    with _progress() as progress:
+        parsed = parse_prospects(source, progress.lines("reading", count_lines(source)))
+        on_write = progress.rows("saving", len(parsed.rows))
+        summary = import_prospects(
+            open_store(), parsed, tags=tags, dry_run=dry_run, on_progress=on_write
+        )
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        _print_summary(summary)
+
+
+class _ImportProgress:
+    """Progress bars on stderr while importing; no-ops (``None``) when there is no bar."""
+
+    def __init__(self, bar: Progress | None) -> None:
+        self.bar = bar
+
+    def lines(self, description: str, total: int) -> Callable[[int], None] | None:
+        """A callback taking the line reached."""
+        if self.bar is None:
+            return None
+        bar, task = self.bar, self.bar.add_task(description, total=total)
+        return lambda line: bar.update(task, completed=line)
+
+    def rows(self, description: str, total: int) -> Callable[[int], None] | None:
+        """A callback taking how many more rows are done."""
+        if self.bar is None:
+            return None
+        bar, task = self.bar, self.bar.add_task(description, total=total)
+        return lambda step: bar.advance(task, step)
+
+
+@contextmanager
+def _progress() -> Iterator[_ImportProgress]:
+    """Bars only when stderr is a terminal, so piped output and CI logs stay clean."""
+    if not sys.stderr.isatty():
+        yield _ImportProgress(None)
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        yield _ImportProgress(bar)
+
+
+def _print_summary(summary: ImportSummary) -> None:
+    verb = "Would import" if summary.dry_run else "Imported"
+    click.echo(
+        f"{verb} {summary.file} ({summary.encoding}, {summary.delimiter}-separated, "
+        f"{summary.records} rows)" + (f" tagged {', '.join(summary.tags)}" if summary.tags else "")
+    )
+    for note in summary.notes:
+        click.echo(f"note: {note}")
+    if summary.custom_fields:
+        click.echo(f"custom fields: {', '.join(summary.custom_fields)}")
+    for name in ("created", "updated", "unchanged", "duplicates", "rejected", "suppressed"):
+        value = getattr(summary, name)
+        click.echo(f"  {name:<11}{value if isinstance(value, int) else len(value)}")
+    _print_details(summary)
+    if summary.dry_run:
+        click.echo("dry run: nothing was saved")
+
+
+def _print_details(summary: ImportSummary) -> None:
+    if summary.rejected:
+        click.echo("rejected rows:")
+        for rejection in summary.rejected:
+            click.echo(f"  line {rejection.line}: {rejection.reason}")
+    if summary.warnings:
+        click.echo("warnings:")
+        for warning in summary.warnings:
+            click.echo(f"  line {warning.line}: {warning.message}")
+    _print_capped(
+        "duplicates (merged into the first row with that address):",
+        [f"line {d.line}: {d.email} (first on line {d.first_line})" for d in summary.duplicates],
+    )
+    _print_capped(
+        "suppressed (imported, but campaigns will not write to them):",
+        [f"{s.email}: {s.reason} ({s.value})" for s in summary.suppressed],
+    )
+
+
+def _print_capped(title: str, lines: list[str]) -> None:
+    if not lines:
+        return
+    click.echo(title)
+    for line in lines[:LISTED_AT_MOST]:
+        click.echo(f"  {line}")
+    if len(lines) > LISTED_AT_MOST:
+        click.echo(f"  … and {len(lines) - LISTED_AT_MOST} more (--json lists all)")
+
+
+@prospects.command("list")
+@click.option("--tag", help="Only prospects with this tag.")
+@click.option("--search", help="Substring of address, name or company (any case).")
+@click.option("--limit", type=int, default=50, show_default=True, help="Show at most N.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_(tag: str | None, search: str | None, limit: int, as_json: bool) -> None:
+    """List prospects by address."""
+    with session_scope(open_store()) as session:
+        page = list_prospects(session, tag=tag, search=search, limit=limit)
+        tags = tags_by_prospect(session, [p.id for p in page.prospects if p.id is not None])
+        hits = suppressions_for(session, [p.email for p in page.prospects])
+    records = [
+        prospect_record(p, tags.get(p.id or 0, []), hits.get(p.email)) for p in page.prospects
+    ]
+    if as_json:
+        return print_json(records)
+    if not records:
+        return click.echo("no prospects match" if tag or search else _NO_PROSPECTS)
+    print_table([_table_row(r) for r in records], ["email", "name", "company", "tags", "status"])
+    if page.total > len(records):
+        click.echo(f"showing {len(records)} of {page.total} (use --limit, --tag or --search)")
+
+
+_NO_PROSPECTS = "no prospects yet: import some with `outreach prospects import FILE.csv`"
+
+
+def _table_row(record: dict[str, Any]) -> dict[str, Any]:
+    name = " ".join(filter(None, (record["first_name"], record["last_name"])))
+    suppressed = record["suppressed"]
+    status = f"suppressed ({suppressed['reason']})" if suppressed else ""
+    row = {**record, "name": name, "tags": ", ".join(record["tags"]), "status": status}
+    return {key: escape(value) if isinstance(value, str) else value for key, value in row.items()}
+
+
+@prospects.command("show")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def show(email: str, as_json: bool) -> None:
+    """Show one prospect: its fields, custom fields, tags and suppression."""
+    with session_scope(open_store()) as session:
+        prospect = get_prospect(session, email)
+        tags = tags_by_prospect(session, [prospect.id or 0]).get(prospect.id or 0, [])
+        record = prospect_record(prospect, tags, is_suppressed(session, prospect.email))
+    if as_json:
+        return print_json(record)
+    for key in ("email", "first_name", "last_name", "company", "timezone"):
+        click.echo(f"{key}: {record[key] or ''}")
+    for key, value in record["fields"].items():
+        click.echo(f"{key}: {value}")
+    click.echo(f"tags: {', '.join(record['tags'])}")
+    suppressed = record["suppressed"]
+    if suppressed:
+        click.echo(f"suppressed by {suppressed['value']} ({suppressed['reason']})")

@@ -1,0 +1,119 @@
+"""``outreach sequence …``: check a YAML sequence, preview it for a prospect, print its schema."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlmodel import Session, select
+
+from outreach.campaigns.context import display_name, prospect_fields
+from outreach.cli.output import console, print_json
+from outreach.engine.compose import Envelope, Thread, as_bytes, compose
+from outreach.errors import NotFoundError
+from outreach.sequences import (
+    choose_variant,
+    format_wait,
+    load_sequence,
+    render_step,
+    schema_text,
+)
+from outreach.sequences.pace_warnings import pace_warnings
+from outreach.store import open_store
+from outreach.store.models import Mailbox, Prospect
+
+FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.group()
+def sequence() -> None:
+    """YAML sequences: the first email and its follow-ups."""
+
+
+@sequence.command("check")
+@click.argument("path", type=FILE)
+@click.option("--json", "as_json", is_flag=True)
+def check(path: Path, as_json: bool) -> None:
+    """Validate a sequence file; errors name file:line:column, warnings flag non-human pace."""
+    seq = load_sequence(path)
+    warnings = pace_warnings(seq)
+    if as_json:
+        return print_json(
+            {
+                "file": str(path),
+                "ok": True,
+                "warnings": warnings,
+                "name": seq.name,
+                "steps": len(seq.steps),
+            }
+        )
+    console.print(f"[green]✓[/] {path}: “{seq.name}”, {len(seq.steps)} steps", soft_wrap=True)
+    for step in seq.steps:
+        wait = "" if step.index == 0 else f" after {format_wait(step.wait)}"
+        kind = "new thread" if step.new_thread else "reply in thread"
+        variants = f", {len(step.variants)} variants" if len(step.variants) > 1 else ""
+        console.print(f"  step {step.index + 1}{wait}: {kind}{variants}", soft_wrap=True)
+    for warning in warnings:
+        console.print(f"[yellow]⚠[/] {warning}", soft_wrap=True)
+
+
+@sequence.command("preview")
+@click.argument("path", type=FILE)
+@click.option("--prospect", "email", required=True, help="An imported prospect's address.")
+@click.option("--mailbox", "mailbox_email", help="Sender (default: the first mailbox).")
+@click.option(
+    "--campaign",
+    "campaign_key",
+    default="preview",
+    show_default=True,
+    help="Campaign name: picks the same A/B variant the campaign would.",
+)
+def preview(path: Path, email: str, mailbox_email: str | None, campaign_key: str) -> None:
+    """Show the messages exactly as they will be sent to one prospect, headers included."""
+    seq = load_sequence(path)
+    with Session(open_store()) as session:
+        prospect = session.exec(select(Prospect).where(Prospect.email == email.lower())).first()
+        if prospect is None:
+            raise NotFoundError(f"no prospect {email!r}", hint="import it with `prospects import`")
+        query = select(Mailbox)
+        if mailbox_email:
+            query = query.where(Mailbox.email == mailbox_email.lower())
+        mailbox = session.exec(query).first()
+    sender = mailbox.email if mailbox else "you@example.com"
+    fields = prospect_fields(prospect)
+    thread = Thread()
+    now = datetime.now(UTC)
+    for step in seq.steps:
+        variant = choose_variant(prospect.email, campaign_key, step)
+        rendered = render_step(seq, step.index, fields, variant)
+        message_id = f"<step{step.index + 1}.preview@{sender.rpartition('@')[2]}>"
+        envelope = Envelope(
+            sender,
+            mailbox.display_name if mailbox else None,
+            prospect.email,
+            display_name(prospect),
+            message_id,
+            now,
+        )
+        if step.new_thread:
+            thread = Thread()
+        message = compose(envelope, rendered, thread)
+        label = f" (variant {chr(65 + variant)})" if len(step.variants) > 1 else ""
+        console.rule(f"step {step.index + 1}{label}")
+        click.echo(as_bytes(message).decode("utf-8", errors="replace").replace("\r\n", "\n"))
+        thread = _next_thread(thread, message_id, str(message["Subject"]), now)
+
+
+def _next_thread(thread: Thread, message_id: str, subject: str, now: datetime) -> Thread:
+    if thread.root_message_id is None:
+        return Thread(subject, message_id, (message_id,), now)
+    return Thread(
+        thread.subject, thread.root_message_id, (*thread.references, message_id), thread.started_at
+    )
+
+
+@sequence.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of sequence files (for editor completion)."""
+    click.echo(schema_text())

@@ -1,0 +1,111 @@
+"""``outreach suppress …``: addresses and @domains that must never be written to."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+
+from outreach import suppression
+from outreach.cli.output import print_json, print_table
+from outreach.store import open_store, session_scope
+from outreach.store.models import Suppression
+
+REASON = click.Choice(suppression.REASONS)
+
+
+@click.group()
+def suppress() -> None:
+    """The suppression list: never enroll or write to these addresses or @domains.
+
+    \b
+    A @domain covers every address at exactly that domain (not its subdomains).
+    Suppressed prospects stay in the database, so removing a suppression is enough
+    to make them reachable again.
+    """
+
+
+@suppress.command("add")
+@click.argument("values", nargs=-1, required=True)
+@click.option("--reason", type=REASON, default="manual", show_default=True)
+def add(values: tuple[str, ...], reason: str) -> None:
+    """Suppress addresses and/or @domains, e.g. `anna@acme.com @competitor.com`."""
+    normalized = suppression.normalize_values(values)
+    with session_scope(open_store()) as session:
+        outcomes = suppression.add_suppressions(session, normalized, reason=reason, source="cli")
+    for outcome in outcomes:
+        if outcome.added:
+            click.echo(f"suppressed {outcome.value} ({outcome.reason})")
+        else:
+            click.echo(f"{outcome.value} was already suppressed ({outcome.reason}); kept as is")
+
+
+@suppress.command("remove")
+@click.argument("values", nargs=-1, required=True)
+def remove(values: tuple[str, ...]) -> None:
+    """Take addresses and/or @domains off the list (all or nothing)."""
+    normalized = suppression.normalize_values(values)
+    with session_scope(open_store()) as session:
+        suppression.remove_suppressions(session, normalized)
+    for value in normalized:
+        click.echo(f"unsuppressed {value}")
+
+
+@suppress.command("list")
+@click.option("--reason", type=REASON, help="Only entries with this reason.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_(reason: str | None, as_json: bool) -> None:
+    """List the suppressed addresses and @domains."""
+    with session_scope(open_store()) as session:
+        rows = [_record(row) for row in suppression.list_suppressions(session, reason=reason)]
+    if as_json:
+        return print_json(rows)
+    if not rows:
+        return click.echo("the suppression list is empty")
+    print_table([_table_row(r) for r in rows], ["value", "reason", "source", "created_at"])
+
+
+def _record(row: Suppression) -> dict[str, Any]:
+    return {
+        "value": row.value,
+        "reason": row.reason,
+        "source": row.source,
+        "created_at": row.created_at,
+    }
+
+
+def _table_row(record: dict[str, Any]) -> dict[str, Any]:
+    """Markup-safe cells (values are user data) and the time to the minute."""
+    row = {key: escape(value) if isinstance(value, str) else value for key, value in record.items()}
+    return row | {"created_at": f"{record['created_at']:%Y-%m-%d %H:%M}"}
+
+
+@suppress.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reason", type=REASON, default="import", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+def import_(file: Path, reason: str, as_json: bool) -> None:
+    """Suppress every value in FILE: one address/@domain per line, or a CSV with an
+    e-mail column. Lines starting with # are comments; bad lines are listed and skipped."""
+    values = suppression.read_suppression_file(file)
+    with session_scope(open_store()) as session:
+        result = suppression.import_suppressions(session, values, reason=reason)
+    if as_json:
+        return print_json(
+            {
+                "file": str(result.path),
+                "encoding": result.encoding,
+                "added": list(result.added),
+                "already": list(result.already),
+                "rejected": [asdict(r) for r in result.rejected],
+            }
+        )
+    click.echo(
+        f"{file}: {len(result.added)} added, {len(result.already)} already suppressed, "
+        f"{len(result.rejected)} rejected"
+    )
+    for rejection in result.rejected:
+        click.echo(f"  line {rejection.line}: {rejection.reason}")

@@ -1,0 +1,121 @@
+"""``outreach demo``: a real campaign against the embedded sandbox, in about a minute.
+
+Everything is real but the servers: the store, the engine, the pacing rules and the
+watcher run exactly as they do for a rep; the sandbox plays six prospects (two quiet
+ones, one who replies, one out of office, one who asks to be removed, one dead address).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import keyring
+from keyring.backend import KeyringBackend
+
+from outreach import accounts
+from outreach.campaigns import service
+from outreach.mailbox.account import make_endpoint
+from outreach.sandbox import Sandbox
+from outreach.store import open_store, session_scope
+from outreach.store.models import Prospect, ProspectTag
+
+REP = "lena@sales.example"
+CAMPAIGN = "demo"
+
+
+@dataclass(frozen=True)
+class DemoProspect:
+    email: str
+    first_name: str
+    company: str
+    behaviour: str
+    delay: float = 2.0
+
+
+PROSPECTS = (
+    DemoProspect("anna@nordwind.example", "Anna", "Nordwind", "silent"),
+    DemoProspect("ben@kiefer.example", "Ben", "Kiefer", "reply", 3.0),
+    DemoProspect("chris@kiefer.example", "Chris", "Kiefer", "silent"),
+    DemoProspect("dana@lumen.example", "Dana", "Lumen", "auto_reply", 1.0),
+    DemoProspect("emil@quarz.example", "Emil", "Quarz", "unsubscribe", 2.0),
+    DemoProspect("nobody@quarz.example", "Frieda", "Quarz", "bounce"),
+)
+
+
+class MemoryKeyring(KeyringBackend):
+    """The demo's throwaway sandbox password lives in memory only."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._store.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self._store[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self._store.pop((service, username), None)
+
+
+def sequence_file(directory: Path) -> Path:
+    path = directory / "demo.yaml"
+    path.write_text(resources.files("outreach.data").joinpath("demo_sequence.yaml").read_text())
+    return path
+
+
+@contextmanager
+def demo_world(directory: Path) -> Iterator[Sandbox]:
+    """A started sandbox with the rep and the prospects, and a started campaign."""
+    keyring.set_keyring(MemoryKeyring())
+    password = secrets.token_urlsafe(12)
+    with Sandbox() as sandbox:
+        sandbox.add_user(REP, password)
+        for p in PROSPECTS:
+            if p.behaviour == "bounce":
+                sandbox.add_domain(p.email.split("@")[1])
+            else:
+                sandbox.persona(p.email, p.behaviour, delay=p.delay, language="en")
+        db = open_store()
+        ep = sandbox.endpoints
+        accounts.add_mailbox(
+            db,
+            accounts.NewMailbox(
+                email=REP,
+                smtp=make_endpoint("smtp", ep.host, ep.smtp_port, "none"),
+                imap=make_endpoint("imap", ep.host, ep.imap_port, "none"),
+                display_name="Lena Maier",
+                daily_cap=100,
+            ),
+            password,
+        )
+        _add_prospects(db)
+        service.create_campaign(db, CAMPAIGN, sequence_file(directory), [REP], tags=["demo"])
+        service.start_campaign(db, CAMPAIGN)
+        yield sandbox
+
+
+def _add_prospects(db: object) -> None:
+    from sqlalchemy import Engine
+
+    assert isinstance(db, Engine)
+    with session_scope(db) as session:
+        for p in PROSPECTS:
+            row = Prospect(
+                email=p.email,
+                domain=p.email.split("@")[1],
+                first_name=p.first_name,
+                company=p.company,
+                timezone="Europe/Berlin",
+            )
+            session.add(row)
+            session.flush()
+            session.add(ProspectTag(prospect_id=row.id, tag="demo"))
