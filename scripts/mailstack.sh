@@ -9,7 +9,7 @@
 #   mailstack.sh down DIR               stop both daemons by their PID files
 #   mailstack.sh add-user DIR ADDRESS PASSWORD [QUOTA_BYTES]
 #                                       add (or replace) a mailbox user at runtime
-#   mailstack.sh tempfail DIR ADDRESS on|off
+#   mailstack.sh tempfail DIR ADDRESS on|reject|off
 #                                       make RCPT TO:<ADDRESS> answer 451 (or stop doing so)
 #   mailstack.sh expire DIR             expire every queued message now (final DSNs go out)
 #
@@ -527,8 +527,9 @@ cmd_tempfail() {
     require_address "$address"
     case "$state" in
         on) line="$address 451 4.7.1 mailstack: temporary failure switched on for $address" ;;
+        reject) line="$address 550 5.1.1 mailstack: recipient rejected: $address" ;;
         off) ;;
-        *) die "tempfail state must be 'on' or 'off', not '$state'" ;;
+        *) die "tempfail state must be 'on', 'reject' or 'off', not '$state'" ;;
     esac
     replace_line "$TEMPFAIL" "$address" "$line"
     reload_postfix

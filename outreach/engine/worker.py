@@ -155,7 +155,10 @@ class MailboxWorker:
         try:
             response = await self.smtp.send(letter.sender, letter.recipient, letter.data)
         except Exception as exc:  # noqa: BLE001 - every SMTP failure becomes a send state
-            self._failed(send_id, classify_smtp_error(exc))
+            failure = classify_smtp_error(exc)
+            if failure.verdict != "failed":
+                await self.smtp.close()  # a temporary failure may be this connection's
+            self._failed(send_id, failure)
             return
         candidate = self._finish(send_id, response)
         pacer.record(candidate, utcnow(), random_gap(candidate.pace, self.rng))

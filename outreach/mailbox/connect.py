@@ -50,7 +50,23 @@ async def smtp_login(client: aiosmtplib.SMTP, account: Account, secret: str) -> 
     if account.uses_oauth2:
         await client.auth_xoauth2(account.username, secret)
     else:
-        await client.login(account.username, secret)
+        await smtp_password_auth(client, account.username, secret)
+
+
+async def smtp_password_auth(client: aiosmtplib.SMTP, username: str, secret: str) -> None:
+    """One AUTH attempt with the best mechanism offered.
+
+    aiosmtplib's ``login`` tries every advertised mechanism in turn; with a wrong password
+    that is several failed logins per attempt, which servers count toward lockouts.
+    """
+    await client.ehlo()
+    methods = client.supported_auth_methods
+    if "plain" in methods:
+        await client.auth_plain(username, secret)
+    elif "login" in methods:
+        await client.auth_login(username, secret)
+    else:
+        await client.login(username, secret)
 
 
 async def open_smtp(account: Account, secret: str) -> aiosmtplib.SMTP:

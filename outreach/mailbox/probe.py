@@ -19,7 +19,13 @@ from imapclient.exceptions import IMAPClientError
 
 from outreach.errors import OutreachError
 from outreach.mailbox.account import Account
-from outreach.mailbox.connect import find_sent_folder, imap_client, imap_login, smtp_client
+from outreach.mailbox.connect import (
+    find_sent_folder,
+    imap_client,
+    imap_login,
+    smtp_client,
+    smtp_password_auth,
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,7 @@ async def _smtp_auth(
         if account.uses_oauth2:
             await client.auth_xoauth2(account.username, secret)
         else:
-            await client.login(account.username, secret)
+            await smtp_password_auth(client, account.username, secret)
         steps.ok(mechanism, f"as {account.username}")
     except Exception as exc:  # noqa: BLE001 - every failure is reported as a step
         steps.fail(mechanism, exc)
