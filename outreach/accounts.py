@@ -12,6 +12,7 @@ from outreach import secrets
 from outreach.addresses import normalize_address
 from outreach.errors import ConfigError, NotFoundError
 from outreach.mailbox.account import Account, Endpoint
+from outreach.planner.pacing import parse_ramp
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, utcnow
 
@@ -30,12 +31,20 @@ class NewMailbox:
     insecure_skip_verify: bool = False
     password_command: str | None = None
     oauth2_token_command: str | None = None
+    sent_copy: str = "auto"
+
+
+SENT_COPY_MODES = ("auto", "append", "server", "plus")
 
 
 def add_mailbox(engine: Engine, new: NewMailbox, password: str | None) -> Mailbox:
     """Create (or update) a mailbox; the password goes to the keyring, never the DB."""
     email = normalize_address(new.email, what="mailbox")
     source = _secret_source(new, password)
+    if new.sent_copy not in SENT_COPY_MODES:
+        raise ConfigError(f"--sent-copy must be one of {', '.join(SENT_COPY_MODES)}")
+    if new.ramp:
+        parse_ramp(new.ramp)
     if new.daily_cap < 1:
         raise ConfigError(f"--daily-cap must be at least 1, not {new.daily_cap}")
     if password is not None:
@@ -80,6 +89,7 @@ def _apply(row: Mailbox, new: NewMailbox, email: str, source: str) -> None:
     row.secret_source = source
     row.password_command = new.password_command
     row.oauth2_token_command = new.oauth2_token_command
+    row.append_to_sent = new.sent_copy
 
 
 def get_mailbox(session: Session, email: str) -> Mailbox:
@@ -150,6 +160,7 @@ def mailbox_summary(row: Mailbox) -> dict[str, Any]:
         "daily_cap": row.daily_cap,
         "ramp": row.ramp,
         "sent_folder": row.sent_folder,
+        "sent_copy": row.append_to_sent,
         "insecure_skip_verify": row.insecure_skip_verify,
         "paused": row.paused,
         "pause_reason": row.pause_reason,

@@ -158,6 +158,10 @@ auth_verbose = yes
 # Tests check wrong passwords: answer them on the next failure flush (every 0.5 s)
 # rather than after the default 2 s.
 auth_failure_delay = 0
+# Subaddresses as many Dovecot setups have them: user+Folder@domain is delivered into
+# that folder (outreach's "plus" Sent-copy mode relies on it).
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = yes
 
 ssl = yes
 ssl_cert = <$TLS/cert.pem

@@ -37,6 +37,14 @@ def mailbox() -> None:
 )
 @click.option("--ramp", help="Ramp-up for new domains, e.g. 10+5/day (grows to --daily-cap).")
 @click.option(
+    "--sent-copy",
+    type=click.Choice(("auto", "append", "server", "plus")),
+    default="auto",
+    show_default=True,
+    help="How copies reach Sent: we APPEND them, the server files them (Gmail, M365), or "
+    "plus: the server files a copy sent to you+Sent@ (exact crash recovery).",
+)
+@click.option(
     "--password-stdin", is_flag=True, help="Read the password from stdin into the OS keyring."
 )
 @click.option("--password-command", help="Shell command printing the password at use time.")
@@ -64,6 +72,7 @@ def add(
     password_command: str | None,
     oauth2_token_command: str | None,
     insecure_skip_verify: bool,
+    sent_copy: str,
 ) -> None:
     """Add (or update) a mailbox. The password goes to the OS keyring, never to the database."""
     new = accounts.NewMailbox(
@@ -77,6 +86,7 @@ def add(
         insecure_skip_verify=insecure_skip_verify,
         password_command=password_command,
         oauth2_token_command=oauth2_token_command,
+        sent_copy=sent_copy,
     )
     password = _read_password() if password_stdin else None
     if insecure_skip_verify:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from outreach.campaigns.context import campaign_sequence
@@ -35,11 +35,29 @@ def event(session: Session, kind: str, send: Send | None = None, **data: Any) ->
     )
 
 
-def mark_sent(session: Session, send: Send, response: str, now: datetime) -> Send | None:
-    """The server accepted ``send``: advance the thread and queue the next step."""
-    send.state, send.sent_at, send.smtp_code, send.smtp_response = "sent", now, 250, response
-    send.updated_at = now
+def record_sent(db: Engine, send_id: int, response: str, now: datetime) -> bool:
+    """The server accepted the send: one tiny commit, right after its reply.
+
+    This is the only work between the server's acceptance and our record of it (the
+    window in which a crash can cause a second send), so it is a single UPDATE; the
+    thread is advanced afterwards by :func:`advance_after_sent`, idempotently.
+    """
+    with db.begin() as conn:
+        result = conn.execute(
+            update(Send)
+            .where(col(Send.id) == send_id, col(Send.state) == "sending")
+            .values(
+                state="sent", sent_at=now, smtp_code=250, smtp_response=response, updated_at=now
+            )
+        )
+    return bool(result.rowcount)
+
+
+def advance_after_sent(session: Session, send: Send, now: datetime) -> Send | None:
+    """Advance the enrollment past a sent step and queue the next one (once only)."""
     enrollment = session.get_one(Enrollment, send.enrollment_id)
+    if send.state != "sent" or enrollment.next_step > send.step_index:
+        return None
     campaign = session.get_one(Campaign, send.campaign_id)
     sequence = campaign_sequence(campaign)
     if sequence.steps[send.step_index].new_thread or enrollment.thread_message_id is None:
@@ -50,13 +68,29 @@ def mark_sent(session: Session, send: Send, response: str, now: datetime) -> Sen
         enrollment.thread_references = f"{enrollment.thread_references or ''} {send.message_id}"
     enrollment.steps_sent += 1
     enrollment.next_step = send.step_index + 1
-    session.add(send)
+    session.add(enrollment)
     event(session, "sent", send, step=send.step_index, message_id=send.message_id)
     if enrollment.state != "active":
         return None
     prospect = session.get_one(Prospect, send.prospect_id)
     mailbox = session.get_one(Mailbox, send.mailbox_id)
     return schedule_step(session, enrollment, campaign, sequence, prospect, mailbox, now)
+
+
+def advance_stragglers(session: Session, mailbox_id: int, now: datetime) -> int:
+    """Sent steps whose enrollment a crash left un-advanced (between the two commits)."""
+    rows = session.exec(
+        select(Send)
+        .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
+        .where(
+            Send.mailbox_id == mailbox_id,
+            Send.state == "sent",
+            col(Enrollment.next_step) <= col(Send.step_index),
+        )
+    ).all()
+    for send in rows:
+        advance_after_sent(session, send, now)
+    return len(rows)
 
 
 def mark_deferred(

@@ -23,6 +23,9 @@ from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send,
 
 log = logging.getLogger(__name__)
 
+SETTLE = timedelta(seconds=30)
+"""How long after an attempt a server-filed Sent copy may still be on its way."""
+
 
 class InDoubtResolver:
     """Sends left in ``sending`` by a crash: look for them over IMAP before sending again.
@@ -41,39 +44,54 @@ class InDoubtResolver:
     ) -> None:
         self.db, self.mailbox_id, self.sentbox, self.on_event = db, mailbox_id, sentbox, on_event
         self.pending = True
+        self.settle = SETTLE
 
     async def resolve(self) -> bool:
-        """Settle what can be settled; returns whether it checked (IMAP reachable)."""
+        """Settle what can be settled; returns whether it could look (IMAP reachable)."""
         with Session(self.db) as session:
             doubtful = session.exec(
-                select(Send.id, Send.message_id).where(
+                select(Send.id, Send.message_id, Send.last_attempt_at).where(
                     Send.mailbox_id == self.mailbox_id, Send.state == "sending"
                 )
             ).all()
-        for send_id, message_id in doubtful:
+        waiting = False
+        for send_id, message_id, attempted in doubtful:
             try:
                 found = await asyncio.to_thread(self._found, message_id)
             except Exception as exc:  # noqa: BLE001 - IMAP down: stay in doubt, retry later
                 log.warning("cannot check in-doubt send %s yet: %s", message_id, exc)
                 self.pending = True
                 return False
+            if not found and self._may_still_arrive(attempted):
+                waiting = True
+                continue
             self._settle(send_id, found)
-        self.pending = False
+        self.pending = waiting
         return True
+
+    def _may_still_arrive(self, attempted: datetime | None) -> bool:
+        """Where the server files the Sent copy, it may land a moment after acceptance."""
+        if not self.sentbox.server_files_copies or attempted is None:
+            return False
+        return utcnow() - attempted < self.settle
 
     def _found(self, message_id: str) -> bool:
         return self.sentbox.in_sent(message_id) or self.sentbox.bounce_mentions(message_id)
 
     def _settle(self, send_id: int | None, found: bool) -> None:
+        now = utcnow()
         with session_scope(self.db) as session:
             send = session.get_one(Send, send_id)
             if send.state != "sending":
                 return
             if found:
-                outcomes.mark_sent(session, send, "in doubt; found in Sent", utcnow())
+                send.state, send.sent_at, send.smtp_response = "sent", now, "in doubt; found"
                 send.appended_to_sent = True
+                session.add(send)
+                session.flush()
+                outcomes.advance_after_sent(session, send, now)
             else:
-                send.state, send.due_at = "scheduled", utcnow()
+                send.state, send.due_at = "scheduled", now
                 session.add(send)
             outcomes.event(session, "in_doubt_resolved", send, found=found)
         self.on_event("in_doubt", {"message_id": send.message_id, "found": found})

@@ -48,19 +48,35 @@ class SentBox:
             assert self.sent_folder is not None
             self._call(lambda: client.append(self.sent_folder, message, (rb"\Seen",), when))
 
+    @property
+    def client_appends(self) -> bool:
+        """Whether we APPEND copies ourselves (``append``, or ``auto`` until detected)."""
+        return self.append_mode in ("auto", "append")
+
+    @property
+    def server_files_copies(self) -> bool:
+        """Whether the server puts a copy in Sent as it accepts the message."""
+        return self.append_mode in ("server", "plus")
+
+    def copy_recipients(self) -> list[str]:
+        """Extra envelope recipients: ``user+Sent@domain`` in ``plus`` mode."""
+        if self.append_mode != "plus":
+            return []
+        local, _, domain = self.account.email.partition("@")
+        return [f"{local}+{self.sent_folder or 'Sent'}@{domain}"]
+
     def file_copy(self, message_id: str, data: bytes, when: datetime) -> bool:
         """Put our copy in Sent unless the server files sent mail there itself.
 
         In ``auto`` mode the first copy is looked for first: a server that already
-        filed it (Gmail) switches the mode to ``never``, any other to ``always``.
+        filed it (Gmail, Microsoft 365) switches the mode to ``server``, any other to
+        ``append``.
         """
-        if self.append_mode == "never":
-            return False
         if self.append_mode == "auto":
             if self.in_sent(message_id):
-                self.append_mode = "never"
+                self.append_mode = "server"
                 return True
-            self.append_mode = "always"
+            self.append_mode = "append"
         self.append(data, when)
         return True
 

@@ -35,16 +35,49 @@ class SmtpSession:
         self._client: aiosmtplib.SMTP | None = None
         self._last_used = 0.0
 
-    async def send(self, sender: str, recipient: str, message: bytes) -> str:
-        """One SMTP transaction; returns the server's text accepting the DATA (a 2xx)."""
+    async def send(self, sender: str, recipients: list[str], message: bytes) -> tuple[str, int]:
+        """One SMTP transaction: MAIL, RCPT each, DATA.
+
+        The first recipient is the prospect: if it is refused, the transaction is reset
+        and the refusal raised. Later recipients (our own Sent copy) may be refused
+        without failing the send. Returns the server's DATA reply and how many
+        recipients it took.
+        """
         client = await self._ready_client()
         try:
-            _errors, response = await client.sendmail(sender, [recipient], message)
+            accepted = await self._transaction(client, sender, recipients, message)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError):
             await self.close()
             raise
         self._last_used = time.monotonic()
-        return response
+        return accepted
+
+    async def _transaction(
+        self, client: aiosmtplib.SMTP, sender: str, recipients: list[str], message: bytes
+    ) -> tuple[str, int]:
+        try:
+            await client.mail(sender)
+            await client.rcpt(recipients[0])
+            taken = 1 + sum([await self._optional_rcpt(client, r) for r in recipients[1:]])
+            response = await client.data(message)
+        except aiosmtplib.SMTPResponseException:
+            await self._reset(client)
+            raise
+        return response.message, taken
+
+    async def _optional_rcpt(self, client: aiosmtplib.SMTP, recipient: str) -> bool:
+        try:
+            await client.rcpt(recipient)
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            log.warning("copy recipient %s refused: %s %s", recipient, exc.code, exc.message)
+            return False
+        return True
+
+    async def _reset(self, client: aiosmtplib.SMTP) -> None:
+        try:
+            await client.rset()
+        except (aiosmtplib.SMTPException, OSError):
+            await self.close()
 
     async def _ready_client(self) -> aiosmtplib.SMTP:
         stale = time.monotonic() - self._last_used > self._idle_reconnect

@@ -64,7 +64,9 @@ class MailboxWorker:
         self.next_wake: datetime | None = None
 
     async def start(self) -> None:
-        """Resolve sends left in doubt and re-spread a backlog, before the first send."""
+        """Finish what a crash interrupted and re-spread a backlog, before the first send."""
+        with session_scope(self.db) as session:
+            outcomes.advance_stragglers(session, self.mailbox_id, utcnow())
         await self.in_doubt.resolve()
         await self.retry_sent_copies()
         self._respread(utcnow())
@@ -152,17 +154,20 @@ class MailboxWorker:
         letter = self._begin(send_id)
         if letter is None:
             return
+        recipients = [letter.recipient, *self.sentbox.copy_recipients()]
         try:
-            response = await self.smtp.send(letter.sender, letter.recipient, letter.data)
+            response, taken = await self.smtp.send(letter.sender, recipients, letter.data)
         except Exception as exc:  # noqa: BLE001 - every SMTP failure becomes a send state
             failure = classify_smtp_error(exc)
             if failure.verdict != "failed":
                 await self.smtp.close()  # a temporary failure may be this connection's
             self._failed(send_id, failure)
             return
-        candidate = self._finish(send_id, response)
+        outcomes.record_sent(self.db, send_id, response, utcnow())
+        candidate = self._finish(send_id)
         pacer.record(candidate, utcnow(), random_gap(candidate.pace, self.rng))
-        await self._copy_to_sent(send_id, letter)
+        if taken < len(recipients) or self.sentbox.client_appends:
+            await self._copy_to_sent(send_id, letter)
 
     async def _still_wanted(self, send_id: int) -> bool:
         """Before a follow-up, a fresh look at the inbox; then is the prospect still active?"""
@@ -191,12 +196,12 @@ class MailboxWorker:
             session.add(send)
         return letter
 
-    def _finish(self, send_id: int, response: str) -> Candidate:
-        """Transaction 2: ``sent``, thread advanced, next step queued."""
+    def _finish(self, send_id: int) -> Candidate:
+        """After the ``sent`` commit: advance the thread, queue the next step."""
         with session_scope(self.db) as session:
             send = session.get_one(Send, send_id)
             candidate = self._candidate(session, send)
-            next_send = outcomes.mark_sent(session, send, response, utcnow())
+            next_send = outcomes.advance_after_sent(session, send, utcnow())
             info = {
                 "mailbox": self.sentbox.account.email,
                 "to": session.get_one(Prospect, send.prospect_id).email,

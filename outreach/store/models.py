@@ -41,7 +41,10 @@ class Mailbox(SQLModel, table=True):
     timezone: str | None = None  # day boundary of the daily cap; None = this machine's
     per_domain_hourly: int | None = None
     sent_folder: str | None = None  # discovered via SPECIAL-USE
-    append_to_sent: str = "auto"  # auto | always | never
+    # How a copy reaches the Sent folder: auto (detect on first send) | append (we APPEND it
+    # over IMAP) | server (the server files SMTP mail there, as Gmail and Microsoft 365 do)
+    # | plus (we add user+Sent@domain as a hidden recipient; the server files that copy)
+    append_to_sent: str = "auto"
     paused: bool = False
     pause_reason: str | None = Field(default=None, sa_column=Column(Text))
     paused_at: datetime | None = None
