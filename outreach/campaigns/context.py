@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from outreach.planner.windows import zone
 from outreach.sequences import Sequence, from_snapshot
 from outreach.store.models import Campaign, Prospect
@@ -36,6 +38,14 @@ def campaign_sequence(campaign: Campaign) -> Sequence:
     cached = _SEQUENCES.get(campaign.sequence_hash)
     if cached is None:
         cached = _SEQUENCES[campaign.sequence_hash] = from_snapshot(campaign.sequence)
+    return cached
+
+
+def sequence_by_hash(session: Session, campaign_id: int, digest: str) -> Sequence:
+    """A campaign's sequence when only its hash is at hand (loaded once per hash)."""
+    cached = _SEQUENCES.get(digest)
+    if cached is None:
+        cached = campaign_sequence(session.get_one(Campaign, campaign_id))
     return cached
 
 

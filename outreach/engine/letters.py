@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from outreach.campaigns.context import campaign_sequence, display_name, prospect_fields
+from outreach.campaigns.context import display_name, prospect_fields
 from outreach.engine.compose import Envelope, Thread, as_bytes, compose, thread_subject
+from outreach.engine.context import SendContext, load_context
 from outreach.sequences import render_step
-from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send
+from outreach.store.models import Enrollment, Send
 
 
 @dataclass(frozen=True)
@@ -24,13 +25,14 @@ class Letter:
     data: bytes
 
 
-def prepare_letter(session: Session, send: Send, now: datetime) -> Letter:
-    """Compose ``send`` for sending now, recording its subject and thread headers on the row."""
-    enrollment = session.get_one(Enrollment, send.enrollment_id)
-    sequence = campaign_sequence(session.get_one(Campaign, send.campaign_id))
-    starts_thread = sequence.steps[send.step_index].new_thread or not enrollment.thread_message_id
+def prepare_letter(session: Session, ctx: SendContext, now: datetime) -> Letter:
+    """Compose the send for sending now, recording its subject and thread headers on the row."""
+    send, enrollment = ctx.send, ctx.enrollment
+    starts_thread = (
+        ctx.sequence.steps[send.step_index].new_thread or not enrollment.thread_message_id
+    )
     thread = Thread() if starts_thread else _thread_of(session, enrollment)
-    letter, subject = _letter(session, send, thread, now)
+    letter, subject = _letter(ctx, thread, now)
     send.subject = subject
     send.in_reply_to = thread.root_message_id
     send.references = " ".join(thread.references) or None
@@ -48,7 +50,7 @@ def rebuild_letter(session: Session, send: Send) -> Letter:
             started_at=_sent_at(session, send.in_reply_to),
         )
     assert send.last_attempt_at is not None, "only attempted sends are rebuilt"
-    return _letter(session, send, thread, send.last_attempt_at)[0]
+    return _letter(load_context(session, send.id), thread, send.last_attempt_at)[0]
 
 
 def _thread_of(session: Session, enrollment: Enrollment) -> Thread:
@@ -66,11 +68,9 @@ def _sent_at(session: Session, message_id: str) -> datetime | None:
     return session.exec(select(Send.sent_at).where(Send.message_id == message_id)).first()
 
 
-def _letter(session: Session, send: Send, thread: Thread, date: datetime) -> tuple[Letter, str]:
-    sequence = campaign_sequence(session.get_one(Campaign, send.campaign_id))
-    prospect = session.get_one(Prospect, send.prospect_id)
-    mailbox = session.get_one(Mailbox, send.mailbox_id)
-    rendered = render_step(sequence, send.step_index, prospect_fields(prospect), send.variant)
+def _letter(ctx: SendContext, thread: Thread, date: datetime) -> tuple[Letter, str]:
+    send, prospect, mailbox = ctx.send, ctx.prospect, ctx.mailbox
+    rendered = render_step(ctx.sequence, send.step_index, prospect_fields(prospect), send.variant)
     envelope = Envelope(
         from_addr=mailbox.email,
         from_name=mailbox.display_name,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import campaign_sequence
+from outreach.engine.context import SendContext, load_context
 from outreach.engine.queue import PENDING, schedule_step
 from outreach.store.models import Campaign, Enrollment, Event, Mailbox, Prospect, Send, utcnow
 from outreach.suppression import suppress
@@ -53,13 +53,12 @@ def record_sent(db: Engine, send_id: int, response: str, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-def advance_after_sent(session: Session, send: Send, now: datetime) -> Send | None:
+def advance_after_sent(session: Session, ctx: SendContext, now: datetime) -> Send | None:
     """Advance the enrollment past a sent step and queue the next one (once only)."""
-    enrollment = session.get_one(Enrollment, send.enrollment_id)
+    send, enrollment = ctx.send, ctx.enrollment
     if send.state != "sent" or enrollment.next_step > send.step_index:
         return None
-    campaign = session.get_one(Campaign, send.campaign_id)
-    sequence = campaign_sequence(campaign)
+    sequence = ctx.sequence
     if sequence.steps[send.step_index].new_thread or enrollment.thread_message_id is None:
         enrollment.thread_message_id = send.message_id
         enrollment.thread_subject = send.subject
@@ -72,9 +71,9 @@ def advance_after_sent(session: Session, send: Send, now: datetime) -> Send | No
     event(session, "sent", send, step=send.step_index, message_id=send.message_id)
     if enrollment.state != "active":
         return None
-    prospect = session.get_one(Prospect, send.prospect_id)
-    mailbox = session.get_one(Mailbox, send.mailbox_id)
-    return schedule_step(session, enrollment, campaign, sequence, prospect, mailbox, now)
+    return schedule_step(
+        session, enrollment, ctx.campaign, sequence, ctx.prospect, ctx.mailbox, now
+    )
 
 
 def advance_stragglers(session: Session, mailbox_id: int, now: datetime) -> int:
@@ -89,7 +88,7 @@ def advance_stragglers(session: Session, mailbox_id: int, now: datetime) -> int:
         )
     ).all()
     for send in rows:
-        advance_after_sent(session, send, now)
+        advance_after_sent(session, load_context(session, send.id), now)
     return len(rows)
 
 

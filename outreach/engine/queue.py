@@ -8,14 +8,14 @@ decided at send time by the mailbox's pacer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence as Seq
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from outreach.campaigns.context import prospect_zone
+from outreach.campaigns.context import prospect_zone, sequence_by_hash
 from outreach.engine.compose import new_message_id
+from outreach.planner.pacing import Candidate
 from outreach.planner.windows import after_wait, next_open
 from outreach.sequences import Sequence, choose_variant
 from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, row_id, utcnow
@@ -60,12 +60,19 @@ def schedule_step(
     return send
 
 
-def due_sends_query(mailbox_id: int, now: datetime, limit: int = 50) -> SelectOfScalar[Send]:
-    """Sends of one mailbox whose time has come, in active campaigns and enrollments."""
+def due_sends_query(
+    mailbox_id: int, now: datetime, limit: int = 20
+) -> SelectOfScalar[tuple[Send, Prospect, str]]:
+    """Sends of one mailbox whose time has come, in active campaigns and enrollments.
+
+    The campaign comes as its sequence hash only: its (parsed, cached) sequence is looked
+    up by hash, so the hot path never decodes the snapshot.
+    """
     return (
-        select(Send)
+        select(Send, Prospect, Campaign.sequence_hash)  # type: ignore[return-value]
         .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
         .join(Campaign, col(Campaign.id) == col(Send.campaign_id))
+        .join(Prospect, col(Prospect.id) == col(Send.prospect_id))
         .where(
             col(Send.mailbox_id) == mailbox_id,
             col(Send.state).in_(PENDING),
@@ -78,8 +85,27 @@ def due_sends_query(mailbox_id: int, now: datetime, limit: int = 50) -> SelectOf
     )
 
 
-def due_sends(session: Session, mailbox_id: int, now: datetime, limit: int = 50) -> Seq[Send]:
-    return list(session.exec(due_sends_query(mailbox_id, now, limit)))
+def due_sends(
+    session: Session, mailbox_id: int, now: datetime, limit: int = 20
+) -> list[tuple[Send, Prospect, Sequence]]:
+    rows = session.exec(due_sends_query(mailbox_id, now, limit)).all()
+    return [
+        (send, prospect, sequence_by_hash(session, send.campaign_id, digest))
+        for send, prospect, digest in rows
+    ]
+
+
+def candidate_of(send: Send, prospect: Prospect, sequence: Sequence) -> Candidate:
+    """The pacer's view of a send."""
+    return Candidate(
+        key=send.id,
+        due=send.due_at,
+        tz=prospect_zone(prospect, sequence),
+        schedule=sequence.schedule,
+        pace=sequence.pace,
+        campaign=send.campaign_id,
+        domain=prospect.domain,
+    )
 
 
 def next_due_at(session: Session, mailbox_id: int) -> datetime | None:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from outreach.campaigns.context import campaign_sequence, prospect_zone
 from outreach.engine import outcomes
+from outreach.engine.context import load_context
 from outreach.engine.pacer_state import load_pacer
 from outreach.engine.queue import PENDING
 from outreach.engine.sentbox import SentBox
@@ -89,7 +90,7 @@ class InDoubtResolver:
                 send.appended_to_sent = True
                 session.add(send)
                 session.flush()
-                outcomes.advance_after_sent(session, send, now)
+                outcomes.advance_after_sent(session, load_context(session, send.id), now)
             else:
                 send.state, send.due_at = "scheduled", now
                 session.add(send)

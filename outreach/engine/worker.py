@@ -17,20 +17,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import campaign_sequence, prospect_zone
 from outreach.engine import outcomes
 from outreach.engine.config import EngineConfig
+from outreach.engine.context import load_context
 from outreach.engine.failures import Failure, backoff, classify_smtp_error
 from outreach.engine.hooks import InboxCheck
 from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
 from outreach.engine.pacer_state import load_pacer
-from outreach.engine.queue import due_sends, next_due_at
+from outreach.engine.queue import PENDING, candidate_of, due_sends, next_due_at
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
 from outreach.engine.sentbox import SentBox
 from outreach.engine.transport import SmtpSession
 from outreach.planner.pacing import Candidate, MailboxPacer, random_gap
 from outreach.store import session_scope
-from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, utcnow
+from outreach.store.models import Mailbox, Prospect, Send, row_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class MailboxWorker:
         if self.next_wake and now - self.next_wake > self.config.misfire_grace:
             self._respread(now)  # we slept far longer than planned (laptop lid closed)
         if self.in_doubt.pending and await self.in_doubt.resolve() and self.in_doubt.pending:
-            return self.config.in_doubt_retry
+            return 1.0  # a server-filed Sent copy may still be arriving: look again soon
         mailbox = self._mailbox()
         if mailbox.paused:
             return await self._paused(mailbox, now)
@@ -85,7 +85,7 @@ class MailboxWorker:
         chosen, wake = self._choose(pacer, now)
         if chosen is None:
             return self._sleep_until(wake, now)
-        await self._send(chosen, pacer)
+        await self._send(*chosen, pacer)
         return 0.0
 
     def _sleep_until(self, wake: datetime | None, now: datetime) -> float:
@@ -117,40 +117,29 @@ class MailboxWorker:
 
     # --- choosing -------------------------------------------------------------------
 
-    def _choose(self, pacer: MailboxPacer, now: datetime) -> tuple[int | None, datetime | None]:
+    def _choose(
+        self, pacer: MailboxPacer, now: datetime
+    ) -> tuple[tuple[int, int] | None, datetime | None]:
+        """The first due send the pacer lets go now, as (send id, step); else when to look."""
         with Session(self.db) as session:
-            sends = due_sends(session, self.mailbox_id, now)
-            if not sends:
+            rows = due_sends(session, self.mailbox_id, now, 20 if self.config.pacing else 1)
+            if not rows:
                 return None, next_due_at(session, self.mailbox_id)
-            if not self.config.pacing:
-                return sends[0].id, None
-            earliest: datetime | None = None
-            for send in sends:
-                blocked = pacer.blocked_until(self._candidate(session, send), now)
-                if blocked is None:
-                    return send.id, None
-                earliest = blocked if earliest is None else min(earliest, blocked)
-            return None, earliest
-
-    def _candidate(self, session: Session, send: Send) -> Candidate:
-        campaign = session.get_one(Campaign, send.campaign_id)
-        prospect = session.get_one(Prospect, send.prospect_id)
-        sequence = campaign_sequence(campaign)
-        return Candidate(
-            key=send.id,
-            due=send.due_at,
-            tz=prospect_zone(prospect, sequence),
-            schedule=sequence.schedule,
-            pace=sequence.pace,
-            campaign=send.campaign_id,
-            domain=prospect.domain,
-        )
+        if not self.config.pacing:
+            return (row_id(rows[0][0].id), rows[0][0].step_index), None
+        earliest: datetime | None = None
+        for send, prospect, sequence in rows:
+            blocked = pacer.blocked_until(candidate_of(send, prospect, sequence), now)
+            if blocked is None:
+                return (row_id(send.id), send.step_index), None
+            earliest = blocked if earliest is None else min(earliest, blocked)
+        return None, earliest
 
     # --- sending --------------------------------------------------------------------
 
-    async def _send(self, send_id: int, pacer: MailboxPacer) -> None:
-        if not await self._still_wanted(send_id):
-            return
+    async def _send(self, send_id: int, step_index: int, pacer: MailboxPacer) -> None:
+        if step_index > 0:  # before a follow-up, the watcher takes a fresh look first
+            await self.inbox_check.recheck(self.mailbox_id)
         letter = self._begin(send_id)
         if letter is None:
             return
@@ -169,26 +158,21 @@ class MailboxWorker:
         if taken < len(recipients) or self.sentbox.client_appends:
             await self._copy_to_sent(send_id, letter)
 
-    async def _still_wanted(self, send_id: int) -> bool:
-        """Before a follow-up, a fresh look at the inbox; then is the prospect still active?"""
-        with Session(self.db) as session:
-            send = session.get_one(Send, send_id)
-            follow_up = send.step_index > 0
-        if follow_up:
-            await self.inbox_check.recheck(self.mailbox_id)
-        with Session(self.db) as session:
-            send = session.get_one(Send, send_id)
-            enrollment = session.get_one(Enrollment, send.enrollment_id)
-            return send.state in ("scheduled", "deferred") and enrollment.state == "active"
-
     def _begin(self, send_id: int) -> Letter | None:
-        """Transaction 1: render, fix headers, commit ``sending`` before talking SMTP."""
+        """Transaction 1: render, fix headers, commit ``sending`` before talking SMTP.
+
+        Returns None when the send is no longer wanted (a reply stopped the prospect, the
+        campaign was paused) — checked here, under the row lock, after the inbox re-check.
+        """
         with session_scope(self.db) as session:
-            send = session.exec(select(Send).where(Send.id == send_id).with_for_update()).one()
-            if send.state not in ("scheduled", "deferred"):
+            ctx = load_context(session, send_id, lock=True)
+            send = ctx.send
+            if send.state not in PENDING or ctx.enrollment.state != "active":
+                return None
+            if ctx.campaign.state != "active":
                 return None
             try:
-                letter = prepare_letter(session, send, utcnow())
+                letter = prepare_letter(session, ctx, utcnow())
             except Exception as exc:  # noqa: BLE001 - a template failing at send time
                 outcomes.give_up(session, send, f"cannot render: {exc}")
                 return None
@@ -199,15 +183,15 @@ class MailboxWorker:
     def _finish(self, send_id: int) -> Candidate:
         """After the ``sent`` commit: advance the thread, queue the next step."""
         with session_scope(self.db) as session:
-            send = session.get_one(Send, send_id)
-            candidate = self._candidate(session, send)
-            next_send = outcomes.advance_after_sent(session, send, utcnow())
+            ctx = load_context(session, send_id)
+            candidate = candidate_of(ctx.send, ctx.prospect, ctx.sequence)
+            next_send = outcomes.advance_after_sent(session, ctx, utcnow())
             info = {
-                "mailbox": self.sentbox.account.email,
-                "to": session.get_one(Prospect, send.prospect_id).email,
-                "step": send.step_index,
-                "subject": send.subject,
-                "message_id": send.message_id,
+                "mailbox": ctx.mailbox.email,
+                "to": ctx.prospect.email,
+                "step": ctx.send.step_index,
+                "subject": ctx.send.subject,
+                "message_id": ctx.send.message_id,
                 "next_due_at": next_send.due_at if next_send else None,
             }
         self.on_event("sent", info)
