@@ -6,18 +6,20 @@ import random
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine, Select, and_, select
+from sqlmodel import Session, col
+from sqlmodel import select as model_select
 
-from outreach.campaigns.context import campaign_sequence, prospect_zone
+from outreach.campaigns.context import as_utc, campaign_sequence
 from outreach.campaigns.service import get_campaign
 from outreach.engine.pacer_state import load_pacer
 from outreach.engine.queue import PENDING
 from outreach.planner.pacing import Candidate
 from outreach.planner.simulate import PlanItem, simulate
-from outreach.planner.windows import next_open
+from outreach.planner.windows import next_open, zone
 from outreach.store.models import Campaign, CampaignMailbox, Enrollment, Mailbox, Prospect, Send
 
 
@@ -69,7 +71,7 @@ def plan_campaign(
 def _mailboxes(session: Session, campaign: Campaign) -> list[Mailbox]:
     return list(
         session.exec(
-            select(Mailbox)
+            model_select(Mailbox)
             .join(CampaignMailbox, col(CampaignMailbox.mailbox_id) == col(Mailbox.id))
             .where(CampaignMailbox.campaign_id == campaign.id)
         )
@@ -81,7 +83,7 @@ def _campaigns_sharing(
 ) -> list[Campaign]:
     """The campaign itself plus the active ones using its mailboxes (they share the caps)."""
     others = session.exec(
-        select(Campaign)
+        model_select(Campaign)
         .join(CampaignMailbox, col(CampaignMailbox.campaign_id) == col(Campaign.id))
         .where(col(CampaignMailbox.mailbox_id).in_(mailbox_ids), Campaign.state == "active")
     ).all()
@@ -91,44 +93,53 @@ def _campaigns_sharing(
 def _items(
     session: Session, campaigns: Iterable[Campaign], mailboxes: list[Mailbox], now: datetime
 ) -> tuple[list[PlanItem], dict[Hashable, tuple[int, str, ZoneInfo]]]:
+    """Each live enrollment's next step (plain columns: no ORM objects per row)."""
     boxes = {m.id: m.email for m in mailboxes}
     items: list[PlanItem] = []
     info: dict[Hashable, tuple[int, str, ZoneInfo]] = {}
     for campaign in campaigns:
+        assert campaign.id is not None
         sequence = campaign_sequence(campaign)
-        rows = session.exec(
-            select(Enrollment, Prospect, Send)
-            .join(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
-            .outerjoin(
-                Send,
-                and_(col(Send.enrollment_id) == col(Enrollment.id), col(Send.state).in_(PENDING)),
-            )
-            .where(Enrollment.campaign_id == campaign.id, Enrollment.state == "active")
-        )
-        for enrollment, prospect, send in rows:
-            if enrollment.mailbox_id not in boxes:
+        draft = campaign.state == "draft"
+        for row in session.execute(_live_rows(campaign.id)):
+            if row.mailbox_id not in boxes:
                 continue
-            tz = prospect_zone(prospect, sequence)
-            if send is not None:
-                step, due = send.step_index, send.due_at
-            elif campaign.state == "draft" and enrollment.next_step == 0:
+            tz = zone(row.timezone or sequence.schedule.timezone)
+            if row.step_index is not None:
+                step, due = row.step_index, as_utc(row.due_at)
+            elif draft and row.next_step == 0:
                 step, due = 0, next_open(sequence.schedule, tz, now)
             else:
                 continue
-            assert enrollment.id is not None and campaign.id is not None
             candidate = Candidate(
-                enrollment.id,
-                due,
-                tz,
-                sequence.schedule,
-                sequence.pace,
-                campaign.id,
-                prospect.domain,
+                row.id, due, tz, sequence.schedule, sequence.pace, campaign.id, row.domain
             )
-            items.append(
-                PlanItem(
-                    enrollment.id, boxes[enrollment.mailbox_id], step, candidate, sequence.steps
-                )
-            )
-            info[enrollment.id] = (campaign.id, prospect.email, tz)
+            items.append(PlanItem(row.id, boxes[row.mailbox_id], step, candidate, sequence.steps))
+            info[row.id] = (campaign.id, row.email, tz)
     return items, info
+
+
+def _live_rows(campaign_id: int) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            *map(
+                col,
+                (
+                    Enrollment.id,
+                    Enrollment.mailbox_id,
+                    Enrollment.next_step,
+                    Prospect.email,
+                    Prospect.domain,
+                    Prospect.timezone,
+                    Send.step_index,
+                    Send.due_at,
+                ),
+            )
+        )
+        .join(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
+        .outerjoin(
+            Send,
+            and_(col(Send.enrollment_id) == col(Enrollment.id), col(Send.state).in_(PENDING)),
+        )
+        .where(col(Enrollment.campaign_id) == campaign_id, col(Enrollment.state) == "active")
+    )

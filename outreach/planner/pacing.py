@@ -14,6 +14,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from outreach.errors import ConfigError
@@ -63,14 +64,18 @@ def day_start_jitter(mailbox_key: str, schedule: Schedule) -> Callable[[date], t
     Windows that open at midnight ("any time") get none.
     """
     if schedule.start == time(0):
-        return lambda _day: timedelta(0)
+        return _no_jitter
+    return partial(_jitter, mailbox_key)
 
-    def jitter(day: date) -> timedelta:
-        digest = hashlib.blake2b(f"{mailbox_key}|{day.isoformat()}".encode(), digest_size=8)
-        fraction = int.from_bytes(digest.digest()) / 2**64
-        return MAX_DAY_START_JITTER * fraction
 
-    return jitter
+def _no_jitter(_day: date) -> timedelta:
+    return timedelta(0)
+
+
+@lru_cache(maxsize=65536)
+def _jitter(mailbox_key: str, day: date) -> timedelta:
+    digest = hashlib.blake2b(f"{mailbox_key}|{day.isoformat()}".encode(), digest_size=8)
+    return MAX_DAY_START_JITTER * (int.from_bytes(digest.digest()) / 2**64)
 
 
 def random_gap(pace: Pace, rng: random.Random) -> timedelta:
@@ -90,13 +95,24 @@ class MailboxPacer:
     sent_on: Counter[date] = field(default_factory=Counter)
     sent_on_campaign: Counter[tuple[Hashable, date]] = field(default_factory=Counter)
     recent_by_domain: dict[str, deque[datetime]] = field(default_factory=dict)
+    _day_span: tuple[datetime, datetime, date] | None = None
+
+    def day_of(self, at: datetime) -> date:
+        """The mailbox's local date at ``at`` (cached for the current day)."""
+        span = self._day_span
+        if span is not None and span[0] <= at < span[1]:
+            return span[2]
+        day = at.astimezone(self.tz).date()
+        start = datetime.combine(day, time(0), self.tz).astimezone(UTC)
+        self._day_span = (start, self._next_midnight(day), day)
+        return day
 
     def mailbox_free_at(self, at: datetime) -> datetime:
         """The earliest moment ≥ ``at`` that the gap and the mailbox's daily cap allow."""
         while True:
             if self.next_free is not None and at < self.next_free:
                 at = self.next_free
-            day = at.astimezone(self.tz).date()
+            day = self.day_of(at)
             if self.sent_on[day] < self.cap_for(day):
                 return at
             at = self._next_midnight(day)
@@ -114,7 +130,7 @@ class MailboxPacer:
 
     def record(self, candidate: Candidate, at: datetime, gap: timedelta) -> None:
         """Count a send that left at ``at``; the next may leave ``gap`` later."""
-        day = at.astimezone(self.tz).date()
+        day = self.day_of(at)
         self.sent_on[day] += 1
         self.sent_on_campaign[(candidate.campaign, day)] += 1
         self.recent_by_domain.setdefault(candidate.domain, deque()).append(at)
@@ -130,7 +146,7 @@ class MailboxPacer:
         return opens if opens > at else None
 
     def _campaign_cap(self, candidate: Candidate, at: datetime) -> datetime | None:
-        day = at.astimezone(self.tz).date()
+        day = self.day_of(at)
         if self.sent_on_campaign[(candidate.campaign, day)] < candidate.pace.daily_cap:
             return None
         return self._next_midnight(day)

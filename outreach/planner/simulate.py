@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import random
 from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from outreach.planner.pacing import Candidate, MailboxPacer, random_gap
@@ -92,5 +92,7 @@ def _next_step(item: PlanItem, sent_at: datetime) -> PlanItem | None:
     index = item.step_index + 1
     if index >= len(item.steps):
         return None
-    due = after_wait(item.steps[index].wait, sent_at, item.candidate.tz)
-    return replace(item, step_index=index, candidate=replace(item.candidate, due=due))
+    c = item.candidate
+    due = after_wait(item.steps[index].wait, sent_at, c.tz)
+    candidate = Candidate(c.key, due, c.tz, c.schedule, c.pace, c.campaign, c.domain)
+    return PlanItem(item.enrollment, item.mailbox, index, candidate, item.steps)

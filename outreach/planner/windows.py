@@ -54,12 +54,24 @@ def next_open(
     local_day = at.astimezone(tz).date()
     for offset in range(15):
         day = local_day + offset * ONE_DAY
-        for index, (start, end) in enumerate(intervals(schedule, day)):
-            opens = _local(day, start, tz) + (jitter(day) if index == 0 else timedelta(0))
-            closes = _local(day, end, tz)
-            if at < closes and opens < closes:
-                return max(at, opens).astimezone(UTC)
+        for opens, closes in open_intervals(schedule, tz, day, jitter(day)):
+            if at < closes:
+                return max(at, opens)
     raise ValueError("schedule has no sending day")  # validation guarantees ≥ 1 day
+
+
+@lru_cache(maxsize=65536)
+def open_intervals(
+    schedule: Schedule, tz: ZoneInfo, day: date, first_delay: timedelta
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The day's open intervals in UTC, the first one opening ``first_delay`` late."""
+    result = []
+    for index, (start, end) in enumerate(intervals(schedule, day)):
+        opens = _local(day, start, tz) + (first_delay if index == 0 else timedelta(0))
+        closes = _local(day, end, tz)
+        if opens < closes:
+            result.append((opens.astimezone(UTC), closes.astimezone(UTC)))
+    return tuple(result)
 
 
 def window_close(schedule: Schedule, tz: ZoneInfo, at: datetime) -> datetime:
