@@ -87,7 +87,8 @@ def _campaigns_sharing(
         .join(CampaignMailbox, col(CampaignMailbox.campaign_id) == col(Campaign.id))
         .where(col(CampaignMailbox.mailbox_id).in_(mailbox_ids), Campaign.state == "active")
     ).all()
-    return [campaign, *(c for c in set(others) if c.id != campaign.id)]
+    unique = {c.id: c for c in others if c.id != campaign.id}
+    return [campaign, *unique.values()]
 
 
 def _items(
