@@ -218,6 +218,27 @@ class Event(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class EngineInstance(SQLModel, table=True):
+    """A running engine (``outreach run``, a daemon, or a TUI hosting one) and its heartbeat."""
+
+    id: str = Field(primary_key=True)  # random per process start
+    host: str
+    pid: int
+    kind: str  # run | daemon | tui
+    started_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow, index=True)
+    stopped_at: datetime | None = None
+
+
+class MailboxLease(SQLModel, table=True):
+    """Which engine sends for a mailbox, until when (renewed by its heartbeat)."""
+
+    mailbox_id: int = Field(foreign_key="mailbox.id", primary_key=True, ondelete="CASCADE")
+    holder: str | None = Field(default=None, index=True)
+    expires_at: datetime = Field(default_factory=utcnow)
+    acquired_at: datetime | None = None
+
+
 def row_id(value: int | None) -> int:
     """The primary key of a flushed row (SQLModel types it optional until then)."""
     if value is None:
