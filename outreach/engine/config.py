@@ -24,5 +24,9 @@ class EngineConfig:
     """Sends overdue by more than this (a laptop asleep) are re-spread over the window."""
     pacing: bool = True
     """False: ignore gaps, caps and windows (benchmarks only)."""
+    heartbeat: float = 10.0
+    """Seconds between heartbeats (lease renewal, takeover of dead engines' mailboxes)."""
+    lease_ttl: timedelta = timedelta(seconds=30)
+    """A mailbox lease not renewed for this long is free for another engine."""
     in_doubt_retry: float = 60.0
     """Seconds between attempts to resolve in-doubt sends while IMAP is unreachable."""

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
 
 from outreach import accounts, secrets
 from outreach.engine.config import EngineConfig
 from outreach.engine.hooks import InboxCheck, NoInboxCheck
+from outreach.engine.presence import Leases, Presence
 from outreach.engine.sentbox import SentBox
 from outreach.engine.transport import SmtpSession
 from outreach.engine.worker import EventSink, MailboxWorker
@@ -42,13 +43,14 @@ class SendEngine:
         *,
         inbox_check: InboxCheck | None = None,
         on_event: EventSink = _ignore,
-        mailbox_filter: Callable[[Mailbox], bool] = lambda _m: True,
+        kind: str = "run",
     ) -> None:
         self.db = db
         self.config = config or EngineConfig()
         self.inbox_check = inbox_check or NoInboxCheck()
         self.on_event = on_event
-        self.mailbox_filter = mailbox_filter
+        self.presence = Presence(db, kind, self.config.lease_ttl)
+        self.leases = Leases(db, self.presence)
         self.workers: dict[int, MailboxWorker] = {}
         self._wakes: dict[int, asyncio.Event] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -58,17 +60,35 @@ class SendEngine:
         )
 
     async def run(self) -> None:
-        """Run until :meth:`stop`; a send in flight is finished before returning."""
+        """Run until :meth:`stop`; a send in flight is finished before returning.
+
+        Raises :class:`~outreach.engine.presence.EngineBusy` when another engine owns
+        this (SQLite) database.
+        """
+        self.presence.start()
         self._scheduler.start()
         self._scheduler.add_job(
             self.refresh, "interval", seconds=self.config.poll_interval, id="refresh"
         )
+        self._scheduler.add_job(
+            self.heartbeat, "interval", seconds=self.config.heartbeat, id="heartbeat"
+        )
         try:
-            self.refresh()
+            self.heartbeat()
             await self._stopping.wait()
         finally:
             self._scheduler.shutdown(wait=False)
             await self._drain()
+            self.presence.stop()
+
+    def heartbeat(self) -> None:
+        """Beat, renew and rebalance mailbox leases, then look at the queue."""
+        try:
+            self.presence.beat()
+            self.leases.sync()
+        except SQLAlchemyError:
+            log.exception("heartbeat failed; retrying at the next one")
+        self.refresh()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -76,14 +96,20 @@ class SendEngine:
             wake.set()
 
     def refresh(self) -> None:
-        """Start workers for new mailboxes and wake every worker to re-read the queue."""
+        """Start workers for newly held mailboxes and wake every worker to re-read the queue."""
+        if self.presence.shared:
+            held = self.leases.held
+        else:
+            held = self.leases.sync()  # one engine owns an SQLite database: every mailbox
         with Session(self.db) as session:
-            mailboxes = [m for m in session.exec(select(Mailbox)) if self.mailbox_filter(m)]
+            mailboxes = session.exec(select(Mailbox).where(col(Mailbox.id).in_(held))).all()
         for mailbox in mailboxes:
             assert mailbox.id is not None
-            if mailbox.id not in self._tasks:
+            task = self._tasks.get(mailbox.id)
+            if task is None or task.done():
                 self._start_worker(mailbox)
-            self._wakes[mailbox.id].set()
+        for wake in self._wakes.values():
+            wake.set()
 
     def wake(self, mailbox_id: int | None = None) -> None:
         """Look at the queue now (all mailboxes, or one)."""
@@ -111,6 +137,7 @@ class SendEngine:
             self.config,
             self.inbox_check,
             self.on_event,
+            still_holds=self.leases.still_holds,
         )
         self.workers[mailbox.id] = worker
         self._wakes[mailbox.id] = asyncio.Event()
@@ -124,7 +151,7 @@ class SendEngine:
             await worker.start()
         except Exception:
             log.exception("mailbox %s could not start; retrying later", worker.mailbox_id)
-        while not self._stopping.is_set():
+        while not self._stopping.is_set() and worker.mailbox_id in self.leases.held:
             try:
                 delay = await worker.step()
             except Exception:  # noqa: BLE001 - one bad send never kills the engine

@@ -50,6 +50,7 @@ class MailboxWorker:
         inbox_check: InboxCheck,
         on_event: EventSink,
         rng: random.Random | None = None,
+        still_holds: Callable[[Session, int], bool] = lambda _s, _m: True,
     ) -> None:
         self.db = db
         self.mailbox_id = mailbox_id
@@ -62,6 +63,7 @@ class MailboxWorker:
         self.pacer: MailboxPacer | None = None
         self.in_doubt = InDoubtResolver(db, mailbox_id, sentbox, on_event)
         self.next_wake: datetime | None = None
+        self.still_holds = still_holds
 
     async def start(self) -> None:
         """Finish what a crash interrupted and re-spread a backlog, before the first send."""
@@ -171,6 +173,8 @@ class MailboxWorker:
                 return None
             if ctx.campaign.state != "active":
                 return None
+            if not self.still_holds(session, self.mailbox_id):
+                return None  # our lease ran out: another engine takes this mailbox over
             try:
                 letter = prepare_letter(session, ctx, utcnow())
             except Exception as exc:  # noqa: BLE001 - a template failing at send time

@@ -1,0 +1,261 @@
+"""Who runs an engine on this database, and which mailboxes it may send for.
+
+- Every engine registers an ``EngineInstance`` row and beats its heartbeat.
+- On SQLite one engine owns the whole database: an OS file lock next to the database
+  makes a second ``run``/``daemon``/TUI engine refuse to start, naming the holder.
+- On PostgreSQL several daemons share the mailboxes through ``MailboxLease`` rows: each
+  renews its leases with its heartbeat and claims free or expired ones up to a fair share
+  (``SELECT … FOR UPDATE SKIP LOCKED``), so a dead daemon's mailboxes are taken over once
+  its leases expire. The engine's in-doubt rule keeps a takeover from sending twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import Connection, Engine, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
+
+from outreach.errors import OutreachError
+from outreach.store.models import EngineInstance, Mailbox, MailboxLease, utcnow
+
+LEASE_TTL = timedelta(seconds=30)
+HEARTBEAT = timedelta(seconds=10)
+
+
+class EngineBusy(OutreachError):
+    """Another engine already sends for this database."""
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    id: str
+    host: str
+    pid: int
+    kind: str
+    started_at: datetime
+    heartbeat_at: datetime
+    mailboxes: tuple[str, ...]
+
+    @property
+    def alive(self) -> bool:
+        return utcnow() - self.heartbeat_at < LEASE_TTL * 2
+
+
+class Presence:
+    """This process's engine row, its heartbeat, and (on SQLite) the database lock."""
+
+    def __init__(self, db: Engine, kind: str, lease_ttl: timedelta = LEASE_TTL) -> None:
+        self.db, self.kind, self.lease_ttl = db, kind, lease_ttl
+        self.id = uuid.uuid4().hex
+        self.shared = db.dialect.name != "sqlite"
+        self._lock_file: IO[str] | None = None
+
+    def start(self) -> None:
+        if not self.shared:
+            self._lock_database()
+        with Session(self.db) as session:
+            session.add(
+                EngineInstance(
+                    id=self.id, host=socket.gethostname(), pid=os.getpid(), kind=self.kind
+                )
+            )
+            session.commit()
+
+    def beat(self) -> None:
+        with self.db.begin() as conn:
+            conn.execute(
+                update(EngineInstance)
+                .where(col(EngineInstance.id) == self.id)
+                .values(heartbeat_at=utcnow())
+            )
+
+    def stop(self) -> None:
+        with self.db.begin() as conn:
+            conn.execute(
+                update(EngineInstance)
+                .where(col(EngineInstance.id) == self.id)
+                .values(stopped_at=utcnow())
+            )
+            conn.execute(
+                update(MailboxLease)
+                .where(col(MailboxLease.holder) == self.id)
+                .values(holder=None, expires_at=utcnow())
+            )
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
+    def _lock_database(self) -> None:
+        path = _lock_path(self.db)
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
+        os.chmod(path, 0o600)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise EngineBusy(
+                f"an engine is already running on this database: {_holder_text(self.db)}",
+                hint="stop it first, or watch it with `outreach status`",
+            ) from None
+        self._lock_file = handle
+
+
+def _lock_path(db: Engine) -> Path:
+    database = db.url.database or ""
+    if database in ("", ":memory:"):
+        return Path(os.environ.get("TMPDIR", "/tmp")) / f"outreach-{os.getpid()}.lock"
+    return Path(database + ".engine.lock")
+
+
+def _holder_text(db: Engine) -> str:
+    engines = [e for e in running_engines(db) if e.alive]
+    if not engines:
+        return "another process holds the lock (it has not registered yet)"
+    e = engines[0]
+    return f"{e.kind} on {e.host}, pid {e.pid}, since {e.started_at:%Y-%m-%d %H:%M} UTC"
+
+
+def running_engines(db: Engine) -> list[EngineInfo]:
+    """Engines that have not said goodbye, newest heartbeat first."""
+    with Session(db) as session:
+        rows = (
+            session.execute(
+                select(EngineInstance)
+                .where(col(EngineInstance.stopped_at).is_(None))
+                .order_by(col(EngineInstance.heartbeat_at).desc())
+            )
+            .scalars()
+            .all()
+        )
+        held = session.execute(
+            select(col(MailboxLease.holder), col(Mailbox.email))
+            .join(Mailbox, col(Mailbox.id) == col(MailboxLease.mailbox_id))
+            .where(col(MailboxLease.expires_at) > utcnow())
+        ).all()
+    boxes: dict[str, list[str]] = {}
+    for holder, email in held:
+        boxes.setdefault(holder or "", []).append(email)
+    return [
+        EngineInfo(
+            r.id,
+            r.host,
+            r.pid,
+            r.kind,
+            r.started_at,
+            r.heartbeat_at,
+            tuple(sorted(boxes.get(r.id, []))),
+        )
+        for r in rows
+    ]
+
+
+class Leases:
+    """Mailbox leases of one engine. On SQLite (one engine per database) it holds all."""
+
+    def __init__(self, db: Engine, presence: Presence) -> None:
+        self.db, self.presence = db, presence
+        self.held: set[int] = set()
+
+    def sync(self) -> set[int]:
+        """Renew, claim up to a fair share, release the excess; returns the mailboxes held."""
+        if not self.presence.shared:
+            with Session(self.db) as session:
+                self.held = set(session.execute(select(col(Mailbox.id))).scalars().all())
+            return self.held
+        now = utcnow()
+        with self.db.begin() as conn:
+            self._ensure_rows(conn)
+            mine = self.presence.id
+            expires = now + self.presence.lease_ttl
+            renewed = (
+                conn.execute(
+                    update(MailboxLease)
+                    .where(col(MailboxLease.holder) == mine)
+                    .values(expires_at=expires)
+                    .returning(col(MailboxLease.mailbox_id))
+                )
+                .scalars()
+                .all()
+            )
+            held = set(renewed)
+            share = self._fair_share(conn, now)
+            if len(held) < share:
+                held |= self._claim(conn, share - len(held), now, expires)
+            elif len(held) > share:
+                held -= self._release(conn, sorted(held)[share:])
+        self.held = held
+        return held
+
+    def _ensure_rows(self, conn: Connection) -> None:
+        dialect = postgresql if self.presence.shared else sqlite
+        statement = (
+            dialect.insert(MailboxLease)
+            .from_select(["mailbox_id"], select(col(Mailbox.id)))
+            .on_conflict_do_nothing()
+        )
+        conn.execute(statement)
+
+    def _fair_share(self, conn: Connection, now: datetime) -> int:
+        alive = conn.execute(
+            select(func.count())
+            .select_from(EngineInstance)
+            .where(
+                col(EngineInstance.stopped_at).is_(None),
+                col(EngineInstance.heartbeat_at) > now - self.presence.lease_ttl,
+            )
+        ).scalar_one()
+        total = conn.execute(select(func.count()).select_from(Mailbox)).scalar_one()
+        return math.ceil(int(total) / max(int(alive), 1))
+
+    def _claim(self, conn: Connection, count: int, now: datetime, expires: datetime) -> set[int]:
+        free = (
+            conn.execute(
+                select(col(MailboxLease.mailbox_id))
+                .where(or_(col(MailboxLease.holder).is_(None), col(MailboxLease.expires_at) < now))
+                .order_by(col(MailboxLease.mailbox_id))
+                .limit(count)
+                .with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
+        if free:
+            conn.execute(
+                update(MailboxLease)
+                .where(col(MailboxLease.mailbox_id).in_(free))
+                .values(holder=self.presence.id, expires_at=expires, acquired_at=now)
+            )
+        return set(free)
+
+    def _release(self, conn: Connection, mailbox_ids: list[int]) -> set[int]:
+        conn.execute(
+            update(MailboxLease)
+            .where(
+                col(MailboxLease.mailbox_id).in_(mailbox_ids),
+                col(MailboxLease.holder) == self.presence.id,
+            )
+            .values(holder=None, expires_at=utcnow())
+        )
+        return set(mailbox_ids)
+
+    def still_holds(self, session: Session, mailbox_id: int) -> bool:
+        """Right before a send: is our lease on the mailbox still valid for a while?"""
+        if not self.presence.shared:
+            return True
+        lease = session.get(MailboxLease, mailbox_id, with_for_update=True)
+        margin = self.presence.lease_ttl / 3
+        return (
+            lease is not None
+            and lease.holder == self.presence.id
+            and lease.expires_at > utcnow() + margin
+        )
