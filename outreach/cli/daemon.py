@@ -1,0 +1,87 @@
+"""``outreach daemon`` (headless engine + watcher for servers) and ``outreach status``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import click
+
+from outreach import logs
+from outreach.cli.output import console, print_json, print_table
+from outreach.daemon import Daemon
+from outreach.engine.config import EngineConfig
+from outreach.status import status as read_status
+from outreach.store import open_store
+
+
+@click.command()
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object per line for log shippers.",
+)
+@click.option("--poll", default=30.0, show_default=True, help="Re-read the queue every N seconds.")
+@click.option("--no-watcher", is_flag=True, help="Send only; do not watch inboxes.")
+@click.option("--debug", is_flag=True, help="Debug-level logs.")
+def daemon(log_format: str, poll: float, no_watcher: bool, debug: bool) -> None:
+    """Run the engine and the inbox watcher headless (systemd, containers).
+
+    Stops cleanly on SIGTERM/SIGINT (the send in flight is finished, exit 0 within 10 s);
+    SIGHUP re-reads mailboxes, campaigns and rule files.
+    """
+    logs.configure(log_format, logging.DEBUG if debug else logging.INFO)
+    db = open_store()
+    watcher = None
+    if not no_watcher:
+        from outreach.watcher import Watcher
+
+        watcher = Watcher(db)
+    asyncio.run(Daemon(db, EngineConfig(poll_interval=poll), watcher).run())
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+def status(as_json: bool) -> None:
+    """Engines running on this database (host, pid, heartbeat, mailboxes) and mailbox health."""
+    data = read_status(open_store())
+    if as_json:
+        return print_json(data)
+    engines = data["engines"]
+    if not engines:
+        console.print(
+            "no engine is running on this database (start one: `outreach run`, "
+            "`outreach daemon` or the TUI)"
+        )
+    for e in engines:
+        state = "[green]alive[/]" if e["alive"] else "[red]silent[/]"
+        held = ", ".join(e["mailboxes"]) or ("all mailboxes" if e["alive"] else "none")
+        console.print(
+            f"{state} {e['kind']} on {e['host']} pid {e['pid']} since "
+            f"{e['started_at']:%Y-%m-%d %H:%M}, last heartbeat "
+            f"{e['heartbeat_at']:%H:%M:%S} — {held}",
+            soft_wrap=True,
+        )
+    rows = [
+        {
+            **m,
+            "state": f"paused: {m['pause_reason']}" if m["paused"] else "active",
+            "today": f"{m['sent_today']}/{m['daily_cap']}",
+        }
+        for m in data["mailboxes"]
+    ]
+    print_table(
+        rows,
+        [
+            "email",
+            "state",
+            "today",
+            "pending",
+            "due_now",
+            "next_due_at",
+            "last_sent_at",
+            "lease_holder",
+        ],
+    )

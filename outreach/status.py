@@ -1,0 +1,98 @@
+"""``outreach status``: the engines running on this database and each mailbox's health."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, col
+
+from outreach.engine.pacer_state import mailbox_zone
+from outreach.engine.presence import running_engines
+from outreach.engine.queue import PENDING
+from outreach.store.models import Mailbox, MailboxLease, Send, utcnow
+
+
+def status(db: Engine) -> dict[str, Any]:
+    engines = running_engines(db)
+    return {
+        "engines": [{**asdict(e), "alive": e.alive} for e in engines],
+        "mailboxes": mailbox_health(db),
+    }
+
+
+def mailbox_health(db: Engine) -> list[dict[str, Any]]:
+    now = utcnow()
+    with Session(db) as session:
+        mailboxes = session.execute(select(Mailbox).order_by(col(Mailbox.email))).scalars().all()
+        pending = _pending_by_mailbox(session, now)
+        holders = dict(
+            session.execute(
+                select(col(MailboxLease.mailbox_id), col(MailboxLease.holder)).where(
+                    col(MailboxLease.expires_at) > now
+                )
+            ).all()
+        )
+        return [
+            _health(session, m, now, pending.get(m.id or 0, (0, 0, None)), holders.get(m.id or 0))
+            for m in mailboxes
+        ]
+
+
+def _pending_by_mailbox(session: Session, now: datetime) -> dict[int, tuple[int, int, Any]]:
+    rows = session.execute(
+        select(
+            col(Send.mailbox_id),
+            func.count(),
+            func.sum((col(Send.due_at) <= now).cast(int_type())),
+            func.min(col(Send.due_at)),
+        )
+        .where(col(Send.state).in_(PENDING))
+        .group_by(col(Send.mailbox_id))
+    ).all()
+    return {mid: (int(total), int(due or 0), first) for mid, total, due, first in rows}
+
+
+def int_type() -> Any:
+    from sqlalchemy import Integer
+
+    return Integer()
+
+
+def _health(
+    session: Session,
+    mailbox: Mailbox,
+    now: datetime,
+    pending: tuple[int, int, Any],
+    holder: str | None,
+) -> dict[str, Any]:
+    tz = mailbox_zone(mailbox)
+    midnight = datetime.combine(now.astimezone(tz).date(), time(0), tz)
+    sent_today = session.execute(
+        select(func.count())
+        .select_from(Send)
+        .where(
+            col(Send.mailbox_id) == mailbox.id,
+            col(Send.state) == "sent",
+            col(Send.sent_at) >= midnight,
+        )
+    ).scalar_one()
+    last_sent = session.execute(
+        select(func.max(col(Send.sent_at))).where(col(Send.mailbox_id) == mailbox.id)
+    ).scalar_one()
+    total, due_now, next_due = pending
+    return {
+        "email": mailbox.email,
+        "paused": mailbox.paused,
+        "pause_reason": mailbox.pause_reason,
+        "sent_today": int(sent_today),
+        "daily_cap": mailbox.daily_cap,
+        "pending": total,
+        "due_now": due_now,
+        "next_due_at": next_due,
+        "last_sent_at": last_sent,
+        "lease_holder": holder,
+        "stale": bool(due_now and last_sent and now - last_sent > timedelta(hours=1)),
+    }
