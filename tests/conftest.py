@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.home",
     "tests.fixtures.mailstack",
     "tests.fixtures.sandbox",
+    "tests.fixtures.postgres",
 ]

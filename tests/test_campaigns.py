@@ -40,7 +40,7 @@ def setup(tmp_path: Path, sequence: str = SEQUENCE) -> CliRunner:
     return runner
 
 
-def test_create_enrolls_tagged_prospects_and_skips_suppressed(outreach_home: Path, tmp_path: Path) -> None:
+def test_create_enrolls_tagged_prospects_and_skips_suppressed(any_db: str, tmp_path: Path) -> None:
     runner = setup(tmp_path)
     assert runner.invoke(cli, ["suppress", "add", "@gamma.test"]).exit_code == 0
     result = runner.invoke(cli, ["campaign", "create", "q1", "--sequence", str(tmp_path / "s.yaml"),
@@ -53,7 +53,7 @@ def test_create_enrolls_tagged_prospects_and_skips_suppressed(outreach_home: Pat
     assert all(e["state"] == "active" and e["mailbox"] == "rep@sales.test" for e in shown["enrollments"])
 
 
-def test_preflight_refuses_to_start_and_names_who_fails(outreach_home: Path, tmp_path: Path) -> None:
+def test_preflight_refuses_to_start_and_names_who_fails(any_db: str, tmp_path: Path) -> None:
     runner = setup(tmp_path)
     runner.invoke(cli, ["campaign", "create", "q1", "--sequence", str(tmp_path / "s.yaml"),
                         "--mailbox", "rep@sales.test", "--all"])
@@ -65,7 +65,7 @@ def test_preflight_refuses_to_start_and_names_who_fails(outreach_home: Path, tmp
         assert session.exec(select(func.count()).select_from(Send)).one() == 0
 
 
-def test_bad_sequence_writes_nothing(outreach_home: Path, tmp_path: Path) -> None:
+def test_bad_sequence_writes_nothing(any_db: str, tmp_path: Path) -> None:
     runner = setup(tmp_path, SEQUENCE.replace("wait: 3 business days", "wait: 3 bizdays"))
     result = runner.invoke(cli, ["campaign", "create", "q1", "--sequence", str(tmp_path / "s.yaml"),
                                  "--mailbox", "rep@sales.test", "--all"])
@@ -76,7 +76,7 @@ def test_bad_sequence_writes_nothing(outreach_home: Path, tmp_path: Path) -> Non
         assert session.exec(select(func.count()).select_from(Enrollment)).one() == 0
 
 
-def test_start_pause_resume_and_plan(outreach_home: Path, tmp_path: Path) -> None:
+def test_start_pause_resume_and_plan(any_db: str, tmp_path: Path) -> None:
     runner = setup(tmp_path, SEQUENCE.replace("{{ job_title }}", "{{ job_title | default('') }}"))
     runner.invoke(cli, ["campaign", "create", "q1", "--sequence", str(tmp_path / "s.yaml"),
                         "--mailbox", "rep@sales.test", "--all"])

@@ -15,23 +15,27 @@ from outreach.store.migrate import current_revision, head_revision
 from outreach.store.models import Mailbox, Prospect
 
 
-def test_init_twice_is_a_no_op(outreach_home: Path) -> None:
+def test_init_twice_is_a_no_op(any_db: str) -> None:
     runner = CliRunner()
     first = runner.invoke(cli, ["init"])
     assert first.exit_code == 0, first.output
     assert "created" in first.output
-    db = outreach_home / "outreach.db"
-    schema_before = _schema(db)
+    schema_before = _schema(any_db)
     second = runner.invoke(cli, ["init"])
     assert second.exit_code == 0, second.output
     assert "up to date" in second.output
-    assert _schema(db) == schema_before
+    assert _schema(any_db) == schema_before
 
 
-def _schema(db: Path) -> list[tuple[str, str]]:
-    with make_engine(f"sqlite:///{db}").connect() as conn:
-        rows = conn.execute(text("SELECT name, sql FROM sqlite_master ORDER BY name"))
-        return [(r[0], r[1]) for r in rows]
+def _schema(url: str) -> list[tuple[str, str, str]]:
+    from sqlalchemy import inspect
+
+    inspector = inspect(make_engine(url))
+    return sorted(
+        (table, column["name"], str(column["type"]))
+        for table in inspector.get_table_names()
+        for column in inspector.get_columns(table)
+    )
 
 
 def test_sqlite_is_wal_and_private(outreach_home: Path) -> None:
@@ -56,9 +60,11 @@ def test_outreach_db_url_overrides_home(tmp_path: Path, outreach_home: Path, mon
     assert not (outreach_home / "outreach.db").exists()
 
 
-def test_upgrade_from_every_older_revision_keeps_rows(tmp_path: Path) -> None:
+def test_upgrade_from_every_older_revision_keeps_rows(any_db: str, tmp_path: Path) -> None:
     for revision in _revisions()[:-1]:
-        engine = make_engine(f"sqlite:///{tmp_path / f'old-{revision}.db'}")
+        engine = make_engine(any_db if "postgres" in any_db else f"sqlite:///{tmp_path / f'old-{revision}.db'}")
+        if "postgres" in any_db:
+            _reset_postgres(engine)
         upgrade(engine, revision)
         with engine.begin() as conn:
             conn.execute(
@@ -76,6 +82,11 @@ def test_upgrade_from_every_older_revision_keeps_rows(tmp_path: Path) -> None:
         assert prospect.fields == {"role": "CTO"}
 
 
+def _reset_postgres(engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
 def _revisions() -> list[str]:
     from alembic.script import ScriptDirectory
 
@@ -85,13 +96,13 @@ def _revisions() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-def test_models_match_migrations(tmp_path: Path) -> None:
+def test_models_match_migrations(any_db: str) -> None:
     """The migrations build exactly the schema the models describe (no forgotten revision)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    engine = open_store(f"sqlite:///{tmp_path / 'm.db'}")
+    engine = open_store(any_db)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
