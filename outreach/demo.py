@@ -22,7 +22,7 @@ from outreach.campaigns import service
 from outreach.mailbox.account import make_endpoint
 from outreach.sandbox import Sandbox
 from outreach.store import open_store, session_scope
-from outreach.store.models import Prospect, ProspectTag
+from outreach.store.models import Prospect, ProspectTag, row_id
 
 REP = "lena@sales.example"
 CAMPAIGN = "demo"
@@ -50,10 +50,10 @@ PROSPECTS = (
 class MemoryKeyring(KeyringBackend):
     """The demo's throwaway sandbox password lives in memory only."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._store: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -118,4 +118,4 @@ def _add_prospects(db: object) -> None:
             )
             session.add(row)
             session.flush()
-            session.add(ProspectTag(prospect_id=row.id, tag="demo"))
+            session.add(ProspectTag(prospect_id=row_id(row.id), tag="demo"))

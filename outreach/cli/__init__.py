@@ -48,7 +48,18 @@ def cli(ctx: click.Context, verbose: int) -> None:
 
 
 def _register() -> None:
-    from outreach.cli import campaign, demo, mailbox, prospects, run, sequence, setup, suppress
+    from outreach.cli import (
+        campaign,
+        daemon,
+        demo,
+        inbox,
+        mailbox,
+        prospects,
+        run,
+        sequence,
+        setup,
+        suppress,
+    )
 
     cli.add_command(setup.init)
     cli.add_command(mailbox.mailbox)
@@ -58,6 +69,9 @@ def _register() -> None:
     cli.add_command(run.run)
     cli.add_command(sequence.sequence)
     cli.add_command(demo.demo)
+    cli.add_command(daemon.daemon)
+    cli.add_command(daemon.status)
+    cli.add_command(inbox.inbox)
 
 
 _register()

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 from rich.live import Live
 from rich.table import Table
+from sqlalchemy import Engine
 
 from outreach.campaigns.views import show_campaign
 from outreach.cli.output import console
@@ -18,6 +19,7 @@ from outreach.cli.run import print_event
 from outreach.engine.config import EngineConfig
 from outreach.engine.runner import SendEngine
 from outreach.store import open_store
+from outreach.watcher import Watcher
 
 SETTLED = {
     "finished",
@@ -71,26 +73,19 @@ async def _run(seconds: float) -> None:
         engine = SendEngine(
             db, EngineConfig(poll_interval=1.0), on_event=on_event, inbox_check=watcher
         )
-        tasks = [asyncio.create_task(engine.run())]
-        if watcher is not None:
-            tasks.append(asyncio.create_task(watcher.run()))
+        tasks = [asyncio.create_task(engine.run()), asyncio.create_task(watcher.run())]
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and not _settled():
             live.update(_table())
             await asyncio.sleep(0.25)
         engine.stop()
-        if watcher is not None:
-            watcher.stop()
+        watcher.stop()
         await asyncio.gather(*tasks)
         live.update(_table())
 
 
-def _watcher(db: object) -> object | None:
-    try:
-        from outreach.watcher import Watcher  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return Watcher(db)  # type: ignore[no-any-return]
+def _watcher(db: Engine) -> Watcher:
+    return Watcher(db)
 
 
 def _settled() -> bool:

@@ -12,6 +12,7 @@ from outreach.cli.output import console
 from outreach.engine.config import EngineConfig
 from outreach.engine.runner import SendEngine
 from outreach.store import open_store
+from outreach.watcher import Watcher
 
 
 def print_event(kind: str, info: dict[str, object]) -> None:
@@ -27,18 +28,28 @@ def print_event(kind: str, info: dict[str, object]) -> None:
         console.print(f"{stamp} [cyan]{kind}[/] {details}")
 
 
-async def run_engine(engine: SendEngine) -> None:
+async def run_engine(engine: SendEngine, watcher: Watcher | None = None) -> None:
+    """The engine (and the inbox watcher) until SIGINT/SIGTERM."""
     loop = asyncio.get_running_loop()
+    services: list[SendEngine | Watcher] = [engine, *([watcher] if watcher else [])]
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, engine.stop)
-    await engine.run()
+        loop.add_signal_handler(sig, lambda: [service.stop() for service in services])
+    await asyncio.gather(*(service.run() for service in services))
 
 
 @click.command()
 @click.option("--poll", default=30.0, show_default=True, help="Re-read the queue every N seconds.")
 def run(poll: float) -> None:
-    """Send due mail at human pace until Ctrl-C (finishes the send in flight)."""
-    engine = SendEngine(open_store(), EngineConfig(poll_interval=poll), on_event=print_event)
-    console.print("engine running — Ctrl-C to stop")
-    asyncio.run(run_engine(engine))
+    """Send due mail at human pace until Ctrl-C (finishes the send in flight).
+
+    The inbox watcher runs alongside: replies, bounces, opt-outs and auto-replies halt
+    follow-ups, and every follow-up is preceded by a fresh look at the inbox.
+    """
+    db = open_store()
+    watcher = Watcher(db, on_event=print_event)
+    engine = SendEngine(
+        db, EngineConfig(poll_interval=poll), inbox_check=watcher, on_event=print_event
+    )
+    console.print("engine and inbox watcher running — Ctrl-C to stop")
+    asyncio.run(run_engine(engine, watcher))
     console.print("engine stopped")
