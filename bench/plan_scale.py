@@ -71,11 +71,11 @@ def peak_rss_mb() -> float:
 def due_query_ms(db_url: str, prospects: int, mailboxes: int) -> float:
     """Fill the send table as a started campaign would (5 rows per prospect), time the query."""
     from sqlalchemy import insert, text
+    from sqlmodel import Session
 
     from outreach.engine.queue import due_sends
     from outreach.store import open_store
     from outreach.store.models import Send
-    from sqlmodel import Session
 
     db = open_store(db_url)
     now = datetime.now(UTC)

@@ -34,7 +34,7 @@ async def serve(port_file: Path) -> None:
         "127.0.0.1",
         0,
     )
-    port_file.write_text(str(server.sockets[0].getsockname()[1]))
+    port_file.write_text(str(server.sockets[0].getsockname()[1]))  # noqa: ASYNC240 - once, at start
     async with server:
         await server.serve_forever()
 
