@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import click
 
@@ -11,6 +12,7 @@ from outreach import logs
 from outreach.cli.output import console, print_json, print_table
 from outreach.daemon import Daemon
 from outreach.engine.config import EngineConfig
+from outreach.errors import ConfigError
 from outreach.status import status as read_status
 from outreach.store import open_store
 
@@ -26,7 +28,23 @@ from outreach.store import open_store
 @click.option("--poll", default=30.0, show_default=True, help="Re-read the queue every N seconds.")
 @click.option("--no-watcher", is_flag=True, help="Send only; do not watch inboxes.")
 @click.option("--debug", is_flag=True, help="Debug-level logs.")
-def daemon(log_format: str, poll: float, no_watcher: bool, debug: bool) -> None:
+@click.option(
+    "--lease-ttl",
+    default=30.0,
+    show_default=True,
+    help="PostgreSQL: seconds before a silent daemon's mailboxes are taken over.",
+)
+@click.option("--heartbeat", default=10.0, show_default=True, help="Seconds between heartbeats.")
+@click.option("--no-pacing", is_flag=True, hidden=True, help="Benchmarks only: no gaps/caps.")
+def daemon(
+    log_format: str,
+    poll: float,
+    no_watcher: bool,
+    debug: bool,
+    lease_ttl: float,
+    heartbeat: float,
+    no_pacing: bool,
+) -> None:
     """Run the engine and the inbox watcher headless (systemd, containers).
 
     Stops cleanly on SIGTERM/SIGINT (the send in flight is finished, exit 0 within 10 s);
@@ -39,7 +57,15 @@ def daemon(log_format: str, poll: float, no_watcher: bool, debug: bool) -> None:
         from outreach.watcher import Watcher
 
         watcher = Watcher(db)
-    asyncio.run(Daemon(db, EngineConfig(poll_interval=poll), watcher).run())
+    if heartbeat * 2 >= lease_ttl:
+        raise ConfigError("--heartbeat must be under half of --lease-ttl, or leases lapse")
+    config = EngineConfig(
+        poll_interval=poll,
+        heartbeat=heartbeat,
+        pacing=not no_pacing,
+        lease_ttl=timedelta(seconds=lease_ttl),
+    )
+    asyncio.run(Daemon(db, config, watcher).run())
 
 
 @click.command()

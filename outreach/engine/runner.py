@@ -33,6 +33,10 @@ def _ignore(_kind: str, _info: dict[str, object]) -> None:
     return None
 
 
+async def _set_event(event: asyncio.Event) -> None:
+    event.set()
+
+
 class SendEngine:
     """Runs every mailbox's worker until :meth:`stop`."""
 
@@ -67,14 +71,16 @@ class SendEngine:
         """
         self.presence.start()
         self._scheduler.start()
+        # Jobs are coroutines, so APScheduler runs them on this event loop (plain functions
+        # would run in a thread pool, where asyncio objects must not be touched).
         self._scheduler.add_job(
-            self.refresh, "interval", seconds=self.config.poll_interval, id="refresh"
+            self._tick_refresh, "interval", seconds=self.config.poll_interval, id="refresh"
         )
         self._scheduler.add_job(
-            self.heartbeat, "interval", seconds=self.config.heartbeat, id="heartbeat"
+            self._tick_heartbeat, "interval", seconds=self.config.heartbeat, id="heartbeat"
         )
         try:
-            self.heartbeat()
+            await self._tick_heartbeat()
             await self._stopping.wait()
         finally:
             self._scheduler.shutdown(wait=False)
@@ -83,11 +89,21 @@ class SendEngine:
 
     def heartbeat(self) -> None:
         """Beat, renew and rebalance mailbox leases, then look at the queue."""
+        self._beat()
+        self.refresh()
+
+    def _beat(self) -> None:
         try:
             self.presence.beat()
             self.leases.sync()
         except SQLAlchemyError:
             log.exception("heartbeat failed; retrying at the next one")
+
+    async def _tick_heartbeat(self) -> None:
+        await asyncio.to_thread(self._beat)
+        self.refresh()
+
+    async def _tick_refresh(self) -> None:
         self.refresh()
 
     def stop(self) -> None:
@@ -165,7 +181,12 @@ class SendEngine:
         wake.clear()
         run_at: datetime = utcnow() + timedelta(seconds=delay)
         self._scheduler.add_job(
-            wake.set, "date", run_date=run_at, id=f"wake-{mailbox_id}", replace_existing=True
+            _set_event,
+            "date",
+            args=[wake],
+            run_date=run_at,
+            id=f"wake-{mailbox_id}",
+            replace_existing=True,
         )
         await wake.wait()
 
