@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import click
@@ -44,7 +45,10 @@ def cli(ctx: click.Context, verbose: int) -> None:
         level=max(level, logging.DEBUG), format="%(levelname)s %(name)s: %(message)s"
     )
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            ctx.invoke(cli.commands["tui"])
+        else:
+            click.echo(ctx.get_help())
 
 
 def _register() -> None:
@@ -59,6 +63,7 @@ def _register() -> None:
         sequence,
         setup,
         suppress,
+        tui,
     )
 
     cli.add_command(setup.init)
@@ -72,6 +77,15 @@ def _register() -> None:
     cli.add_command(daemon.daemon)
     cli.add_command(daemon.status)
     cli.add_command(inbox.inbox)
+    cli.add_command(tui.tui)
+
+    from outreach.cli import doctor as doctor_cli
+    from outreach.cli import report as report_cli
+    from outreach.cli import verify as verify_cli  # noqa: F401 - adds `prospects verify`
+
+    cli.add_command(doctor_cli.doctor)
+    cli.add_command(report_cli.report)
+    cli.add_command(report_cli.export)
 
 
 _register()

@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from sqlmodel import Session, select
 
 from outreach.campaigns.context import display_name, prospect_fields
 from outreach.cli.output import console, print_json
+from outreach.deliverability.lint import lint_file
 from outreach.engine.compose import Envelope, Thread, as_bytes, compose
 from outreach.errors import NotFoundError
 from outreach.sequences import (
@@ -35,9 +37,11 @@ def sequence() -> None:
 @click.argument("path", type=FILE)
 @click.option("--json", "as_json", is_flag=True)
 def check(path: Path, as_json: bool) -> None:
-    """Validate a sequence file; errors name file:line:column, warnings flag non-human pace."""
+    """Validate a sequence file; errors name file:line:column, warnings flag non-human pace
+    and content that hurts deliverability (spam words, ALL CAPS, links, merge tags …)."""
     seq = load_sequence(path)
     warnings = pace_warnings(seq)
+    findings = lint_file(path)
     if as_json:
         return print_json(
             {
@@ -46,6 +50,7 @@ def check(path: Path, as_json: bool) -> None:
                 "warnings": warnings,
                 "name": seq.name,
                 "steps": len(seq.steps),
+                "lint": [finding.as_dict() for finding in findings],
             }
         )
     console.print(f"[green]✓[/] {path}: “{seq.name}”, {len(seq.steps)} steps", soft_wrap=True)
@@ -56,6 +61,8 @@ def check(path: Path, as_json: bool) -> None:
         console.print(f"  step {step.index + 1}{wait}: {kind}{variants}", soft_wrap=True)
     for warning in warnings:
         console.print(f"[yellow]⚠[/] {warning}", soft_wrap=True)
+    for finding in findings:
+        console.print(f"[yellow]⚠[/] {escape(str(finding))}", soft_wrap=True)
 
 
 @sequence.command("preview")

@@ -239,6 +239,27 @@ class MailboxLease(SQLModel, table=True):
     acquired_at: datetime | None = None
 
 
+class DomainCheck(SQLModel, table=True):
+    """Cached verdict on a prospect's domain: does it accept mail (MX, or A as fallback)?
+
+    Written by prospect verification; trusted until ``checked_at`` plus its TTL. Lookups
+    that failed for a temporary reason are never stored.
+    """
+
+    domain: str = Field(primary_key=True)
+    accepts_mail: bool
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    checked_at: datetime = Field(default_factory=utcnow)
+
+
+class WebhookCursor(SQLModel, table=True):
+    """How far one webhook (by URL) has delivered: the last Event id it handled."""
+
+    url: str = Field(primary_key=True)
+    last_event_id: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(default_factory=utcnow)
+
 def row_id(value: int | None) -> int:
     """The primary key of a flushed row (SQLModel types it optional until then)."""
     if value is None:
