@@ -243,8 +243,8 @@ class MailboxWorker:
 
     async def retry_sent_copies(self) -> None:
         """Copies to Sent that failed earlier (IMAP down right after a send)."""
-        if self.sentbox.append_mode == "never":
-            return
+        if not self.sentbox.client_appends:
+            return  # the server files the copies itself
         with Session(self.db) as session:
             missing = session.exec(
                 select(Send).where(
