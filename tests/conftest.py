@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.mailstack",
     "tests.fixtures.sandbox",
     "tests.fixtures.postgres",
+    "tests.fixtures.dns",
 ]

@@ -57,7 +57,7 @@ def test_preflight_refuses_to_start_and_names_who_fails(any_db: str, tmp_path: P
     runner = setup(tmp_path)
     runner.invoke(cli, ["campaign", "create", "q1", "--sequence", str(tmp_path / "s.yaml"),
                         "--mailbox", "rep@sales.test", "--all"])
-    result = runner.invoke(cli, ["campaign", "start", "q1"])
+    result = runner.invoke(cli, ["campaign", "start", "q1", "--no-verify"])
     assert result.exit_code == 2
     assert "carl@gamma.test: no value for job_title" in result.output
     with Session(open_store()) as session:
@@ -82,7 +82,7 @@ def test_start_pause_resume_and_plan(any_db: str, tmp_path: Path) -> None:
                         "--mailbox", "rep@sales.test", "--all"])
     draft_plan = json.loads(runner.invoke(cli, ["campaign", "plan", "q1", "--json", "--days", "30"]).output)
     assert len(draft_plan) == 6  # 3 prospects × 2 steps
-    started = runner.invoke(cli, ["campaign", "start", "q1"])
+    started = runner.invoke(cli, ["campaign", "start", "q1", "--no-verify"])
     assert started.exit_code == 0, started.output
     assert "3 first emails queued" in started.output
     plan = json.loads(runner.invoke(cli, ["campaign", "plan", "q1", "--json", "--days", "30"]).output)
@@ -93,7 +93,25 @@ def test_start_pause_resume_and_plan(any_db: str, tmp_path: Path) -> None:
     assert runner.invoke(cli, ["campaign", "pause", "q1"]).exit_code == 0
     listed = json.loads(runner.invoke(cli, ["campaign", "list", "--json"]).output)
     assert listed[0]["state"] == "paused"
-    assert runner.invoke(cli, ["campaign", "start", "q1"]).exit_code == 2
+    assert runner.invoke(cli, ["campaign", "start", "q1", "--no-verify"]).exit_code == 2
     assert runner.invoke(cli, ["campaign", "resume", "q1"]).exit_code == 0
     missing = runner.invoke(cli, ["campaign", "show", "nope"])
     assert missing.exit_code == 3 and "no campaign 'nope'" in missing.output
+
+
+def test_update_shows_impact_then_applies(any_db: str, tmp_path: Path) -> None:
+    runner = setup(tmp_path, SEQUENCE.replace("{{ job_title }}", "{{ job_title | default('') }}"))
+    runner.invoke(cli, ["campaign", "create", "q1", "--sequence", str(tmp_path / "s.yaml"), "--mailbox", "rep@sales.test", "--all"])
+    assert runner.invoke(cli, ["campaign", "start", "q1", "--no-verify"]).exit_code == 0
+    edited = tmp_path / "s2.yaml"
+    edited.write_text((tmp_path / "s.yaml").read_text().replace("wait: 3 business days", "wait: 5 business days")
+                      + '  - wait: 1w\n    body: "Last one"\n')
+    shown = runner.invoke(cli, ["campaign", "update", "q1", "--sequence", str(edited)])
+    assert shown.exit_code == 0, shown.output
+    assert "3 prospects are in flight" in shown.output
+    assert "step 2: wait changed  (3 prospects still to get it)" in shown.output
+    assert "step 3: added" in shown.output and "--yes" in shown.output
+    assert json.loads(runner.invoke(cli, ["campaign", "list", "--json"]).output)[0]["steps"] == 2
+    applied = runner.invoke(cli, ["campaign", "update", "q1", "--sequence", str(edited), "--yes"])
+    assert applied.exit_code == 0 and "applied" in applied.output
+    assert json.loads(runner.invoke(cli, ["campaign", "list", "--json"]).output)[0]["steps"] == 3

@@ -173,9 +173,19 @@ def _enrolled_prospects(session: Session, campaign: Campaign) -> list[Prospect]:
     )
 
 
-def start_campaign(engine: Engine, name: str, now: datetime | None = None) -> int:
-    """Preflight, then queue the first step of every enrollment; returns how many."""
+def start_campaign(
+    engine: Engine, name: str, now: datetime | None = None, *, verify: bool = False
+) -> int:
+    """Preflight, then queue the first step of every enrollment; returns how many.
+
+    With ``verify``, every prospect's address is checked first (syntax, the domain takes
+    mail, not disposable): invalid ones become ``invalid`` enrollments and get nothing.
+    """
     now = now or utcnow()
+    if verify:
+        from outreach.deliverability.verify_enrollments import verify_enrollments
+
+        verify_enrollments(engine, name)
     with session_scope(engine) as session:
         campaign = get_campaign(session, name)
         if campaign.state != "draft":

@@ -8,6 +8,7 @@ import click
 
 from outreach.campaigns import service, views
 from outreach.campaigns.plan import plan_campaign
+from outreach.campaigns.update import update_campaign
 from outreach.cli.output import print_json, print_table
 from outreach.store import open_store
 
@@ -63,11 +64,41 @@ def create(
     click.echo(f"next: `outreach campaign plan {name}`, then `outreach campaign start {name}`")
 
 
+@campaign.command("update")
+@click.argument("name")
+@click.option("--sequence", "sequence_path", required=True, type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Apply (without it, only show what would change).")
+def update(name: str, sequence_path: Path, yes: bool) -> None:
+    """Switch a campaign to an edited sequence file: shows the impact first."""
+    change = update_campaign(open_store(), name, sequence_path, apply=yes)
+    if change.empty:
+        return click.echo(f"{sequence_path} changes nothing for campaign {name!r}")
+    click.echo(f"{change.in_flight} prospects are in flight in {name!r}; the new sequence:")
+    for line in change.steps:
+        index = int(line.split()[1].rstrip(":")) - 1 if line.startswith("step ") else None
+        ahead = (
+            f"  ({change.affected.get(index, 0)} prospects still to get it)"
+            if (index is not None)
+            else ""
+        )
+        click.echo(f"  {line}{ahead}")
+    if yes:
+        click.echo(f"applied; {change.cancelled} queued sends of removed steps cancelled")
+    else:
+        click.echo("nothing changed yet: run again with --yes to apply")
+
+
 @campaign.command("start")
 @click.argument("name")
-def start(name: str) -> None:
-    """Preflight every prospect × step, then queue the first emails."""
-    queued = service.start_campaign(open_store(), name)
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Check every address (syntax, MX, disposable) first; invalid ones get nothing.",
+)
+def start(name: str, verify: bool) -> None:
+    """Verify addresses, preflight every prospect × step, then queue the first emails."""
+    queued = service.start_campaign(open_store(), name, verify=verify)
     click.echo(
         f"campaign {name!r} started: {queued} first emails queued; "
         "they leave while `outreach run` (or the TUI/daemon) runs"

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from outreach.cli.output import err_console, print_json, print_table
@@ -173,8 +172,7 @@ def _table_row(record: dict[str, Any]) -> dict[str, Any]:
     name = " ".join(filter(None, (record["first_name"], record["last_name"])))
     suppressed = record["suppressed"]
     status = f"suppressed ({suppressed['reason']})" if suppressed else ""
-    row = {**record, "name": name, "tags": ", ".join(record["tags"]), "status": status}
-    return {key: escape(value) if isinstance(value, str) else value for key, value in row.items()}
+    return {**record, "name": name, "tags": ", ".join(record["tags"]), "status": status}
 
 
 @prospects.command("show")

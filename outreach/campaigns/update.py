@@ -1,0 +1,118 @@
+"""``campaign update``: move a running campaign to an edited sequence, impact shown first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from outreach.campaigns.context import campaign_sequence, prospect_zone
+from outreach.campaigns.service import get_campaign
+from outreach.engine.queue import PENDING
+from outreach.planner.windows import after_wait, next_open
+from outreach.sequences import Sequence, load_sequence, sequence_hash, to_snapshot
+from outreach.store import session_scope
+from outreach.store.models import Enrollment, Event, Prospect, Send
+
+
+@dataclass
+class SequenceChange:
+    """What an edited sequence changes for a campaign already under way."""
+
+    steps: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    affected: dict[int, int] = field(default_factory=dict)  # step index → enrollments ahead
+    cancelled: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.steps
+
+
+def describe_changes(old: Sequence, new: Sequence) -> list[str]:
+    lines = []
+    for index in range(max(len(old.steps), len(new.steps))):
+        label = f"step {index + 1}"
+        if index >= len(new.steps):
+            lines.append(f"{label}: removed")
+        elif index >= len(old.steps):
+            lines.append(f"{label}: added")
+        elif old.steps[index] != new.steps[index]:
+            what = [
+                name
+                for name in ("wait", "variants", "new_thread")
+                if getattr(old.steps[index], name) != getattr(new.steps[index], name)
+            ]
+            lines.append(f"{label}: {', '.join(what)} changed")
+    for part in ("schedule", "pace", "stop"):
+        if getattr(old, part) != getattr(new, part):
+            lines.append(f"{part} changed")
+    return lines
+
+
+def update_campaign(db: Engine, name: str, path: Path, *, apply: bool) -> SequenceChange:
+    new = load_sequence(path)
+    with session_scope(db) as session:
+        campaign = get_campaign(session, name)
+        old = campaign_sequence(campaign)
+        change = SequenceChange(describe_changes(old, new))
+        _impact(session, campaign.id or 0, new, change)
+        if not apply or change.empty:
+            session.rollback()
+            return change
+        campaign.sequence, campaign.sequence_hash = to_snapshot(new), sequence_hash(new)
+        campaign.sequence_path = str(path)
+        session.add(campaign)
+        change.cancelled = _requeue(session, campaign.id or 0, new)
+        session.add(
+            Event(kind="campaign_updated", campaign_id=campaign.id, data={"changes": change.steps})
+        )
+    return change
+
+
+def _impact(session: Session, campaign_id: int, new: Sequence, change: SequenceChange) -> None:
+    rows = session.exec(
+        select(Enrollment.next_step, func.count())
+        .where(
+            Enrollment.campaign_id == campaign_id, col(Enrollment.state).in_(("active", "paused"))
+        )
+        .group_by(col(Enrollment.next_step))
+    ).all()
+    change.in_flight = sum(count for _, count in rows)
+    for line in change.steps:
+        if line.startswith("step "):
+            index = int(line.split()[1].rstrip(":")) - 1
+            change.affected[index] = sum(c for step, c in rows if step <= index)
+
+
+def _requeue(session: Session, campaign_id: int, new: Sequence) -> int:
+    """Pending sends follow the new waits; those past the new last step are cancelled."""
+    cancelled = 0
+    pending = session.exec(
+        select(Send, Enrollment, Prospect)
+        .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
+        .join(Prospect, col(Prospect.id) == col(Send.prospect_id))
+        .where(Send.campaign_id == campaign_id, col(Send.state).in_(PENDING))
+    ).all()
+    for send, enrollment, prospect in pending:
+        if send.step_index >= len(new.steps):
+            send.state, send.error = "cancelled", "step removed by campaign update"
+            enrollment.state, enrollment.next_due_at = "finished", None
+            cancelled += 1
+        elif send.step_index > 0:
+            previous = session.exec(
+                select(Send.sent_at).where(
+                    Send.enrollment_id == enrollment.id, Send.step_index == send.step_index - 1
+                )
+            ).first()
+            if previous is not None:
+                tz = prospect_zone(prospect, new)
+                send.due_at = next_open(
+                    new.schedule, tz, after_wait(new.steps[send.step_index].wait, previous, tz)
+                )
+                enrollment.next_due_at = send.due_at
+        session.add(send)
+        session.add(enrollment)
+    return cancelled

@@ -1,0 +1,72 @@
+"""``outreach report`` and ``outreach export``: numbers for people, rows for CRMs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from outreach.cli.output import print_json, print_table
+from outreach.deliverability.exports import KINDS, export_rows, to_csv
+from outreach.deliverability.reports import GROUPINGS, Report, build_report
+from outreach.errors import ConfigError
+from outreach.store import open_store
+
+COLUMNS = ["group", "sent", "delivered", "replied", "reply_rate", "bounced_hard",
+           "bounced_soft", "unsubscribed", "auto_replies", "in_progress"]
+
+
+def _format_option(as_json: bool, as_csv: bool) -> str:
+    if as_json and as_csv:
+        raise ConfigError("choose one of --json and --csv")
+    return "json" if as_json else "csv" if as_csv else "table"
+
+
+@click.command()
+@click.argument("campaign", required=False)
+@click.option("--by", type=click.Choice(GROUPINGS), help="One row per step, variant, …")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+def report(campaign: str | None, by: str | None, as_json: bool, as_csv: bool) -> None:
+    """Sent, delivered, replied (and the reply rate), bounced (hard/soft), unsubscribed,
+    auto-replies and prospects in progress — for one campaign or all of them."""
+    kind = _format_option(as_json, as_csv)
+    result = build_report(open_store(), campaign, by)
+    if kind == "json":
+        return print_json(result.as_dict())
+    rows = [*(r.as_dict() for r in result.rows), result.total.as_dict()]
+    if kind == "csv":
+        return click.echo(to_csv(rows), nl=False)
+    print_table([_percent(row) for row in rows], COLUMNS, title=_title(result))
+
+
+def _percent(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "reply_rate": f"{row['reply_rate'] * 100:.1f}%",
+            "in_progress": "" if row["in_progress"] is None else row["in_progress"]}
+
+
+def _title(result: Report) -> str:
+    what = f"campaign {result.campaign}" if result.campaign else "all campaigns"
+    return f"{what}" + (f" by {result.by}" if result.by else "")
+
+
+@click.command()
+@click.argument("what", type=click.Choice(KINDS))
+@click.option("--campaign", help="Only this campaign.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of objects.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row (the default).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def export(what: str, campaign: str | None, as_json: bool, as_csv: bool,
+           output: Path | None) -> None:
+    """Export replies, prospects or events for a CRM or a spreadsheet."""
+    kind = _format_option(as_json, as_csv)
+    rows = export_rows(open_store(), what, campaign)
+    text = (json.dumps(rows, indent=2, ensure_ascii=False) + "\n" if kind == "json"
+            else to_csv(rows))
+    if output is None:
+        return click.echo(text, nl=False)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"{len(rows)} {what} written to {output}", err=True)

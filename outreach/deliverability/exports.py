@@ -1,0 +1,152 @@
+"""``outreach export``: replies, prospects or events as flat rows for a CRM (CSV or JSON).
+
+Each export is a list of dicts with the same keys in every row (CSV needs a header);
+values are plain strings, numbers, booleans or None.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from outreach.campaigns.context import as_utc
+from outreach.store.models import (
+    Campaign,
+    Enrollment,
+    Event,
+    InboundMessage,
+    Mailbox,
+    Prospect,
+    ProspectTag,
+    Suppression,
+)
+
+KINDS = ("replies", "prospects", "events")
+Row = dict[str, Any]
+
+
+def _iso(value: Any) -> str | None:
+    return as_utc(value).isoformat() if value is not None else None
+
+
+def _campaign_ids(session: Session, campaign: str | None) -> list[int]:
+    from outreach.campaigns.service import get_campaign
+
+    rows = [get_campaign(session, campaign)] if campaign else session.exec(select(Campaign))
+    return [c.id for c in rows if c.id is not None]
+
+
+def reply_rows(db: Engine, campaign: str | None = None) -> list[Row]:
+    """Every reply (by its effective kind), newest first, with the prospect it came from."""
+    with Session(db) as session:
+        ids = _campaign_ids(session, campaign)
+        rows = session.exec(
+            select(InboundMessage, Enrollment, Prospect, Campaign)
+            .join(Enrollment, col(Enrollment.id) == col(InboundMessage.enrollment_id))
+            .join(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
+            .join(Campaign, col(Campaign.id) == col(Enrollment.campaign_id))
+            .where(col(Enrollment.campaign_id).in_(ids))
+            .order_by(col(InboundMessage.id).desc()))
+        boxes = {m.id: m.email for m in session.exec(select(Mailbox))}
+        return [_reply(m, p, c, boxes) for m, _e, p, c in rows
+                if (m.manual_kind or m.kind) == "reply"]
+
+
+def _reply(message: InboundMessage, prospect: Prospect, campaign: Campaign,
+           boxes: dict[int | None, str]) -> Row:
+    return {
+        "received_at": _iso(message.received_at or message.created_at),
+        "campaign": campaign.name, "email": prospect.email,
+        "first_name": prospect.first_name, "last_name": prospect.last_name,
+        "company": prospect.company, "from": message.from_addr,
+        "subject": message.subject, "text": message.new_text, "interest": message.interest,
+        "mailbox": boxes.get(message.mailbox_id),
+    }
+
+
+def prospect_rows(db: Engine, campaign: str | None = None) -> list[Row]:
+    """Prospects (of one campaign, or all) with tags, campaign states and custom fields."""
+    with Session(db) as session:
+        query = select(Prospect).order_by(col(Prospect.id))
+        if campaign:
+            enrolled = select(Enrollment.prospect_id).where(
+                col(Enrollment.campaign_id).in_(_campaign_ids(session, campaign)))
+            query = query.where(col(Prospect.id).in_(enrolled))
+        prospects = list(session.exec(query))
+        tags = _tags(session)
+        states = _states(session)
+        suppressed = {s.value for s in session.exec(select(Suppression))}
+    extra = sorted({key for p in prospects for key in p.fields})
+    return [_prospect(p, tags, states, suppressed, extra) for p in prospects]
+
+
+def _tags(session: Session) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for row in session.exec(select(ProspectTag).order_by(col(ProspectTag.tag))):
+        found.setdefault(row.prospect_id, []).append(row.tag)
+    return found
+
+
+def _states(session: Session) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    rows = session.exec(select(Enrollment, Campaign).join(
+        Campaign, col(Campaign.id) == col(Enrollment.campaign_id)).order_by(col(Campaign.name)))
+    for enrollment, campaign in rows:
+        found.setdefault(enrollment.prospect_id, []).append(f"{campaign.name}:{enrollment.state}")
+    return found
+
+
+def _prospect(p: Prospect, tags: dict[int, list[str]], states: dict[int, list[str]],
+              suppressed: set[str], extra: list[str]) -> Row:
+    assert p.id is not None
+    row: Row = {"email": p.email, "first_name": p.first_name, "last_name": p.last_name,
+                "company": p.company, "timezone": p.timezone,
+                "tags": ";".join(tags.get(p.id, [])), "campaigns": ";".join(states.get(p.id, [])),
+                "suppressed": p.email in suppressed or f"@{p.domain}" in suppressed}
+    row.update({key: p.fields.get(key) for key in extra})
+    return row
+
+
+def event_rows(db: Engine, campaign: str | None = None) -> list[Row]:
+    """Every event in order, with campaign, prospect and mailbox named."""
+    with Session(db) as session:
+        query = select(Event).order_by(col(Event.id))
+        if campaign:
+            query = query.where(col(Event.campaign_id).in_(_campaign_ids(session, campaign)))
+        events = list(session.exec(query))
+        names = {c.id: c.name for c in session.exec(select(Campaign))}
+        emails = {p.id: p.email for p in session.exec(select(Prospect))}
+        boxes = {m.id: m.email for m in session.exec(select(Mailbox))}
+    return [{"id": e.id, "at": _iso(e.at), "kind": e.kind, "campaign": names.get(e.campaign_id),
+             "prospect": emails.get(e.prospect_id), "mailbox": boxes.get(e.mailbox_id),
+             "data": e.data} for e in events]
+
+
+def export_rows(db: Engine, kind: str, campaign: str | None = None) -> list[Row]:
+    return {"replies": reply_rows, "prospects": prospect_rows, "events": event_rows}[kind](
+        db, campaign)
+
+
+def to_csv(rows: Iterable[Row]) -> str:
+    """CSV with a header; nested values (event data) as compact JSON."""
+    rows = list(rows)
+    out = io.StringIO()
+    if not rows:
+        return ""
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "" if value is None else value

@@ -1,0 +1,199 @@
+"""Signed webhooks against a real HTTP server on loopback (http.server in a thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from sqlmodel import Session
+
+from outreach.deliverability.webhook_config import KEYRING_SERVICE, WebhookConfig, load_webhooks
+from outreach.deliverability.webhooks import (
+    SIGNATURE_HEADER,
+    DispatchConfig,
+    WebhookDispatcher,
+    verify_signature,
+)
+from outreach.errors import ConfigError
+from outreach.paths import config_dir
+from outreach.store import open_store, session_scope
+from outreach.store.models import Campaign, Event, InboundMessage, Mailbox, Prospect, WebhookCursor
+
+SECRET = "s3cret-for-tests"
+FAST = DispatchConfig(poll_interval=0.05, max_attempts=3, backoff_base=0.01, backoff_max=0.05)
+
+
+@dataclass
+class Receiver:
+    """What the endpoint got, and the statuses it answers with (then 200)."""
+
+    url: str = ""
+    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+    hold: threading.Event | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.requests]
+
+
+def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with receiver.lock:
+                receiver.requests.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+            if receiver.hold is not None:
+                receiver.hold.wait(10)
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    if state.hold is not None:
+        state.hold.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
+def db(outreach_home: Path) -> Any:
+    engine = open_store()
+    with session_scope(engine) as session:
+        session.add(Campaign(id=1, name="q1"))
+        session.add(Mailbox(id=1, email="rep@sales.test", username="rep", smtp_host="h",
+                            smtp_port=1, imap_host="h", imap_port=1))
+        session.add(Prospect(id=1, email="anna@acme.test", domain="acme.test", first_name="Anna",
+                             company="Acme"))
+        session.flush()
+        session.add(InboundMessage(id=1, mailbox_id=1, folder="INBOX", uidvalidity=1, uid=1,
+                                   from_addr="anna@acme.test", subject="Re: hi", kind="reply",
+                                   new_text="Sounds good, call me."))
+    return engine
+
+
+def add_event(db: Any, kind: str, **extra: Any) -> int:
+    with session_scope(db) as session:
+        row = Event(kind=kind, campaign_id=1, prospect_id=1, mailbox_id=1, **extra)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+def hook(receiver: Receiver, events: list[str] | None = None) -> WebhookConfig:
+    return WebhookConfig(url=receiver.url, events=events or ["reply", "bounce", "unsubscribe"],
+                         secret_command=f"echo {SECRET}")
+
+
+async def until(done: Any, deadline: float = 10.0) -> None:
+    async with asyncio.timeout(deadline):
+        while not done():
+            await asyncio.sleep(0.02)
+
+
+async def test_signed_retried_in_order_and_resumable(db: Any, receiver: Receiver) -> None:
+    add_event(db, "reply", inbound_id=1)  # before the webhook existed: not sent
+    dispatcher = WebhookDispatcher(db, [hook(receiver)], FAST)
+    assert await dispatcher.dispatch_once() == 0
+    reply = add_event(db, "reply", inbound_id=1)
+    add_event(db, "sent")
+    bounce = add_event(db, "bounce", data={"hard": True})
+    receiver.statuses = [500]  # the first attempt fails, the retry succeeds
+    task = asyncio.create_task(dispatcher.run())
+    await until(lambda: len(receiver.requests) == 3)
+    dispatcher.stop()
+    await asyncio.wait_for(task, 5)
+
+    bodies = receiver.bodies()
+    assert [(b["id"], b["event"]) for b in bodies] == [(reply, "reply"), (reply, "reply"),
+                                                      (bounce, "bounce")]
+    for headers, body in receiver.requests:
+        assert verify_signature(SECRET, body, headers[SIGNATURE_HEADER])
+        assert headers[SIGNATURE_HEADER].startswith("sha256=")
+    assert not verify_signature("wrong", receiver.requests[0][1],
+                                receiver.requests[0][0][SIGNATURE_HEADER])
+    assert bodies[0]["prospect"]["email"] == "anna@acme.test" and bodies[0]["campaign"] == "q1"
+    assert bodies[0]["message"]["text"] == "Sounds good, call me."
+    assert bodies[2]["data"] == {"hard": True}
+
+    again = WebhookDispatcher(db, [hook(receiver)], FAST)
+    assert await again.dispatch_once() == 0 and len(receiver.requests) == 3
+    with Session(db) as session:
+        cursor = session.get(WebhookCursor, receiver.url)
+        assert cursor is not None and cursor.last_event_id == bounce and cursor.last_error is None
+
+
+async def test_gives_up_after_the_last_attempt_and_moves_on(db: Any, receiver: Receiver) -> None:
+    dispatcher = WebhookDispatcher(db, [hook(receiver)], FAST)
+    await dispatcher.dispatch_once()
+    add_event(db, "unsubscribe")
+    receiver.statuses = [503, 503, 503]
+    assert await dispatcher.dispatch_once() == 0
+    assert len(receiver.requests) == FAST.max_attempts
+    later = add_event(db, "reply")
+    assert await dispatcher.dispatch_once() == 1
+    assert receiver.bodies()[-1]["id"] == later
+    with Session(db) as session:
+        cursor = session.get(WebhookCursor, receiver.url)
+        assert cursor is not None and cursor.last_event_id == later
+
+
+async def test_a_slow_endpoint_does_not_block_the_loop(db: Any, receiver: Receiver) -> None:
+    dispatcher = WebhookDispatcher(db, [hook(receiver)], FAST)
+    await dispatcher.dispatch_once()
+    add_event(db, "reply")
+    receiver.hold = threading.Event()
+    pending = asyncio.create_task(dispatcher.dispatch_once())
+    await until(lambda: len(receiver.requests) == 1)  # the loop runs while the POST hangs
+    assert not pending.done()
+    receiver.hold.set()
+    assert await asyncio.wait_for(pending, 5) == 1
+
+
+async def test_keyring_secret(db: Any, receiver: Receiver) -> None:
+    keyring.set_password(KEYRING_SERVICE, "crm", SECRET)
+    config = WebhookConfig(url=receiver.url, events=["*"], secret_keyring="crm")
+    dispatcher = WebhookDispatcher(db, [config], FAST)
+    await dispatcher.dispatch_once()
+    add_event(db, "sent")
+    assert await dispatcher.dispatch_once() == 1
+    headers, body = receiver.requests[0]
+    assert verify_signature(SECRET, body, headers[SIGNATURE_HEADER])
+
+
+def test_config_file(outreach_home: Path) -> None:
+    path = config_dir() / "webhooks.yaml"
+    assert load_webhooks() == []
+    path.write_text("webhooks:\n  - url: https://crm.example.com/h\n"
+                    "    secret_command: pass show crm\n", encoding="utf-8")
+    (loaded,) = load_webhooks()
+    assert loaded.events == ["reply", "bounce", "unsubscribe"] and loaded.wants("bounce")
+    for bad in ("url: http://crm.example.com/h\n    secret_command: x",
+                "url: https://crm.example.com/h",
+                "url: https://crm.example.com/h\n    secret_command: x\n    events: [replied_x]"):
+        path.write_text(f"webhooks:\n  - {bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match="webhooks.yaml"):
+            load_webhooks()
