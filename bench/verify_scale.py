@@ -1,7 +1,7 @@
 """Verify N prospects spread over D domains against a real DNS server (NSD on loopback).
 
 Usage: PYTHONPATH=. python bench/verify_scale.py [PROSPECTS] [DOMAINS]
-       (default 10000 over 500; throw-away home; needs scripts/install_dns_deps.sh)
+       (default 10000 over 500; throw-away home; needs scripts/install_test_deps.sh)
 
 The zone ``bench.test`` gives 80 % of the domains an MX, 10 % only an A record (fallback)
 and leaves 10 % out (NXDOMAIN); 5 % of the addresses are role accounts. Prints the cold

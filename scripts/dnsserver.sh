@@ -3,7 +3,7 @@
 #
 # Everything (config, zone list, PID file, log) lives under DIR; nothing in /etc is read
 # or changed and no root is needed (the port is high). Needs the package from
-# install_dns_deps.sh.
+# install_test_deps.sh.
 #
 #   dnsserver.sh up DIR      serve every DIR/zones/NAME.zone as the zone NAME; print
 #                            DNS_HOST=… DNS_PORT=… lines (also DIR/ports.env)
@@ -32,7 +32,7 @@ set_paths() {
 
 require_tools() {
     [[ -x /usr/sbin/nsd && -x /usr/sbin/nsd-checkconf ]] \
-        || die "nsd not found; run: bash scripts/install_dns_deps.sh"
+        || die "nsd not found; run: bash scripts/install_test_deps.sh"
 }
 
 pid_of() { tr -d ' \n' <"$1"; }

@@ -3,7 +3,7 @@
 #
 # Everything (config, certificates, queue, mailboxes, logs, PID files) lives under DIR;
 # no systemd, no syslog, nothing in /etc is changed. Needs root (Postfix's master and
-# Dovecot drop privileges themselves) and the packages from install_mailstack_deps.sh.
+# Dovecot drop privileges themselves) and the packages from install_test_deps.sh.
 #
 #   mailstack.sh up DIR                 start; print KEY=value port lines (also DIR/ports.env)
 #   mailstack.sh down DIR               stop both daemons by their PID files
@@ -58,7 +58,7 @@ require_tools() {
     [[ $(id -u) -eq 0 ]] || die "must run as root (Postfix and Dovecot drop privileges themselves)"
     local bin
     for bin in /usr/sbin/postfix /usr/sbin/dovecot /usr/bin/doveadm /usr/bin/openssl; do
-        [[ -x "$bin" ]] || die "$bin not found; run: bash scripts/install_mailstack_deps.sh"
+        [[ -x "$bin" ]] || die "$bin not found; run: bash scripts/install_test_deps.sh"
     done
 }
 

@@ -9,7 +9,7 @@ if [ "$(id -u)" = 0 ]; then
     bash scripts/install_postgres_deps.sh
     bash scripts/install_dns_deps.sh
 elif ! command -v postfix >/dev/null 2>&1; then
-    echo "note: not root and Postfix/Dovecot missing: mail-stack tests will be skipped" >&2
+    echo "note: not root and the test servers are missing: their tests will be skipped" >&2
     echo "      (run 'sudo bash scripts/install_mailstack_deps.sh' once)" >&2
 fi
 
