@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh machine: installs the mail stack (apt) and the Python
-# test dependencies, then runs pytest. Extra arguments go to pytest.
+# The whole test suite on a fresh machine: installs the test servers (apt: Postfix,
+# Dovecot, NSD, PostgreSQL) and the Python test dependencies, then runs pytest.
+# Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ]; then
-    bash scripts/install_mailstack_deps.sh
-    bash scripts/install_postgres_deps.sh
-    bash scripts/install_dns_deps.sh
+    bash scripts/install_test_deps.sh
 elif ! command -v postfix >/dev/null 2>&1; then
     echo "note: not root and the test servers are missing: their tests will be skipped" >&2
-    echo "      (run 'sudo bash scripts/install_mailstack_deps.sh' once)" >&2
+    echo "      (run 'sudo bash scripts/install_test_deps.sh' once)" >&2
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
