@@ -60,7 +60,8 @@ def fetch_secret(ref: SecretRef) -> str:
     """The password (or OAuth2 access token) for a mailbox, fetched now."""
     if ref.source in ("command", "oauth2_command"):
         assert ref.command, "a command source always has its command"
-        return run_secret_command(ref.command, ref.address)
+        what = "token command" if ref.source == "oauth2_command" else "password command"
+        return run_secret_command(ref.command, ref.address, what)
     _require_backend()
     try:
         secret = keyring.get_password(SERVICE, ref.address)
@@ -78,7 +79,7 @@ def fetch_secret(ref: SecretRef) -> str:
     return secret
 
 
-def run_secret_command(command: str, address: str) -> str:
+def run_secret_command(command: str, address: str, what: str = "password command") -> str:
     """Run a password/token command; its first line of output is the secret."""
     try:
         proc = subprocess.run(
@@ -92,17 +93,17 @@ def run_secret_command(command: str, address: str) -> str:
         )
     except subprocess.TimeoutExpired:
         raise SecretError(
-            f"the password command for {address} did not finish in {COMMAND_TIMEOUT_S} s"
+            f"the {what} for {address} did not finish in {COMMAND_TIMEOUT_S} s"
         ) from None
     if proc.returncode != 0:
         # stderr of the command may be shown (it is the tool's complaint), stdout never is.
         raise SecretError(
-            f"the password command for {address} exited with {proc.returncode}: "
+            f"the {what} for {address} exited with {proc.returncode}: "
             f"{proc.stderr.strip()[:300] or 'no message'}"
         )
     secret = proc.stdout.splitlines()[0] if proc.stdout.strip() else ""
     if not secret:
-        raise SecretError(f"the password command for {address} printed nothing")
+        raise SecretError(f"the {what} for {address} printed nothing")
     return secret
 
 

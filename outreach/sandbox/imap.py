@@ -8,6 +8,9 @@ syntax of RFC 5258 is not understood by pymap's parser; clients find the folders
 attributes of a plain ``LIST "" "*"`` (which is what imapclient's ``find_special_folder``
 does).
 
+XOAUTH2 is offered next to PLAIN and LOGIN: :class:`SandboxLogin` accepts the access
+tokens in :attr:`MailStore.tokens` (see :mod:`.xoauth2`).
+
 Every coroutine here must run on the sandbox's event loop: pymap's locks and events bind
 to the loop that first uses them.
 """
@@ -25,6 +28,7 @@ from pymap.backend.dict.filter import FilterSet
 from pymap.backend.dict.mailbox import MailboxData, MailboxSet, Message
 from pymap.concurrent import Subsystem
 from pymap.config import BackendCapability
+from pymap.exceptions import InvalidAuth
 from pymap.interfaces.login import IdentityInterface
 from pymap.parsing.message import AppendMessage
 from pymap.parsing.specials import FetchRequirement
@@ -32,9 +36,13 @@ from pymap.parsing.specials.flag import Flag, Seen
 from pymap.parsing.specials.searchkey import SearchKey
 from pymap.selected import SelectedMailbox
 from pymap.user import UserMetadata
+from pysasl import SASLAuth
+from pysasl.creds.external import ExternalCredentials
+from pysasl.creds.server import ServerCredentials
 from pysasl.hashing import Cleartext
 
 from .imapwire import imap_connection_callback
+from .xoauth2 import BearerTokens, SandboxXOAuth2Mechanism, bearer_login
 
 __all__ = ["SPECIAL_USE_FOLDERS", "MailStore"]
 
@@ -50,9 +58,15 @@ _ListRows = Iterable[tuple[str, str | None, Sequence[bytes]]]
 
 
 class SandboxConfig(Config):
-    """pymap's dict config with SPECIAL-USE advertised and a fixed greeting (no DNS)."""
+    """pymap's dict config with SPECIAL-USE and XOAUTH2 advertised, a fixed greeting (no DNS)."""
 
-    def __init__(self, *, hostname: str, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self,
+        *,
+        hostname: str,
+        ssl_context: ssl.SSLContext | None,
+        tokens: BearerTokens | None = None,
+    ) -> None:
         args = Namespace(passlib_cfg=None, proxy_protocol=None, inherited_sockets=None)
         super().__init__(
             args,
@@ -72,6 +86,13 @@ class SandboxConfig(Config):
             cpu_subsystem=Subsystem.for_asyncio(),
         )
         self._hostname = hostname
+        self._tokens = tokens or BearerTokens()
+
+    @property
+    def tls_auth(self) -> SASLAuth:
+        # pymap uses these mechanisms on loopback and after STARTTLS: PLAIN, LOGIN, XOAUTH2.
+        plain_and_login = super().tls_auth.server_mechanisms
+        return SASLAuth([*plain_and_login, SandboxXOAuth2Mechanism(self._tokens)])
 
     @property
     def backend_capability(self) -> BackendCapability:
@@ -125,10 +146,26 @@ class SandboxIdentity(Identity):
 
 
 class SandboxLogin(Login):
-    """pymap's dict login, handing out :class:`SandboxIdentity` sessions."""
+    """pymap's dict login, handing out :class:`SandboxIdentity` sessions.
+
+    Passwords are checked by pymap; XOAUTH2 credentials against ``bearer_tokens``.
+    """
+
+    def __init__(self, config: Config, tokens: BearerTokens) -> None:
+        super().__init__(config)
+        self.bearer_tokens = tokens
+
+    async def authenticate(self, credentials: ServerCredentials) -> Identity:
+        if not isinstance(credentials, ExternalCredentials):
+            return await super().authenticate(credentials)
+        login = bearer_login(credentials)
+        if not self.bearer_tokens.accepts(login):
+            raise InvalidAuth("Invalid credentials: the access token is wrong or expired.")
+        return Identity(login.user.lower(), self, None, frozenset())
 
     async def authorize(self, authenticated: IdentityInterface, authzid: str) -> Identity:
-        identity = await super().authorize(authenticated, authzid)
+        # XOAUTH2 names the user as typed; mailboxes are stored in lower case.
+        identity = await super().authorize(authenticated, authzid.lower())
         return SandboxIdentity(identity.name, self, None, identity.roles)
 
 
@@ -136,8 +173,10 @@ class MailStore:
     """Users and their mailboxes, served over IMAP by pymap."""
 
     def __init__(self, *, hostname: str, ssl_context: ssl.SSLContext | None) -> None:
-        self.config = SandboxConfig(hostname=hostname, ssl_context=ssl_context)
-        self.login = SandboxLogin(self.config)
+        #: Access tokens for XOAUTH2, checked by the IMAP login and the SMTP server alike.
+        self.tokens = BearerTokens()
+        self.config = SandboxConfig(hostname=hostname, ssl_context=ssl_context, tokens=self.tokens)
+        self.login = SandboxLogin(self.config, self.tokens)
 
     def has_user(self, address: str) -> bool:
         """True if ``address`` is a mailbox of this store."""

@@ -153,6 +153,22 @@ class Sandbox:
         running.thread.run(running.post_office.store.add_user(address, password))
         self.add_domain(address.rpartition("@")[2])
 
+    def add_oauth_user(self, address: str, token: str) -> None:
+        """Let ``address`` log in with XOAUTH2 and the access token ``token`` (SMTP and IMAP).
+
+        The mailbox is created (random password) if it does not exist. Calling this again
+        replaces the token, like a refresh: the previous one is refused from then on.
+        """
+        address = _normal(address)
+        if not self._state().post_office.store.has_user(address):
+            self.add_user(address, secrets.token_urlsafe(16))
+        self._on_loop(lambda post: post.store.tokens.grant(address, token))
+
+    def revoke_token(self, address: str) -> None:
+        """Refuse every access token of ``address`` from now on (as if it expired)."""
+        address = _normal(address)
+        self._on_loop(lambda post: post.store.tokens.revoke(address))
+
     def add_domain(self, domain: str) -> None:
         """Treat ``domain`` as hosted here: mail to unknown users there bounces."""
         domain = _normal(domain)

@@ -1,6 +1,7 @@
 """The SMTP half of the sandbox: an aiosmtpd submission server that feeds the post office.
 
-AUTH LOGIN/PLAIN is checked against the sandbox users. On loopback AUTH without TLS is
+AUTH LOGIN/PLAIN is checked against the sandbox users' passwords, AUTH XOAUTH2 against the
+access tokens granted to them (see :mod:`.xoauth2`). On loopback AUTH without TLS is
 allowed (``auth_require_tls=False``); instead of aiosmtpd's ``auth_required`` (which warns
 when TLS is not required) MAIL FROM answers 530 until the client has authenticated, which
 is what a real submission server does too.
@@ -16,6 +17,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from .postoffice import PostOffice
+from .xoauth2 import smtp_auth_xoauth2
 
 __all__ = ["SandboxAuthenticator", "SandboxSmtpHandler", "smtp_factory"]
 
@@ -51,6 +53,11 @@ class SandboxSmtpHandler:
 
     def __init__(self, post_office: PostOffice) -> None:
         self._post_office = post_office
+
+    async def auth_XOAUTH2(  # noqa: N802 - aiosmtpd finds extra mechanisms by this name
+        self, server: SMTP, args: list[str]
+    ) -> AuthResult:
+        return await smtp_auth_xoauth2(server, args, self._post_office.store.tokens)
 
     async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
         self,
