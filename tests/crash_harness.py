@@ -119,7 +119,7 @@ class Harness:
             "--tag",
             "crash",
         )
-        self.cli("campaign", "start", "crash")
+        self.cli("campaign", "start", "crash", "--no-verify")
 
     def sent_count(self) -> int:
         with sqlite3.connect(self.db_path, timeout=30) as conn:
