@@ -335,13 +335,30 @@ def _format(value: float | int | None) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+SHORT_NAMES = {
+    "bounce_precision": "b.prec",
+    "bounce_recall": "b.recall",
+    "recipient_f1": "rcpt.F1",
+    "hard_soft_accuracy": "hard/soft",
+    "auto_reply_recall": "auto.rec",
+    "machine_not_reply_recall": "machine.rec",
+    "unsubscribe_recall": "unsub.rec",
+    "human_replies": "humans",
+    "human_as_bounce": "human>bnc",
+    "human_not_reply": "human>mach",
+    "new_text_match": "newtext",
+    "new_text_n": "newtext.n",
+}
+
+
 def print_table(results: dict[str, Counts], show_failures: bool) -> None:
-    """One row per corpus, one column per metric."""
+    """One row per corpus, one column per metric (legend below)."""
     columns = list(metrics(Counts()))
-    print(f"{'corpus':30s} " + " ".join(f"{c[:14]:>14s}" for c in columns))
+    print(f"{'corpus':30s} " + " ".join(f"{SHORT_NAMES[c]:>11s}" for c in columns))
     for name, counts in results.items():
         row = metrics(counts)
-        print(f"{name:30s} " + " ".join(f"{_format(row[c]):>14s}" for c in columns))
+        print(f"{name:30s} " + " ".join(f"{_format(row[c]):>11s}" for c in columns))
+    print("\n" + "; ".join(f"{short} = {name}" for name, short in SHORT_NAMES.items()))
     if show_failures:
         for name, counts in results.items():
             for failure in counts.failures:

@@ -1,0 +1,140 @@
+"""Bounce detection: an RFC 3464 report when there is one, heuristics otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from email.message import Message
+
+from outreach.mailbox.classify import dsn, mime
+from outreach.mailbox.classify.bounce_heuristics import (
+    body_recipients,
+    body_status,
+    bounce_clues,
+    lone_address,
+    report_head,
+    report_text,
+    smtp_line,
+)
+from outreach.mailbox.classify.bounce_reason import bounce_reason
+from outreach.mailbox.classify.model import Bounce, FailedRecipient
+from outreach.mailbox.classify.original import original_message_id, original_to
+from outreach.mailbox.classify.rules import Rules
+
+_NOT_FAILED = frozenset({"delivered", "deliverable", "relayed", "expanded"})
+_REASON_TEXT_LIMIT = 6_000
+
+
+@dataclass(frozen=True)
+class BounceVerdict:
+    """Outcome of bounce detection: a bounce, a success-only DSN, or nothing."""
+
+    bounce: Bounce | None
+    evidence: str
+    delivered_dsn: bool = False
+
+
+def detect_bounce(msg: Message, rules: Rules, our_addresses: Collection[str]) -> BounceVerdict:
+    """Decide whether ``msg`` reports a failed delivery, and for whom."""
+    report = report_text(msg)
+    if dsn.is_delivery_report(msg):
+        return _from_dsn(msg, report, rules, our_addresses)
+    clues = bounce_clues(msg, report, rules)
+    if not clues.is_bounce:
+        return BounceVerdict(None, "")
+    return BounceVerdict(_heuristic_bounce(msg, report, rules, our_addresses), clues.evidence)
+
+
+def _from_dsn(
+    msg: Message, report: str, rules: Rules, our_addresses: Collection[str]
+) -> BounceVerdict:
+    blocks = dsn.dsn_recipients(msg)
+    failed = [block for block in blocks if not _succeeded(block)]
+    if blocks and not failed:
+        return BounceVerdict(None, "delivery report without failures", delivered_dsn=True)
+    if not failed:
+        return BounceVerdict(_heuristic_bounce(msg, report, rules, our_addresses), "DSN part")
+    head = report_head(report)[:_REASON_TEXT_LIMIT]
+    addresses = [block.address for block in failed]
+    recipients = tuple(
+        _dsn_recipient(block, segment(head, block.address, addresses), rules) for block in failed
+    )
+    bounce = Bounce(recipients, original_message_id(msg, report), standard=True)
+    return BounceVerdict(bounce, "RFC 3464 delivery status notification")
+
+
+def _succeeded(block: dsn.DsnRecipient) -> bool:
+    """Delivered, relayed or expanded: a success notice for this recipient."""
+    return block.action in _NOT_FAILED or (block.status or "").startswith("2.")
+
+
+def _dsn_recipient(block: dsn.DsnRecipient, context: str, rules: Rules) -> FailedRecipient:
+    diagnostic = block.diagnostic or ""
+    reason = bounce_reason(block.status, diagnostic or context, block.action, rules, context)
+    original = block.original_recipient
+    return FailedRecipient(
+        address=block.address,
+        status=block.status,
+        action=block.action,
+        diagnostic=block.diagnostic,
+        reason=reason,
+        original_address=original if original != block.address else None,
+    )
+
+
+def _heuristic_bounce(
+    msg: Message, report: str, rules: Rules, our_addresses: Collection[str]
+) -> Bounce:
+    head = report_head(report)[:_REASON_TEXT_LIMIT]
+    inline = dsn.recipients_from_blocks(dsn.parse_field_blocks(head))
+    if inline:
+        recipients = tuple(_dsn_recipient(block, head, rules) for block in inline)
+        return Bounce(recipients, original_message_id(msg, report))
+    addresses = _failed_addresses(msg, report, our_addresses) or [None]
+    recipients = tuple(_text_recipient(head, address, addresses, rules) for address in addresses)
+    return Bounce(recipients, original_message_id(msg, report))
+
+
+def _text_recipient(
+    head: str, address: str | None, addresses: list[str | None], rules: Rules
+) -> FailedRecipient:
+    """A recipient of a non-standard bounce, judged on its own part of the report."""
+    context = segment(head, address, addresses)
+    status = body_status(context) or body_status(head)
+    line = smtp_line(context) or smtp_line(head)
+    reason = bounce_reason(status, context, None, rules, head)
+    return FailedRecipient(address, status, None, line, reason)
+
+
+def segment(head: str, address: str | None, addresses: list[str | None]) -> str:
+    """The report text about ``address``: from its mention to the next recipient's."""
+    lowered = head.lower()
+    start = lowered.find(address) if address and len(addresses) > 1 else -1
+    if start < 0:
+        return head
+    ends = [lowered.find(other, start + 1) for other in addresses if other and other != address]
+    end = min([e for e in ends if e > start], default=len(head))
+    return head[start:end]
+
+
+def _failed_addresses(
+    msg: Message, report: str, our_addresses: Collection[str]
+) -> list[str | None]:
+    exclude = _excluded(msg, our_addresses)
+    for found in (
+        [a for a in mime.addresses(msg, "X-Failed-Recipients") if a not in exclude],
+        body_recipients(report, exclude),
+        [a for a in original_to(msg, report) if a not in exclude],
+    ):
+        if found:
+            return list(found)
+    lone = lone_address(report, exclude)
+    return [lone] if lone else []
+
+
+def _excluded(msg: Message, our_addresses: Collection[str]) -> set[str]:
+    """Our own addresses and those of the bounce's sender and addressees."""
+    ours = {address.lower() for address in our_addresses}
+    for name in ("From", "To", "Cc", "Delivered-To", "X-Original-To", "Sender"):
+        ours.update(mime.addresses(msg, name))
+    return ours

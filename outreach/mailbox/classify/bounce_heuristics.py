@@ -1,0 +1,190 @@
+"""Non-standard bounces: clues in headers and report text, and the addresses they name.
+
+Many MTAs (qmail, old Exim/Sendmail, Exchange in some modes, webmail providers) send
+failure reports without a ``message/delivery-status`` part. A message counts as a bounce
+when at least two independent clues agree, at least one of them strong (sender, subject,
+``X-Failed-Recipients``), or three weak ones (report phrases, SMTP codes, a returned copy).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from email.message import Message
+
+from outreach.mailbox.classify import mime
+from outreach.mailbox.classify.dsn import STATUS_RE
+from outreach.mailbox.classify.original import has_original
+from outreach.mailbox.classify.rules import Rules
+
+_SMTP_REPLY_RE = re.compile(
+    r"(?<![\d.:/-])(?:4[2-5]\d|5[0-5]\d)(?:[ -]+(?:[45]\.\d{1,3}\.\d{1,3}|#?[A-Za-z<(\[]))|"
+    r"#[45]\.\d{1,3}\.\d{1,3}|\b(?:said|error|reply|response|code)\s*:?\s*[45]\d\d\b",
+)
+_REPLY_PREFIX_RE = re.compile(r"^\s*(?:re|aw|sv|antw|fwd?|wg|tr|rv|r)\s*(?:\[\d+\])?\s*:", re.I)
+_COPY_MARKERS = re.compile(
+    r"(?:below this line is a copy of the message|this is a copy of the message"
+    r"|original message follows?\b|original message (?:header|headers) follows?\b"
+    r"|header of the original message|message headers follow|headers of the original"
+    r"|-+ ?original message ?-+|-+ ?(?:the )?(?:returned|undelivered|original) message"
+    r"|content-type: message/rfc822|unsent message below)",
+    re.I,
+)
+_MAX_REPORT = 50_000
+"""Characters of report text examined: reports are short, the returned copy is not."""
+_ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w#-]+(?:\.[\w-]+)+", re.ASCII)
+_SKIP_LINE_RE = re.compile(
+    r"^\s*(?:message-id|in-reply-to|references|received|return-path|from|reply-to|sender"
+    r"|x-[\w-]+|dkim-signature|arc-[\w-]+|authentication-results|list-[\w-]+)\s*:|"
+    r"\bmail from\s*:|\bby [\w.-]+ (?:with|id)\b|\benvelope-from\b|\bfor <",
+    re.I,
+)
+_FAILURE_WORDS_RE = re.compile(
+    r"unknown|fail|reject|does not exist|doesn't exist|undeliver|not found|no such|invalid"
+    r"|mailbox|quota|full|disabled|denied|refused|unavailable|error|\b[45]\d\d\b|recipient",
+    re.I,
+)
+_LEAD_ADDRESS_RE = re.compile(
+    r"^\s*(?:[^<>\n@]{0,60}<)?<?([^\s<>@]+@[^\s<>]+?)>?\s*(?::|\.{3}|$|\(|\s-)",
+    re.M,
+)
+_MACHINE_LOCAL_RE = re.compile(
+    r"^(?:mailer-?daemon|postmaster|no-?reply|do-?not-?reply|bounces?|root|abuse)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class BounceClues:
+    """What points to a bounce in a message without a delivery-status part."""
+
+    strong: tuple[str, ...]
+    weak: tuple[str, ...]
+
+    @property
+    def is_bounce(self) -> bool:
+        """Two clues with a strong one, three weak ones, or X-Failed-Recipients."""
+        if any(clue.startswith("X-Failed-Recipients") for clue in self.strong):
+            return True
+        total = len(self.strong) + len(self.weak)
+        return (bool(self.strong) and total >= 2) or len(self.weak) >= 3
+
+    @property
+    def evidence(self) -> str:
+        """The clues, for logs."""
+        return "; ".join(self.strong + self.weak)
+
+
+def bounce_clues(msg: Message, report: str, rules: Rules) -> BounceClues:
+    """Collect the clues of a bounce in headers and the report text."""
+    strong = [clue for clue in (_sender_clue(msg, rules), _subject_clue(msg, rules)) if clue]
+    if mime.header(msg, "X-Failed-Recipients"):
+        strong.insert(0, "X-Failed-Recipients header")
+    weak = [clue for clue in _weak_clues(msg, report, rules) if clue]
+    return BounceClues(tuple(strong), tuple(weak))
+
+
+def _sender_clue(msg: Message, rules: Rules) -> str | None:
+    name, address = mime.from_address(msg)
+    if "From" in msg and not (name or address):
+        return "empty From (null sender)"
+    found = rules.bounce_senders.search(address) or rules.bounce_senders.search(name)
+    return f"sender {address or name}" if found else None
+
+
+def _subject_clue(msg: Message, rules: Rules) -> str | None:
+    subject = mime.header(msg, "Subject")
+    if _REPLY_PREFIX_RE.match(subject):
+        return None
+    found = rules.bounce_subjects.search(subject)
+    return f"subject {found!r}" if found else None
+
+
+def _weak_clues(msg: Message, report: str, rules: Rules) -> list[str | None]:
+    head = report_head(report)
+    phrase = rules.bounce_body.search(head)
+    code = _SMTP_REPLY_RE.search(head) or STATUS_RE.search(head)
+    return_path = mime.header(msg, "Return-Path").strip()
+    return [
+        f"report text {phrase!r}" if phrase else None,
+        f"SMTP code {code.group(0).strip()!r}" if code else None,
+        "returned original attached" if has_original(msg) else None,
+        "null Return-Path" if return_path in ("<>", "") and "Return-Path" in msg else None,
+    ]
+
+
+@functools.lru_cache(maxsize=16)
+def report_head(report: str) -> str:
+    """The report text before the returned copy of the original message (its line)."""
+    found = _COPY_MARKERS.search(report)
+    return report[: report.rfind("\n", 0, found.start()) + 1] if found else report
+
+
+def report_text(msg: Message) -> str:
+    """Text of the report itself: its text parts, not the attached original."""
+    parts = [mime.part_text(part) for part in mime.top_level_leaves(msg) if _is_report(part)]
+    return "\n\n".join(text for text in parts if text.strip())[:_MAX_REPORT]
+
+
+def _is_report(part: Message) -> bool:
+    ctype = mime.content_type(part)
+    return ctype.startswith(("text/", "multipart/")) and ctype != "text/rfc822-headers"
+
+
+def body_recipients(report: str, exclude: Collection[str]) -> list[str]:
+    """Failed addresses named in report text, best-supported first (may be empty)."""
+    head = report_head(report)
+    lines = [line for line in head.splitlines() if not _SKIP_LINE_RE.search(line)]
+    text = "\n".join(lines)
+    for finder in (_leading_addresses, _addresses_near_failure):
+        found = _usable(finder(text), exclude)
+        if found:
+            return found
+    return []
+
+
+def _leading_addresses(text: str) -> list[str]:
+    return [m.group(1) for m in _LEAD_ADDRESS_RE.finditer(text)]
+
+
+def _addresses_near_failure(text: str) -> list[str]:
+    found: list[str] = []
+    for line in text.splitlines():
+        if _FAILURE_WORDS_RE.search(line):
+            found.extend(m.group(0) for m in _ADDRESS_RE.finditer(line))
+    return found
+
+
+def lone_address(report: str, exclude: Collection[str]) -> str | None:
+    """The only usable address in the report head, if there is exactly one."""
+    found = _usable([m.group(0) for m in _ADDRESS_RE.finditer(report_head(report))], exclude)
+    return found[0] if len(found) == 1 else None
+
+
+def _usable(candidates: list[str], exclude: Collection[str]) -> list[str]:
+    seen: list[str] = []
+    for raw in candidates:
+        address = raw.strip(".,;:<>()[]\"'").lower()
+        if _ADDRESS_RE.fullmatch(address) and address not in exclude and address not in seen:
+            if not _MACHINE_LOCAL_RE.match(address):
+                seen.append(address)
+    return seen
+
+
+def body_status(report: str) -> str | None:
+    """The first enhanced status code in the report head, else one from a basic SMTP code."""
+    head = report_head(report)
+    if found := STATUS_RE.search(head):
+        return ".".join(found.groups())
+    basic = re.search(r"(?<![\d.])([45])[0-5]\d(?=[ -]+[A-Za-z<#(]|\))", head)
+    return f"{basic.group(1)}.0.0" if basic else None
+
+
+def smtp_line(report: str) -> str | None:
+    """The report line holding the first SMTP reply, as diagnostic text."""
+    head = report_head(report)
+    for line in head.splitlines():
+        if _SMTP_REPLY_RE.search(line) or STATUS_RE.search(line):
+            return " ".join(line.split())[:500]
+    return None

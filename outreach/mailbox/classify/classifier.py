@@ -1,0 +1,81 @@
+"""``classify``: what an inbound message means for a sequence. Pure, never raises.
+
+Order matters: our own copies, then feedback reports and bounces (which often carry
+``Auto-Submitted`` too), then an "unsubscribe" subject, automatic answers, list mail
+that answers nothing, opt-out phrases, and finally a person's reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from email.message import Message
+
+from outreach.mailbox.classify import mime
+from outreach.mailbox.classify.autoreply import (
+    auto_reply_evidence,
+    is_bulk,
+    stated_return_date,
+)
+from outreach.mailbox.classify.bounce import detect_bounce
+from outreach.mailbox.classify.dsn import is_feedback_report
+from outreach.mailbox.classify.model import AutoReply, Classification, Kind
+from outreach.mailbox.classify.quotes import ReplySplit, split_reply
+from outreach.mailbox.classify.rules import Rules, default_rules
+from outreach.mailbox.classify.unsubscribe import unsubscribe_phrase, unsubscribe_subject
+
+
+def classify(
+    msg: Message, *, rules: Rules | None = None, our_addresses: Collection[str] = ()
+) -> Classification:
+    """Classify an inbound message as reply, auto_reply, bounce, unsubscribe or other."""
+    try:
+        ours = frozenset(address.lower() for address in our_addresses)
+        return _classify(msg, rules or default_rules(), ours)
+    except Exception as exc:  # a safety net: hostile input must never stop the watcher
+        # A person's reply is the safe guess: it halts follow-ups instead of mailing on.
+        return Classification(Kind.REPLY, f"unreadable message ({type(exc).__name__})")
+
+
+def new_text(msg: Message, *, rules: Rules | None = None) -> str:
+    """The sender's own text: quotes, forwarded mail and signature removed."""
+    try:
+        return split_reply(mime.body_text(msg), rules).body
+    except Exception:
+        return ""
+
+
+def _classify(msg: Message, rules: Rules, ours: frozenset[str]) -> Classification:
+    if mime.from_address(msg)[1] in ours:
+        return Classification(Kind.OTHER, "sent from our own address", flags=frozenset({"from_us"}))
+    if is_feedback_report(msg):
+        flags = frozenset({"feedback_report"})
+        return Classification(Kind.OTHER, "ARF feedback report", flags=flags)
+    verdict = detect_bounce(msg, rules, ours)
+    if verdict.bounce is not None:
+        return Classification(Kind.BOUNCE, verdict.evidence, bounce=verdict.bounce)
+    if verdict.delivered_dsn:
+        return Classification(Kind.OTHER, verdict.evidence, flags=frozenset({"delivered_dsn"}))
+    return _classify_text(msg, split_reply(mime.body_text(msg), rules), rules)
+
+
+def _classify_text(msg: Message, split: ReplySplit, rules: Rules) -> Classification:
+    if evidence := unsubscribe_subject(msg, rules):
+        return Classification(Kind.UNSUBSCRIBE, evidence, new_text=split.body)
+    if evidence := auto_reply_evidence(msg, split, rules):
+        auto = AutoReply(return_date=stated_return_date(msg, split))
+        return Classification(Kind.AUTO_REPLY, evidence, auto_reply=auto, new_text=split.body)
+    if is_bulk(msg) and not _answers_something(msg):
+        return Classification(Kind.OTHER, "list or bulk mail", new_text=split.body, flags=_BULK)
+    if evidence := unsubscribe_phrase(split.body, rules):
+        return Classification(Kind.UNSUBSCRIBE, evidence, new_text=split.body)
+    return Classification(Kind.REPLY, "written by a person", new_text=split.body)
+
+
+_BULK = frozenset({"bulk"})
+
+
+def _answers_something(msg: Message) -> bool:
+    """True when the message is a reply (In-Reply-To/References or a Re: subject)."""
+    if mime.header(msg, "In-Reply-To") or mime.header(msg, "References"):
+        return True
+    return mime.header(msg, "Subject").lower().lstrip().startswith(("re:", "aw:", "sv:"))
