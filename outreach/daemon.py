@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from outreach.deliverability.webhooks import WebhookDispatcher
 from outreach.engine.config import EngineConfig
 from outreach.engine.runner import SendEngine
 
@@ -35,7 +36,11 @@ class Daemon:
     def __init__(self, db: Engine, config: EngineConfig, watcher: Any | None) -> None:
         self.engine = SendEngine(db, config, inbox_check=watcher, on_event=log_event, kind="daemon")
         self.watcher = watcher
-        self._services: list[Any] = [self.engine, *([watcher] if watcher else [])]
+        self._services: list[Any] = [
+            self.engine,
+            *([watcher] if watcher else []),
+            WebhookDispatcher(db),
+        ]
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()

@@ -9,6 +9,7 @@ from datetime import datetime
 import click
 
 from outreach.cli.output import console
+from outreach.deliverability.webhooks import WebhookDispatcher
 from outreach.engine.config import EngineConfig
 from outreach.engine.runner import SendEngine
 from outreach.store import open_store
@@ -29,9 +30,13 @@ def print_event(kind: str, info: dict[str, object]) -> None:
 
 
 async def run_engine(engine: SendEngine, watcher: Watcher | None = None) -> None:
-    """The engine (and the inbox watcher) until SIGINT/SIGTERM."""
+    """The engine, the inbox watcher and the webhook dispatcher until SIGINT/SIGTERM."""
     loop = asyncio.get_running_loop()
-    services: list[SendEngine | Watcher] = [engine, *([watcher] if watcher else [])]
+    services: list[SendEngine | Watcher | WebhookDispatcher] = [
+        engine,
+        *([watcher] if watcher else []),
+        WebhookDispatcher(engine.db),
+    ]
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: [service.stop() for service in services])
     await asyncio.gather(*(service.run() for service in services))
