@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -175,8 +175,9 @@ class InboundMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     mailbox_id: int = Field(foreign_key="mailbox.id", index=True, ondelete="CASCADE")
     folder: str
-    uidvalidity: int
-    uid: int
+    # IMAP UIDs and UIDVALIDITY are unsigned 32-bit: beyond a signed INTEGER (PostgreSQL)
+    uidvalidity: int = Field(sa_type=BigInteger)
+    uid: int = Field(sa_type=BigInteger)
     message_id: str | None = Field(default=None, index=True)
     from_addr: str | None = None
     subject: str | None = Field(default=None, sa_column=Column(Text))
@@ -198,8 +199,8 @@ class MailboxSyncState(SQLModel, table=True):
 
     mailbox_id: int = Field(foreign_key="mailbox.id", primary_key=True, ondelete="CASCADE")
     folder: str = Field(primary_key=True)
-    uidvalidity: int
-    last_uid: int = 0
+    uidvalidity: int = Field(sa_type=BigInteger)  # unsigned 32-bit, as IMAP UIDs
+    last_uid: int = Field(default=0, sa_type=BigInteger)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

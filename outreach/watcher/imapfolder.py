@@ -1,0 +1,114 @@
+"""IMAP reads of one folder, read-only toward the user's mail (imapclient, blocking).
+
+Folders are opened with EXAMINE (``readonly=True``) and bodies are fetched with
+``BODY.PEEK``: nothing is ever flagged seen, moved, deleted or expunged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from imapclient import IMAPClient
+
+from outreach.watcher.headers import HEADER_FIELDS
+
+HEADERS_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
+JUNK_NAMES = ("Junk", "Spam", "Junk E-mail", "Junk Email", "Bulk Mail", "Spamverdacht")
+
+
+@dataclass(frozen=True)
+class FolderState:
+    """A folder's UIDVALIDITY and the UID its next message will get."""
+
+    uidvalidity: int
+    uidnext: int
+
+
+@dataclass(frozen=True)
+class HeaderBlock:
+    """The fetched header fields of one message, with its size and arrival time."""
+
+    uid: int
+    raw: bytes
+    size: int
+    received_at: datetime | None
+
+
+def examine(client: IMAPClient, folder: str) -> FolderState:
+    """Open ``folder`` read-only (EXAMINE)."""
+    info = client.select_folder(folder, readonly=True)
+    return FolderState(int(info[b"UIDVALIDITY"]), int(info.get(b"UIDNEXT", 0)))
+
+
+def status(client: IMAPClient, folder: str) -> FolderState:
+    """UIDVALIDITY and UIDNEXT of a folder that is not selected (STATUS: one round trip)."""
+    info = client.folder_status(folder, [b"UIDVALIDITY", b"UIDNEXT"])
+    return FolderState(int(info[b"UIDVALIDITY"]), int(info[b"UIDNEXT"]))
+
+
+def uids_after(client: IMAPClient, last_uid: int) -> list[int]:
+    """UIDs above ``last_uid`` in the selected folder.
+
+    A NOOP first: servers (Dovecot) show a selected session new mail only at such sync
+    points, not on SEARCH. ``UID n:*`` always matches the highest message, even below n,
+    so the answer is filtered.
+    """
+    client.noop()
+    found = client.search(["UID", f"{last_uid + 1}:*"])
+    return sorted(uid for uid in found if uid > last_uid)
+
+
+def uids_since(client: IMAPClient, day: date) -> list[int]:
+    """UIDs of messages that arrived on ``day`` or later (IMAP SEARCH SINCE)."""
+    return sorted(client.search(["SINCE", day]))
+
+
+def fetch_headers(client: IMAPClient, uids: Sequence[int]) -> list[HeaderBlock]:
+    """The watched header fields, size and INTERNALDATE of each message, in UID order."""
+    if not uids:
+        return []
+    data = client.fetch(list(uids), [HEADERS_ITEM, "RFC822.SIZE", "INTERNALDATE"])
+    return [_header_block(uid, data[uid]) for uid in sorted(data)]
+
+
+def _header_block(uid: int, item: dict[bytes, object]) -> HeaderBlock:
+    raw = next((value for key, value in item.items() if key.startswith(b"BODY[HEADER")), b"")
+    size = item.get(b"RFC822.SIZE", 0)
+    received = item.get(b"INTERNALDATE")
+    return HeaderBlock(
+        uid,
+        raw if isinstance(raw, bytes) else b"",
+        int(size) if isinstance(size, int) else 0,
+        _utc(received) if isinstance(received, datetime) else None,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    """INTERNALDATE in UTC (a naive one is taken as UTC already)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def fetch_bodies(client: IMAPClient, uids: Sequence[int], max_bytes: int) -> dict[int, bytes]:
+    """Whole messages (at most ``max_bytes`` each), without setting ``\\Seen``."""
+    if not uids:
+        return {}
+    data = client.fetch(list(uids), [f"BODY.PEEK[]<0.{max_bytes}>"])
+    return {uid: _body(item) for uid, item in data.items()}
+
+
+def _body(item: dict[bytes, object]) -> bytes:
+    for key, value in item.items():
+        if key.startswith(b"BODY[]") and isinstance(value, bytes):
+            return value
+    return b""
+
+
+def find_junk_folder(client: IMAPClient) -> str | None:
+    """The ``\\Junk`` folder (SPECIAL-USE), else one with a usual spam-folder name."""
+    found = client.find_special_folder(b"\\Junk")
+    if found:
+        return str(found)
+    names = {str(name).lower(): str(name) for _flags, _delim, name in client.list_folders()}
+    return next((names[n.lower()] for n in JUNK_NAMES if n.lower() in names), None)

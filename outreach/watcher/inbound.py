@@ -1,0 +1,170 @@
+"""One downloaded message: classify, match, decide (``evaluate``), then store and apply.
+
+``evaluate`` only reads the database, so ``outreach inbox scan`` can show what would
+happen; ``record`` stores the InboundMessage and applies the actions in the caller's
+transaction. Only messages linked to an enrollment are stored: the rep's other mail never
+lands in the database.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import Message
+
+from sqlmodel import Session, col, select
+
+from outreach.engine import outcomes
+from outreach.mailbox.classify import Classification, Kind, Rules, classify
+from outreach.store.models import InboundMessage, row_id
+from outreach.watcher.config import WatcherConfig
+from outreach.watcher.decisions import Action, Situation, decide
+from outreach.watcher.effects import apply_actions
+from outreach.watcher.headers import HeaderFacts
+from outreach.watcher.lookup import candidates_for, colleagues_of, target_of
+from outreach.watcher.matching import Inbound, Match, match_inbound
+from outreach.watcher.summary import classification_dict
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A downloaded message and where it was found."""
+
+    folder: str
+    uidvalidity: int
+    uid: int
+    raw: bytes
+    facts: HeaderFacts
+    received_at: datetime | None
+    screened: str
+    """Why it was downloaded (see :func:`~outreach.watcher.screening.screen`)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every evaluation needs besides the message."""
+
+    mailbox_id: int
+    rules: Rules
+    our_addresses: frozenset[str]
+    config: WatcherConfig
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a message is, whom it concerns and what it will do."""
+
+    fetched: Fetched
+    result: Classification
+    match: Match
+    actions: tuple[Action, ...]
+
+
+def parse_message(raw: bytes) -> Message:
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def evaluate(session: Session, fetched: Fetched, context: Context, now: datetime) -> Verdict:
+    """Classify, match and decide; reads the database, changes nothing."""
+    result = classify(
+        parse_message(fetched.raw), rules=context.rules, our_addresses=context.our_addresses
+    )
+    inbound = _inbound(fetched.facts, result)
+    match = match_inbound(inbound, candidates_for(session, inbound), context.mailbox_id)
+    situation = _situation(session, fetched.facts, match, context.mailbox_id)
+    return Verdict(fetched, result, match, decide(result, situation, context.config, now))
+
+
+def _inbound(facts: HeaderFacts, result: Classification) -> Inbound:
+    bounce = result.bounce if result.kind is Kind.BOUNCE else None
+    return Inbound(
+        sender=facts.from_addr,
+        referenced=facts.referenced,
+        bounce=bounce is not None,
+        original_message_id=bounce.original_message_id if bounce else None,
+        failed_addresses=bounce.addresses if bounce else (),
+    )
+
+
+def _situation(session: Session, facts: HeaderFacts, match: Match, mailbox_id: int) -> Situation:
+    if match.enrollment is None:
+        return Situation(facts.from_addr, None)
+    target = None if match.via == "company" else target_of(session, match.enrollment)
+    return Situation(facts.from_addr, target, colleagues_of(session, match, mailbox_id))
+
+
+def already_recorded(session: Session, mailbox_id: int, fetched: Fetched) -> bool:
+    """Seen before: same folder/UIDVALIDITY/UID, or the same Message-ID in this mailbox
+    (a UIDVALIDITY reset, or the user moved it between folders)."""
+    same_uid = select(InboundMessage.id).where(
+        InboundMessage.mailbox_id == mailbox_id,
+        InboundMessage.folder == fetched.folder,
+        InboundMessage.uidvalidity == fetched.uidvalidity,
+        InboundMessage.uid == fetched.uid,
+    )
+    if session.exec(same_uid).first() is not None:
+        return True
+    if fetched.facts.message_id is None:
+        return False
+    same_id = select(InboundMessage.id).where(
+        InboundMessage.mailbox_id == mailbox_id,
+        col(InboundMessage.message_id) == fetched.facts.message_id,
+    )
+    return session.exec(same_id).first() is not None
+
+
+def record(session: Session, verdict: Verdict, mailbox_id: int, now: datetime) -> int | None:
+    """Store the message and apply its actions; returns the InboundMessage id (None when
+    it concerns no enrollment)."""
+    if verdict.match.enrollment is None:
+        return None
+    row = _row(verdict, mailbox_id, now)
+    session.add(row)
+    session.flush()
+    done = apply_actions(session, verdict.actions, row.id)
+    row.details = {**row.details, "actions": done}
+    session.add(row)
+    _inbound_event(session, row, verdict)
+    return row_id(row.id)
+
+
+def _row(verdict: Verdict, mailbox_id: int, now: datetime) -> InboundMessage:
+    fetched, result = verdict.fetched, verdict.result
+    details = classification_dict(result)
+    details.pop("new_text", None)
+    details.update(via=verdict.match.via, screened=fetched.screened)
+    return InboundMessage(
+        mailbox_id=mailbox_id,
+        folder=fetched.folder,
+        uidvalidity=fetched.uidvalidity,
+        uid=fetched.uid,
+        message_id=fetched.facts.message_id,
+        from_addr=fetched.facts.from_addr,
+        subject=fetched.facts.subject[:1000],
+        received_at=fetched.received_at,
+        kind=result.kind.value,
+        details=details,
+        new_text=result.new_text or None,
+        enrollment_id=verdict.match.enrollment.id if verdict.match.enrollment else None,
+        handled_at=now,
+    )
+
+
+def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> None:
+    ref = verdict.match.enrollment
+    assert ref is not None
+    outcomes.event(
+        session,
+        row.kind,
+        campaign_id=ref.campaign_id,
+        enrollment_id=ref.id,
+        prospect_id=ref.prospect_id,
+        mailbox_id=row.mailbox_id,
+        inbound_id=row.id,
+        at="inbox",
+        sender=row.from_addr,
+        subject=row.subject,
+        via=verdict.match.via,
+    )

@@ -1,0 +1,181 @@
+"""One watched mailbox: a fetch connection (INBOX selected, Junk by STATUS) and a doorbell.
+
+Connections: the *fetch* connection keeps INBOX selected read-only; a check is a NOOP and
+a UID SEARCH there plus one STATUS of the Junk folder (EXAMINE'd only when it has news). The
+*doorbell* connection IDLEs on INBOX and only rings; the Junk folder is polled (on every
+ring, every ``poll_interval`` and every pre-send re-check) rather than given a second
+IDLE connection: spam-foldered replies are rare and one connection per mailbox is spared.
+Checks of one mailbox never overlap (an asyncio lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from imapclient import IMAPClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from outreach import secrets
+from outreach.accounts import account_of
+from outreach.errors import ConnectionFailed
+from outreach.mailbox.account import Account
+from outreach.mailbox.classify import Rules
+from outreach.mailbox.connect import open_imap
+from outreach.store.models import Mailbox
+from outreach.watcher import idle, imapfolder
+from outreach.watcher.config import WatcherConfig
+from outreach.watcher.imapfolder import FolderState
+from outreach.watcher.inbound import Context
+from outreach.watcher.lookup import our_addresses
+from outreach.watcher.sync import FolderSync, Handled
+
+log = logging.getLogger(__name__)
+
+INBOX = "INBOX"
+
+
+def connect(account: Account) -> IMAPClient:
+    """A logged-in client whose INTERNALDATEs come back timezone-aware."""
+    client = open_imap(account, secrets.fetch_secret(account.secret))
+    client.normalise_times = False
+    return client
+
+
+class MailboxWatch:
+    """Checks one mailbox for new mail and applies what it finds."""
+
+    def __init__(self, db: Engine, mailbox: Mailbox, config: WatcherConfig, rules: Rules) -> None:
+        assert mailbox.id is not None
+        self.db, self.mailbox_id, self.config, self.rules = db, mailbox.id, config, rules
+        self.account = account_of(mailbox)
+        self.lock = asyncio.Lock()
+        self.bell = asyncio.Event()
+        """Set when the server reported news (IDLE): check now."""
+        self.stopping = asyncio.Event()
+        self.inbox = FolderSync(db, self.mailbox_id, INBOX)
+        self.junk: FolderSync | None = None
+        self.idle_capable = False
+        self._client: IMAPClient | None = None
+        self._inbox_state: FolderState | None = None
+
+    async def check(self) -> list[Handled]:
+        """Catch up with INBOX and Junk; effects are committed when this returns."""
+        async with self.lock:
+            return await asyncio.to_thread(self._check)
+
+    async def close(self) -> None:
+        async with self.lock:
+            await asyncio.to_thread(self._drop)
+
+    # -- blocking part (a worker thread) ---------------------------------------------
+
+    def _check(self) -> list[Handled]:
+        kept = self._client is not None
+        try:
+            return self._check_once()
+        except Exception as exc:
+            self._drop()
+            if not kept:
+                raise self._failed(exc) from exc
+        try:  # the kept connection may have gone stale (server timeout): once more, anew
+            return self._check_once()
+        except Exception as exc:
+            self._drop()
+            raise self._failed(exc) from exc
+
+    def _check_once(self) -> list[Handled]:
+        client, state = self._connected()
+        context = self._context()
+        handled = self.inbox.catch_up(client, state, context)
+        return handled + self._check_junk(client, context)
+
+    def _failed(self, exc: Exception) -> ConnectionFailed:
+        return ConnectionFailed(f"could not check the mailbox {self.account.email}: {exc}")
+
+    def _connected(self) -> tuple[IMAPClient, FolderState]:
+        if self._client is None or self._inbox_state is None:
+            client = connect(self.account)
+            self._client = client
+            self.idle_capable = idle.idle_supported(client)
+            junk = imapfolder.find_junk_folder(client) if self.config.watch_junk else None
+            self.junk = FolderSync(self.db, self.mailbox_id, junk) if junk else None
+            self._inbox_state = imapfolder.examine(client, INBOX)
+        return self._client, self._inbox_state
+
+    def _context(self) -> Context:
+        with Session(self.db) as session:
+            ours = our_addresses(session)
+        return Context(self.mailbox_id, self.rules, ours, self.config)
+
+    def _check_junk(self, client: IMAPClient, context: Context) -> list[Handled]:
+        """STATUS first; EXAMINE the Junk folder only when it has news, then back to INBOX."""
+        if self.junk is None:
+            return []
+        state = imapfolder.status(client, self.junk.folder)
+        saved = self.junk.last_seen()
+        if saved and saved.uidvalidity == state.uidvalidity and state.uidnext <= saved.last_uid + 1:
+            return []
+        try:
+            return self.junk.catch_up(client, imapfolder.examine(client, self.junk.folder), context)
+        finally:
+            self._inbox_state = imapfolder.examine(client, INBOX)
+
+    def _drop(self) -> None:
+        client, self._client, self._inbox_state = self._client, None, None
+        idle.close_quietly(client)
+
+
+Backoff = Callable[[Exception], float]
+"""Logs an error and says how long to wait before trying again."""
+
+
+async def ring_on_news(watch: MailboxWatch, new_backoff: Callable[[], Backoff]) -> None:
+    """IDLE on INBOX until ``watch.stopping``; sets ``watch.bell`` when the server reports news.
+
+    Returns when the server cannot IDLE (the caller then polls).
+    """
+    backoff = new_backoff()
+    while not watch.stopping.is_set():
+        client: IMAPClient | None = None
+        try:
+            client = await asyncio.to_thread(_idle_connection, watch.account)
+            if not idle.idle_supported(client):
+                return
+            backoff = new_backoff()
+            # Mail that came while this connection was being set up announces nothing:
+            # the first IDLE of each connection rings once to have it looked at.
+            await _idle_rounds(client, watch)
+        except Exception as exc:  # noqa: BLE001 - reconnect after any IMAP/network error
+            watch.bell.set()  # what happened meanwhile is looked at by a check
+            await _pause(watch.stopping, backoff(exc))
+        finally:
+            idle.drop(client)
+
+
+async def _idle_rounds(client: IMAPClient, watch: MailboxWatch) -> None:
+    ring_once: Callable[[], None] = watch.bell.set
+    while not watch.stopping.is_set():
+        if await idle.idle_once(client, watch.config.idle_renew, ring_once):
+            watch.bell.set()
+        ring_once = _nothing
+
+
+def _nothing() -> None:
+    return None
+
+
+def _idle_connection(account: Account) -> IMAPClient:
+    client = connect(account)
+    imapfolder.examine(client, INBOX)
+    return client
+
+
+async def _pause(stopping: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds`` (reconnect back-off), or less when stopping."""
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,114 @@
+"""Which enrollment an inbound message is about (pure: plain values in, a Match out).
+
+In order: a Message-ID of ours in In-Reply-To/References (a bounce: the original's
+Message-ID) → that send's enrollment; else the sender (a bounce: a failed recipient) is
+an enrolled prospect → their latest live enrollment (any, when none is live); else the
+sender's company domain (never a free-mail one) has a live enrollment → company match.
+The database lookups that feed this live in :mod:`outreach.watcher.lookup`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from outreach.watcher.freemail import company_domain
+
+LIVE = ("active", "paused")
+
+Via = Literal["thread", "sender", "original", "recipient", "company", "none"]
+
+
+@dataclass(frozen=True)
+class EnrollmentRef:
+    """An enrollment as the matcher sees it."""
+
+    id: int
+    campaign_id: int
+    prospect_id: int
+    mailbox_id: int | None
+    email: str
+    domain: str
+    state: str
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """The matching-relevant facts of one classified message."""
+
+    sender: str | None
+    referenced: tuple[str, ...] = ()
+    bounce: bool = False
+    original_message_id: str | None = None
+    failed_addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """The enrollment a message is linked to (None: none) and how it was found."""
+
+    enrollment: EnrollmentRef | None
+    via: Via
+    company: str | None = None
+    """The company domain a company stop would apply to (None for free-mail)."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Looked-up enrollments: by a Message-ID we sent, by prospect address, by domain."""
+
+    by_message_id: Mapping[str, EnrollmentRef]
+    by_address: Mapping[str, Sequence[EnrollmentRef]]
+    by_domain: Mapping[str, Sequence[EnrollmentRef]]
+
+
+def match_inbound(inbound: Inbound, found: Candidates, mailbox_id: int) -> Match:
+    """The enrollment ``inbound`` is about; see the module docstring for the order."""
+    if inbound.bounce:
+        return _match_bounce(inbound, found, mailbox_id)
+    for ref in inbound.referenced:
+        if ref in found.by_message_id:
+            return _linked(found.by_message_id[ref], "thread")
+    by_sender = pick(found.by_address.get(inbound.sender or "", ()), mailbox_id)
+    if by_sender is not None:
+        return _linked(by_sender, "sender")
+    domain = company_domain(_domain(inbound.sender))
+    at_company = pick(found.by_domain.get(domain or "", ()), mailbox_id, live_only=True)
+    if at_company is not None:
+        return Match(at_company, "company", domain)
+    return Match(None, "none", domain)
+
+
+def _match_bounce(inbound: Inbound, found: Candidates, mailbox_id: int) -> Match:
+    original = inbound.original_message_id
+    if original and original in found.by_message_id:
+        return _linked(found.by_message_id[original], "original")
+    for address in inbound.failed_addresses:
+        ref = pick(found.by_address.get(address, ()), mailbox_id)
+        if ref is not None:
+            return _linked(ref, "recipient")
+    return Match(None, "none")
+
+
+def _linked(ref: EnrollmentRef, via: Via) -> Match:
+    return Match(ref, via, company_domain(ref.domain))
+
+
+def pick(
+    refs: Iterable[EnrollmentRef], mailbox_id: int, *, live_only: bool = False
+) -> EnrollmentRef | None:
+    """The latest live enrollment (this mailbox's first), else the latest of any state."""
+    ordered = sorted(refs, key=lambda ref: (ref.live, ref.mailbox_id == mailbox_id, ref.id))
+    if not ordered:
+        return None
+    best = ordered[-1]
+    return best if best.live or not live_only else None
+
+
+def _domain(address: str | None) -> str | None:
+    return address.rpartition("@")[2] if address and "@" in address else None

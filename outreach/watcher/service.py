@@ -1,0 +1,220 @@
+"""The :class:`Watcher` service: every mailbox watched until :meth:`Watcher.stop`.
+
+Per mailbox a loop checks on every doorbell ring (IDLE) and at least every
+``poll_interval`` (the only trigger without IDLE); the service itself re-reads the
+mailbox list and resumes paused enrollments on the same beat. It is also the engine's
+:class:`~outreach.engine.hooks.InboxCheck`: :meth:`Watcher.recheck` works whether or not
+:meth:`Watcher.run` is running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from outreach import paths
+from outreach.accounts import account_of
+from outreach.errors import OutreachError
+from outreach.mailbox.classify import Rules, load_rules
+from outreach.store import session_scope
+from outreach.store.models import Mailbox, row_id, utcnow
+from outreach.watcher.config import WatcherConfig
+from outreach.watcher.effects import resume_due_enrollments
+from outreach.watcher.mailbox import Backoff, MailboxWatch, ring_on_news
+from outreach.watcher.sync import Handled
+
+log = logging.getLogger(__name__)
+
+EventSink = Callable[[str, dict[str, object]], None]
+USER_RULES = "classify_rules.yaml"
+STOP_TIMEOUT = 30.0  # seconds a check in progress may take to finish when stopping
+
+
+async def wait_any(*events: asyncio.Event, seconds: float) -> None:
+    """Until one of ``events`` is set or ``seconds`` pass."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def _ignore(_kind: str, _info: dict[str, object]) -> None:
+    return None
+
+
+def default_rules(config: WatcherConfig) -> Rules:
+    """The shipped phrases plus the configured (or the user's) rules file."""
+    user_file = config.rules_file or paths.config_dir() / USER_RULES
+    return load_rules(user_file if user_file.exists() else None)
+
+
+class Watcher:
+    """Watches every mailbox's INBOX (and Junk) and halts sequences on replies, bounces,
+    opt-outs and auto-replies."""
+
+    def __init__(
+        self,
+        db: Engine,
+        config: WatcherConfig | None = None,
+        *,
+        on_event: EventSink = _ignore,
+        mailbox_filter: Callable[[Mailbox], bool] = lambda _m: True,
+    ) -> None:
+        self.db = db
+        self.config = config or WatcherConfig()
+        self.rules = default_rules(self.config)
+        self.on_event = on_event
+        self.mailbox_filter = mailbox_filter
+        self.watches: dict[int, MailboxWatch] = {}
+        self._tasks: dict[int, list[asyncio.Task[None]]] = {}
+        self._stopping = asyncio.Event()
+
+    # -- the engine's InboxCheck ----------------------------------------------------
+
+    async def recheck(self, mailbox_id: int) -> None:
+        """One round trip for new mail in ``mailbox_id``; its effects are committed on return."""
+        await self.check(mailbox_id)
+
+    async def check(self, mailbox_id: int) -> list[Handled]:
+        """Catch up with one mailbox now (connecting first if needed)."""
+        watch = self._watch(mailbox_id)
+        handled = await watch.check()
+        for item in handled:
+            self._report(watch, item)
+        return handled
+
+    def reload(self) -> None:
+        """Re-read the classifier's rules file (SIGHUP); a bad file keeps the rules in use."""
+        try:
+            rules = default_rules(self.config)
+        except OutreachError as exc:
+            log.error("classifier rules not reloaded: %s", exc)
+            return
+        self.rules = rules
+        for watch in self.watches.values():
+            watch.rules = rules
+
+    # -- running --------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Watch until :meth:`stop`."""
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self.refresh()
+                    await self._resume_due()
+                except Exception:  # noqa: BLE001 - the database may be busy: next beat
+                    log.exception("watcher: could not refresh the mailboxes")
+                await wait_any(self._stopping, seconds=self.config.poll_interval)
+        finally:
+            await self._shutdown()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for watch in self.watches.values():
+            watch.stopping.set()
+
+    async def refresh(self) -> None:
+        """Start watching new mailboxes; restart changed ones, stop removed ones."""
+        rows = await asyncio.to_thread(self._mailboxes)
+        wanted = {row_id(row.id): row for row in rows if self.mailbox_filter(row)}
+        for mailbox_id, watch in list(self.watches.items()):
+            if mailbox_id not in wanted or watch.account != account_of(wanted[mailbox_id]):
+                await self._forget(mailbox_id)
+        for mailbox_id, row in wanted.items():
+            self._watch(mailbox_id, row)
+            if mailbox_id not in self._tasks:
+                self._start(mailbox_id)
+
+    def _mailboxes(self) -> list[Mailbox]:
+        with Session(self.db) as session:
+            return list(session.exec(select(Mailbox)))
+
+    def _watch(self, mailbox_id: int, row: Mailbox | None = None) -> MailboxWatch:
+        watch = self.watches.get(mailbox_id)
+        if watch is None:
+            if row is None:
+                with Session(self.db) as session:
+                    row = session.get_one(Mailbox, mailbox_id)
+            watch = self.watches[mailbox_id] = MailboxWatch(self.db, row, self.config, self.rules)
+        return watch
+
+    def _start(self, mailbox_id: int) -> None:
+        watch = self.watches[mailbox_id]
+        name = watch.account.email
+        tasks = [asyncio.create_task(self._poll_loop(watch), name=f"watch-{name}")]
+        if self.config.idle:
+            doorbell = ring_on_news(watch, lambda: self._backoff(watch))
+            tasks.append(asyncio.create_task(doorbell, name=f"idle-{name}"))
+        self._tasks[mailbox_id] = tasks
+
+    async def _poll_loop(self, watch: MailboxWatch) -> None:
+        """Check on every ring, and at least every ``poll_interval``."""
+        backoff = self._backoff(watch)
+        while not watch.stopping.is_set():
+            watch.bell.clear()
+            delay = self.config.poll_interval
+            try:
+                await self.check(watch.mailbox_id)
+            except Exception as exc:  # noqa: BLE001 - IMAP down: retry later, never die
+                delay = backoff(exc)
+            else:
+                backoff = self._backoff(watch)
+            await wait_any(watch.bell, watch.stopping, seconds=delay)
+
+    def _backoff(self, watch: MailboxWatch) -> Backoff:
+        """A fresh reconnect back-off: logs each failure, doubles the delay up to the max."""
+        delay = self.config.reconnect_min
+
+        def next_delay(exc: Exception) -> float:
+            nonlocal delay
+            log.warning("%s: %s (retrying in %.0f s)", watch.account.email, exc, delay)
+            current, delay = delay, min(delay * 2, self.config.reconnect_max)
+            return current
+
+        return next_delay
+
+    async def _resume_due(self) -> None:
+        def resume() -> int:
+            with session_scope(self.db) as session:
+                return resume_due_enrollments(session, utcnow())
+
+        resumed = await asyncio.to_thread(resume)
+        if resumed:
+            self.on_event("resumed", {"enrollments": resumed})
+
+    async def _forget(self, mailbox_id: int) -> None:
+        """Stop watching a mailbox: a check in progress is finished first."""
+        watch = self.watches.pop(mailbox_id, None)
+        tasks = self._tasks.pop(mailbox_id, [])
+        if watch is not None:
+            watch.stopping.set()
+        await asyncio.wait(tasks[:1], timeout=STOP_TIMEOUT)  # the poll loop ends by itself
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if watch is not None:
+            await watch.close()
+
+    async def _shutdown(self) -> None:
+        for mailbox_id in list(self.watches):
+            await self._forget(mailbox_id)
+
+    def _report(self, watch: MailboxWatch, item: Handled) -> None:
+        verdict = item.verdict
+        self.on_event(
+            verdict.result.kind.value,
+            {
+                "mailbox": watch.account.email,
+                "from": verdict.fetched.facts.from_addr,
+                "subject": verdict.fetched.facts.subject,
+                "via": verdict.match.via,
+                "actions": [str(action) for action in verdict.actions],
+            },
+        )
