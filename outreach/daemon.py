@@ -68,6 +68,7 @@ class Daemon:
     def reload(self) -> None:
         log.info("SIGHUP: re-reading configuration", extra={"event": "reload"})
         self.engine.heartbeat()
+        self.engine.wake()
         reload_rules = getattr(self.watcher, "reload", None)
         if callable(reload_rules):
             reload_rules()

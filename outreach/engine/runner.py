@@ -112,7 +112,8 @@ class SendEngine:
             wake.set()
 
     def refresh(self) -> None:
-        """Start workers for newly held mailboxes and wake every worker to re-read the queue."""
+        """Start workers for newly held mailboxes (each worker re-reads the queue by itself
+        at least every ``poll_interval``)."""
         if self.presence.shared:
             held = self.leases.held
         else:
@@ -124,8 +125,6 @@ class SendEngine:
             task = self._tasks.get(mailbox.id)
             if task is None or task.done():
                 self._start_worker(mailbox)
-        for wake in self._wakes.values():
-            wake.set()
 
     def wake(self, mailbox_id: int | None = None) -> None:
         """Look at the queue now (all mailboxes, or one)."""
