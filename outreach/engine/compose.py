@@ -104,7 +104,7 @@ def thread_index(root_id: str, started: datetime, reply_at: datetime | None) -> 
     if reply_at is None:
         return base64.b64encode(head).decode()
     delta = int((reply_at - started).total_seconds() * 10_000_000) >> 18
-    child = (min(delta, 2**31 - 1) << 8).to_bytes(5, "big")
+    child = (min(max(delta, 0), 2**31 - 1) << 8).to_bytes(5, "big")  # clock steps back: 0
     return base64.b64encode(head + child).decode()
 
 

@@ -1,0 +1,65 @@
+"""The message as sent: From with display name, threading headers, Outlook's, List-Unsubscribe."""
+
+from __future__ import annotations
+
+import base64
+import email
+from datetime import UTC, datetime, timedelta
+from email import policy
+
+from outreach.engine.compose import Envelope, Thread, as_bytes, compose, thread_subject
+from outreach.sequences.render import RenderedMessage
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+ENVELOPE = Envelope("lena@firma.de", "Lena Maier", "max@kunde.de", "Max Müller",
+                    "<step2@firma.de>", NOW)
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+
+
+def test_first_message_starts_a_thread() -> None:
+    msg = parse(as_bytes(compose(ENVELOPE, RenderedMessage("Kunde & wir", "Hallo Max,\n"), Thread())))
+    assert msg["From"] == "Lena Maier <lena@firma.de>"
+    assert msg["To"] == "Max Müller <max@kunde.de>"
+    assert msg["Subject"] == "Kunde & wir" and msg["Thread-Topic"] == "Kunde & wir"
+    assert msg["Message-ID"] == "<step2@firma.de>"
+    assert "In-Reply-To" not in msg and "References" not in msg
+    assert msg["List-Unsubscribe"] == "<mailto:lena@firma.de?subject=unsubscribe>"
+    assert len(base64.b64decode(msg["Thread-Index"])) == 22
+    assert msg.get_content().replace("\r\n", "\n") == "Hallo Max,\n"
+
+
+def test_follow_up_replies_in_the_thread() -> None:
+    thread = Thread("Kunde & wir", "<step1@firma.de>", ("<step1@firma.de>", "<x@firma.de>"),
+                    NOW - timedelta(days=3))
+    msg = parse(as_bytes(compose(ENVELOPE, RenderedMessage(None, "Kurz nachgefragt\n"), thread)))
+    assert msg["Subject"] == "Re: Kunde & wir"
+    assert msg["In-Reply-To"] == "<step1@firma.de>"
+    assert msg["References"] == "<step1@firma.de> <x@firma.de>"
+    head = base64.b64decode(msg["Thread-Index"])
+    assert len(head) == 27  # the thread's 22 bytes plus 5 for this reply
+    first = parse(as_bytes(compose(Envelope("lena@firma.de", None, "max@kunde.de", None,
+                                            "<step1@firma.de>", NOW - timedelta(days=3)),
+                                   RenderedMessage("Kunde & wir", "x\n"), Thread())))
+    assert base64.b64decode(first["Thread-Index"]) == head[:22]
+
+
+def test_a_clock_that_stepped_back_does_not_break_the_thread_index() -> None:
+    thread = Thread("s", "<step1@firma.de>", ("<step1@firma.de>",), NOW + timedelta(minutes=5))
+    msg = compose(ENVELOPE, RenderedMessage(None, "x\n"), thread)
+    assert len(base64.b64decode(msg["Thread-Index"])) == 27
+
+
+def test_reply_prefixes_are_not_stacked() -> None:
+    assert thread_subject("Re: AW: Antw: Angebot") == "Angebot"
+    thread = Thread("AW: Angebot", "<a@b>", ("<a@b>",), NOW)
+    assert compose(ENVELOPE, RenderedMessage(None, "x\n"), thread)["Subject"] == "Re: Angebot"
+
+
+def test_lines_are_crlf_and_non_ascii_is_encoded() -> None:
+    raw = as_bytes(compose(ENVELOPE, RenderedMessage("Grüße", "Schöne Grüße\n"), Thread()))
+    assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    assert raw.isascii()
+    assert parse(raw)["Subject"] == "Grüße"
