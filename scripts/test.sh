@@ -13,4 +13,6 @@ elif ! command -v postfix >/dev/null 2>&1; then
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+python3 -m ruff check --quiet .
+python3 -m mypy
 exec python3 -m pytest -p no:cacheprovider "$@"
