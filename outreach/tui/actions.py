@@ -1,0 +1,68 @@
+"""The commands behind keys and palette entries: each calls a service or a view command
+and returns one sentence saying what it did (run them through the CommandRunner)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from outreach import accounts
+from outreach.campaigns import service
+from outreach.tui.format import kind_label
+from outreach.views import enroll, triage
+
+
+def start_campaign(db: Engine, name: str, now: datetime) -> str:
+    queued = service.start_campaign(db, name, now)
+    return f"campaign {name} started: {queued} first email(s) queued"
+
+
+def pause_campaign(db: Engine, name: str) -> str:
+    service.set_state(db, name, "paused", "paused by hand in the TUI")
+    return f"campaign {name} paused: nothing more goes out until you resume it"
+
+
+def resume_campaign(db: Engine, name: str) -> str:
+    service.set_state(db, name, "active")
+    return f"campaign {name} resumed"
+
+
+def pause_mailbox(db: Engine, email: str) -> str:
+    accounts.set_paused(db, email, True, "paused by hand in the TUI")
+    return f"mailbox {email} paused"
+
+
+def resume_mailbox(db: Engine, email: str) -> str:
+    accounts.set_paused(db, email, False)
+    return f"mailbox {email} resumed"
+
+
+def suppress(db: Engine, email: str) -> str:
+    stopped = enroll.suppress_address(db, email)
+    tail = f"; {stopped} live enrollment(s) stopped" if stopped else ""
+    return f"{email} suppressed{tail}"
+
+
+def unsuppress(db: Engine, email: str) -> str:
+    value = enroll.unsuppress_address(db, email)
+    return f"{value} is no longer suppressed"
+
+
+def add_to_campaign(db: Engine, campaign: str, email: str, now: datetime) -> str:
+    added = enroll.add_to_campaign(db, campaign, email, now)
+    queued = ", first email queued" if added.queued else ""
+    return f"{added.email} added to {added.campaign} (from {added.mailbox}){queued}"
+
+
+def reclassify(db: Engine, inbound_id: int, kind: str, now: datetime) -> str:
+    done = triage.reclassify(db, inbound_id, kind, now)
+    if done.was == done.kind:
+        return f"already {kind_label(kind)}: nothing changed"
+    effects = "; ".join(done.actions) or "no further effect"
+    return f"{kind_label(done.was)} → {kind_label(done.kind)}: {effects}"
+
+
+def mark_interest(db: Engine, inbound_id: int, interest: str | None) -> str:
+    triage.mark_interest(db, inbound_id, interest)
+    return "marked " + (interest.replace("_", " ") if interest else "undecided")

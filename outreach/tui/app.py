@@ -1,0 +1,204 @@
+"""The app: six views as modes, the engine host, and navigation for the palette.
+
+Thin on purpose: screens read and command through :mod:`outreach.views` and the services;
+the app only routes — engine reports to the visible screen, palette entries to screens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from outreach.tui import actions
+from outreach.tui.commands import OutreachCommands
+from outreach.tui.context import TuiContext
+from outreach.tui.engine_host import EngineHost
+from outreach.tui.messages import (
+    EngineReported,
+    EngineStateChanged,
+    InboundClassified,
+    InboxItemChosen,
+    ReplyDetected,
+    StepSent,
+)
+from outreach.tui.runner import CommandRunner
+from outreach.tui.screens.campaign import CampaignScreen
+from outreach.tui.screens.campaigns import CampaignsScreen
+from outreach.tui.screens.dashboard import DashboardScreen
+from outreach.tui.screens.help import HelpScreen, help_text
+from outreach.tui.screens.inbox import InboxScreen
+from outreach.tui.screens.mailbox_form import MailboxFormScreen
+from outreach.tui.screens.mailboxes import MailboxesScreen
+from outreach.tui.screens.probe import ProbeScreen
+from outreach.tui.screens.prospects import ProspectsScreen
+from outreach.tui.screens.sequences import SequencesScreen
+from outreach.tui.themes import THEMES, other_theme
+from outreach.views.presence import EnginePresence
+
+VIEWS = (
+    ("dashboard", "Dashboard", DashboardScreen),
+    ("campaigns", "Campaigns", CampaignsScreen),
+    ("prospects", "Prospects", ProspectsScreen),
+    ("inbox", "Inbox", InboxScreen),
+    ("sequences", "Sequences", SequencesScreen),
+    ("mailboxes", "Mailboxes", MailboxesScreen),
+)
+
+
+class OutreachApp(App[None]):
+    """A sales rep's cockpit."""
+
+    TITLE = "outreach"
+    CSS_PATH = "outreach.tcss"
+    MODES: ClassVar = {mode: screen for mode, _, screen in VIEWS}
+    DEFAULT_MODE = "dashboard"
+    COMMANDS = App.COMMANDS | {OutreachCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(str(n), f"switch_mode('{mode}')", title)
+            for n, (mode, title, _) in enumerate(VIEWS, 1)
+        ),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, context: TuiContext, theme: str = "outreach-dark") -> None:
+        super().__init__()
+        self.context = context
+        self.engine = EngineHost(self, context.db, context.engine_factory)
+        self.commands = CommandRunner(self)
+        for custom in THEMES:
+            self.register_theme(custom)
+        self.theme = theme
+
+    def on_mount(self) -> None:
+        self.sub_title = "a sales rep's cockpit"
+        if self.context.start_engine:
+            self.engine.start()
+
+    # -- the engine ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer "run engine" only when it can start, "stop engine" only when it runs."""
+        if action == "run_engine":
+            return self.engine.available and not self.engine.running
+        if action == "stop_engine":
+            return self.engine.running
+        return True
+
+    def action_run_engine(self) -> None:
+        if not self.engine.available:
+            self.notify(
+                "this window was opened without an engine (--no-engine)", severity="warning"
+            )
+        elif self.engine.start():
+            self.notify("the engine runs in this window until you quit or press s")
+
+    async def action_stop_engine(self) -> None:
+        if self.engine.running:
+            await self.engine.stop()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != EngineHost.GROUP:
+            return
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            error = str(event.worker.error) if event.worker.error else None
+            presence = EnginePresence("stopped", "the engine of this window stopped")
+            self._forward(EngineStateChanged(presence, error))
+
+    async def action_quit(self) -> None:
+        await self.engine.stop()
+        self.exit()
+
+    # -- engine reports go to the visible screen -----------------------------------
+
+    def _forward(self, message: Message) -> None:
+        self.screen.post_message(message)
+
+    def on_step_sent(self, message: StepSent) -> None:
+        self._forward(replace(message))
+
+    def on_reply_detected(self, message: ReplyDetected) -> None:
+        self.notify(f"{message.sender}: {message.subject}", title="Reply", timeout=8)
+        self._forward(replace(message))
+
+    def on_inbound_classified(self, message: InboundClassified) -> None:
+        self._forward(replace(message))
+
+    def on_engine_reported(self, message: EngineReported) -> None:
+        self._forward(replace(message))
+
+    def on_engine_state_changed(self, message: EngineStateChanged) -> None:
+        self.refresh_bindings()
+        self._forward(replace(message))
+
+    # -- navigation (keys and the palette) -----------------------------------------
+
+    def action_help(self) -> None:
+        views = [(title, screen) for _, title, screen in VIEWS]
+        self.push_screen(HelpScreen(help_text(self.BINDINGS, views)))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = other_theme(self.current_theme.dark)
+
+    async def on_inbox_item_chosen(self, message: InboxItemChosen) -> None:
+        await self.switch_mode("inbox")
+        if isinstance(self.screen, InboxScreen):
+            self.screen.show_message(message.inbound_id)
+
+    async def replies_to_read(self) -> None:
+        await self.switch_mode("inbox")
+        if isinstance(self.screen, InboxScreen):
+            self.screen.show_filter("attention")
+
+    async def search_prospects(self) -> None:
+        await self.switch_mode("prospects")
+        if isinstance(self.screen, ProspectsScreen):
+            self.screen.action_focus_search()
+
+    async def open_campaign(self, name: str, tab: str) -> None:
+        await self.switch_mode("campaigns")
+        self.push_screen(CampaignScreen(name, tab=tab))
+
+    def campaign_command(self, name: str, verb: str) -> None:
+        db, now = self.context.db, self.context.now()
+        command = {
+            "start": lambda: actions.start_campaign(db, name, now),
+            "pause": lambda: actions.pause_campaign(db, name),
+            "resume": lambda: actions.resume_campaign(db, name),
+        }[verb]
+        self.commands.run(command, what=verb.title())
+
+    def mailbox_command(self, email: str, verb: str) -> None:
+        db = self.context.db
+        if verb == "pause":
+            self.commands.run(lambda: actions.pause_mailbox(db, email), what="Pause")
+        else:
+            self.commands.run(lambda: actions.resume_mailbox(db, email), what="Resume")
+
+    async def add_mailbox(self) -> None:
+        await self.switch_mode("mailboxes")
+        self.push_screen(MailboxFormScreen())
+
+    async def edit_mailbox(self, email: str) -> None:
+        await self.switch_mode("mailboxes")
+        if isinstance(self.screen, MailboxesScreen):
+            self.screen.edit(email)
+
+    async def test_mailbox(self, email: str) -> None:
+        await self.switch_mode("mailboxes")
+        self.push_screen(ProbeScreen(email))
+
+    async def open_sequence(self, path: Path, edit: bool) -> None:
+        await self.switch_mode("sequences")
+        if isinstance(self.screen, SequencesScreen):
+            self.screen.choose(path)
+            if edit:
+                self.screen.action_edit()

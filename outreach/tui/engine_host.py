@@ -1,0 +1,150 @@
+"""Hosting the engine in the TUI's event loop while it is open.
+
+:class:`LocalEngine` is the send engine with the inbox watcher as its pre-send check (as
+``outreach run`` does). :class:`EngineHost` runs it in a worker of the app and turns its
+reports into messages (:func:`message_for`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import Engine
+from textual.app import App
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from outreach.engine.config import EngineConfig
+from outreach.engine.runner import SendEngine
+from outreach.tui.context import EngineFactory, EngineServices, EventSink
+from outreach.tui.messages import (
+    EngineReported,
+    EngineStateChanged,
+    InboundClassified,
+    ReplyDetected,
+    StepSent,
+)
+from outreach.views.presence import EnginePresence
+from outreach.watcher import Watcher, WatcherConfig
+
+INBOUND_KINDS = ("auto_reply", "bounce", "unsubscribe", "other")
+
+
+class LocalEngine:
+    """SendEngine + Watcher, run together (the :class:`EngineServices` the TUI hosts)."""
+
+    def __init__(
+        self,
+        db: Engine,
+        on_event: EventSink,
+        engine_config: EngineConfig | None = None,
+        watcher_config: WatcherConfig | None = None,
+    ) -> None:
+        self.watcher = Watcher(db, watcher_config, on_event=on_event)
+        self.engine = SendEngine(
+            db, engine_config, inbox_check=self.watcher, on_event=on_event, kind="tui"
+        )
+
+    async def run(self) -> None:
+        """Both until :meth:`stop`; when the engine cannot start (another one owns the
+        database: ``EngineBusy``) the watcher stops too and the error goes up."""
+        watching = asyncio.create_task(self.watcher.run(), name="tui-watcher")
+        try:
+            await self.engine.run()
+        finally:
+            self.watcher.stop()
+            await watching
+
+    def stop(self) -> None:
+        self.engine.stop()
+        self.watcher.stop()
+
+    def nudge(self) -> None:
+        self.engine.refresh()
+
+
+def default_engine_factory(db: Engine, on_event: EventSink) -> EngineServices:
+    return LocalEngine(db, on_event)
+
+
+def message_for(kind: str, info: dict[str, object]) -> Message:
+    """The TUI message for one report of the engine or the watcher."""
+    text = {key: "" if value is None else str(value) for key, value in info.items()}
+    if kind == "sent":
+        step = info.get("step")
+        number = step + 1 if isinstance(step, int) else 0
+        return StepSent(text.get("to", "?"), number, text.get("mailbox", ""), text.get("subject"))
+    if kind == "reply":
+        return ReplyDetected(text.get("from", "?"), text.get("subject", ""), text["mailbox"])
+    if kind in INBOUND_KINDS:
+        actions = info.get("actions")
+        done = [str(a) for a in actions] if isinstance(actions, list) else []
+        return InboundClassified(kind, text.get("from", "?"), text.get("subject", ""), done)
+    return EngineReported(kind, dict(info))
+
+
+class EngineHost:
+    """Starts and stops the in-process engine of one app."""
+
+    GROUP = "engine"
+
+    def __init__(self, app: App[Any], db: Engine, factory: EngineFactory | None) -> None:
+        self.app = app
+        self.db = db
+        self.factory = factory
+        self.services: EngineServices | None = None
+        self.worker: Worker[None] | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether this TUI may run an engine at all."""
+        return self.factory is not None
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+    def start(self) -> bool:
+        """Start the engine in a worker; False when unavailable or already running."""
+        if self.factory is None or self.running:
+            return False
+        self.worker = self.app.run_worker(
+            self._run(self.factory), group=self.GROUP, exclusive=True, exit_on_error=False
+        )
+        return True
+
+    async def _run(self, factory: EngineFactory) -> None:
+        services = factory(self.db, self._report)
+        self.services = services
+        self.app.post_message(EngineStateChanged(EnginePresence("here", "starting")))
+        try:
+            await services.run()
+        finally:
+            self.services = None
+
+    def _report(self, kind: str, info: dict[str, object]) -> None:
+        self.app.post_message(message_for(kind, info))
+
+    async def stop(self) -> None:
+        """Stop the engine and wait until the send in flight is done."""
+        services, worker = self.services, self.worker
+        if services is not None:
+            services.stop()
+        if worker is not None:
+            await worker.wait()
+
+    def nudge(self) -> None:
+        if self.services is not None:
+            self.services.nudge()
+
+
+def engine_of(app: App[Any]) -> EngineHost:
+    """The engine host of an :class:`~outreach.tui.app.OutreachApp`."""
+    host = getattr(app, "engine", None)
+    if not isinstance(host, EngineHost):
+        raise TypeError("this screen needs the outreach app (build it with build_app)")
+    return host

@@ -1,0 +1,181 @@
+"""Inbox: what came back, classified; the reply's own words; re-classify by hand (its
+effects re-applied) and mark interest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Header, Static, Tab, Tabs
+
+from outreach.tui import actions
+from outreach.tui import format as fmt
+from outreach.tui.runner import commands_of
+from outreach.tui.screens.base import DataScreen
+from outreach.tui.screens.pickers import ChoiceScreen
+from outreach.tui.widgets.inbox import detail, interest_text, kind_text
+from outreach.tui.widgets.keybar import KeyBar
+from outreach.tui.widgets.paged_table import PagedTable
+from outreach.views.common import Page
+from outreach.views.inbox import FILTERS, KINDS, InboxFilter, InboxItem, as_filter, inbox_page
+
+PAGE = 200
+COLUMNS = (("received", 10), ("kind", 13), ("from", 28), ("subject", 36), ("interest", 14))
+FILTER_LABELS = {
+    "attention": "To read",
+    "all": "All",
+    "reply": "Replies",
+    "auto_reply": "Auto-replies",
+    "bounce": "Bounces",
+    "unsubscribe": "Unsubscribes",
+    "other": "Other",
+}
+
+
+class InboxScreen(DataScreen):
+    """Newest first; the highlighted message is shown on the right."""
+
+    BINDINGS = [
+        Binding("k", "reclassify", "Re-classify"),
+        Binding("i", "interest('interested')", "Interested"),
+        Binding("x", "interest('not_interested')", "Not interested"),
+        Binding("z", "interest('')", "Undecided"),
+        Binding("f", "next_filter", "Filter"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        which: InboxFilter
+        page: Page[InboxItem]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.which: InboxFilter = "all"
+        self.page_offset = 0
+        self.items: dict[str, InboxItem] = {}
+        self.wanted: str | None = None
+        """A message to put the cursor on once loaded (chosen on the dashboard)."""
+        self.loads = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Tabs(*(Tab(FILTER_LABELS[f], id=f) for f in FILTERS), active="all", id="filters")
+        yield Static(id="inbox-status")
+        with Horizontal(id="inbox-panes"):
+            yield PagedTable(id="inbox-table")
+            with VerticalScroll(id="reading-pane", classes="region"):
+                yield Static(id="message")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        table = self.query_one(PagedTable)
+        for label, width in COLUMNS:
+            table.add_column(label, key=label, width=width)
+        self.query_one("#reading-pane").border_title = "Message"
+        table.focus()
+
+    def reload(self) -> None:
+        self._load(self.which, self.page_offset)
+
+    @work(thread=True, exclusive=True, group="inbox")
+    def _load(self, which: InboxFilter, offset: int) -> None:
+        page = inbox_page(self.ctx.db, which, offset=offset, limit=PAGE)
+        self.post_message(self.Loaded(which, page))
+
+    def on_inbox_screen_loaded(self, message: Loaded) -> None:
+        if message.which != self.which:
+            return
+        page, now, tz = message.page, self.ctx.now(), self.ctx.tz
+        self.items = {str(item.id): item for item in page.rows}
+        table = self.query_one(PagedTable)
+        table.show_rows(
+            [(str(i.id), _cells(i, now, tz)) for i in page.rows],
+            has_next=page.has_next,
+            has_previous=page.has_previous,
+        )
+        self._go_to_wanted(table)
+        status = f"{page.first}–{page.last} of {page.total} ({FILTER_LABELS[self.which]})"
+        self.query_one("#inbox-status", Static).update(status)
+        self._show_current()
+        self.loads += 1
+
+    def _go_to_wanted(self, table: PagedTable) -> None:
+        if self.wanted in self.items:
+            table.move_cursor(row=table.keys.index(self.wanted))
+            self.wanted = None
+
+    def show_message(self, inbound_id: int) -> None:
+        """Put the cursor on one message (switching to "All" so it is listed)."""
+        self.wanted = str(inbound_id)
+        self.query_one(Tabs).active = "all"
+        self.reload()
+
+    def show_filter(self, which: InboxFilter) -> None:
+        self.query_one(Tabs).active = which
+
+    def current(self) -> InboxItem | None:
+        key = self.query_one(PagedTable).highlighted_key()
+        return self.items.get(key) if key else None
+
+    def _show_current(self) -> None:
+        rendered = detail(self.current(), self.ctx.tz, self.ctx.now())
+        self.query_one("#message", Static).update(rendered)
+
+    def on_paged_table_row_highlighted(self, _event: PagedTable.RowHighlighted) -> None:
+        self._show_current()
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        which = as_filter(str(event.tab.id))
+        if which is not None and which != self.which:
+            self.which, self.page_offset = which, 0
+            self.query_one(PagedTable).reset_cursor()
+            self.reload()
+
+    def on_paged_table_page_requested(self, event: PagedTable.PageRequested) -> None:
+        self.page_offset = max(0, self.page_offset + event.delta * PAGE)
+        self.reload()
+
+    def action_next_filter(self) -> None:
+        following = FILTERS[(FILTERS.index(self.which) + 1) % len(FILTERS)]
+        self.query_one(Tabs).active = following
+
+    def action_reclassify(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        choices = [(k, fmt.kind_label(k)) for k in KINDS if k != item.kind]
+        question = f"{fmt.kind_label(item.kind)} from {item.from_addr}: what is it really?"
+        inbound_id, db, now = item.id, self.ctx.db, self.ctx.now()
+
+        def chosen(kind: str | None) -> None:
+            if kind:
+                commands_of(self.app).run(
+                    lambda: actions.reclassify(db, inbound_id, kind, now), what="Re-classify"
+                )
+
+        self.app.push_screen(ChoiceScreen(question, choices), chosen)
+
+    def action_interest(self, interest: str) -> None:
+        item, db = self.current(), self.ctx.db
+        if item is not None:
+            inbound_id = item.id
+            commands_of(self.app).run(
+                lambda: actions.mark_interest(db, inbound_id, interest or None), what="Interest"
+            )
+
+
+def _cells(item: InboxItem, now: datetime, tz: ZoneInfo) -> list[object]:
+    return [
+        fmt.local(item.received_at, tz, now),
+        kind_text(item),
+        item.from_addr,
+        item.subject,
+        interest_text(item.interest),
+    ]

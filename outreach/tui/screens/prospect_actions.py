@@ -1,0 +1,49 @@
+"""What can be done to one prospect, from the table or its timeline: suppress, unsuppress,
+add to a campaign (chosen in a modal)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+
+from outreach.tui import actions
+from outreach.tui.context import context_of
+from outreach.tui.runner import commands_of
+from outreach.tui.screens.pickers import ChoiceScreen
+from outreach.views.campaigns import campaign_names
+
+LIVE_CAMPAIGNS = ("draft", "active", "paused")
+
+
+def suppress(app: App[Any], email: str) -> None:
+    db = context_of(app).db
+    commands_of(app).run(lambda: actions.suppress(db, email), what="Suppress")
+
+
+def unsuppress(app: App[Any], email: str) -> None:
+    db = context_of(app).db
+    commands_of(app).run(lambda: actions.unsuppress(db, email), what="Unsuppress")
+
+
+def add_to_campaign(app: App[Any], email: str) -> None:
+    """Ask which campaign (names read in a worker), then add the prospect to it."""
+    ctx = context_of(app)
+
+    def added(name: str | None) -> None:
+        if name:
+            now = ctx.now()
+            commands_of(app).run(
+                lambda: actions.add_to_campaign(ctx.db, name, email, now), what="Add to campaign"
+            )
+
+    def ask() -> None:
+        names = campaign_names(ctx.db, LIVE_CAMPAIGNS)
+        if not names:
+            app.call_from_thread(app.notify, "no draft, active or paused campaign to add to")
+            return
+        choices = [(name, name) for name in names]
+        screen = ChoiceScreen(f"Add {email} to which campaign?", choices)
+        app.call_from_thread(app.push_screen, screen, added)
+
+    app.run_worker(ask, thread=True, group="pick-campaign", exclusive=True)
