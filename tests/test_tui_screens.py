@@ -112,6 +112,7 @@ async def test_an_engine_elsewhere_is_shown_and_a_second_one_refused(world: Worl
             app.action_run_engine()
             await until(pilot, lambda: "already running" in screen_text(app))
             assert not app.engine.running
+            await app.action_quit()  # quitting after the failure is clean
     finally:
         lock.close()
 
@@ -158,7 +159,7 @@ async def test_run_and_stop_the_engine_here(world: World) -> None:
 # -- campaigns ------------------------------------------------------------------------
 
 
-async def test_campaigns_show_the_funnel_per_variant(world: World) -> None:
+async def test_campaign_funnels_pause_resume_and_start(world: World) -> None:
     app = make_app(world)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
@@ -169,13 +170,6 @@ async def test_campaigns_show_the_funnel_per_variant(world: World) -> None:
         assert [r[0] for r in funnel] == ["1 variant A", "1 variant B"]
         assert funnel[0][1:3] == ["3", "1 (33.3%)"]  # sent, replied
         assert funnel[1][3:5] == ["1 (33.3%)", "1 (33.3%)"]  # bounced, unsubscribed
-
-
-async def test_pause_resume_and_start_campaigns(world: World) -> None:
-    app = make_app(world)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
         await pilot.press("p")
         await settle(pilot)
         assert campaign_state(world, "q1") == "paused"

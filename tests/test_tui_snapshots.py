@@ -54,9 +54,7 @@ VIEWS: Iterable[tuple[str, tuple[str, ...]]] = (
     ("timeline", ("3", "down", "enter")),
     ("inbox_reply", ("4", "f")),
     ("sequence_check", ("5",)),
-    ("sequence_preview", ("5", "down", "w", "enter")),
     ("mailboxes", ("6",)),
-    ("help", ("question_mark",)),
 )
 
 

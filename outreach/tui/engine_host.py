@@ -8,12 +8,13 @@ reports into messages (:func:`message_for`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from sqlalchemy import Engine
 from textual.app import App
 from textual.message import Message
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from outreach.engine.config import EngineConfig
 from outreach.engine.runner import SendEngine
@@ -134,8 +135,9 @@ class EngineHost:
         services, worker = self.services, self.worker
         if services is not None:
             services.stop()
-        if worker is not None:
-            await worker.wait()
+        if worker is not None and self.running:
+            with contextlib.suppress(WorkerFailed, WorkerCancelled):
+                await worker.wait()  # its failure was shown when it happened
 
     def nudge(self) -> None:
         if self.services is not None:
