@@ -51,3 +51,37 @@ async def test_three_steps_threaded_to_each_prospect(
     sent_copies = await sandbox.wait_for_messages_async(REP_ADDRESS, 9, folder="Sent")
     assert len({m["Message-ID"] for m in sent_copies}) == 9
     assert [k for k, _ in events].count("sent") == 9
+
+
+async def test_suppressed_after_enrollment_gets_no_more_mail(
+    sandbox: Sandbox, outreach_home: Path, tmp_path: Path
+) -> None:
+    from sqlmodel import Session, select
+
+    from outreach.store import session_scope
+    from outreach.store.models import Enrollment
+    from outreach.suppression import suppress
+
+    for address in PROSPECTS[:2]:
+        sandbox.add_user(address, "x")
+    db = open_store()
+    ep = sandbox.endpoints
+    add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
+    add_prospects(db, PROSPECTS[:2])
+    start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
+    with session_scope(db) as session:
+        suppress(session, "@prospects.example", reason="manual", source="test")
+    await run_engine_until(SendEngine(db, fast_config()), lambda: _all_stopped(db), deadline=20)
+    assert count_sends(db) == 0
+    with Session(db) as session:
+        reasons = {e.reason for e in session.exec(select(Enrollment))}
+    assert reasons == {"suppressed (manual)"}
+
+
+def _all_stopped(db) -> bool:  # type: ignore[no-untyped-def]
+    from sqlmodel import Session, select
+
+    from outreach.store.models import Enrollment
+
+    with Session(db) as session:
+        return all(e.state == "stopped" for e in session.exec(select(Enrollment)))

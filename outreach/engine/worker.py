@@ -31,6 +31,7 @@ from outreach.engine.transport import SmtpSession
 from outreach.planner.pacing import Candidate, MailboxPacer, random_gap
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, Prospect, Send, row_id, utcnow
+from outreach.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +176,12 @@ class MailboxWorker:
                 return None
             if not self.still_holds(session, self.mailbox_id):
                 return None  # our lease ran out: another engine takes this mailbox over
+            blocked = is_suppressed(session, ctx.prospect.email)
+            if blocked is not None:  # suppressed after enrollment (CLI, TUI, another campaign)
+                outcomes.end_enrollment(
+                    session, ctx.enrollment, "stopped", f"suppressed ({blocked.reason})"
+                )
+                return None
             try:
                 letter = prepare_letter(session, ctx, utcnow())
             except Exception as exc:  # noqa: BLE001 - a template failing at send time
