@@ -7,7 +7,9 @@ server's own words, and never contain the secret.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import ssl
 
 import aiosmtplib
@@ -21,7 +23,21 @@ CONNECT_TIMEOUT_S = 30.0
 
 
 def tls_context(insecure_skip_verify: bool = False) -> ssl.SSLContext:
-    """A client TLS context: verifying by default, TLS 1.2 at least."""
+    """A client TLS context: verifying by default, TLS 1.2 at least.
+
+    Shared by every connection: each context loads the whole CA store (about a megabyte),
+    which a daemon holding hundreds of connections must not repeat. ``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR`` (a private CA) are part of the key.
+    """
+    return _tls_context(
+        insecure_skip_verify, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _tls_context(
+    insecure_skip_verify: bool, _cert_file: str | None, _cert_dir: str | None
+) -> ssl.SSLContext:
     context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     if insecure_skip_verify:
