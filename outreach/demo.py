@@ -43,7 +43,7 @@ PROSPECTS = (
     DemoProspect("chris@kiefer.example", "Chris", "Kiefer", "silent"),
     DemoProspect("dana@lumen.example", "Dana", "Lumen", "auto_reply", 1.0),
     DemoProspect("emil@quarz.example", "Emil", "Quarz", "unsubscribe", 2.0),
-    DemoProspect("nobody@quarz.example", "Frieda", "Quarz", "bounce"),
+    DemoProspect("nobody@ostwind.example", "Frieda", "Ostwind", "bounce"),
 )
 
 

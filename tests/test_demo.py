@@ -27,4 +27,4 @@ def test_demo_shows_every_outcome() -> None:
     assert state("chris@kiefer.example") == "stopped"  # a colleague at kiefer replied
     assert state("dana@lumen.example") == "paused"  # out of office until a return date
     assert state("emil@quarz.example") == "unsubscribed"
-    assert state("nobody@quarz.example") == "bounced"
+    assert state("nobody@ostwind.example") == "bounced"
