@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Integer, func, select
 from sqlmodel import Session, col
 
 from outreach.engine.pacer_state import mailbox_zone
@@ -46,19 +46,13 @@ def _pending_by_mailbox(session: Session, now: datetime) -> dict[int, tuple[int,
         select(
             col(Send.mailbox_id),
             func.count(),
-            func.sum((col(Send.due_at) <= now).cast(int_type())),
+            func.sum((col(Send.due_at) <= now).cast(Integer)),
             func.min(col(Send.due_at)),
         )
         .where(col(Send.state).in_(PENDING))
         .group_by(col(Send.mailbox_id))
     ).all()
     return {mid: (int(total), int(due or 0), first) for mid, total, due, first in rows}
-
-
-def int_type() -> Any:
-    from sqlalchemy import Integer
-
-    return Integer()
 
 
 def _health(

@@ -17,7 +17,7 @@ from outreach.campaigns.context import campaign_sequence, prospect_fields
 from outreach.engine.queue import schedule_step
 from outreach.errors import ConfigError, NotFoundError, ValidationFailed
 from outreach.planner.assign import assign_mailboxes
-from outreach.sequences import load_sequence, missing_fields, sequence_hash, to_snapshot
+from outreach.sequences import Sequence, load_sequence, missing_fields, sequence_hash, to_snapshot
 from outreach.sequences.render import render_step
 from outreach.store import session_scope
 from outreach.store.models import (
@@ -149,10 +149,7 @@ def preflight(session: Session, campaign: Campaign) -> list[str]:
     return failures
 
 
-def _render_all(sequence: object, fields: dict[str, str]) -> list[str]:
-    from outreach.sequences import Sequence
-
-    assert isinstance(sequence, Sequence)
+def _render_all(sequence: Sequence, fields: dict[str, str]) -> list[str]:
     failures: list[str] = []
     for step in sequence.steps:
         for variant in range(len(step.variants)):
