@@ -35,6 +35,12 @@ def _step_yaml(index: int) -> str:
     return f'  - {head}\n    body: "Hi {{{{ first_name }}}}, step {index + 1}."'
 
 
+KILL_WINDOW = 0.1
+"""Seconds after a cycle's first send within which the kill falls (uniformly). The engine
+sends a message in a few milliseconds with pacing off, so a longer window would let a
+cycle finish much of the run and leave too few kills."""
+
+
 @dataclass(frozen=True)
 class CrashResult:
     kills: int
@@ -143,7 +149,7 @@ class Harness:
                 if proc.poll() is not None:
                     raise RuntimeError(f"engine exited with {proc.returncode}")
                 time.sleep(0.01)  # polling the DB for the first send, with a deadline
-            time.sleep(rng.uniform(0.0, 0.25))  # the random moment of the kill
+            time.sleep(rng.uniform(0.0, KILL_WINDOW))  # the random moment of the kill
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)

@@ -63,3 +63,22 @@ def test_lines_are_crlf_and_non_ascii_is_encoded() -> None:
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
     assert raw.isascii()
     assert parse(raw)["Subject"] == "Grüße"
+
+
+def test_html_alternative_and_body_lines_survive_as_written() -> None:
+    body = "From here on, all is well.\nZeile mit Ümlaut\n" + "x" * 1200 + "\n"
+    raw = as_bytes(compose(ENVELOPE, RenderedMessage("Hallo", body, "<p>Grüße</p>"), Thread()))
+    msg = parse(raw)
+    assert raw.isascii() and max(map(len, raw.split(b"\r\n"))) <= 998
+    assert msg.get_content_type() == "multipart/alternative" and raw.count(b"MIME-Version") == 1
+    plain, html = (part.get_content() for part in msg.iter_parts())
+    assert plain.replace("\r\n", "\n") == body  # no ">From" mangling, long line intact
+    assert html.strip() == "<p>Grüße</p>"
+
+
+def test_long_non_ascii_subject_is_folded_and_decodes_back() -> None:
+    subject = "Ärger mit Überweisungen? " * 6
+    raw = as_bytes(compose(ENVELOPE, RenderedMessage(subject.strip(), "x\n"), Thread()))
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(map(len, head.split(b"\r\n"))) <= 78
+    assert parse(raw)["Subject"] == subject.strip()

@@ -21,7 +21,6 @@ from sqlmodel import Session, select
 from outreach import accounts
 from outreach.campaigns import service
 from outreach.engine import outcomes
-from outreach.engine.context import load_context
 from outreach.mailbox.account import make_endpoint
 from outreach.store import open_store, session_scope
 from outreach.store.models import (
@@ -156,7 +155,7 @@ def _send_first_steps(db: Engine) -> None:
             send.smtp_code, send.smtp_response = 250, "250 OK"
             session.add(send)
             session.flush()
-            outcomes.advance_after_sent(session, load_context(session, send.id or 0), send.sent_at)
+            outcomes.advance_after_sent(session.connection(), send.id or 0, send.sent_at)
 
 
 def _enrollment(session: Session, email: str) -> Enrollment:

@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlalchemy import Connection, select
+from sqlmodel import Session, col
 
 from outreach.planner.windows import zone
 from outreach.sequences import Sequence, from_snapshot
-from outreach.store.models import Campaign, Prospect
+from outreach.store.models import Campaign
 
 
-def prospect_fields(prospect: Prospect) -> dict[str, str]:
+class ProspectLike(Protocol):
+    """A prospect row, or the engine's plain copy of one."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def domain(self) -> str: ...
+    @property
+    def first_name(self) -> str | None: ...
+    @property
+    def last_name(self) -> str | None: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def timezone(self) -> str | None: ...
+    @property
+    def fields(self) -> dict[str, Any]: ...
+
+
+def prospect_fields(prospect: ProspectLike) -> dict[str, str]:
     """The merge fields of a prospect: standard columns plus every custom CSV column."""
     fields = {str(k): "" if v is None else str(v) for k, v in (prospect.fields or {}).items()}
     fields.update(
@@ -25,7 +46,7 @@ def prospect_fields(prospect: Prospect) -> dict[str, str]:
     return fields
 
 
-def prospect_zone(prospect: Prospect, sequence: Sequence) -> ZoneInfo:
+def prospect_zone(prospect: ProspectLike, sequence: Sequence) -> ZoneInfo:
     """The prospect's own timezone when known, else the sequence's default."""
     return zone(prospect.timezone or sequence.schedule.timezone)
 
@@ -43,13 +64,19 @@ def campaign_sequence(campaign: Campaign) -> Sequence:
 
 def sequence_by_hash(session: Session, campaign_id: int, digest: str) -> Sequence:
     """A campaign's sequence when only its hash is at hand (loaded once per hash)."""
+    return sequence_for(session, campaign_id, digest)
+
+
+def sequence_for(conn: Connection | Session, campaign_id: int, digest: str) -> Sequence:
+    """A campaign's sequence by its hash, from a Core connection or a session."""
     cached = _SEQUENCES.get(digest)
     if cached is None:
-        cached = campaign_sequence(session.get_one(Campaign, campaign_id))
+        query = select(col(Campaign.sequence)).where(col(Campaign.id) == campaign_id)
+        cached = _SEQUENCES[digest] = from_snapshot(conn.execute(query).scalar_one())
     return cached
 
 
-def display_name(prospect: Prospect) -> str | None:
+def display_name(prospect: ProspectLike) -> str | None:
     name = " ".join(p for p in (prospect.first_name, prospect.last_name) if p)
     return name or None
 

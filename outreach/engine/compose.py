@@ -1,10 +1,16 @@
-"""Building the MIME message of one send (pure; stdlib ``email`` with ``policy.SMTP``).
+"""Building the MIME message of one send (pure; stdlib ``email.mime``, CRLF on the wire).
 
 Plain text by default (optional HTML alternative), a real ``From`` with display name, the
 Message-ID fixed before the SMTP transaction, and for follow-ups the thread headers every
 client understands: ``Re:`` subject, ``In-Reply-To``/``References`` and Outlook's
 ``Thread-Topic``/``Thread-Index``. ``List-Unsubscribe`` is a mailto back to the rep so an
 opt-out arrives as mail the watcher catches.
+
+The message is built with the ``email.mime`` classes (the compat32 policy) rather than
+``EmailMessage``: the modern policy parses every header it is given back into a header
+object, which made composing the most expensive step of a send (2 ms here against 0.5 ms).
+Header values reach this module already checked for CR/LF (:mod:`outreach.sequences`);
+non-ASCII display names and subjects are RFC 2047-encoded by ``formataddr``/``Header``.
 """
 
 from __future__ import annotations
@@ -15,13 +21,20 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import cast
 
 from outreach.sequences.render import RenderedMessage
 
 REPLY_PREFIX = re.compile(r"^\s*(re|aw|antw|sv|vs)\s*:\s*", re.IGNORECASE)
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+WIRE = policy.compat32.clone(linesep="\r\n", mangle_from_=False)
+MAX_7BIT_LINE = 900  # RFC 5322 allows 998; leave room for a relay's additions
 
 
 @dataclass(frozen=True)
@@ -58,43 +71,63 @@ def thread_subject(subject: str) -> str:
     return subject
 
 
-def compose(envelope: Envelope, rendered: RenderedMessage, thread: Thread) -> EmailMessage:
+def outgoing_subject(rendered: RenderedMessage, thread: Thread) -> str:
+    """The step's own subject for a thread's first message, else ``Re:`` the thread's."""
+    if thread.root_message_id is None:
+        return rendered.subject or ""
+    return f"Re: {thread_subject(thread.subject or rendered.subject or '')}"
+
+
+def compose(envelope: Envelope, rendered: RenderedMessage, thread: Thread) -> Message:
     """The message as it will be sent; an empty ``thread`` makes it a thread's first."""
-    starts_thread = thread.root_message_id is None
-    if starts_thread:
-        subject = rendered.subject or ""
-    else:
-        subject = f"Re: {thread_subject(thread.subject or rendered.subject or '')}"
-    msg = EmailMessage(policy=policy.SMTP)
+    subject = outgoing_subject(rendered, thread)
+    msg = _body(rendered)
     msg["From"] = formataddr((envelope.from_name or "", envelope.from_addr))
     msg["To"] = formataddr((envelope.to_name or "", envelope.to_addr))
-    msg["Subject"] = subject
+    msg["Subject"] = _text_header("Subject", subject)
     msg["Date"] = format_datetime(envelope.date.astimezone(UTC))
     msg["Message-ID"] = envelope.message_id
     if thread.root_message_id is not None:
         msg["In-Reply-To"] = thread.root_message_id
         msg["References"] = " ".join(thread.references or (thread.root_message_id,))
-    msg["Thread-Topic"] = thread_subject(subject)
+    msg["Thread-Topic"] = _text_header("Thread-Topic", thread_subject(subject))
     msg["Thread-Index"] = _thread_index(envelope, thread)
     msg["List-Unsubscribe"] = f"<mailto:{envelope.from_addr}?subject=unsubscribe>"
-    msg.set_content(rendered.body, charset="utf-8", cte=_cte(rendered.body))
-    if rendered.html is not None:
-        msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return msg
+
+
+def _body(rendered: RenderedMessage) -> Message:
+    """The text part, or text and HTML as ``multipart/alternative``."""
+    text = _text_part(rendered.body, "plain")
+    if rendered.html is None:
+        return text
+    parts = [text, _text_part(rendered.html, "html")]
+    for part in parts:
+        del part["MIME-Version"]  # belongs on the outer message only
+    return MIMEMultipart("alternative", _subparts=parts)
+
+
+def _text_part(text: str, subtype: str) -> MIMEText:
+    """7bit when the text allows it, else UTF-8 quoted-printable (readable, line-safe)."""
+    if text.isascii() and max(map(len, text.splitlines()), default=0) < MAX_7BIT_LINE:
+        return MIMEText(text, subtype, "us-ascii")
+    charset = Charset("utf-8")
+    charset.body_encoding = QP
+    return MIMEText(text, subtype, charset)  # type: ignore[arg-type]  # a Charset is accepted
+
+
+def _text_header(name: str, value: str) -> str:
+    """ASCII stays as it is; anything else becomes RFC 2047 encoded words, folded.
+
+    (A compat32 message takes a ``Header`` object as a value; typeshed only says ``str``.)
+    """
+    return value if value.isascii() else cast(str, Header(value, "utf-8", header_name=name))
 
 
 def _thread_index(envelope: Envelope, thread: Thread) -> str:
     if thread.root_message_id is None:
         return thread_index(envelope.message_id, envelope.date, None)
     return thread_index(thread.root_message_id, thread.started_at or envelope.date, envelope.date)
-
-
-def _cte(text: str) -> str:
-    return (
-        "7bit"
-        if text.isascii() and max(map(len, text.splitlines()), default=0) < 900
-        else ("quoted-printable")
-    )
 
 
 def thread_index(root_id: str, started: datetime, reply_at: datetime | None) -> str:
@@ -108,6 +141,6 @@ def thread_index(root_id: str, started: datetime, reply_at: datetime | None) -> 
     return base64.b64encode(head + child).decode()
 
 
-def as_bytes(msg: EmailMessage) -> bytes:
-    """The wire form (CRLF line ends, folded headers)."""
-    return msg.as_bytes(policy=policy.SMTP)
+def as_bytes(msg: Message) -> bytes:
+    """The wire form (CRLF line ends, folded headers, no ``>From`` mangling)."""
+    return msg.as_bytes(policy=WIRE)

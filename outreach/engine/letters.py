@@ -1,84 +1,93 @@
-"""From a send row to the bytes on the wire: render the step, thread it, compose it."""
+"""From a send to the bytes on the wire: render the step, thread it, compose it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import Connection
 
 from outreach.campaigns.context import display_name, prospect_fields
-from outreach.engine.compose import Envelope, Thread, as_bytes, compose, thread_subject
-from outreach.engine.context import SendContext, load_context
+from outreach.engine import sendrows
+from outreach.engine.compose import (
+    Envelope,
+    Thread,
+    as_bytes,
+    compose,
+    outgoing_subject,
+    thread_subject,
+)
+from outreach.engine.sendrows import SendFacts
 from outreach.sequences import render_step
-from outreach.store.models import Enrollment, Send
 
 
 @dataclass(frozen=True)
 class Letter:
-    """A composed message and its envelope."""
+    """A composed message, its envelope and the thread headers it carries."""
 
     sender: str
     recipient: str
     message_id: str
     date: datetime
     data: bytes
+    subject: str
+    in_reply_to: str | None
+    references: str | None
 
 
-def prepare_letter(session: Session, ctx: SendContext, now: datetime) -> Letter:
-    """Compose the send for sending now, recording its subject and thread headers on the row."""
-    send, enrollment = ctx.send, ctx.enrollment
+def prepare_letter(conn: Connection, facts: SendFacts, now: datetime) -> Letter:
+    """Compose the send for sending now (a follow-up joins the enrollment's thread)."""
     starts_thread = (
-        ctx.sequence.steps[send.step_index].new_thread or not enrollment.thread_message_id
+        facts.sequence.steps[facts.step_index].new_thread or not facts.thread_message_id
     )
-    thread = Thread() if starts_thread else _thread_of(session, enrollment)
-    letter, subject = _letter(ctx, thread, now)
-    send.subject = subject
-    send.in_reply_to = thread.root_message_id
-    send.references = " ".join(thread.references) or None
-    return letter
+    return _letter(facts, Thread() if starts_thread else _thread_of(conn, facts), now)
 
 
-def rebuild_letter(session: Session, send: Send) -> Letter:
+def rebuild_letter(conn: Connection, send_id: int) -> Letter:
     """The same bytes again for a send composed before (for a late copy to Sent)."""
+    facts = sendrows.load_facts(conn, send_id)
+    assert facts is not None and facts.last_attempt_at is not None, "only attempted sends"
     thread = Thread()
-    if send.in_reply_to:
+    if facts.in_reply_to:
         thread = Thread(
-            subject=thread_subject(send.subject or ""),
-            root_message_id=send.in_reply_to,
-            references=tuple((send.references or send.in_reply_to).split()),
-            started_at=_sent_at(session, send.in_reply_to),
+            subject=thread_subject(facts.subject or ""),
+            root_message_id=facts.in_reply_to,
+            references=tuple((facts.references or facts.in_reply_to).split()),
+            started_at=sendrows.sent_at(conn, facts.in_reply_to),
         )
-    assert send.last_attempt_at is not None, "only attempted sends are rebuilt"
-    return _letter(load_context(session, send.id), thread, send.last_attempt_at)[0]
+    return _letter(facts, thread, facts.last_attempt_at)
 
 
-def _thread_of(session: Session, enrollment: Enrollment) -> Thread:
-    root = enrollment.thread_message_id
+def _thread_of(conn: Connection, facts: SendFacts) -> Thread:
+    root = facts.thread_message_id
     assert root is not None
     return Thread(
-        subject=enrollment.thread_subject,
+        subject=facts.thread_subject,
         root_message_id=root,
-        references=tuple((enrollment.thread_references or root).split()),
-        started_at=_sent_at(session, root),
+        references=tuple((facts.thread_references or root).split()),
+        started_at=sendrows.sent_at(conn, root),
     )
 
 
-def _sent_at(session: Session, message_id: str) -> datetime | None:
-    return session.exec(select(Send.sent_at).where(Send.message_id == message_id)).first()
-
-
-def _letter(ctx: SendContext, thread: Thread, date: datetime) -> tuple[Letter, str]:
-    send, prospect, mailbox = ctx.send, ctx.prospect, ctx.mailbox
-    rendered = render_step(ctx.sequence, send.step_index, prospect_fields(prospect), send.variant)
+def _letter(facts: SendFacts, thread: Thread, date: datetime) -> Letter:
+    prospect = facts.prospect
+    fields = prospect_fields(prospect)
+    rendered = render_step(facts.sequence, facts.step_index, fields, facts.variant)
     envelope = Envelope(
-        from_addr=mailbox.email,
-        from_name=mailbox.display_name,
+        from_addr=facts.sender,
+        from_name=facts.sender_name,
         to_addr=prospect.email,
         to_name=display_name(prospect),
-        message_id=send.message_id,
+        message_id=facts.message_id,
         date=date,
     )
-    message = compose(envelope, rendered, thread)
-    letter = Letter(mailbox.email, prospect.email, send.message_id, date, as_bytes(message))
-    return letter, str(message["Subject"])
+    return Letter(
+        sender=facts.sender,
+        recipient=prospect.email,
+        message_id=facts.message_id,
+        date=date,
+        data=as_bytes(compose(envelope, rendered, thread)),
+        subject=outgoing_subject(rendered, thread),
+        in_reply_to=thread.root_message_id,
+        references=" ".join(thread.references) or None,
+    )

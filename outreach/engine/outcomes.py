@@ -8,12 +8,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, update
 from sqlmodel import Session, col, select
 
-from outreach.engine.context import SendContext, load_context
-from outreach.engine.queue import PENDING, schedule_step
-from outreach.store.models import Campaign, Enrollment, Event, Mailbox, Prospect, Send, utcnow
+from outreach.campaigns.context import prospect_zone
+from outreach.engine import sendrows
+from outreach.engine.queue import PENDING, next_step
+from outreach.engine.sendrows import SendFacts
+from outreach.store.models import (
+    Campaign,
+    Enrollment,
+    Event,
+    Mailbox,
+    Prospect,
+    Send,
+    row_id,
+    utcnow,
+)
 from outreach.suppression import suppress
 
 BOUNCE_WINDOW = 50
@@ -35,51 +46,71 @@ def event(session: Session, kind: str, send: Send | None = None, **data: Any) ->
     )
 
 
-def record_sent(db: Engine, send_id: int, response: str, now: datetime) -> bool:
-    """The server accepted the send: one tiny commit, right after its reply.
+def record_sent(
+    conn: Connection, facts: SendFacts, response: str, now: datetime
+) -> tuple[bool, datetime | None]:
+    """The server accepted the send: mark it sent and advance its thread, in one commit.
 
     This is the only work between the server's acceptance and our record of it (the
-    window in which a crash can cause a second send), so it is a single UPDATE; the
-    thread is advanced afterwards by :func:`advance_after_sent`, idempotently.
+    window in which a crash leaves the send in doubt), a handful of statements. Returns
+    whether the send was still in flight (else another engine settled it) and when the
+    enrollment's next step is due.
     """
-    with db.begin() as conn:
-        result = conn.execute(
-            update(Send)
-            .where(col(Send.id) == send_id, col(Send.state) == "sending")
-            .values(
-                state="sent", sent_at=now, smtp_code=250, smtp_response=response, updated_at=now
-            )
-        )
-    return bool(result.rowcount)
+    if not sendrows.mark_sent(conn, facts.id, response, now):
+        return False, None
+    return True, advance_sent(conn, facts, now)
 
 
-def advance_after_sent(session: Session, ctx: SendContext, now: datetime) -> Send | None:
-    """Advance the enrollment past a sent step and queue the next one (once only)."""
-    send, enrollment = ctx.send, ctx.enrollment
-    if send.state != "sent" or enrollment.next_step > send.step_index:
-        return None
-    sequence = ctx.sequence
-    if sequence.steps[send.step_index].new_thread or enrollment.thread_message_id is None:
-        enrollment.thread_message_id = send.message_id
-        enrollment.thread_subject = send.subject
-        enrollment.thread_references = send.message_id
+def advance_sent(conn: Connection, facts: SendFacts, now: datetime) -> datetime | None:
+    """Advance the enrollment past a sent step and queue the next one (once only).
+
+    ``facts`` describe the send as sent (its subject fixed). Returns when the next step is
+    due, or None when there is none (finished, stopped meanwhile, or advanced before).
+    """
+    step = facts.sequence.steps[facts.step_index]
+    if step.new_thread or facts.thread_message_id is None:
+        thread = (facts.message_id, facts.subject, facts.message_id)
     else:
-        enrollment.thread_references = f"{enrollment.thread_references or ''} {send.message_id}"
-    enrollment.steps_sent += 1
-    enrollment.next_step = send.step_index + 1
-    session.add(enrollment)
-    event(session, "sent", send, step=send.step_index, message_id=send.message_id)
-    if enrollment.state != "active":
-        return None
-    return schedule_step(
-        session, enrollment, ctx.campaign, sequence, ctx.prospect, ctx.mailbox, now
+        chain = f"{facts.thread_references or ''} {facts.message_id}"
+        thread = (facts.thread_message_id, facts.thread_subject, chain)
+    planned = next_step(
+        facts.sequence,
+        facts.step_index + 1,
+        prospect_zone(facts.prospect, facts.sequence),
+        facts.prospect.email,
+        facts.campaign_name,
+        facts.sender,
+        now,
     )
+    due = planned.due_at if planned else None
+    state = sendrows.advance_enrollment(conn, facts, thread, due, now)
+    if state is None:
+        return None
+    sendrows.add_event(conn, facts, "sent", now, step=facts.step_index, message_id=facts.message_id)
+    if state != "active" or planned is None:
+        return None
+    sendrows.queue_send(conn, {
+        "enrollment_id": facts.enrollment_id, "campaign_id": facts.campaign_id,
+        "mailbox_id": facts.mailbox_id, "prospect_id": facts.prospect.id,
+        "step_index": planned.index, "variant": planned.variant, "state": "scheduled",
+        "due_at": planned.due_at, "message_id": planned.message_id, "attempts": 0,
+        "appended_to_sent": False, "created_at": now, "updated_at": now,
+    })  # fmt: skip
+    return planned.due_at
+
+
+def advance_after_sent(conn: Connection, send_id: int, now: datetime) -> datetime | None:
+    """:func:`advance_sent` for a send known by id only (recovery, stragglers)."""
+    facts = sendrows.load_facts(conn, send_id)
+    if facts is None or facts.state != "sent":
+        return None
+    return advance_sent(conn, facts, now)
 
 
 def advance_stragglers(session: Session, mailbox_id: int, now: datetime) -> int:
     """Sent steps whose enrollment a crash left un-advanced (between the two commits)."""
     rows = session.exec(
-        select(Send)
+        select(Send.id)
         .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
         .where(
             Send.mailbox_id == mailbox_id,
@@ -87,8 +118,8 @@ def advance_stragglers(session: Session, mailbox_id: int, now: datetime) -> int:
             col(Enrollment.next_step) <= col(Send.step_index),
         )
     ).all()
-    for send in rows:
-        advance_after_sent(session, load_context(session, send.id), now)
+    for send_id in rows:
+        advance_after_sent(session.connection(), row_id(send_id), now)
     return len(rows)
 
 
@@ -139,6 +170,20 @@ def give_up(session: Session, send: Send, message: str) -> None:
     enrollment = session.get_one(Enrollment, send.enrollment_id)
     end_enrollment(session, enrollment, "failed", message)
     event(session, "failed", send, message=message)
+
+
+def give_up_send(conn: Connection, send_id: int, message: str) -> None:
+    """:func:`give_up` inside the caller's Core transaction (the engine's hot path)."""
+    with Session(bind=conn) as session:
+        give_up(session, session.get_one(Send, send_id), message)
+        session.flush()
+
+
+def stop_enrollment(conn: Connection, enrollment_id: int, state: str, reason: str) -> None:
+    """:func:`end_enrollment` inside the caller's Core transaction."""
+    with Session(bind=conn) as session:
+        end_enrollment(session, session.get_one(Enrollment, enrollment_id), state, reason)
+        session.flush()
 
 
 def pause_on_bounce_rate(

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from outreach.engine.sendrows import lease_of
 from outreach.errors import OutreachError
 from outreach.store.models import EngineInstance, Mailbox, MailboxLease, utcnow
 
@@ -248,14 +249,12 @@ class Leases:
         )
         return set(mailbox_ids)
 
-    def still_holds(self, session: Session, mailbox_id: int) -> bool:
+    def still_holds(self, conn: Connection, mailbox_id: int) -> bool:
         """Right before a send: is our lease on the mailbox still valid for a while?"""
         if not self.presence.shared:
             return True
-        lease = session.get(MailboxLease, mailbox_id, with_for_update=True)
+        lease = lease_of(conn, mailbox_id)
         margin = self.presence.lease_ttl / 3
         return (
-            lease is not None
-            and lease.holder == self.presence.id
-            and lease.expires_at > utcnow() + margin
+            lease is not None and lease[0] == self.presence.id and lease[1] > utcnow() + margin
         )

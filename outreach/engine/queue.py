@@ -8,12 +8,15 @@ decided at send time by the mailbox's pacer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from outreach.campaigns.context import prospect_zone, sequence_by_hash
+from outreach.campaigns.context import ProspectLike, prospect_zone, sequence_by_hash
 from outreach.engine.compose import new_message_id
 from outreach.planner.pacing import Candidate
 from outreach.planner.windows import after_wait, next_open
@@ -21,6 +24,38 @@ from outreach.sequences import Sequence, choose_variant
 from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, row_id, utcnow
 
 PENDING = ("scheduled", "deferred")
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The send row to queue for an enrollment's next step."""
+
+    index: int
+    variant: int
+    due_at: datetime
+    message_id: str
+
+
+def next_step(
+    sequence: Sequence,
+    index: int,
+    tz: ZoneInfo,
+    prospect_email: str,
+    campaign_name: str,
+    sender: str,
+    after: datetime,
+) -> NextStep | None:
+    """Step ``index`` due once its wait after ``after`` is over; None past the last step."""
+    if index >= len(sequence.steps):
+        return None
+    step = sequence.steps[index]
+    eligible = after_wait(step.wait, after, tz) if index else after
+    return NextStep(
+        index=index,
+        variant=choose_variant(prospect_email, campaign_name, step),
+        due_at=next_open(sequence.schedule, tz, eligible),
+        message_id=new_message_id(sender),
+    )
 
 
 def schedule_step(
@@ -36,22 +71,22 @@ def schedule_step(
 
     Returns None (and marks the enrollment finished) when every step was sent.
     """
-    index = enrollment.next_step
-    if index >= len(sequence.steps):
+    tz = prospect_zone(prospect, sequence)
+    planned = next_step(
+        sequence, enrollment.next_step, tz, prospect.email, campaign.name, mailbox.email, after
+    )
+    if planned is None:
         enrollment.state, enrollment.next_due_at = "finished", None
         return None
-    step = sequence.steps[index]
-    tz = prospect_zone(prospect, sequence)
-    eligible = after_wait(step.wait, after, tz) if index else after
     send = Send(
         enrollment_id=row_id(enrollment.id),
         campaign_id=row_id(campaign.id),
         mailbox_id=row_id(mailbox.id),
         prospect_id=row_id(prospect.id),
-        step_index=index,
-        variant=choose_variant(prospect.email, campaign.name, step),
-        due_at=next_open(sequence.schedule, tz, eligible),
-        message_id=new_message_id(mailbox.email),
+        step_index=planned.index,
+        variant=planned.variant,
+        due_at=planned.due_at,
+        message_id=planned.message_id,
     )
     enrollment.next_due_at = send.due_at
     enrollment.updated_at = utcnow()
@@ -95,7 +130,18 @@ def due_sends(
     ]
 
 
-def candidate_of(send: Send, prospect: Prospect, sequence: Sequence) -> Candidate:
+class SendLike(Protocol):
+    """A send row, or the engine's plain copy of one."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def campaign_id(self) -> int: ...
+
+
+def candidate_of(send: SendLike, prospect: ProspectLike, sequence: Sequence) -> Candidate:
     """The pacer's view of a send."""
     return Candidate(
         key=send.id,

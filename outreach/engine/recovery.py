@@ -13,14 +13,13 @@ from sqlmodel import Session, col, select
 
 from outreach.campaigns.context import campaign_sequence, prospect_zone
 from outreach.engine import outcomes
-from outreach.engine.context import load_context
 from outreach.engine.pacer_state import load_pacer
 from outreach.engine.queue import PENDING
 from outreach.engine.sentbox import SentBox
 from outreach.planner.pacing import Candidate
 from outreach.planner.simulate import PlanItem, simulate
 from outreach.store import session_scope
-from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, utcnow
+from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, row_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +89,7 @@ class InDoubtResolver:
                 send.appended_to_sent = True
                 session.add(send)
                 session.flush()
-                outcomes.advance_after_sent(session, load_context(session, send.id), now)
+                outcomes.advance_after_sent(session.connection(), row_id(send.id), now)
             else:
                 send.state, send.due_at = "scheduled", now
                 session.add(send)

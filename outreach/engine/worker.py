@@ -11,29 +11,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
 
-from outreach.engine import outcomes
+from outreach.engine import outcomes, sendrows
 from outreach.engine.config import EngineConfig
-from outreach.engine.context import load_context
 from outreach.engine.failures import Failure, backoff, classify_smtp_error
 from outreach.engine.hooks import InboxCheck
 from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
 from outreach.engine.pacer_state import load_pacer
 from outreach.engine.queue import PENDING, candidate_of, due_sends, next_due_at
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
+from outreach.engine.sendrows import SendFacts
 from outreach.engine.sentbox import SentBox
 from outreach.engine.transport import SmtpSession
-from outreach.planner.pacing import Candidate, MailboxPacer, random_gap
+from outreach.planner.pacing import MailboxPacer, random_gap
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, Prospect, Send, row_id, utcnow
-from outreach.suppression import is_suppressed
 
 log = logging.getLogger(__name__)
+
+DUE_BATCH = 20
+"""Due sends fetched at once when pacing is off (each is re-checked before it goes out)."""
 
 EventSink = Callable[[str, dict[str, object]], None]
 
@@ -51,7 +56,7 @@ class MailboxWorker:
         inbox_check: InboxCheck,
         on_event: EventSink,
         rng: random.Random | None = None,
-        still_holds: Callable[[Session, int], bool] = lambda _s, _m: True,
+        still_holds: Callable[[Connection, int], bool] = lambda _c, _m: True,
     ) -> None:
         self.db = db
         self.mailbox_id = mailbox_id
@@ -65,6 +70,7 @@ class MailboxWorker:
         self.in_doubt = InDoubtResolver(db, mailbox_id, sentbox, on_event)
         self.next_wake: datetime | None = None
         self.still_holds = still_holds
+        self._due: deque[tuple[int, int]] = deque()
 
     async def start(self) -> None:
         """Finish what a crash interrupted and re-spread a backlog, before the first send."""
@@ -76,19 +82,28 @@ class MailboxWorker:
 
     async def step(self) -> float:
         """Send at most one message; returns seconds until it is worth looking again."""
+        return await self._step()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One transaction on a pooled connection, returned before the next ``await``: a
+        connection held across awaits would starve the other mailboxes' workers on this
+        event loop (a pool checkout then blocks the loop itself)."""
+        with self.db.begin() as conn:
+            yield conn
+
+    async def _step(self) -> float:
         now = utcnow()
         if self.next_wake and now - self.next_wake > self.config.misfire_grace:
             self._respread(now)  # we slept far longer than planned (laptop lid closed)
         if self.in_doubt.pending and await self.in_doubt.resolve() and self.in_doubt.pending:
             return 1.0  # a server-filed Sent copy may still be arriving: look again soon
-        mailbox = self._mailbox()
-        if mailbox.paused:
-            return await self._paused(mailbox, now)
-        pacer = self._pacer(mailbox)
-        chosen, wake = self._choose(pacer, now)
+        if not self._due and self._is_paused():  # a prefetched batch was checked already
+            return await self._paused(self._mailbox(), now)
+        chosen, wake = self._choose(now)
         if chosen is None:
             return self._sleep_until(wake, now)
-        await self._send(*chosen, pacer)
+        await self._send(*chosen)
         return 0.0
 
     def _sleep_until(self, wake: datetime | None, now: datetime) -> float:
@@ -101,9 +116,10 @@ class MailboxWorker:
         with Session(self.db) as session:
             return session.get_one(Mailbox, self.mailbox_id)
 
-    def _pacer(self, mailbox: Mailbox) -> MailboxPacer:
+    def _pacer(self) -> MailboxPacer:
         if self.pacer is None:
             with Session(self.db) as session:
+                mailbox = session.get_one(Mailbox, self.mailbox_id)
                 self.pacer = load_pacer(session, mailbox, utcnow(), self.rng)
         return self.pacer
 
@@ -120,16 +136,19 @@ class MailboxWorker:
 
     # --- choosing -------------------------------------------------------------------
 
-    def _choose(
-        self, pacer: MailboxPacer, now: datetime
-    ) -> tuple[tuple[int, int] | None, datetime | None]:
+    def _is_paused(self) -> bool:
+        with self._transaction() as conn:
+            return sendrows.mailbox_paused(conn, self.mailbox_id)
+
+    def _choose(self, now: datetime) -> tuple[tuple[int, int] | None, datetime | None]:
         """The first due send the pacer lets go now, as (send id, step); else when to look."""
-        with Session(self.db) as session:
-            rows = due_sends(session, self.mailbox_id, now, 20 if self.config.pacing else 1)
-            if not rows:
-                return None, next_due_at(session, self.mailbox_id)
         if not self.config.pacing:
-            return (row_id(rows[0][0].id), rows[0][0].step_index), None
+            return self._next_unpaced(now)
+        pacer = self._pacer()
+        with Session(self.db) as session:
+            rows = due_sends(session, self.mailbox_id, now, 20)
+        if not rows:
+            return None, self._next_due()
         earliest: datetime | None = None
         for send, prospect, sequence in rows:
             blocked = pacer.blocked_until(candidate_of(send, prospect, sequence), now)
@@ -138,14 +157,29 @@ class MailboxWorker:
             earliest = blocked if earliest is None else min(earliest, blocked)
         return None, earliest
 
+    def _next_unpaced(self, now: datetime) -> tuple[tuple[int, int] | None, datetime | None]:
+        """Pacing off: due sends in order, fetched a batch at a time (each is re-checked
+        under its row lock before it goes out)."""
+        if not self._due:
+            with self._transaction() as conn:
+                self._due.extend(sendrows.due_ids(conn, self.mailbox_id, now, DUE_BATCH))
+        if self._due:
+            return self._due.popleft(), None
+        return None, self._next_due()
+
+    def _next_due(self) -> datetime | None:
+        with Session(self.db) as session:
+            return next_due_at(session, self.mailbox_id)
+
     # --- sending --------------------------------------------------------------------
 
-    async def _send(self, send_id: int, step_index: int, pacer: MailboxPacer) -> None:
+    async def _send(self, send_id: int, step_index: int) -> None:
         if step_index > 0:  # before a follow-up, the watcher takes a fresh look first
             await self.inbox_check.recheck(self.mailbox_id)
-        letter = self._begin(send_id)
-        if letter is None:
+        begun = self._begin(send_id)
+        if begun is None:
             return
+        facts, letter = begun
         recipients = [letter.recipient, *self.sentbox.copy_recipients()]
         try:
             response, taken = await self.smtp.send(letter.sender, recipients, letter.data)
@@ -155,58 +189,75 @@ class MailboxWorker:
                 await self.smtp.close()  # a temporary failure may be this connection's
             self._failed(send_id, failure)
             return
-        outcomes.record_sent(self.db, send_id, response, utcnow())
-        candidate = self._finish(send_id)
-        pacer.record(candidate, utcnow(), random_gap(candidate.pace, self.rng))
+        self._finish(facts, response)
         if taken < len(recipients) or self.sentbox.client_appends:
             await self._copy_to_sent(send_id, letter)
 
-    def _begin(self, send_id: int) -> Letter | None:
+    def _begin(self, send_id: int) -> tuple[SendFacts, Letter] | None:
         """Transaction 1: render, fix headers, commit ``sending`` before talking SMTP.
 
         Returns None when the send is no longer wanted (a reply stopped the prospect, the
         campaign was paused) — checked here, under the row lock, after the inbox re-check.
         """
-        with session_scope(self.db) as session:
-            ctx = load_context(session, send_id, lock=True)
-            send = ctx.send
-            if send.state not in PENDING or ctx.enrollment.state != "active":
-                return None
-            if ctx.campaign.state != "active":
-                return None
-            if not self.still_holds(session, self.mailbox_id):
-                return None  # our lease ran out: another engine takes this mailbox over
-            blocked = is_suppressed(session, ctx.prospect.email)
-            if blocked is not None:  # suppressed after enrollment (CLI, TUI, another campaign)
-                outcomes.end_enrollment(
-                    session, ctx.enrollment, "stopped", f"suppressed ({blocked.reason})"
-                )
+        now = utcnow()
+        with self._transaction() as conn:
+            facts = sendrows.load_facts(conn, send_id, lock=True)
+            if facts is None or not self._still_wanted(conn, facts, now):
                 return None
             try:
-                letter = prepare_letter(session, ctx, utcnow())
+                letter = prepare_letter(conn, facts, now)
             except Exception as exc:  # noqa: BLE001 - a template failing at send time
-                outcomes.give_up(session, send, f"cannot render: {exc}")
+                outcomes.give_up_send(conn, send_id, f"cannot render: {exc}")
                 return None
-            send.state, send.attempts, send.last_attempt_at = "sending", send.attempts + 1, utcnow()
-            session.add(send)
-        return letter
+            sendrows.mark_sending(
+                conn,
+                send_id,
+                now,
+                subject=letter.subject,
+                in_reply_to=letter.in_reply_to,
+                references=letter.references,
+            )
+        return replace(facts, subject=letter.subject), letter
 
-    def _finish(self, send_id: int) -> Candidate:
-        """After the ``sent`` commit: advance the thread, queue the next step."""
-        with session_scope(self.db) as session:
-            ctx = load_context(session, send_id)
-            candidate = candidate_of(ctx.send, ctx.prospect, ctx.sequence)
-            next_send = outcomes.advance_after_sent(session, ctx, utcnow())
-            info = {
-                "mailbox": ctx.mailbox.email,
-                "to": ctx.prospect.email,
-                "step": ctx.send.step_index,
-                "subject": ctx.send.subject,
-                "message_id": ctx.send.message_id,
-                "next_due_at": next_send.due_at if next_send else None,
-            }
-        self.on_event("sent", info)
-        return candidate
+    def _still_wanted(self, conn: Connection, facts: SendFacts, now: datetime) -> bool:
+        if facts.state not in PENDING:
+            return False
+        if facts.mailbox_paused or facts.due_at > now:  # paused, or postponed meanwhile
+            self._due.clear()
+            return False
+        if facts.enrollment_state != "active" or facts.campaign_state != "active":
+            return False
+        if not self.still_holds(conn, self.mailbox_id):
+            return False  # our lease ran out: another engine takes this mailbox over
+        if facts.suppressed is not None:  # suppressed after enrollment (CLI, TUI, a campaign)
+            outcomes.stop_enrollment(
+                conn, facts.enrollment_id, "stopped", f"suppressed ({facts.suppressed})"
+            )
+            return False
+        return True
+
+    def _finish(self, facts: SendFacts, response: str) -> None:
+        """Right after the server's reply: ``sent`` and the thread advanced, one commit."""
+        now = utcnow()
+        with self._transaction() as conn:
+            recorded, next_due = outcomes.record_sent(conn, facts, response, now)
+        if not recorded:
+            log.warning("send %s was settled elsewhere while in flight", facts.id)
+            return
+        if self.config.pacing:
+            candidate = candidate_of(facts, facts.prospect, facts.sequence)
+            self._pacer().record(candidate, now, random_gap(candidate.pace, self.rng))
+        self.on_event(
+            "sent",
+            {
+                "mailbox": facts.sender,
+                "to": facts.prospect.email,
+                "step": facts.step_index,
+                "subject": facts.subject,
+                "message_id": facts.message_id,
+                "next_due_at": next_due,
+            },
+        )
 
     def _failed(self, send_id: int, failure: Failure) -> None:
         now = utcnow()
@@ -260,9 +311,10 @@ class MailboxWorker:
                     col(Send.appended_to_sent).is_(False),
                 )
             ).all()
-            letters = [(send.id, rebuild_letter(session, send)) for send in missing]
+            ids = [row_id(send.id) for send in missing]
+        with self.db.connect() as conn:
+            letters = [(send_id, rebuild_letter(conn, send_id)) for send_id in ids]
         for send_id, letter in letters:
-            assert send_id is not None
             await self._copy_to_sent(send_id, letter)
 
     # --- paused ---------------------------------------------------------------------
