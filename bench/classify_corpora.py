@@ -26,7 +26,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from outreach.mailbox.classify import Classification, Kind, classify, split_reply  # noqa: E402
+from outreach.mailbox.classify import (  # noqa: E402
+    Classification,
+    Kind,
+    ReplySplit,
+    classify,
+    split_reply,
+)
 from outreach.mailbox.classify.html_text import html_to_text  # noqa: E402
 from outreach.mailbox.classify.mime import body_text  # noqa: E402
 from outreach.mailbox.classify.quotes import is_quote_line  # noqa: E402
@@ -170,8 +176,9 @@ def _score_recipient(example: Example, result: Classification, counts: Counts) -
     # A recipient entry names the failed (Final-Recipient) and, when an alias rewrote it,
     # the original address; corpora label one or the other, so either counts as a hit.
     wanted = label.lower()
-    entries = [{r.address, r.original_address} - {None} for r in result.bounce.recipients]
-    entries = [entry for entry in entries if entry] if result.bounce else []
+    recipients = result.bounce.recipients if result.bounce else ()
+    entries = [{a for a in (r.address, r.original_address) if a} for r in recipients]
+    entries = [entry for entry in entries if entry]
     found = {address for entry in entries for address in entry}
     hit = wanted in found
     counts.rcpt_tp += hit
@@ -237,7 +244,22 @@ def split_verdict(example: Example) -> bool | None:
     text = _input_text(example)
     parts = split_reply(text)
     with_sig = f"{parts.body}\n{parts.signature}" if parts.signature else parts.body
+    if exp.get("expected_first_fragment") is not None and parts.body.strip():
+        # "May include a signature": parsers differ on which closing lines are signature
+        # (github's parser cuts a "-Name" sign-off, its crisp port keeps it in the first
+        # fragment, for the same mail), so the body plus leading signature lines also counts.
+        with_sig = _with_leading_signature(exp["expected_first_fragment"], parts)
     return _meets(exp, text, parts.body, with_sig)
+
+
+def _with_leading_signature(wanted: str, parts: ReplySplit) -> str:
+    """Body plus as many leading signature lines as make it equal ``wanted``, if any do."""
+    lines = parts.signature.splitlines()
+    for count in range(len(lines), -1, -1):
+        candidate = "\n".join([parts.body, *lines[:count]])
+        if squash(candidate) == squash(wanted):
+            return candidate
+    return f"{parts.body}\n{parts.signature}" if parts.signature else parts.body
 
 
 def _input_text(example: Example) -> str:

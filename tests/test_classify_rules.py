@@ -53,7 +53,13 @@ REGEX_EXAMPLES = {
         "user is not known here",
         "The mailbox does not exist",
     ],
-    "bounce_host_unknown": ["nxdomain.example.com does not exist", "no null MX accepted"],
+    "bounce_host_unknown": [
+        "nxdomain.example.com does not exist",
+        "DNS lookup failure: host cx.example.org not found",
+    ],
+    "bounce_not_accept": ["returned Null MX", "an MX or SRV record indicated no SMTP service"],
+    "bounce_network": ["Host not found, try again", "Malformed or unexpected name server reply"],
+    "challenge_phrases": ["Please add yourself to my Boxbe Guest List", "Sender not pre-approved"],
     "unsubscribe_phrases": [
         "please stop.",
         "please remove me from the mailing list",

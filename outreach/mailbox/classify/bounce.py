@@ -55,10 +55,7 @@ def _from_dsn(
     if not failed:
         return BounceVerdict(_heuristic_bounce(msg, report, rules, our_addresses), "DSN part")
     head = report_head(report)[:_REASON_TEXT_LIMIT]
-    addresses = [block.address for block in failed]
-    recipients = tuple(
-        _dsn_recipient(block, segment(head, block.address, addresses), rules) for block in failed
-    )
+    recipients = _dsn_recipients(failed, head, rules)
     bounce = Bounce(recipients, original_message_id(msg, report), standard=True)
     return BounceVerdict(bounce, "RFC 3464 delivery status notification")
 
@@ -66,6 +63,16 @@ def _from_dsn(
 def _succeeded(block: dsn.DsnRecipient) -> bool:
     """Delivered, relayed or expanded: a success notice for this recipient."""
     return block.action in _NOT_FAILED or (block.status or "").startswith("2.")
+
+
+def _dsn_recipients(
+    blocks: list[dsn.DsnRecipient], head: str, rules: Rules
+) -> tuple[FailedRecipient, ...]:
+    """Each block judged with the report text about its own address."""
+    addresses: list[str | None] = [block.address for block in blocks]
+    return tuple(
+        _dsn_recipient(block, segment(head, block.address, addresses), rules) for block in blocks
+    )
 
 
 def _dsn_recipient(block: dsn.DsnRecipient, context: str, rules: Rules) -> FailedRecipient:
@@ -88,8 +95,7 @@ def _heuristic_bounce(
     head = report_head(report)[:_REASON_TEXT_LIMIT]
     inline = dsn.recipients_from_blocks(dsn.parse_field_blocks(head))
     if inline:
-        recipients = tuple(_dsn_recipient(block, head, rules) for block in inline)
-        return Bounce(recipients, original_message_id(msg, report))
+        return Bounce(_dsn_recipients(inline, head, rules), original_message_id(msg, report))
     addresses = _failed_addresses(msg, report, our_addresses) or [None]
     recipients = tuple(_text_recipient(head, address, addresses, rules) for address in addresses)
     return Bounce(recipients, original_message_id(msg, report))
@@ -102,7 +108,7 @@ def _text_recipient(
     context = segment(head, address, addresses)
     status = body_status(context) or body_status(head)
     line = smtp_line(context) or smtp_line(head)
-    reason = bounce_reason(status, context, None, rules, head)
+    reason = bounce_reason(status, context, None, rules, context)
     return FailedRecipient(address, status, None, line, reason)
 
 

@@ -28,9 +28,10 @@ _COPY_MARKERS = re.compile(
     r"(?:below this line is a copy of the message|this is a copy of the message"
     r"|original message follows?\b|original message (?:header|headers) follows?\b"
     r"|header of the original message|message headers follow|headers of the original"
+    r"|^original message headers:"
     r"|-+ ?original message ?-+|-+ ?(?:the )?(?:returned|undelivered|original) message"
     r"|content-type: message/rfc822|unsent message below)",
-    re.I,
+    re.I | re.M,
 )
 _MAX_REPORT = 50_000
 """Characters of report text examined: reports are short, the returned copy is not."""
@@ -49,6 +50,11 @@ _FAILURE_WORDS_RE = re.compile(
 _LEAD_ADDRESS_RE = re.compile(
     r"^\s*(?:[^<>\n@]{0,60}<)?<?([^\s<>@]+@[^\s<>]+?)>?\s*(?::|\.{3}|$|\(|\s-)",
     re.M,
+)
+_HELP_LINE_RE = re.compile(
+    r"\b(?:please\s+contact|contact\s+(?:your|the|our)\b|further\s+assistance"
+    r"|for\s+(?:more\s+)?(?:help|information|assistance))",
+    re.I,
 )
 _MACHINE_LOCAL_RE = re.compile(
     r"^(?:mailer-?daemon|postmaster|no-?reply|do-?not-?reply|bounces?|root|abuse)\b", re.I
@@ -137,11 +143,22 @@ def body_recipients(report: str, exclude: Collection[str]) -> list[str]:
     head = report_head(report)
     lines = [line for line in head.splitlines() if not _SKIP_LINE_RE.search(line)]
     text = "\n".join(lines)
+    exclude = {*exclude, *help_addresses(head)}
     for finder in (_leading_addresses, _addresses_near_failure):
         found = _usable(finder(text), exclude)
         if found:
             return found
     return []
+
+
+def help_addresses(head: str) -> set[str]:
+    """Addresses the report offers for help ("please contact <support@isp.example>"):
+    never the failed recipient, wherever else the report repeats them."""
+    found: set[str] = set()
+    for line in head.splitlines():
+        if _HELP_LINE_RE.search(line):
+            found.update(match.group(0).lower() for match in _ADDRESS_RE.finditer(line))
+    return found
 
 
 def _leading_addresses(text: str) -> list[str]:
@@ -158,7 +175,9 @@ def _addresses_near_failure(text: str) -> list[str]:
 
 def lone_address(report: str, exclude: Collection[str]) -> str | None:
     """The only usable address in the report head, if there is exactly one."""
-    found = _usable([m.group(0) for m in _ADDRESS_RE.finditer(report_head(report))], exclude)
+    head = report_head(report)
+    exclude = {*exclude, *help_addresses(head)}
+    found = _usable([m.group(0) for m in _ADDRESS_RE.finditer(head)], exclude)
     return found[0] if len(found) == 1 else None
 
 

@@ -1,8 +1,9 @@
 """``classify``: what an inbound message means for a sequence. Pure, never raises.
 
-Order matters: our own copies, then feedback reports and bounces (which often carry
-``Auto-Submitted`` too), then an "unsubscribe" subject, automatic answers, list mail
-that answers nothing, opt-out phrases, and finally a person's reply.
+Order matters: our own copies, then feedback reports, challenge-response notices sent as
+delivery reports, and bounces (which often carry ``Auto-Submitted`` too), then an
+"unsubscribe" subject, automatic answers, list mail that answers nothing, opt-out
+phrases, and finally a person's reply.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from outreach.mailbox.classify.autoreply import (
     stated_return_date,
 )
 from outreach.mailbox.classify.bounce import detect_bounce
+from outreach.mailbox.classify.challenge import challenge_evidence
 from outreach.mailbox.classify.dsn import is_feedback_report
 from outreach.mailbox.classify.model import AutoReply, Classification, Kind
 from outreach.mailbox.classify.quotes import ReplySplit, split_reply
@@ -50,6 +52,9 @@ def _classify(msg: Message, rules: Rules, ours: frozenset[str]) -> Classificatio
     if is_feedback_report(msg):
         flags = frozenset({"feedback_report"})
         return Classification(Kind.OTHER, "ARF feedback report", flags=flags)
+    if evidence := challenge_evidence(msg, rules):
+        auto = AutoReply()
+        return Classification(Kind.AUTO_REPLY, evidence, auto_reply=auto, flags=_CHALLENGE)
     verdict = detect_bounce(msg, rules, ours)
     if verdict.bounce is not None:
         return Classification(Kind.BOUNCE, verdict.evidence, bounce=verdict.bounce)
@@ -72,6 +77,7 @@ def _classify_text(msg: Message, split: ReplySplit, rules: Rules) -> Classificat
 
 
 _BULK = frozenset({"bulk"})
+_CHALLENGE = frozenset({"challenge_response"})
 
 
 def _answers_something(msg: Message) -> bool:

@@ -17,6 +17,7 @@ STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])")
 _FIELD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 _ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.ASCII)
 _DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient", "action", "status"})
 
 
 @dataclass(frozen=True)
@@ -89,20 +90,29 @@ def _recipient(block: dict[str, str]) -> DsnRecipient:
 def _blocks_of(part: Message) -> list[dict[str, str]]:
     sub_messages = mime.children(part)
     if sub_messages:
-        return [_fields_of_message(sub) for sub in sub_messages]
+        return [block for sub in sub_messages for block in _split_repeats(mime.header_items(sub))]
     return parse_field_blocks(mime.decoded_text(part))
 
 
-def _fields_of_message(sub: Message) -> dict[str, str]:
-    try:
-        keys = {key.lower() for key in sub.keys()}
-    except Exception:
-        return {}
-    return {key: mime.header(sub, key) for key in keys}
+def _split_repeats(items: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """Fields in order; a per-recipient field seen twice starts a new block, as some MTAs
+    (AOL) run the recipient blocks together without the blank line between them. Other
+    repeated fields keep their first value."""
+    blocks: list[dict[str, str]] = [{}]
+    for key, value in items:
+        _add_field(blocks, key.lower(), value)
+    return [block for block in blocks if block]
+
+
+def _add_field(blocks: list[dict[str, str]], name: str, value: str) -> None:
+    if name in blocks[-1] and name in _RECIPIENT_FIELDS:
+        blocks.append({})
+    blocks[-1].setdefault(name, value)
 
 
 def parse_field_blocks(text: str) -> list[dict[str, str]]:
-    """``Name: value`` blocks separated by blank lines (continuation lines folded)."""
+    """``Name: value`` blocks separated by blank lines (continuation lines folded); a
+    repeated per-recipient field also starts a new block (see :func:`_split_repeats`)."""
     blocks: list[dict[str, str]] = [{}]
     last: str | None = None
     for line in text.splitlines()[:2000]:
@@ -113,7 +123,7 @@ def parse_field_blocks(text: str) -> list[dict[str, str]]:
             blocks[-1][last] += " " + line.strip()
         elif match := _FIELD_RE.match(line):
             last = match.group(1).lower()
-            blocks[-1].setdefault(last, match.group(2).strip())
+            _add_field(blocks, last, match.group(2).strip())
     return [block for block in blocks if block]
 
 

@@ -48,6 +48,14 @@ def headers(msg: Message, name: str) -> list[str]:
     return [_to_text(value) for value in _raw_values(msg, name)]
 
 
+def header_items(msg: Message) -> list[tuple[str, str]]:
+    """Every header as ``(name, decoded text)``, in message order."""
+    try:
+        return [(str(key), _to_text(value)) for key, value in msg.raw_items()]
+    except Exception:
+        return []
+
+
 def _raw_values(msg: Message, name: str) -> list[object]:
     wanted = name.lower()
     try:

@@ -47,6 +47,13 @@ class RuleFile(BaseModel):
     bounce_host_unknown: list[str] = Field(
         default_factory=list, description="Diagnostic: recipient domain does not exist (hard)."
     )
+    bounce_not_accept: list[str] = Field(
+        default_factory=list, description="Diagnostic: the domain accepts no mail at all (hard)."
+    )
+    bounce_network: list[str] = Field(
+        default_factory=list,
+        description="Diagnostic: DNS or network failure on the way to the recipient (soft).",
+    )
     bounce_has_moved: list[str] = Field(
         default_factory=list, description="Diagnostic: the mailbox moved away (hard)."
     )
@@ -58,6 +65,10 @@ class RuleFile(BaseModel):
     )
     bounce_expired: list[str] = Field(
         default_factory=list, description="Diagnostic: the MTA gave up retrying (soft)."
+    )
+    challenge_phrases: list[str] = Field(
+        default_factory=list,
+        description="Delivery report text of challenge-response screening (message held).",
     )
     auto_reply_subjects: list[str] = Field(
         default_factory=list, description="Subject of out-of-office and other automatic answers."
@@ -108,10 +119,13 @@ class Rules:
     bounce_user_unknown: PhraseSet
     bounce_blocked: PhraseSet
     bounce_host_unknown: PhraseSet
+    bounce_not_accept: PhraseSet
+    bounce_network: PhraseSet
     bounce_has_moved: PhraseSet
     bounce_mailbox_full: PhraseSet
     bounce_disabled: PhraseSet
     bounce_expired: PhraseSet
+    challenge_phrases: PhraseSet
     auto_reply_subjects: PhraseSet
     auto_reply_body: PhraseSet
     unsubscribe_subjects: PhraseSet
