@@ -341,3 +341,16 @@ def test_gap_rounding_matches_timedelta() -> None:
     samples = [rng.uniform(0, 7200) for _ in range(20_000)] + [k / 2e6 for k in range(2000)]
     for seconds in samples:
         assert from_us(seconds_to_us(seconds)) - from_us(0) == timedelta(seconds=seconds)
+
+
+def test_plan_local_times_match_strftime_across_dst_changes() -> None:
+    from outreach.campaigns.plan import LocalClock
+
+    rng = random.Random(13)
+    for name in ZONES:
+        tz = ZoneInfo(name)
+        clock = LocalClock(DayTable(tz, date(2025, 1, 1).toordinal()))
+        for _ in range(3000):
+            at = to_us(datetime(2025, 1, 1, tzinfo=UTC)) + rng.randrange(2 * 365 * 86400 * 10**6)
+            expected = from_us(at).astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
+            assert clock.format(at) == expected, (name, at)

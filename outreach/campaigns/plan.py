@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,10 +17,20 @@ from outreach.campaigns.context import as_utc, campaign_sequence
 from outreach.campaigns.service import get_campaign
 from outreach.engine.pacer_state import load_pacer
 from outreach.engine.queue import PENDING
-from outreach.planner.pacing import Candidate
-from outreach.planner.simulate import PlanItem, simulate
+from outreach.planner.clock import DAY_US, MINUTE_US, DayTable, from_us, to_us
+from outreach.planner.lanes import Profile
+from outreach.planner.mailbox_run import Start
+from outreach.planner.simulate import merge, simulate_mailboxes, timeline_for
 from outreach.planner.windows import next_open, zone
-from outreach.store.models import Campaign, CampaignMailbox, Enrollment, Mailbox, Prospect, Send
+from outreach.store.models import (
+    Campaign,
+    CampaignMailbox,
+    Enrollment,
+    Mailbox,
+    Prospect,
+    Send,
+    row_id,
+)
 
 
 @dataclass(frozen=True)
@@ -46,26 +56,45 @@ def plan_campaign(
         campaign = get_campaign(session, name)
         mailboxes = _mailboxes(session, campaign)
         campaigns = _campaigns_sharing(session, campaign, [m.id for m in mailboxes])
-        items, info = _items(session, campaigns, mailboxes, now)
+        starts, info = _starts(session, campaigns, mailboxes, now)
         pacers = {m.email: load_pacer(session, m, now, random.Random(seed)) for m in mailboxes}
-    planned = simulate(items, pacers, now, now + timedelta(days=days), seed=seed)
+    timeline = timeline_for(now)
+    plans = simulate_mailboxes(starts, pacers, now, now + timedelta(days=days), seed, timeline)
+    clocks: dict[ZoneInfo, LocalClock] = {}
     rows = []
-    for sent in planned:
-        campaign_id, email, tz = info[sent.enrollment]
+    for at, mailbox, enrollment, step in merge(plans):
+        campaign_id, email, tz = info[enrollment]
         if campaign_id != campaign.id:
             continue
-        local = sent.at.astimezone(tz)
-        rows.append(
-            PlanRow(
-                sent.at,
-                local.strftime("%a %Y-%m-%d %H:%M"),
-                str(tz),
-                email,
-                sent.step_index + 1,
-                sent.mailbox,
-            )
-        )
+        clock = clocks.get(tz)
+        if clock is None:
+            clock = clocks[tz] = LocalClock(timeline.days(tz))
+        rows.append(PlanRow(from_us(at), clock.format(at), str(tz), email, step + 1, mailbox))
     return rows
+
+
+class LocalClock:
+    """``at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M")`` for µs instants, per timezone.
+
+    On plain days (one UTC offset all day) it is integer arithmetic and a cached date
+    prefix; DST days take the datetime way.
+    """
+
+    def __init__(self, days: DayTable) -> None:
+        self.days = days
+        self.span = (0, 0, "", 0)  # the plain day of the last call: from, to, prefix, offset
+
+    def format(self, at: int) -> str:
+        low, high, prefix, offset = self.span
+        if not low <= at < high:
+            day = self.days.day_of(at)
+            plain = self.days.offset(day)
+            if plain is None:
+                return from_us(at).astimezone(self.days.tz).strftime("%a %Y-%m-%d %H:%M")
+            prefix, offset = date.fromordinal(day).strftime("%a %Y-%m-%d"), plain
+            self.span = (self.days.midnight(day), self.days.midnight(day + 1), prefix, offset)
+        minutes = (at + offset) % DAY_US // MINUTE_US
+        return f"{prefix} {minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _mailboxes(session: Session, campaign: Campaign) -> list[Mailbox]:
@@ -91,33 +120,37 @@ def _campaigns_sharing(
     return [campaign, *unique.values()]
 
 
-def _items(
+def _starts(
     session: Session, campaigns: Iterable[Campaign], mailboxes: list[Mailbox], now: datetime
-) -> tuple[list[PlanItem], dict[Hashable, tuple[int, str, ZoneInfo]]]:
-    """Each live enrollment's next step (plain columns: no ORM objects per row)."""
+) -> tuple[dict[str, list[Start]], dict[Hashable, tuple[int, str, ZoneInfo]]]:
+    """Each live enrollment's next step per mailbox (plain columns: no ORM objects per row)."""
     boxes = {m.id: m.email for m in mailboxes}
-    items: list[PlanItem] = []
+    starts: dict[str, list[Start]] = {email: [] for email in boxes.values()}
     info: dict[Hashable, tuple[int, str, ZoneInfo]] = {}
     for campaign in campaigns:
-        assert campaign.id is not None
+        campaign_id = row_id(campaign.id)
         sequence = campaign_sequence(campaign)
         draft = campaign.state == "draft"
-        for row in session.execute(_live_rows(campaign.id)):
-            if row.mailbox_id not in boxes:
+        profiles: dict[str | None, tuple[ZoneInfo, Profile]] = {}
+        for row in session.execute(_live_rows(campaign_id)):
+            mailbox = boxes.get(row.mailbox_id)
+            if mailbox is None:
                 continue
-            tz = zone(row.timezone or sequence.schedule.timezone)
+            known = profiles.get(row.timezone)
+            if known is None:
+                tz = zone(row.timezone or sequence.schedule.timezone)
+                profile = Profile(tz, sequence.schedule, sequence.pace, campaign_id, sequence.steps)
+                known = profiles[row.timezone] = (tz, profile)
+            tz, profile = known
             if row.step_index is not None:
-                step, due = row.step_index, as_utc(row.due_at)
+                step, due = row.step_index, to_us(as_utc(row.due_at))
             elif draft and row.next_step == 0:
-                step, due = 0, next_open(sequence.schedule, tz, now)
+                step, due = 0, to_us(next_open(sequence.schedule, tz, now))
             else:
                 continue
-            candidate = Candidate(
-                row.id, due, tz, sequence.schedule, sequence.pace, campaign.id, row.domain
-            )
-            items.append(PlanItem(row.id, boxes[row.mailbox_id], step, candidate, sequence.steps))
-            info[row.id] = (campaign.id, row.email, tz)
-    return items, info
+            starts[mailbox].append((due, row.id, step, row.domain, profile))
+            info[row.id] = (campaign_id, row.email, tz)
+    return starts, info
 
 
 def _live_rows(campaign_id: int) -> Select[*tuple[Any, ...]]:
