@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import base64
 import email
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email import policy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outreach.engine.compose import Envelope, Thread, as_bytes, compose, thread_subject
 from outreach.sequences.render import RenderedMessage
@@ -82,3 +86,25 @@ def test_long_non_ascii_subject_is_folded_and_decodes_back() -> None:
     head = raw.split(b"\r\n\r\n", 1)[0]
     assert max(map(len, head.split(b"\r\n"))) <= 78
     assert parse(raw)["Subject"] == subject.strip()
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    name=st.sampled_from(["Subject", "To", "From", "References", "X-A"]),
+    value=st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=120)
+    | st.text(alphabet=" abc<>@.,;:\t\r\n", max_size=90)
+    | st.text(max_size=40),
+)
+def test_wire_policy_writes_headers_exactly_as_compat32(name: str, value: str) -> None:
+
+    from outreach.engine.compose import WIRE
+
+    reference = policy.compat32.clone(linesep="\r\n", mangle_from_=False)
+
+    def folded(how: Callable[[str, str], str]) -> str:
+        try:
+            return how(name, value)
+        except Exception as exc:  # noqa: BLE001 - both must refuse the same values
+            return type(exc).__name__
+
+    assert folded(WIRE.fold) == folded(reference.fold)

@@ -85,3 +85,51 @@ def _all_stopped(db) -> bool:  # type: ignore[no-untyped-def]
 
     with Session(db) as session:
         return all(e.state == "stopped" for e in session.exec(select(Enrollment)))
+
+
+async def test_a_lost_lease_neither_sends_nor_spins(
+    sandbox: Sandbox, outreach_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Another engine took the mailbox over while this one still lists it as held: the
+    worker declines each send, waits for the next heartbeat instead of asking again at
+    once, and the event loop stays free for everything else."""
+    import asyncio
+
+    from outreach.engine import sendrows
+
+    sandbox.add_user(PROSPECTS[0], "x")
+    db = open_store()
+    ep = sandbox.endpoints
+    add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
+    add_prospects(db, PROSPECTS[:1])
+    start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
+    looks = 0
+    load_facts = sendrows.load_facts
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal looks
+        looks += 1
+        return load_facts(*args, **kwargs)
+
+    monkeypatch.setattr(sendrows, "load_facts", counting)
+    engine = SendEngine(db, fast_config(heartbeat=0.5, pacing=False))
+    monkeypatch.setattr(engine.leases, "still_holds", lambda _conn, _mailbox: False)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    tick_task = asyncio.create_task(ticker())
+    loop = asyncio.get_running_loop()
+    until = loop.time() + 2.0
+    try:
+        await run_engine_until(engine, lambda: loop.time() > until, deadline=10)
+    finally:
+        tick_task.cancel()
+    assert count_sends(db) == 0
+    assert count_sends(db, "scheduled") == 1
+    assert 1 <= looks <= 8  # one look per heartbeat, not thousands
+    assert ticks >= 20  # the loop kept running other tasks

@@ -20,20 +20,45 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email import policy
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid
-from typing import cast
+from typing import Any, cast
 
 from outreach.sequences.render import RenderedMessage
 
 REPLY_PREFIX = re.compile(r"^\s*(re|aw|antw|sv|vs)\s*:\s*", re.IGNORECASE)
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
-WIRE = policy.compat32.clone(linesep="\r\n", mangle_from_=False)
+
+
+class _Wire(Compat32):
+    """compat32 on the wire, with a fast path for the usual header: short, one-line ASCII.
+
+    compat32 runs every header through :class:`~email.header.Header` to fold it; a value
+    that needs no folding comes out of it unchanged, so it is written as it is
+    (``tests/test_compose.py`` holds the two to the same bytes).
+    """
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if (
+            type(value) is str
+            and value.isascii()
+            and len(name) + len(value) + 2 <= (self.max_line_length or 0)
+            and not _NEEDS_HEADER.search(value)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return str(super()._fold(name, value, sanitize))  # type: ignore[misc]
+
+
+_NEEDS_HEADER = re.compile(r"[^ -~]|  |^ | $|^$")
+"""What :class:`~email.header.Header` might rewrite: anything but printable ASCII (control
+characters count as white space to ``str.split``), runs of spaces and spaces at either end
+(it splits on white space)."""
+WIRE = _Wire(linesep="\r\n", mangle_from_=False)
 MAX_7BIT_LINE = 900  # RFC 5322 allows 998; leave room for a relay's additions
 
 

@@ -174,6 +174,8 @@ class SendEngine:
                 delay = self.config.poll_interval
             if delay > 0:
                 await self._sleep(worker.mailbox_id, wake, delay)
+            else:  # a burst of sends: let signals, heartbeats and other mailboxes in
+                await asyncio.sleep(0)
 
     async def _sleep(self, mailbox_id: int, wake: asyncio.Event, delay: float) -> None:
         """Wait for the scheduler's wake-up (or any earlier wake)."""

@@ -70,6 +70,7 @@ class MailboxWorker:
         self.in_doubt = InDoubtResolver(db, mailbox_id, sentbox, on_event)
         self.next_wake: datetime | None = None
         self.still_holds = still_holds
+        self._lease_lost = False
         self._due: deque[tuple[int, int]] = deque()
 
     async def start(self) -> None:
@@ -104,6 +105,9 @@ class MailboxWorker:
         if chosen is None:
             return self._sleep_until(wake, now)
         await self._send(*chosen)
+        if self._lease_lost:  # the next heartbeat re-reads the leases: no tight loop until then
+            self._lease_lost = False
+            return self.config.heartbeat
         return 0.0
 
     def _sleep_until(self, wake: datetime | None, now: datetime) -> float:
@@ -228,7 +232,9 @@ class MailboxWorker:
         if facts.enrollment_state != "active" or facts.campaign_state != "active":
             return False
         if not self.still_holds(conn, self.mailbox_id):
-            return False  # our lease ran out: another engine takes this mailbox over
+            self._due.clear()  # our lease ran out: another engine takes this mailbox over
+            self._lease_lost = True
+            return False
         if facts.suppressed is not None:  # suppressed after enrollment (CLI, TUI, a campaign)
             outcomes.stop_enrollment(
                 conn, facts.enrollment_id, "stopped", f"suppressed ({facts.suppressed})"
