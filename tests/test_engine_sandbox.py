@@ -133,3 +133,50 @@ async def test_a_lost_lease_neither_sends_nor_spins(
     assert count_sends(db, "scheduled") == 1
     assert 1 <= looks <= 8  # one look per heartbeat, not thousands
     assert ticks >= 20  # the loop kept running other tasks
+
+
+async def test_idle_workers_sleep_until_the_refresh_finds_them_work(
+    sandbox: Sandbox, outreach_home: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """With nothing queued, workers do not poll their queues on their own; the engine's
+    refresh (one query for all mailboxes) wakes the one whose campaign starts."""
+    import asyncio
+
+    from outreach.engine import worker as worker_module
+
+    sandbox.add_user(PROSPECTS[0], "x")
+    db = open_store()
+    ep = sandbox.endpoints
+    add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
+    for n in range(4):
+        sandbox.add_user(f"idle{n}@sales.example", "pw")
+        add_mailbox(db, f"idle{n}@sales.example", "pw", ep.host, ep.smtp_port, ep.imap_port)
+    add_prospects(db, PROSPECTS[:1])
+    looks = 0
+    next_due_at = worker_module.next_due_at
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal looks
+        looks += 1
+        return next_due_at(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "next_due_at", counting)
+    engine = SendEngine(db, fast_config(poll_interval=0.3, idle_recheck=600.0))
+    task = asyncio.create_task(engine.run())
+    try:
+        loop = asyncio.get_running_loop()
+        settle = loop.time() + 2.0
+        while loop.time() < settle:
+            assert not task.done()
+            await asyncio.sleep(0.05)
+        assert looks <= 5  # each of the 5 workers looked once at start, then slept
+        start_campaign(
+            db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS]
+        )
+        async with asyncio.timeout(15):
+            while count_sends(db) < 3:
+                await asyncio.sleep(0.05)
+    finally:
+        engine.stop()
+        await asyncio.wait_for(task, 10)
+    assert len(await sandbox.wait_for_messages_async(PROSPECTS[0], 3)) == 3

@@ -9,7 +9,10 @@ from datetime import timedelta
 @dataclass(frozen=True)
 class EngineConfig:
     poll_interval: float = 30.0
-    """Re-read the database for new work at least this often (seconds)."""
+    """Re-read the database for new work at least this often (seconds): one query for all
+    mailboxes, which wakes the workers that have something to do."""
+    idle_recheck: float = 600.0
+    """An idle worker also re-reads its own queue at least this often (seconds)."""
     smtp_idle_reconnect: float = 60.0
     """Renew the SMTP connection when it was idle longer than this (seconds)."""
     backoff_base: timedelta = timedelta(minutes=5)

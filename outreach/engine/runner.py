@@ -2,8 +2,11 @@
 
 APScheduler (AsyncIOScheduler, 3.x) only wakes workers: a date job per mailbox at the
 moment its next send may leave, and an interval job that re-reads the database (new
-campaigns, resumed mailboxes) at ``poll_interval``. What to send is always read from the
-rows, so a restart simply reads them again.
+campaigns, resumed mailboxes) at ``poll_interval``. That job asks one question for all
+mailboxes — each one's earliest queued send and its pause flag — and wakes only the
+workers that would otherwise sleep past new work, so an idle daemon with hundreds of
+mailboxes runs one small query per beat rather than a few per mailbox. What to send is
+always read from the rows, so a restart simply reads them again.
 """
 
 from __future__ import annotations
@@ -13,24 +16,30 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from outreach import accounts, secrets
+from outreach.campaigns.context import as_utc
 from outreach.engine.config import EngineConfig
 from outreach.engine.hooks import InboxCheck, NoInboxCheck
 from outreach.engine.presence import Leases, Presence
+from outreach.engine.queue import PENDING
 from outreach.engine.sentbox import SentBox
 from outreach.engine.transport import SmtpSession
 from outreach.engine.worker import EventSink, MailboxWorker
-from outreach.store.models import Mailbox, utcnow
+from outreach.store.models import Mailbox, Send, utcnow
 
 log = logging.getLogger(__name__)
 
 
 def _ignore(_kind: str, _info: dict[str, object]) -> None:
     return None
+
+
+WAKE_SLACK = timedelta(seconds=1)
+"""A worker planning to look within this of its earliest send is left to its own wake-up."""
 
 
 async def _set_event(event: asyncio.Event) -> None:
@@ -59,6 +68,9 @@ class SendEngine:
         self._wakes: dict[int, asyncio.Event] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stopping = asyncio.Event()
+        self._planned: dict[int, datetime] = {}
+        """When each sleeping worker means to look at its queue next."""
+        self._paused_seen: dict[int, bool] = {}
         self._scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
         )
@@ -104,27 +116,67 @@ class SendEngine:
         self.refresh()
 
     async def _tick_refresh(self) -> None:
-        self.refresh()
+        self.refresh(scan=True)
 
     def stop(self) -> None:
         self._stopping.set()
         for wake in self._wakes.values():
             wake.set()
 
-    def refresh(self) -> None:
-        """Start workers for newly held mailboxes (each worker re-reads the queue by itself
-        at least every ``poll_interval``)."""
+    def refresh(self, scan: bool = False) -> None:
+        """Start workers for newly held mailboxes; with ``scan``, also wake the workers
+        whose queue holds work sooner than they planned to look, or whose mailbox was
+        paused or resumed meanwhile."""
         if self.presence.shared:
             held = self.leases.held
         else:
             held = self.leases.sync()  # one engine owns an SQLite database: every mailbox
+        running = {m for m, task in self._tasks.items() if not task.done()}
         with Session(self.db) as session:
-            mailboxes = session.exec(select(Mailbox).where(col(Mailbox.id).in_(held))).all()
+            starting = [m for m in held if m not in running]
+            mailboxes = (
+                session.exec(select(Mailbox).where(col(Mailbox.id).in_(starting))).all()
+                if starting
+                else []
+            )
+            queues = self._queues(session, running & held) if scan and running else []
         for mailbox in mailboxes:
             assert mailbox.id is not None
-            task = self._tasks.get(mailbox.id)
-            if task is None or task.done():
-                self._start_worker(mailbox)
+            self._start_worker(mailbox)
+        for mailbox_id, earliest, paused in queues:
+            self._wake_if_needed(mailbox_id, earliest, paused)
+
+    @staticmethod
+    def _queues(session: Session, mailbox_ids: set[int]) -> list[tuple[int, datetime | None, bool]]:
+        """Per mailbox: its earliest pending send (one index seek per state) and its pause
+        flag."""
+        earliest = [
+            select(func.min(Send.due_at))
+            .where(col(Send.mailbox_id) == col(Mailbox.id), col(Send.state) == state)
+            .correlate(Mailbox)
+            .scalar_subquery()
+            for state in PENDING
+        ]
+        rows = session.execute(
+            select(col(Mailbox.id), col(Mailbox.paused), *earliest).where(
+                col(Mailbox.id).in_(mailbox_ids)
+            )
+        ).all()
+        result = []
+        for mailbox_id, paused, *dues in rows:
+            known = [as_utc(d) for d in dues if d is not None]
+            result.append((int(mailbox_id), min(known) if known else None, bool(paused)))
+        return result
+
+    def _wake_if_needed(self, mailbox_id: int, earliest: datetime | None, paused: bool) -> None:
+        seen = self._paused_seen.get(mailbox_id)
+        self._paused_seen[mailbox_id] = paused
+        planned = self._planned.get(mailbox_id)
+        if planned is None:
+            return  # busy right now: it reads its queue before it sleeps again
+        sooner = earliest is not None and earliest < planned - WAKE_SLACK
+        if sooner or (seen is not None and seen != paused):
+            self.wake(mailbox_id)
 
     def wake(self, mailbox_id: int | None = None) -> None:
         """Look at the queue now (all mailboxes, or one)."""
@@ -181,6 +233,7 @@ class SendEngine:
         """Wait for the scheduler's wake-up (or any earlier wake)."""
         wake.clear()
         run_at: datetime = utcnow() + timedelta(seconds=delay)
+        self._planned[mailbox_id] = run_at
         self._scheduler.add_job(
             _set_event,
             "date",
@@ -189,7 +242,10 @@ class SendEngine:
             id=f"wake-{mailbox_id}",
             replace_existing=True,
         )
-        await wake.wait()
+        try:
+            await wake.wait()
+        finally:
+            self._planned.pop(mailbox_id, None)
 
     async def _drain(self) -> None:
         self.stop()  # workers finish the send in flight, then see the flag

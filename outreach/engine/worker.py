@@ -111,7 +111,8 @@ class MailboxWorker:
         return 0.0
 
     def _sleep_until(self, wake: datetime | None, now: datetime) -> float:
-        limit = self.config.poll_interval
+        """Until ``wake`` (or the idle re-check): the engine's refresh wakes us for new work."""
+        limit = max(self.config.idle_recheck, self.config.poll_interval)
         seconds = limit if wake is None else min(limit, max(0.0, (wake - now).total_seconds()))
         self.next_wake = now + timedelta(seconds=seconds)
         return seconds
