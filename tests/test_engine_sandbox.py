@@ -21,6 +21,22 @@ from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
 PROSPECTS = [f"p{n}@prospects.example" for n in range(3)]
 
 
+class Calls:
+    n = 0
+
+
+def count_calls(monkeypatch, module: object, name: str) -> Calls:  # type: ignore[no-untyped-def]
+    """Count the calls of ``module.name`` (still calling through) for this test."""
+    calls, original = Calls(), getattr(module, name)
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.n += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
 async def test_three_steps_threaded_to_each_prospect(
     sandbox: Sandbox, outreach_home: Path, tmp_path: Path
 ) -> None:
@@ -103,15 +119,7 @@ async def test_a_lost_lease_neither_sends_nor_spins(
     add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
     add_prospects(db, PROSPECTS[:1])
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
-    looks = 0
-    load_facts = sendrows.load_facts
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal looks
-        looks += 1
-        return load_facts(*args, **kwargs)
-
-    monkeypatch.setattr(sendrows, "load_facts", counting)
+    looks = count_calls(monkeypatch, sendrows, "load_facts")
     engine = SendEngine(db, fast_config(heartbeat=0.5, pacing=False))
     monkeypatch.setattr(engine.leases, "still_holds", lambda _conn, _mailbox: False)
     ticks = 0
@@ -131,7 +139,7 @@ async def test_a_lost_lease_neither_sends_nor_spins(
         tick_task.cancel()
     assert count_sends(db) == 0
     assert count_sends(db, "scheduled") == 1
-    assert 1 <= looks <= 8  # one look per heartbeat, not thousands
+    assert 1 <= looks.n <= 8  # one look per heartbeat, not thousands
     assert ticks >= 20  # the loop kept running other tasks
 
 
@@ -152,15 +160,7 @@ async def test_idle_workers_sleep_until_the_refresh_finds_them_work(
         sandbox.add_user(f"idle{n}@sales.example", "pw")
         add_mailbox(db, f"idle{n}@sales.example", "pw", ep.host, ep.smtp_port, ep.imap_port)
     add_prospects(db, PROSPECTS[:1])
-    looks = 0
-    next_due_at = worker_module.next_due_at
-
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal looks
-        looks += 1
-        return next_due_at(*args, **kwargs)
-
-    monkeypatch.setattr(worker_module, "next_due_at", counting)
+    looks = count_calls(monkeypatch, worker_module, "next_due_at")
     engine = SendEngine(db, fast_config(poll_interval=0.3, idle_recheck=600.0))
     task = asyncio.create_task(engine.run())
     try:
@@ -169,7 +169,7 @@ async def test_idle_workers_sleep_until_the_refresh_finds_them_work(
         while loop.time() < settle:
             assert not task.done()
             await asyncio.sleep(0.05)
-        assert looks <= 5  # each of the 5 workers looked once at start, then slept
+        assert looks.n <= 5  # each of the 5 workers looked once at start, then slept
         start_campaign(
             db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS]
         )
