@@ -2,9 +2,10 @@
 
 The embedded sandbox (in this process) plays 200 IMAP/SMTP accounts; ``outreach daemon``
 runs as a subprocess against them. Once every mailbox holds its IDLE connection the
-daemon is sampled for ``--seconds`` (goal: < 300 MB RSS, < 2 % of a core).
+daemon is sampled for ``--seconds`` (goal: < 300 MB RSS, < 2 % of a core). The window spans
+several watcher beats (60 s) and engine refreshes (30 s): a shorter one can miss them all.
 
-    python bench/daemon_idle.py [--mailboxes 200] [--seconds 30]
+    python bench/daemon_idle.py [--mailboxes 200] [--seconds 150]
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def imap_connections(proc: psutil.Process, port: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mailboxes", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=150.0)
     parser.add_argument("--settle", type=float, default=30.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, Sandbox() as sandbox:
