@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from outreach.planner.clock import DayTable, from_us, seconds_to_us, to_us
+from outreach.planner.clock import DayTable, from_us, seconds_to_us, to_us, weekday
 from outreach.planner.lanes import Lane, Profile, Timeline
 from outreach.planner.pacing import Candidate, MailboxPacer, day_start_jitter, ramped_cap
 from outreach.planner.simulate import PlanItem, PlannedSend, simulate
@@ -354,3 +354,18 @@ def test_plan_local_times_match_strftime_across_dst_changes() -> None:
             at = to_us(datetime(2025, 1, 1, tzinfo=UTC)) + rng.randrange(2 * 365 * 86400 * 10**6)
             expected = from_us(at).astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
             assert clock.format(at) == expected, (name, at)
+
+
+def test_business_days_by_weeks_match_counting_day_by_day() -> None:
+    from outreach.planner.lanes import add_business_days
+
+    def counted(ordinal: int, days: int) -> int:
+        while days:
+            ordinal += 1
+            days -= weekday(ordinal) < 5
+        return ordinal
+
+    start = date(2026, 1, 1).toordinal()
+    for ordinal in range(start, start + 14):
+        for days in range(0, 60):
+            assert add_business_days(ordinal, days) == counted(ordinal, days), (ordinal, days)

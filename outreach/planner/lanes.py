@@ -97,11 +97,18 @@ class Lane:
 
 
 def add_business_days(ordinal: int, days: int) -> int:
-    """The date ``days`` business days (Mon–Fri) after ``ordinal``, as windows.py counts."""
-    remaining = days
+    """The date ``days`` business days (Mon–Fri) after ``ordinal``, as windows.py counts.
+
+    Past the first business day every five more are one calendar week, so whole weeks are
+    added at once and at most five days are stepped.
+    """
+    if days <= 0:
+        return ordinal
+    weeks, rest = divmod(days - 1, 5)
+    ordinal += 7 * weeks
+    remaining = rest + 1
     while remaining:
         ordinal += 1
         if weekday(ordinal) < 5:
             remaining -= 1
     return ordinal
-

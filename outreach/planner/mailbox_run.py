@@ -71,10 +71,16 @@ class MailboxRun:
         while heap:
             clock = self.free_at(clock)
             ready, _, entry = heapq.heappop(heap)
-            at = clock if clock > ready else ready
-            if at >= until:
-                break
-            blocked = self.blocked_until(entry, at)
+            if clock >= ready:  # the mailbox is free at ``clock``: rules 1 and 2 hold
+                at = clock
+                if at >= until:
+                    break
+                blocked = self._blocked_by_prospect(entry, at)
+            else:
+                at = ready
+                if at >= until:
+                    break
+                blocked = self.blocked_until(entry, at)
             if blocked is None:
                 clock = at
                 self._send(entry, at, rng, sent, heap, counter)
@@ -103,12 +109,17 @@ class MailboxRun:
 
     def blocked_until(self, entry: Entry, at: int) -> int | None:
         """None when the step may leave at ``at``; else the earliest moment worth retrying."""
-        due, _, _, domain, lane = entry
+        due = entry[0]
         if at < due:
             return due
         free = self.free_at(at)
         if free > at:
             return free
+        return self._blocked_by_prospect(entry, at)
+
+    def _blocked_by_prospect(self, entry: Entry, at: int) -> int | None:
+        """Rules 3–5, for a step that is due at ``at`` from a mailbox free at ``at``."""
+        _, _, _, domain, lane = entry
         opens = lane.window.next_open(at)
         if opens > at:
             return opens
