@@ -62,13 +62,9 @@ def campaign_sequence(campaign: Campaign) -> Sequence:
     return cached
 
 
-def sequence_by_hash(session: Session, campaign_id: int, digest: str) -> Sequence:
-    """A campaign's sequence when only its hash is at hand (loaded once per hash)."""
-    return sequence_for(session, campaign_id, digest)
-
-
 def sequence_for(conn: Connection | Session, campaign_id: int, digest: str) -> Sequence:
-    """A campaign's sequence by its hash, from a Core connection or a session."""
+    """A campaign's sequence by its hash (loaded once per hash), from a Core connection or a
+    session."""
     cached = _SEQUENCES.get(digest)
     if cached is None:
         query = select(col(Campaign.sequence)).where(col(Campaign.id) == campaign_id)

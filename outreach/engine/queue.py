@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from outreach.campaigns.context import ProspectLike, prospect_zone, sequence_by_hash
+from outreach.campaigns.context import ProspectLike, prospect_zone, sequence_for
 from outreach.engine.compose import new_message_id
 from outreach.planner.pacing import Candidate
 from outreach.planner.windows import after_wait, next_open
@@ -125,7 +125,7 @@ def due_sends(
 ) -> list[tuple[Send, Prospect, Sequence]]:
     rows = session.exec(due_sends_query(mailbox_id, now, limit)).all()
     return [
-        (send, prospect, sequence_by_hash(session, send.campaign_id, digest))
+        (send, prospect, sequence_for(session, send.campaign_id, digest))
         for send, prospect, digest in rows
     ]
 

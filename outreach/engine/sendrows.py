@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from outreach.campaigns.context import as_utc, sequence_for
+from outreach.engine.queue import PENDING
 from outreach.sequences import Sequence
 from outreach.store.models import (
     Campaign,
@@ -47,7 +48,6 @@ def _table(model: Any) -> Table:
 SEND, ENROLLMENT, PROSPECT = _table(Send), _table(Enrollment), _table(Prospect)
 CAMPAIGN, MAILBOX, SUPPRESSION = _table(Campaign), _table(Mailbox), _table(Suppression)
 EVENT, LEASE = _table(Event), _table(MailboxLease)
-PENDING = ("scheduled", "deferred")
 
 
 @dataclass(frozen=True)

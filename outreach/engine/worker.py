@@ -12,8 +12,7 @@ import asyncio
 import logging
 import random
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -44,7 +43,12 @@ EventSink = Callable[[str, dict[str, object]], None]
 
 
 class MailboxWorker:
-    """Sends the due sends of one mailbox, one after the other."""
+    """Sends the due sends of one mailbox, one after the other.
+
+    Every transaction checks a pooled connection out and returns it before the next
+    ``await``: a connection held across awaits would starve the other mailboxes' workers
+    on this event loop (a pool checkout then blocks the loop itself).
+    """
 
     def __init__(
         self,
@@ -83,17 +87,6 @@ class MailboxWorker:
 
     async def step(self) -> float:
         """Send at most one message; returns seconds until it is worth looking again."""
-        return await self._step()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Connection]:
-        """One transaction on a pooled connection, returned before the next ``await``: a
-        connection held across awaits would starve the other mailboxes' workers on this
-        event loop (a pool checkout then blocks the loop itself)."""
-        with self.db.begin() as conn:
-            yield conn
-
-    async def _step(self) -> float:
         now = utcnow()
         if self.next_wake and now - self.next_wake > self.config.misfire_grace:
             self._respread(now)  # we slept far longer than planned (laptop lid closed)
@@ -142,7 +135,7 @@ class MailboxWorker:
     # --- choosing -------------------------------------------------------------------
 
     def _is_paused(self) -> bool:
-        with self._transaction() as conn:
+        with self.db.begin() as conn:
             return sendrows.mailbox_paused(conn, self.mailbox_id)
 
     def _choose(self, now: datetime) -> tuple[tuple[int, int] | None, datetime | None]:
@@ -166,7 +159,7 @@ class MailboxWorker:
         """Pacing off: due sends in order, fetched a batch at a time (each is re-checked
         under its row lock before it goes out)."""
         if not self._due:
-            with self._transaction() as conn:
+            with self.db.begin() as conn:
                 self._due.extend(sendrows.due_ids(conn, self.mailbox_id, now, DUE_BATCH))
         if self._due:
             return self._due.popleft(), None
@@ -205,7 +198,7 @@ class MailboxWorker:
         campaign was paused) — checked here, under the row lock, after the inbox re-check.
         """
         now = utcnow()
-        with self._transaction() as conn:
+        with self.db.begin() as conn:
             facts = sendrows.load_facts(conn, send_id, lock=True)
             if facts is None or not self._still_wanted(conn, facts, now):
                 return None
@@ -246,7 +239,7 @@ class MailboxWorker:
     def _finish(self, facts: SendFacts, response: str) -> None:
         """Right after the server's reply: ``sent`` and the thread advanced, one commit."""
         now = utcnow()
-        with self._transaction() as conn:
+        with self.db.begin() as conn:
             recorded, next_due = outcomes.record_sent(conn, facts, response, now)
         if not recorded:
             log.warning("send %s was settled elsewhere while in flight", facts.id)
