@@ -57,7 +57,12 @@ REGEX_EXAMPLES = {
         "nxdomain.example.com does not exist",
         "DNS lookup failure: host cx.example.org not found",
     ],
-    "bounce_not_accept": ["returned Null MX", "an MX or SRV record indicated no SMTP service"],
+    "bounce_not_accept": [
+        "returned Null MX",
+        "an MX or SRV record indicated no SMTP service",
+        "521 5.3.2 <x@example.net>: Recipient address rejected",
+        "smtp; 556 example.org accepts no mail",
+    ],
     "bounce_network": ["Host not found, try again", "Malformed or unexpected name server reply"],
     "challenge_phrases": ["Please add yourself to my Boxbe Guest List", "Sender not pre-approved"],
     "unsubscribe_phrases": [
@@ -76,6 +81,11 @@ REGEX_EXAMPLES = {
 )
 def test_regex_rules_match_real_wording(name: str, text: str) -> None:
     assert getattr(default_rules(), name).search(text) is not None
+
+
+@pytest.mark.parametrize("text", ["id 1.521 queued", "5521 items", "521.3 MB", "Tel. 0521-1234"])
+def test_rfc7504_codes_need_a_reply_shape(text: str) -> None:
+    assert default_rules().bounce_not_accept.search(text) is None
 
 
 def test_phrase_syntax_spaces_ellipsis_and_word_edges() -> None:
