@@ -46,6 +46,7 @@ def test_every_shipped_phrase_compiles_and_matches_its_own_wording(name: str, ph
 
 # One real-world example per regex entry, so each "re:" rule is exercised too.
 REGEX_EXAMPLES = {
+    "bounce_subjects": ["メールエラー通知", "【配信エラー】ご確認ください", "不達のお知らせ"],
     "bounce_senders": ["MAILER-DAEMON@mx.example.net", "postmaster@example.org", "Mail Delivery"],
     "bounce_user_unknown": [
         "550 5.4.1 Recipient address rejected: Access denied",
