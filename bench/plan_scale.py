@@ -78,11 +78,10 @@ def peak_rss_mb() -> float:
 def due_query_ms(db_url: str, prospects: int, mailboxes: int) -> float:
     """Fill the send table as a started campaign would (5 rows per prospect), time the query."""
     from sqlalchemy import insert, text
-    from sqlmodel import Session
 
-    from outreach.engine.queue import due_sends
     from outreach.store import open_store
     from outreach.store.models import Send
+    from outreach.store.repository import DUE_FOR_PACER
 
     db = open_store(db_url)
     now = datetime.now(UTC)
@@ -103,10 +102,10 @@ def due_query_ms(db_url: str, prospects: int, mailboxes: int) -> float:
         conn.execute(text("UPDATE campaign SET state='active'"))
         conn.execute(text("ANALYZE"))
     times = []
-    with Session(db) as session:
+    with db.connect() as conn:
         for m in range(1, mailboxes + 1):
             started = time.perf_counter()
-            due_sends(session, m, now, 20)
+            conn.execute(DUE_FOR_PACER, {"mailbox_id": m, "now": now, "limit": 20}).all()
             times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 

@@ -11,8 +11,8 @@ from sqlmodel import Session, col
 
 from outreach.engine.pacer_state import mailbox_zone
 from outreach.engine.presence import running_engines
-from outreach.engine.queue import PENDING
 from outreach.store.models import Mailbox, MailboxLease, Send, utcnow
+from outreach.store.states import PENDING
 
 
 def status(db: Engine) -> dict[str, Any]:

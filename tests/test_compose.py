@@ -11,7 +11,8 @@ from email import policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outreach.engine.compose import Envelope, Thread, as_bytes, compose, thread_subject
+from outreach.mailbox.compose import Envelope, as_bytes, compose
+from outreach.mailbox.thread import Thread, thread_subject
 from outreach.sequences.render import RenderedMessage
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -97,7 +98,7 @@ def test_long_non_ascii_subject_is_folded_and_decodes_back() -> None:
 )
 def test_wire_policy_writes_headers_exactly_as_compat32(name: str, value: str) -> None:
 
-    from outreach.engine.compose import WIRE
+    from outreach.mailbox.compose import WIRE
 
     reference = policy.compat32.clone(linesep="\r\n", mangle_from_=False)
 

@@ -74,9 +74,9 @@ async def test_suppressed_after_enrollment_gets_no_more_mail(
 ) -> None:
     from sqlmodel import Session, select
 
+    from outreach.prospects.suppression import suppress
     from outreach.store import session_scope
     from outreach.store.models import Enrollment
-    from outreach.suppression import suppress
 
     for address in PROSPECTS[:2]:
         sandbox.add_user(address, "x")
@@ -111,7 +111,7 @@ async def test_a_lost_lease_neither_sends_nor_spins(
     once, and the event loop stays free for everything else."""
     import asyncio
 
-    from outreach.engine import sendrows
+    from outreach.engine import worker as worker_module
 
     sandbox.add_user(PROSPECTS[0], "x")
     db = open_store()
@@ -119,7 +119,7 @@ async def test_a_lost_lease_neither_sends_nor_spins(
     add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
     add_prospects(db, PROSPECTS[:1])
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
-    looks = count_calls(monkeypatch, sendrows, "load_facts")
+    looks = count_calls(monkeypatch, worker_module, "load_facts")
     engine = SendEngine(db, fast_config(heartbeat=0.5, pacing=False))
     monkeypatch.setattr(engine.leases, "still_holds", lambda _conn, _mailbox: False)
     ticks = 0
@@ -160,7 +160,7 @@ async def test_idle_workers_sleep_until_the_refresh_finds_them_work(
         sandbox.add_user(f"idle{n}@sales.example", "pw")
         add_mailbox(db, f"idle{n}@sales.example", "pw", ep.host, ep.smtp_port, ep.imap_port)
     add_prospects(db, PROSPECTS[:1])
-    looks = count_calls(monkeypatch, worker_module, "next_due_at")
+    looks = count_calls(monkeypatch, worker_module.MailboxWorker, "_next_due")
     engine = SendEngine(db, fast_config(poll_interval=0.3, idle_recheck=600.0))
     task = asyncio.create_task(engine.run())
     try:

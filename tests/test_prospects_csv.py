@@ -17,7 +17,7 @@ from outreach.prospects.rows import (
     canonical_timezone,
     parse_prospects,
 )
-from outreach.suppression import normalize_value
+from outreach.prospects.suppression import normalize_value
 
 CSV = Path(__file__).parent / "data" / "csv"
 

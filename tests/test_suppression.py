@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlmodel import Session, select
 
-from outreach import suppression
 from outreach.cli import cli
 from outreach.errors import ConfigError
+from outreach.prospects import suppression
 from outreach.store import open_store, session_scope
 from outreach.store.models import Suppression
 

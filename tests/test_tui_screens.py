@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable, Input, OptionList, Select
 
+from outreach.prospects.suppression import is_suppressed
 from outreach.store.models import (
     Campaign,
     EngineInstance,
@@ -21,7 +22,6 @@ from outreach.store.models import (
     Mailbox,
     Prospect,
 )
-from outreach.suppression import is_suppressed
 from outreach.tui.engine_host import default_engine_factory
 from outreach.tui.screens.campaign import CampaignScreen
 from outreach.tui.screens.dashboard import DashboardScreen

@@ -20,7 +20,11 @@ from sqlmodel import Session, select
 
 from outreach import accounts
 from outreach.campaigns import service
-from outreach.engine import outcomes
+from outreach.lifecycle import Cause, EventKind, Subject
+from outreach.lifecycle.events import record
+from outreach.lifecycle.inbound import apply_actions
+from outreach.lifecycle.rules import Action, End, Pause, Suppress
+from outreach.lifecycle.sending import advance_after_sent
 from outreach.mailbox.account import make_endpoint
 from outreach.store import open_store, session_scope
 from outreach.store.models import (
@@ -31,8 +35,6 @@ from outreach.store.models import (
     ProspectTag,
     Send,
 )
-from outreach.watcher.decisions import Action, End, Pause, Suppress
-from outreach.watcher.effects import apply_actions
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday morning
 STARTED = NOW - timedelta(days=3, hours=1)
@@ -155,7 +157,7 @@ def _send_first_steps(db: Engine) -> None:
             send.smtp_code, send.smtp_response = 250, "250 OK"
             session.add(send)
             session.flush()
-            outcomes.advance_after_sent(session.connection(), send.id or 0, send.sent_at)
+            advance_after_sent(session.connection(), send.id or 0, send.sent_at)
 
 
 def _enrollment(session: Session, email: str) -> Enrollment:
@@ -201,11 +203,12 @@ def _inbound(db: Engine) -> None:
             )  # fmt: skip
             session.add(row)
             session.flush()
-            done = apply_actions(session, actions, row.id)
+            cause = Cause("inbox", inbound_id=row.id, message_id=row.message_id)
+            done = apply_actions(session.connection(), actions, cause, received)
             row.details = {**details, "actions": done}
-            outcomes.event(
-                session, kind, campaign_id=enrollment.campaign_id, enrollment_id=enrollment.id,
-                prospect_id=enrollment.prospect_id, mailbox_id=1, inbound_id=row.id,
+            about = Subject(enrollment.campaign_id, enrollment.id, enrollment.prospect_id, 1)
+            record(
+                session.connection(), EventKind(kind), about, inbound_id=row.id,
                 sender=sender, subject=subject,
             )  # fmt: skip
 

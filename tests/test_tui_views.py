@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 
 from outreach.errors import ConfigError
 from outreach.mailbox.probe import ProbeStep
+from outreach.prospects.suppression import is_suppressed
 from outreach.store.models import EngineInstance, Enrollment, InboundMessage, Prospect, Send
-from outreach.suppression import is_suppressed
 from outreach.views import enroll, triage
 from outreach.views.campaigns import campaign_summaries, enrollment_page
 from outreach.views.dashboard import load_dashboard

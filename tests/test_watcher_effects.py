@@ -8,12 +8,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from outreach.lifecycle import Cause
+from outreach.lifecycle.ending import resume_due
+from outreach.lifecycle.inbound import apply_actions
+from outreach.lifecycle.rules import CheckBounceRate, End, Pause, SoftBounce, Suppress
+from outreach.prospects.suppression import is_suppressed
 from outreach.store import open_store, session_scope
 from outreach.store.models import Campaign, Enrollment, Event, Send, utcnow
-from outreach.suppression import is_suppressed
-from outreach.watcher import resume_due_enrollments
-from outreach.watcher.decisions import CheckBounceRate, End, Pause, SoftBounce, Suppress
-from outreach.watcher.effects import apply_actions
 from tests.fixtures.campaigns import add_mailbox, add_prospects, start_campaign, write_sequence
 from tests.test_watcher_support import enrollment_of, sends_to
 
@@ -30,7 +31,7 @@ def started(tmp_path: Path) -> Engine:
 
 def apply(db: Engine, *actions: object) -> list[str]:
     with session_scope(db) as session:
-        return apply_actions(session, actions, None)  # type: ignore[arg-type]
+        return apply_actions(session.connection(), actions, Cause("test"), utcnow())  # type: ignore[arg-type]
 
 
 def event_kinds(db: Engine) -> list[str]:
@@ -70,9 +71,9 @@ def test_pause_moves_queued_sends_and_resume_brings_them_back(
     )
 
     with session_scope(db) as session:
-        assert resume_due_enrollments(session, utcnow()) == 0
+        assert resume_due(session.connection(), utcnow()) == 0
     with session_scope(db) as session:
-        assert resume_due_enrollments(session, resume_at + timedelta(seconds=1)) == 1
+        assert resume_due(session.connection(), resume_at + timedelta(seconds=1)) == 1
     enrollment = enrollment_of(db, ANNA)
     assert (enrollment.state, enrollment.resume_at, enrollment.next_due_at) == (
         "active",
@@ -95,9 +96,9 @@ def test_resume_queues_the_next_step_when_none_is_queued(
         enrollment.steps_sent, enrollment.next_step = 1, 1
         session.add_all([send, enrollment])
     with session_scope(db) as session:
-        apply_actions(session, [Pause(anna, utcnow() - timedelta(seconds=1))], None)
+        apply_actions(session.connection(), [Pause(anna, utcnow() - timedelta(seconds=1))], Cause("test"), utcnow())
         session.flush()
-        resume_due_enrollments(session, utcnow())
+        resume_due(session.connection(), utcnow())
     [queued] = sends_to(db, ANNA, "scheduled")
     assert queued.step_index == 1
     assert queued.due_at <= utcnow()  # its wait (1 day after step 1) is over

@@ -7,6 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from outreach.lifecycle.refs import EnrollmentRef
+from outreach.lifecycle.rules import (
+    CheckBounceRate,
+    End,
+    Pause,
+    Situation,
+    SoftBounce,
+    Suppress,
+    Target,
+    decide,
+)
 from outreach.mailbox.classify import (
     AutoReply,
     Bounce,
@@ -18,19 +29,9 @@ from outreach.mailbox.classify import (
 )
 from outreach.sequences import StopPolicy
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.decisions import (
-    CheckBounceRate,
-    End,
-    Pause,
-    Situation,
-    SoftBounce,
-    Suppress,
-    Target,
-    decide,
-)
 from outreach.watcher.freemail import company_domain, is_freemail
 from outreach.watcher.headers import header_facts
-from outreach.watcher.matching import Candidates, EnrollmentRef, Inbound, match_inbound
+from outreach.watcher.matching import Candidates, Inbound, match_inbound
 from outreach.watcher.screening import Known, screen
 
 OURS = "<1.2.3@sales.test>"
@@ -220,9 +221,9 @@ def test_unsubscribe_suppresses_sender_and_prospect() -> None:
     result = Classification(Kind.UNSUBSCRIBE, "phrase")
     actions = decide(result, Situation("anna.private@acme.test", target()), CONFIG, NOW)
     assert actions == (
+        End(1, "unsubscribed", "unsubscribe"),
         Suppress("anna.private@acme.test", "unsubscribe", "unsubscribe request"),
         Suppress("anna@acme.test", "unsubscribe", "unsubscribe request"),
-        End(1, "unsubscribed", "unsubscribe"),
     )
 
 

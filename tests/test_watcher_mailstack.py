@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from outreach.prospects.suppression import is_suppressed
 from outreach.store import open_store
-from outreach.suppression import is_suppressed
 from outreach.watcher import Watcher
 from tests.fixtures.campaigns import (
     add_mailbox,

@@ -20,10 +20,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import as_utc
 from outreach.engine.config import EngineConfig
 from outreach.store import session_scope
-from outreach.store.models import InboundMessage, Prospect, Send
+from outreach.store.models import InboundMessage, Prospect, Send, as_utc
 from outreach.watcher import Watcher, WatcherConfig
 from tests.fixtures.mailstack import MailStack
 from tests.test_watcher_support import Services, reply_to, stack_campaign, unique_local

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlmodel import Session
 
+from outreach.prospects.suppression import is_suppressed
 from outreach.sandbox import Sandbox
 from outreach.store import open_store
 from outreach.store.models import utcnow
-from outreach.suppression import is_suppressed
 from outreach.watcher import Watcher
 from tests.fixtures.campaigns import (
     add_mailbox,

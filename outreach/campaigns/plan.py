@@ -13,10 +13,9 @@ from sqlalchemy import Engine, Select, and_, select
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
-from outreach.campaigns.context import as_utc, campaign_sequence
 from outreach.campaigns.service import get_campaign
 from outreach.engine.pacer_state import load_pacer
-from outreach.engine.queue import PENDING
+from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.planner.clock import DAY_US, MINUTE_US, DayTable, from_us, to_us
 from outreach.planner.lanes import Profile
 from outreach.planner.mailbox_run import Start
@@ -29,8 +28,10 @@ from outreach.store.models import (
     Mailbox,
     Prospect,
     Send,
+    as_utc,
     row_id,
 )
+from outreach.store.states import PENDING
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, col, select
 
 from outreach import accounts
-from outreach.campaigns.context import campaign_sequence, prospect_fields
-from outreach.engine.queue import schedule_step
 from outreach.errors import ConfigError, NotFoundError, ValidationFailed
+from outreach.lifecycle.campaigns import mark_started, set_campaign_state
+from outreach.lifecycle.enrolling import Candidate, Skipped, enroll, queue_first_steps, screen
+from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.planner.assign import assign_mailboxes
+from outreach.prospects.queries import get_prospect
 from outreach.sequences import Sequence, load_sequence, missing_fields, sequence_hash, to_snapshot
+from outreach.sequences.prospect import prospect_fields
 from outreach.sequences.render import render_step
 from outreach.store import session_scope
 from outreach.store.models import (
     Campaign,
     CampaignMailbox,
     Enrollment,
-    Event,
     Mailbox,
     Prospect,
     ProspectTag,
@@ -32,20 +34,23 @@ from outreach.store.models import (
     row_id,
     utcnow,
 )
-from outreach.suppression import suppressed_set
+from outreach.store.states import LIVE
 
 STATES = ("draft", "active", "paused", "archived")
-LIVE_ENROLLMENT = ("active", "paused")
 
 
 @dataclass(frozen=True)
 class Enrolled:
-    """What ``campaign create`` did."""
+    """What ``campaign create`` (or adding prospects) did."""
 
     campaign: str
     enrolled: int
     suppressed: list[str] = field(default_factory=list)
     per_mailbox: dict[str, int] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    """Every prospect not enrolled, with why (suppressed, live in another campaign …)."""
+    queued: int = 0
+    """First steps queued at once (prospects added to a running campaign)."""
 
 
 def get_campaign(session: Session, name: str) -> Campaign:
@@ -65,6 +70,8 @@ def create_campaign(
     *,
     tags: list[str] | None = None,
     all_prospects: bool = False,
+    include_active: bool = False,
+    now: datetime | None = None,
 ) -> Enrolled:
     """A draft campaign with its prospects enrolled and each given a mailbox (sticky)."""
     if not name.strip():
@@ -88,7 +95,10 @@ def create_campaign(
         session.flush()
         for box in mailboxes:
             session.add(CampaignMailbox(campaign_id=row_id(campaign.id), mailbox_id=row_id(box.id)))
-        return _enroll(session, campaign, mailboxes, _select_prospects(session, tags))
+        prospects = _select_prospects(session, tags)
+        return _enroll(
+            session, campaign, mailboxes, prospects, include_active, now or utcnow(), queue=False
+        )
 
 
 def _select_prospects(session: Session, tags: list[str] | None) -> list[Prospect]:
@@ -103,23 +113,73 @@ def _select_prospects(session: Session, tags: list[str] | None) -> list[Prospect
 
 
 def _enroll(
-    session: Session, campaign: Campaign, mailboxes: list[Mailbox], prospects: list[Prospect]
+    session: Session,
+    campaign: Campaign,
+    mailboxes: list[Mailbox],
+    prospects: list[Prospect],
+    include_active: bool,
+    now: datetime,
+    *,
+    queue: bool,
+    source: str | None = None,
 ) -> Enrolled:
-    blocked = suppressed_set(session, [p.email for p in prospects])
-    eligible = [p for p in prospects if p.email not in blocked]
+    """Screen ``prospects`` (the lifecycle's guards), give each a mailbox, enroll them."""
+    conn = session.connection()
+    candidates = [Candidate(row_id(p.id), p.email) for p in prospects]
+    screened = screen(conn, row_id(campaign.id), candidates, include_active=include_active)
+    eligible = [c.id for c in screened.eligible]
     capacity = {box.email: box.daily_cap for box in mailboxes}
-    assignment = assign_mailboxes([p.id for p in eligible], capacity, _live_load(session))
-    box_ids = {box.email: box.id for box in mailboxes}
-    for prospect in eligible:
-        session.add(
-            Enrollment(
-                campaign_id=row_id(campaign.id),
-                prospect_id=row_id(prospect.id),
-                mailbox_id=box_ids[assignment[prospect.id]],
+    assignment = assign_mailboxes(eligible, capacity, _live_load(session))
+    box_ids = {box.email: row_id(box.id) for box in mailboxes}
+    mailbox_of = {pid: box_ids[assignment[pid]] for pid in eligible}
+    ids = enroll(conn, row_id(campaign.id), mailbox_of, now, queue=queue, source=source)
+    per_mailbox = {email: list(assignment.values()).count(email) for email in capacity}
+    suppressed = sorted(s.email for s in screened.skipped if s.why == "suppressed")
+    queued = _queued(conn, ids) if queue else 0
+    return Enrolled(
+        campaign.name, len(eligible), suppressed, per_mailbox, list(screened.skipped), queued
+    )
+
+
+def _queued(conn: Connection, enrollment_ids: list[int]) -> int:
+    if not enrollment_ids:
+        return 0
+    query = select(func.count()).where(col(Send.enrollment_id).in_(enrollment_ids))
+    return int(conn.execute(query).scalar_one())
+
+
+def add_prospects(
+    engine: Engine,
+    name: str,
+    emails: list[str],
+    *,
+    include_active: bool = False,
+    source: str = "cli",
+    now: datetime | None = None,
+) -> Enrolled:
+    """Enroll more prospects in a draft, active or paused campaign (in a running one their
+    first step is queued at once), under the same guards as ``campaign create``."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        campaign = get_campaign(session, name)
+        if campaign.state == "archived":
+            raise ConfigError(f"campaign {name!r} is archived", hint="pick a live campaign")
+        prospects = [get_prospect(session, email) for email in emails]
+        mailboxes = list(
+            session.exec(
+                select(Mailbox)
+                .join(CampaignMailbox, col(CampaignMailbox.mailbox_id) == col(Mailbox.id))
+                .where(CampaignMailbox.campaign_id == campaign.id)
+                .order_by(col(Mailbox.email))
             )
         )
-    per_mailbox = {email: list(assignment.values()).count(email) for email in capacity}
-    return Enrolled(campaign.name, len(eligible), sorted(blocked), per_mailbox)
+        if not mailboxes:
+            raise ConfigError(f"campaign {name!r} has no mailbox to send from")
+        running = campaign.state in ("active", "paused")
+        return _enroll(
+            session, campaign, mailboxes, prospects, include_active, now,
+            queue=running, source=source,
+        )  # fmt: skip
 
 
 def _live_load(session: Session) -> dict[str, int]:
@@ -127,7 +187,7 @@ def _live_load(session: Session) -> dict[str, int]:
     rows = session.exec(
         select(Mailbox.email, func.count())
         .join(Enrollment, col(Enrollment.mailbox_id) == col(Mailbox.id))
-        .where(col(Enrollment.state).in_(LIVE_ENROLLMENT))
+        .where(col(Enrollment.state).in_(LIVE))
         .group_by(col(Mailbox.email))
     )
     return dict(rows.all())
@@ -197,35 +257,9 @@ def start_campaign(
                 failures[:200],
                 hint='fix the prospects\' fields or add `| default("…")` to the template',
             )
-        queued = _queue_first_steps(session, campaign, now)
-        campaign.state, campaign.started_at = "active", now
-        session.add(campaign)
-        session.add(
-            Event(kind="campaign_started", campaign_id=campaign.id, data={"queued": queued})
-        )
-    return queued
-
-
-def _queue_first_steps(session: Session, campaign: Campaign, now: datetime) -> int:
-    sequence = campaign_sequence(campaign)
-    boxes = {
-        box.id: box
-        for box in session.exec(
-            select(Mailbox).join(CampaignMailbox).where(CampaignMailbox.campaign_id == campaign.id)
-        )
-    }
-    rows = session.exec(
-        select(Enrollment, Prospect)
-        .join(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
-        .where(Enrollment.campaign_id == campaign.id, col(Enrollment.state) == "active")
-    )
-    queued = 0
-    for enrollment, prospect in rows:
-        mailbox = boxes[enrollment.mailbox_id]
-        queued += (
-            schedule_step(session, enrollment, campaign, sequence, prospect, mailbox, now)
-            is not None
-        )
+        conn = session.connection()
+        queued = queue_first_steps(conn, row_id(campaign.id), now)
+        mark_started(conn, row_id(campaign.id), queued, now)
     return queued
 
 
@@ -236,18 +270,6 @@ def set_state(engine: Engine, name: str, state: str, reason: str | None = None) 
         campaign = get_campaign(session, name)
         if campaign.state not in allowed[state]:
             raise ConfigError(f"campaign {name!r} is {campaign.state}; it cannot become {state}")
-        campaign.state = state
-        campaign.pause_reason = reason if state == "paused" else None
-        session.add(campaign)
-        session.add(
-            Event(kind=f"campaign_{state}", campaign_id=campaign.id, data={"reason": reason})
-        )
+        set_campaign_state(session.connection(), row_id(campaign.id), state, reason, utcnow())
+        session.refresh(campaign)
     return campaign
-
-
-def pending_send(session: Session, enrollment_id: int) -> Send | None:
-    return session.exec(
-        select(Send).where(
-            Send.enrollment_id == enrollment_id, col(Send.state).in_(("scheduled", "deferred"))
-        )
-    ).first()

@@ -8,13 +8,12 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import campaign_sequence, prospect_zone
 from outreach.campaigns.service import get_campaign
-from outreach.engine.queue import PENDING
-from outreach.planner.windows import after_wait, next_open
+from outreach.lifecycle.campaigns import requeue_for_sequence
+from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.sequences import Sequence, load_sequence, sequence_hash, to_snapshot
 from outreach.store import session_scope
-from outreach.store.models import Enrollment, Event, Prospect, Send
+from outreach.store.models import Enrollment, utcnow
 
 
 @dataclass
@@ -65,9 +64,9 @@ def update_campaign(db: Engine, name: str, path: Path, *, apply: bool) -> Sequen
         campaign.sequence, campaign.sequence_hash = to_snapshot(new), sequence_hash(new)
         campaign.sequence_path = str(path)
         session.add(campaign)
-        change.cancelled = _requeue(session, campaign.id or 0, new)
-        session.add(
-            Event(kind="campaign_updated", campaign_id=campaign.id, data={"changes": change.steps})
+        session.flush()
+        change.cancelled = requeue_for_sequence(
+            session.connection(), campaign.id or 0, new, change.steps, utcnow()
         )
     return change
 
@@ -85,34 +84,3 @@ def _impact(session: Session, campaign_id: int, new: Sequence, change: SequenceC
         if line.startswith("step "):
             index = int(line.split()[1].rstrip(":")) - 1
             change.affected[index] = sum(c for step, c in rows if step <= index)
-
-
-def _requeue(session: Session, campaign_id: int, new: Sequence) -> int:
-    """Pending sends follow the new waits; those past the new last step are cancelled."""
-    cancelled = 0
-    pending = session.exec(
-        select(Send, Enrollment, Prospect)
-        .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
-        .join(Prospect, col(Prospect.id) == col(Send.prospect_id))
-        .where(Send.campaign_id == campaign_id, col(Send.state).in_(PENDING))
-    ).all()
-    for send, enrollment, prospect in pending:
-        if send.step_index >= len(new.steps):
-            send.state, send.error = "cancelled", "step removed by campaign update"
-            enrollment.state, enrollment.next_due_at = "finished", None
-            cancelled += 1
-        elif send.step_index > 0:
-            previous = session.exec(
-                select(Send.sent_at).where(
-                    Send.enrollment_id == enrollment.id, Send.step_index == send.step_index - 1
-                )
-            ).first()
-            if previous is not None:
-                tz = prospect_zone(prospect, new)
-                send.due_at = next_open(
-                    new.schedule, tz, after_wait(new.steps[send.step_index].wait, previous, tz)
-                )
-                enrollment.next_due_at = send.due_at
-        session.add(send)
-        session.add(enrollment)
-    return cancelled

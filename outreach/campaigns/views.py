@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import campaign_sequence
 from outreach.campaigns.service import get_campaign
+from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.store.models import Campaign, CampaignMailbox, Enrollment, Mailbox, Prospect
 
 

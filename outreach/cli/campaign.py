@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -11,6 +12,8 @@ from outreach.campaigns.plan import plan_campaign
 from outreach.campaigns.update import update_campaign
 from outreach.cli.output import print_json, print_table
 from outreach.store import open_store
+
+INCLUDE_ACTIVE = "Also enroll people live in another campaign (skipped by default)."
 
 
 @click.group()
@@ -36,6 +39,7 @@ def campaign() -> None:
 )
 @click.option("--tag", "tags", multiple=True, help="Enroll prospects with this tag (repeatable).")
 @click.option("--all", "all_prospects", is_flag=True, help="Enroll every prospect.")
+@click.option("--include-active", is_flag=True, help=INCLUDE_ACTIVE)
 @click.option("--json", "as_json", is_flag=True)
 def create(
     name: str,
@@ -43,9 +47,11 @@ def create(
     mailboxes: tuple[str, ...],
     tags: tuple[str, ...],
     all_prospects: bool,
+    include_active: bool,
     as_json: bool,
 ) -> None:
-    """Create a draft campaign and enroll prospects (suppressed ones are skipped)."""
+    """Create a draft campaign and enroll prospects (suppressed ones, and people live in
+    another campaign, are skipped and named)."""
     result = service.create_campaign(
         open_store(),
         name,
@@ -53,15 +59,41 @@ def create(
         list(mailboxes),
         tags=list(tags),
         all_prospects=all_prospects,
+        include_active=include_active,
     )
     if as_json:
-        return print_json(result.__dict__)
+        return print_json(asdict(result))
     click.echo(f"campaign {name!r} created as a draft: {result.enrolled} prospects enrolled")
     for email, count in result.per_mailbox.items():
         click.echo(f"  {count:>6} from {email}")
-    if result.suppressed:
-        click.echo(f"  {len(result.suppressed)} suppressed prospects skipped")
+    _echo_skipped(result)
     click.echo(f"next: `outreach campaign plan {name}`, then `outreach campaign start {name}`")
+
+
+@campaign.command("enroll")
+@click.argument("name")
+@click.argument("emails", nargs=-1, required=True)
+@click.option("--include-active", is_flag=True, help=INCLUDE_ACTIVE)
+@click.option("--json", "as_json", is_flag=True)
+def enroll(name: str, emails: tuple[str, ...], include_active: bool, as_json: bool) -> None:
+    """Add prospects to a campaign; in a running one their first email is queued at once."""
+    result = service.add_prospects(
+        open_store(), name, list(emails), include_active=include_active, source="cli"
+    )
+    if as_json:
+        return print_json(asdict(result))
+    click.echo(f"{result.enrolled} prospect(s) enrolled in campaign {name!r}")
+    _echo_skipped(result)
+
+
+def _echo_skipped(result: service.Enrolled) -> None:
+    """One line per prospect not enrolled, saying why."""
+    if result.skipped:
+        click.echo(f"  {len(result.skipped)} skipped:")
+    for skipped in result.skipped:
+        click.echo(f"    {skipped.email}: {skipped.reason}")
+    if any(s.why == "active_elsewhere" for s in result.skipped):
+        click.echo("  (--include-active enrolls people who are live in another campaign)")
 
 
 @campaign.command("update")

@@ -22,8 +22,8 @@ from outreach.prospects import (
 )
 from outreach.prospects.csv_reader import count_lines
 from outreach.prospects.service import ImportSummary, import_prospects, normalize_tags
+from outreach.prospects.suppression import is_suppressed, suppressions_for
 from outreach.store import open_store, session_scope
-from outreach.suppression import is_suppressed, suppressions_for
 
 LISTED_AT_MOST = 20  # duplicates/suppressed shown by name in the text summary (--json: all)
 

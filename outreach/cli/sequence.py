@@ -9,11 +9,11 @@ import click
 from rich.markup import escape
 from sqlmodel import Session, select
 
-from outreach.campaigns.context import display_name, prospect_fields
 from outreach.cli.output import console, print_json
 from outreach.deliverability.lint import lint_file
-from outreach.engine.compose import Envelope, Thread, as_bytes, compose
 from outreach.errors import NotFoundError
+from outreach.mailbox.compose import Envelope, as_bytes, compose
+from outreach.mailbox.thread import Thread
 from outreach.sequences import (
     choose_variant,
     format_wait,
@@ -22,6 +22,7 @@ from outreach.sequences import (
     schema_text,
 )
 from outreach.sequences.pace_warnings import pace_warnings
+from outreach.sequences.prospect import display_name, prospect_fields
 from outreach.store import open_store
 from outreach.store.models import Mailbox, Prospect
 

@@ -9,8 +9,8 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from outreach import suppression
 from outreach.cli.output import print_json, print_table
+from outreach.prospects import suppression
 from outreach.store import open_store, session_scope
 from outreach.store.models import Suppression
 

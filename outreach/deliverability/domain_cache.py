@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import as_utc
 from outreach.deliverability.domain_lookup import DomainStatus
-from outreach.store.models import DomainCheck, utcnow
+from outreach.store.models import DomainCheck, as_utc, utcnow
 
 TTL = timedelta(days=7)
 """How long a definitive answer (accepts mail or not) is trusted."""

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import as_utc
 from outreach.store.models import (
     Campaign,
     Enrollment,
@@ -25,6 +24,7 @@ from outreach.store.models import (
     Prospect,
     ProspectTag,
     Suppression,
+    as_utc,
 )
 
 KINDS = ("replies", "prospects", "events")

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import as_utc
-from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send
+from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send, as_utc
 
 SENT_STATES = ("sent",)
 DATE_PRECISION = timedelta(seconds=1)

@@ -18,9 +18,10 @@ from outreach.deliverability.verify import (
     run_sync,
     verify_addresses,
 )
-from outreach.engine.outcomes import end_enrollment, event
-from outreach.store import session_scope
-from outreach.store.models import Campaign, Enrollment, Prospect, ProspectTag
+from outreach.lifecycle import Cause, EnrollmentState
+from outreach.lifecycle.ending import end_enrollments, live_refs
+from outreach.store.models import Campaign, Enrollment, Prospect, ProspectTag, utcnow
+from outreach.store.repository import ENROLLMENT
 
 
 def prospect_addresses(db: Engine, tags: list[str] | None = None) -> list[str]:
@@ -73,20 +74,18 @@ def _campaign(session: Session, campaign: str | Campaign) -> int:
 
 def _mark_invalid(db: Engine, pairs: list[tuple[Enrollment, Prospect]],
                   summary: VerifySummary) -> None:
+    """Not-yet-contacted enrollments of invalid addresses end as ``invalid`` (one the
+    engine reached first keeps its state)."""
     reasons = {v.email: v.reason for v in summary.invalid}
-    emails = {e.id: p.email for e, p in pairs if p.email in reasons}
-    ids = sorted(i for i in emails if i is not None)
-    with session_scope(db) as session:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            for enrollment in session.exec(select(Enrollment).where(col(Enrollment.id).in_(chunk))):
-                _invalidate(session, enrollment, reasons[emails[enrollment.id]])
-
-
-def _invalidate(session: Session, enrollment: Enrollment, reason: str) -> None:
-    if enrollment.state != "active" or enrollment.steps_sent:
-        return  # the engine got there first
-    end_enrollment(session, enrollment, "invalid", reason)
-    event(session, "invalid", None, campaign_id=enrollment.campaign_id,
-          enrollment_id=enrollment.id, prospect_id=enrollment.prospect_id,
-          mailbox_id=enrollment.mailbox_id, reason=reason)
+    by_reason: dict[str, list[int]] = {}
+    for enrollment, prospect in pairs:
+        if prospect.email in reasons and enrollment.id is not None:
+            by_reason.setdefault(reasons[prospect.email], []).append(enrollment.id)
+    now = utcnow()
+    with db.begin() as conn:
+        for reason, ids in by_reason.items():
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start:start + CHUNK]
+                unsent = ENROLLMENT.c.id.in_(chunk) & (ENROLLMENT.c.steps_sent == 0)
+                refs = live_refs(conn, unsent & (ENROLLMENT.c.state == "active"))
+                end_enrollments(conn, refs, EnrollmentState.INVALID, reason, Cause("verify"), now)

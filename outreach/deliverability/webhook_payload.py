@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import as_utc
-from outreach.store.models import Campaign, Event, InboundMessage, Mailbox, Prospect
+from outreach.store.models import Campaign, Event, InboundMessage, Mailbox, Prospect, as_utc
 
 
 def event_payloads(session: Session, events: Iterable[Event]

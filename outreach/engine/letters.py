@@ -7,18 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from outreach.campaigns.context import display_name, prospect_fields
-from outreach.engine import sendrows
-from outreach.engine.compose import (
-    Envelope,
-    Thread,
-    as_bytes,
-    compose,
-    outgoing_subject,
-    thread_subject,
-)
-from outreach.engine.sendrows import SendFacts
+from outreach.lifecycle.facts import SendFacts, load_facts
+from outreach.mailbox.compose import Envelope, as_bytes, compose, outgoing_subject
+from outreach.mailbox.thread import Thread, ThreadState, continuing
 from outreach.sequences import render_step
+from outreach.sequences.prospect import display_name, prospect_fields
+from outreach.store.repository import sent_at
 
 
 @dataclass(frozen=True)
@@ -37,36 +31,21 @@ class Letter:
 
 def prepare_letter(conn: Connection, facts: SendFacts, now: datetime) -> Letter:
     """Compose the send for sending now (a follow-up joins the enrollment's thread)."""
-    starts_thread = (
-        facts.sequence.steps[facts.step_index].new_thread or not facts.thread_message_id
-    )
-    return _letter(facts, Thread() if starts_thread else _thread_of(conn, facts), now)
+    thread = facts.thread
+    if facts.sequence.steps[facts.step_index].new_thread or thread is None:
+        return _letter(facts, Thread(), now)
+    return _letter(facts, continuing(thread, sent_at(conn, thread.root_message_id)), now)
 
 
 def rebuild_letter(conn: Connection, send_id: int) -> Letter:
     """The same bytes again for a send composed before (for a late copy to Sent)."""
-    facts = sendrows.load_facts(conn, send_id)
+    facts = load_facts(conn, send_id)
     assert facts is not None and facts.last_attempt_at is not None, "only attempted sends"
     thread = Thread()
     if facts.in_reply_to:
-        thread = Thread(
-            subject=thread_subject(facts.subject or ""),
-            root_message_id=facts.in_reply_to,
-            references=tuple((facts.references or facts.in_reply_to).split()),
-            started_at=sendrows.sent_at(conn, facts.in_reply_to),
-        )
+        state = ThreadState(facts.in_reply_to, facts.subject, facts.references or "")
+        thread = continuing(state, sent_at(conn, facts.in_reply_to))
     return _letter(facts, thread, facts.last_attempt_at)
-
-
-def _thread_of(conn: Connection, facts: SendFacts) -> Thread:
-    root = facts.thread_message_id
-    assert root is not None
-    return Thread(
-        subject=facts.thread_subject,
-        root_message_id=root,
-        references=tuple((facts.thread_references or root).split()),
-        started_at=sendrows.sent_at(conn, root),
-    )
 
 
 def _letter(facts: SendFacts, thread: Thread, date: datetime) -> Letter:

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 from tzlocal import get_localzone
 
-from outreach.campaigns.context import campaign_sequence
+from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.planner.pacing import MailboxPacer, ramped_cap, random_gap
 from outreach.planner.windows import zone
 from outreach.store.models import Campaign, Mailbox, Prospect, Send

@@ -25,9 +25,9 @@ from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from outreach.engine.sendrows import lease_of
 from outreach.errors import OutreachError
 from outreach.store.models import EngineInstance, Mailbox, MailboxLease, utcnow
+from outreach.store.repository import lease_of
 
 LEASE_TTL = timedelta(seconds=30)
 HEARTBEAT = timedelta(seconds=10)

@@ -5,21 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from outreach.campaigns.context import campaign_sequence, prospect_zone
-from outreach.engine import outcomes
 from outreach.engine.pacer_state import load_pacer
-from outreach.engine.queue import PENDING
 from outreach.engine.sentbox import SentBox
+from outreach.lifecycle import sending
+from outreach.lifecycle.snapshots import sequence_for
 from outreach.planner.pacing import Candidate
 from outreach.planner.simulate import PlanItem, simulate
-from outreach.store import session_scope
-from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send, row_id, utcnow
+from outreach.sequences.prospect import zone_of
+from outreach.store.models import Mailbox, Send, row_id, utcnow
+from outreach.store.repository import overdue_query
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class InDoubtResolver:
             if not found and self._may_still_arrive(attempted):
                 waiting = True
                 continue
-            self._settle(send_id, found)
+            self._settle(row_id(send_id), message_id, found)
         self.pending = waiting
         return True
 
@@ -78,23 +79,11 @@ class InDoubtResolver:
     def _found(self, message_id: str) -> bool:
         return self.sentbox.in_sent(message_id) or self.sentbox.bounce_mentions(message_id)
 
-    def _settle(self, send_id: int | None, found: bool) -> None:
-        now = utcnow()
-        with session_scope(self.db) as session:
-            send = session.get_one(Send, send_id)
-            if send.state != "sending":
-                return
-            if found:
-                send.state, send.sent_at, send.smtp_response = "sent", now, "in doubt; found"
-                send.appended_to_sent = True
-                session.add(send)
-                session.flush()
-                outcomes.advance_after_sent(session.connection(), row_id(send.id), now)
-            else:
-                send.state, send.due_at = "scheduled", now
-                session.add(send)
-            outcomes.event(session, "in_doubt_resolved", send, found=found)
-        self.on_event("in_doubt", {"message_id": send.message_id, "found": found})
+    def _settle(self, send_id: int, message_id: str, found: bool) -> None:
+        with self.db.begin() as conn:
+            settled = sending.settle_in_doubt(conn, send_id, found, utcnow())
+        if settled:
+            self.on_event("in_doubt", {"message_id": message_id, "found": found})
 
 
 def respread_backlog(
@@ -105,41 +94,26 @@ def respread_backlog(
     A laptop that wakes after three days must not fire its backlog: the overdue sends are
     laid out again by the planner (gaps, caps, windows) starting now.
     """
-    rows = session.exec(
-        select(Send, Prospect, Campaign)
-        .join(Prospect, col(Prospect.id) == col(Send.prospect_id))
-        .join(Campaign, col(Campaign.id) == col(Send.campaign_id))
-        .join(Enrollment, col(Enrollment.id) == col(Send.enrollment_id))
-        .where(
-            Send.mailbox_id == mailbox.id,
-            col(Send.state).in_(PENDING),
-            col(Send.due_at) < now - grace,
-            Campaign.state == "active",
-            Enrollment.state == "active",
-        )
-    ).all()
+    conn = session.connection()
+    rows = conn.execute(overdue_query(row_id(mailbox.id), now - grace)).all()
     if not rows:
         return 0
     items: list[PlanItem] = []
-    sends: dict[Hashable, Send] = {}
-    for send, prospect, campaign in rows:
-        sequence = campaign_sequence(campaign)
+    for row in rows:
+        sequence = sequence_for(conn, row.campaign_id, row.sequence_hash)
         candidate = Candidate(
-            send.id,
+            row.id,
             now,
-            prospect_zone(prospect, sequence),
+            zone_of(row.timezone, sequence),
             sequence.schedule,
             sequence.pace,
-            send.campaign_id,
-            prospect.domain,
+            row.campaign_id,
+            row.domain,
         )
-        steps = sequence.steps[: send.step_index + 1]
-        items.append(PlanItem(send.id, mailbox.email, send.step_index, candidate, steps))
-        sends[send.id] = send
+        steps = sequence.steps[: row.step_index + 1]
+        items.append(PlanItem(row.id, mailbox.email, row.step_index, candidate, steps))
     pacer = load_pacer(session, mailbox, now, rng)
-    for planned in simulate(items, {mailbox.email: pacer}, now, now + timedelta(days=365)):
-        send = sends[planned.enrollment]
-        send.due_at = planned.at
-        session.add(send)
+    planned = simulate(items, {mailbox.email: pacer}, now, now + timedelta(days=365))
+    sending.reschedule(conn, {cast(int, p.enrollment): p.at for p in planned}, now)
     log.info("re-spread %d overdue sends of %s", len(rows), mailbox.email)
     return len(rows)

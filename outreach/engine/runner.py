@@ -21,15 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from outreach import accounts, secrets
-from outreach.campaigns.context import as_utc
 from outreach.engine.config import EngineConfig
 from outreach.engine.hooks import InboxCheck, NoInboxCheck
 from outreach.engine.presence import Leases, Presence
-from outreach.engine.queue import PENDING
 from outreach.engine.sentbox import SentBox
 from outreach.engine.transport import SmtpSession
 from outreach.engine.worker import EventSink, MailboxWorker
-from outreach.store.models import Mailbox, Send, utcnow
+from outreach.store.models import Mailbox, Send, as_utc, utcnow
+from outreach.store.states import PENDING
 
 log = logging.getLogger(__name__)
 

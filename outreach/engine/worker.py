@@ -15,24 +15,34 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlmodel import Session, col, select
 
-from outreach.engine import outcomes, sendrows
 from outreach.engine.config import EngineConfig
 from outreach.engine.failures import Failure, backoff, classify_smtp_error
 from outreach.engine.hooks import InboxCheck
 from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
 from outreach.engine.pacer_state import load_pacer
-from outreach.engine.queue import PENDING, candidate_of, due_sends, next_due_at
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
-from outreach.engine.sendrows import SendFacts
 from outreach.engine.sentbox import SentBox
 from outreach.engine.transport import SmtpSession
-from outreach.planner.pacing import MailboxPacer, random_gap
+from outreach.lifecycle import PENDING, sending
+from outreach.lifecycle.facts import SendFacts, load_facts
+from outreach.lifecycle.mailboxes import auth_retry_due, pause_mailbox, resume_mailbox
+from outreach.lifecycle.snapshots import sequence_for
+from outreach.planner.pacing import Candidate, MailboxPacer, random_gap
+from outreach.sequences.prospect import prospect_zone, zone_of
 from outreach.store import session_scope
-from outreach.store.models import Mailbox, Prospect, Send, row_id, utcnow
+from outreach.store.models import Mailbox, Send, as_utc, row_id, utcnow
+from outreach.store.repository import (
+    DUE,
+    DUE_FOR_PACER,
+    MAILBOX_PAUSED,
+    NEXT_DUE,
+    maybe_utc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +89,8 @@ class MailboxWorker:
 
     async def start(self) -> None:
         """Finish what a crash interrupted and re-spread a backlog, before the first send."""
-        with session_scope(self.db) as session:
-            outcomes.advance_stragglers(session, self.mailbox_id, utcnow())
+        with self.db.begin() as conn:
+            sending.advance_stragglers(conn, self.mailbox_id, utcnow())
         await self.in_doubt.resolve()
         await self.retry_sent_copies()
         self._respread(utcnow())
@@ -136,38 +146,57 @@ class MailboxWorker:
 
     def _is_paused(self) -> bool:
         with self.db.begin() as conn:
-            return sendrows.mailbox_paused(conn, self.mailbox_id)
+            return bool(conn.execute(MAILBOX_PAUSED, {"mailbox_id": self.mailbox_id}).scalar())
 
     def _choose(self, now: datetime) -> tuple[tuple[int, int] | None, datetime | None]:
         """The first due send the pacer lets go now, as (send id, step); else when to look."""
         if not self.config.pacing:
             return self._next_unpaced(now)
         pacer = self._pacer()
-        with Session(self.db) as session:
-            rows = due_sends(session, self.mailbox_id, now, 20)
+        params = {"mailbox_id": self.mailbox_id, "now": now, "limit": 20}
+        with self.db.connect() as conn:
+            rows = conn.execute(DUE_FOR_PACER, params).all()
+            candidates = [
+                (row.id, row.step_index, self._candidate(conn, row)) for row in rows
+            ]
         if not rows:
             return None, self._next_due()
         earliest: datetime | None = None
-        for send, prospect, sequence in rows:
-            blocked = pacer.blocked_until(candidate_of(send, prospect, sequence), now)
+        for send_id, step_index, candidate in candidates:
+            blocked = pacer.blocked_until(candidate, now)
             if blocked is None:
-                return (row_id(send.id), send.step_index), None
+                return (send_id, step_index), None
             earliest = blocked if earliest is None else min(earliest, blocked)
         return None, earliest
+
+    @staticmethod
+    def _candidate(conn: Connection, row: Any) -> Candidate:
+        """The pacer's view of a due send."""
+        sequence = sequence_for(conn, row.campaign_id, row.sequence_hash)
+        return Candidate(
+            key=row.id,
+            due=as_utc(row.due_at),
+            tz=zone_of(row.timezone, sequence),
+            schedule=sequence.schedule,
+            pace=sequence.pace,
+            campaign=row.campaign_id,
+            domain=row.domain,
+        )
 
     def _next_unpaced(self, now: datetime) -> tuple[tuple[int, int] | None, datetime | None]:
         """Pacing off: due sends in order, fetched a batch at a time (each is re-checked
         under its row lock before it goes out)."""
         if not self._due:
+            params = {"mailbox_id": self.mailbox_id, "now": now, "limit": DUE_BATCH}
             with self.db.begin() as conn:
-                self._due.extend(sendrows.due_ids(conn, self.mailbox_id, now, DUE_BATCH))
+                self._due.extend((row[0], row[1]) for row in conn.execute(DUE, params))
         if self._due:
             return self._due.popleft(), None
         return None, self._next_due()
 
     def _next_due(self) -> datetime | None:
-        with Session(self.db) as session:
-            return next_due_at(session, self.mailbox_id)
+        with self.db.connect() as conn:
+            return maybe_utc(conn.execute(NEXT_DUE, {"mailbox_id": self.mailbox_id}).scalar())
 
     # --- sending --------------------------------------------------------------------
 
@@ -199,15 +228,15 @@ class MailboxWorker:
         """
         now = utcnow()
         with self.db.begin() as conn:
-            facts = sendrows.load_facts(conn, send_id, lock=True)
+            facts = load_facts(conn, send_id, lock=True)
             if facts is None or not self._still_wanted(conn, facts, now):
                 return None
             try:
                 letter = prepare_letter(conn, facts, now)
             except Exception as exc:  # noqa: BLE001 - a template failing at send time
-                outcomes.give_up_send(conn, send_id, f"cannot render: {exc}")
+                sending.give_up(conn, facts, f"cannot render: {exc}", now)
                 return None
-            sendrows.mark_sending(
+            sending.mark_sending(
                 conn,
                 send_id,
                 now,
@@ -229,23 +258,26 @@ class MailboxWorker:
             self._due.clear()  # our lease ran out: another engine takes this mailbox over
             self._lease_lost = True
             return False
-        if facts.suppressed is not None:  # suppressed after enrollment (CLI, TUI, a campaign)
-            outcomes.stop_enrollment(
-                conn, facts.enrollment_id, "stopped", f"suppressed ({facts.suppressed})"
-            )
-            return False
-        return True
+        return sending.person_still_wanted(conn, facts, now)
 
     def _finish(self, facts: SendFacts, response: str) -> None:
         """Right after the server's reply: ``sent`` and the thread advanced, one commit."""
         now = utcnow()
         with self.db.begin() as conn:
-            recorded, next_due = outcomes.record_sent(conn, facts, response, now)
+            recorded, next_due = sending.record_sent(conn, facts, response, now)
         if not recorded:
             log.warning("send %s was settled elsewhere while in flight", facts.id)
             return
         if self.config.pacing:
-            candidate = candidate_of(facts, facts.prospect, facts.sequence)
+            candidate = Candidate(
+                key=facts.id,
+                due=facts.due_at,
+                tz=prospect_zone(facts.prospect, facts.sequence),
+                schedule=facts.sequence.schedule,
+                pace=facts.sequence.pace,
+                campaign=facts.campaign_id,
+                domain=facts.prospect.domain,
+            )
             self._pacer().record(candidate, now, random_gap(candidate.pace, self.rng))
         self.on_event(
             "sent",
@@ -261,24 +293,23 @@ class MailboxWorker:
 
     def _failed(self, send_id: int, failure: Failure) -> None:
         now = utcnow()
-        with session_scope(self.db) as session:
-            send = session.get_one(Send, send_id)
-            email = session.get_one(Prospect, send.prospect_id).email
+        with self.db.begin() as conn:
+            facts = load_facts(conn, send_id)
+            assert facts is not None, "a send in flight is never deleted"
             if failure.verdict == "pause_mailbox":
-                send.state, send.attempts = "scheduled", max(0, send.attempts - 1)
-                session.add(send)
-                outcomes.pause_mailbox(session, self.mailbox_id, failure.message, auth=True)
+                sending.requeue_unsent(conn, send_id, now)
+                pause_mailbox(conn, self.mailbox_id, failure.message, now, auth=True)
             elif failure.verdict == "failed":
-                outcomes.hard_bounce(session, send, failure.code, failure.message)
-            elif send.attempts >= self.config.max_attempts:
-                outcomes.give_up(
-                    session, send, f"gave up after {send.attempts} attempts: {failure.message}"
-                )
+                sending.smtp_refused(conn, facts, failure.code, failure.message, now)
+            elif facts.attempts >= self.config.max_attempts:
+                why = f"gave up after {facts.attempts} attempts: {failure.message}"
+                sending.give_up(conn, facts, why, now)
             else:
-                delay = backoff(send.attempts, self.config.backoff_base, self.config.backoff_max)
-                outcomes.mark_deferred(session, send, failure.code, failure.message, now + delay)
+                delay = backoff(facts.attempts, self.config.backoff_base, self.config.backoff_max)
+                sending.defer(conn, facts, failure.code, failure.message, now + delay, now)
         self.on_event(
-            failure.verdict, {"to": email, "code": failure.code, "message": failure.message}
+            failure.verdict,
+            {"to": facts.prospect.email, "code": failure.code, "message": failure.message},
         )
 
     async def _copy_to_sent(self, send_id: int, letter: Letter) -> None:
@@ -290,10 +321,9 @@ class MailboxWorker:
         except Exception as exc:  # noqa: BLE001 - the mail is out; the copy is retried later
             log.warning("could not copy %s to Sent: %s", letter.message_id, exc)
             return
+        with self.db.begin() as conn:
+            sending.mark_filed(conn, send_id, filed)
         with session_scope(self.db) as session:
-            send = session.get_one(Send, send_id)
-            send.appended_to_sent = filed
-            session.add(send)
             if self.sentbox.append_mode != mode_before:
                 mailbox = session.get_one(Mailbox, self.mailbox_id)
                 mailbox.append_to_sent = self.sentbox.append_mode
@@ -320,20 +350,17 @@ class MailboxWorker:
     # --- paused ---------------------------------------------------------------------
 
     async def _paused(self, mailbox: Mailbox, now: datetime) -> float:
-        if not outcomes.auth_retry_due(mailbox, now, self.config.auth_retry):
+        if not auth_retry_due(mailbox, now, self.config.auth_retry):
             return self.config.poll_interval
         try:
             await self.smtp.close()
             await self.smtp.login_check()
         except Exception as exc:  # noqa: BLE001 - still refused: stay paused, try later
-            with session_scope(self.db) as session:
-                outcomes.pause_mailbox(
-                    session, self.mailbox_id, classify_smtp_error(exc).message, auth=True
-                )
+            with self.db.begin() as conn:
+                message = classify_smtp_error(exc).message
+                pause_mailbox(conn, self.mailbox_id, message, utcnow(), auth=True)
             return self.config.poll_interval
-        with session_scope(self.db) as session:
-            row = session.get_one(Mailbox, self.mailbox_id)
-            row.paused, row.pause_reason, row.last_auth_failure_at = False, None, None
-            session.add(row)
+        with self.db.begin() as conn:
+            resume_mailbox(conn, self.mailbox_id, utcnow())
         self.on_event("mailbox_resumed", {"mailbox": mailbox.email})
         return 0.0

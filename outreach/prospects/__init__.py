@@ -2,7 +2,7 @@
 
 ``read_csv_text`` → ``parse_prospects`` → :func:`outreach.prospects.service.import_prospects`
 is the whole import; every file-level problem raises before the database is touched. The
-service is not re-exported here: it uses :mod:`outreach.suppression`, which itself reads
+service is not re-exported here: it uses :mod:`outreach.prospects.suppression`, which itself reads
 files with this package's CSV reader.
 """
 

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, select
 
 from outreach.errors import ConfigError
 from outreach.prospects.rows import Duplicate, ParsedProspects, ProspectRow, Rejection, RowWarning
+from outreach.prospects.suppression import suppressions_for
 from outreach.store.models import Prospect, ProspectTag, utcnow
-from outreach.suppression import suppressions_for
 
 BATCH = 500  # addresses per IN (...) query and per bulk statement
 COLUMNS = ("first_name", "last_name", "company", "timezone")

@@ -19,6 +19,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """Stored datetimes come back aware from SQLModel; tolerate naive ones as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Mailbox(SQLModel, table=True):
     """A rep's own mail account: SMTP to send, IMAP to watch. Never holds the secret."""
 

@@ -49,8 +49,12 @@ def unsuppress(db: Engine, email: str) -> str:
     return f"{value} is no longer suppressed"
 
 
-def add_to_campaign(db: Engine, campaign: str, email: str, now: datetime) -> str:
-    added = enroll.add_to_campaign(db, campaign, email, now)
+def add_to_campaign(
+    db: Engine, campaign: str, email: str, now: datetime, include_active: bool = False
+) -> str:
+    added = enroll.add_to_campaign(db, campaign, email, now, include_active=include_active)
+    if not added.enrolled:
+        return f"{added.email} not added to {added.campaign}: {added.skipped}"
     queued = ", first email queued" if added.queued else ""
     return f"{added.email} added to {added.campaign} (from {added.mailbox}){queued}"
 

@@ -17,8 +17,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import campaign_sequence
 from outreach.campaigns.views import list_campaigns
+from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.store.models import Campaign, Enrollment, InboundMessage, Mailbox, Prospect, Send
 from outreach.views.common import Page, aware, check_page_args
 

@@ -13,7 +13,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from outreach.engine.pacer_state import load_pacer
-from outreach.engine.queue import PENDING
 from outreach.store.models import (
     Campaign,
     Enrollment,
@@ -24,6 +23,7 @@ from outreach.store.models import (
     Send,
     row_id,
 )
+from outreach.store.states import PENDING
 from outreach.views.common import aware, start_of_day
 from outreach.views.inbox import effective_kind, needs_attention
 

@@ -1,9 +1,9 @@
-"""Commands the Prospects view needs that the services lack: add a prospect to an existing
-campaign, and suppress/unsuppress one address (stopping its live follow-ups).
+"""Commands the Prospects view runs: add a prospect to an existing campaign, and
+suppress/unsuppress one address (stopping its live follow-ups).
 
-Adding follows ``campaign create``'s rules: suppressed addresses are skipped, the mailbox
-is chosen by the same balancing (sticky for the thread), and in an active campaign the
-first step is queued at once.
+Both go through the same operations the CLI uses (``campaign enroll`` and
+``suppress add``): :func:`outreach.campaigns.service.add_prospects` and
+:func:`outreach.lifecycle.suppressing.suppress_and_stop`.
 """
 
 from __future__ import annotations
@@ -11,34 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
-from outreach.campaigns.context import campaign_sequence
-from outreach.campaigns.service import get_campaign
-from outreach.engine import outcomes
-from outreach.engine.queue import schedule_step
+from outreach.campaigns.service import add_prospects
 from outreach.errors import ConfigError
-from outreach.planner.assign import assign_mailboxes
+from outreach.lifecycle import Cause
+from outreach.lifecycle.enrolling import live_elsewhere
+from outreach.lifecycle.suppressing import suppress_and_stop
 from outreach.prospects import get_prospect
+from outreach.prospects.suppression import is_suppressed, normalize_value, remove_suppressions
 from outreach.store import session_scope
-from outreach.store.models import (
-    Campaign,
-    CampaignMailbox,
-    Enrollment,
-    Mailbox,
-    Prospect,
-    row_id,
-    utcnow,
-)
-from outreach.suppression import (
-    add_suppressions,
-    is_suppressed,
-    normalize_value,
-    remove_suppressions,
-)
-
-LIVE = ("active", "paused")
+from outreach.store.models import row_id, utcnow
 
 
 @dataclass(frozen=True)
@@ -47,118 +31,61 @@ class Added:
 
     campaign: str
     email: str
-    mailbox: str
+    mailbox: str | None
+    """The mailbox the prospect's thread is sent from (None: not enrolled)."""
+    enrolled: bool
+    skipped: str | None
+    """Why the prospect was not enrolled (None: they were)."""
     queued: bool
-    """The first step was queued (the campaign is active)."""
+    """The first step was queued (the campaign is running)."""
+
+
+def active_elsewhere(db: Engine, email: str, campaign: str | None = None) -> str | None:
+    """``already in campaign q1 (step 2 of 3)`` when the person is live in another
+    campaign (the TUI asks before enrolling them anyway)."""
+    with Session(db) as session:
+        prospect = get_prospect(session, email)
+        found = live_elsewhere(session.connection(), [row_id(prospect.id)], None)
+    text = found.get(row_id(prospect.id))
+    if text is None or campaign is None:
+        return text
+    return None if text == f"already in campaign {campaign}" else text
 
 
 def add_to_campaign(
-    db: Engine, campaign_name: str, email: str, now: datetime | None = None
+    db: Engine,
+    campaign_name: str,
+    email: str,
+    now: datetime | None = None,
+    *,
+    include_active: bool = False,
 ) -> Added:
     """Enroll one prospect in an existing draft, active or paused campaign."""
-    now = now or utcnow()
-    with session_scope(db) as session:
-        campaign = get_campaign(session, campaign_name)
-        prospect = get_prospect(session, email)
-        _check_can_add(session, campaign, prospect)
-        mailbox = _pick_mailbox(session, campaign, prospect)
-        enrollment = Enrollment(
-            campaign_id=row_id(campaign.id), prospect_id=row_id(prospect.id), mailbox_id=mailbox.id
-        )
-        session.add(enrollment)
-        session.flush()
-        queued = campaign.state in LIVE and _queue_first(
-            session, enrollment, campaign, prospect, mailbox, now
-        )
-        outcomes.event(
-            session,
-            "enrolled",
-            campaign_id=campaign.id,
-            enrollment_id=enrollment.id,
-            prospect_id=prospect.id,
-            mailbox_id=mailbox.id,
-            source="tui",
-        )
-    return Added(campaign.name, prospect.email, mailbox.email, queued)
-
-
-def _check_can_add(session: Session, campaign: Campaign, prospect: Prospect) -> None:
-    if campaign.state == "archived":
-        raise ConfigError(f"campaign {campaign.name!r} is archived", hint="pick a live campaign")
-    hit = is_suppressed(session, prospect.email)
-    if hit is not None:
-        raise ConfigError(
-            f"{prospect.email} is suppressed ({hit.reason}: {hit.value})",
-            hint="unsuppress it first if writing to it is really fine",
-        )
-    exists = session.exec(
-        select(Enrollment.id).where(
-            Enrollment.campaign_id == campaign.id, Enrollment.prospect_id == prospect.id
-        )
-    ).first()
-    if exists is not None:
-        raise ConfigError(f"{prospect.email} is already in campaign {campaign.name!r}")
-
-
-def _pick_mailbox(session: Session, campaign: Campaign, prospect: Prospect) -> Mailbox:
-    boxes = list(
-        session.exec(
-            select(Mailbox)
-            .join(CampaignMailbox, col(CampaignMailbox.mailbox_id) == col(Mailbox.id))
-            .where(CampaignMailbox.campaign_id == campaign.id)
-            .order_by(col(Mailbox.email))
-        )
+    result = add_prospects(
+        db, campaign_name, [email], include_active=include_active, source="tui", now=now
     )
-    if not boxes:
-        raise ConfigError(f"campaign {campaign.name!r} has no mailbox to send from")
-    load = dict(
-        session.exec(
-            select(Mailbox.email, func.count())
-            .join(Enrollment, col(Enrollment.mailbox_id) == col(Mailbox.id))
-            .where(col(Enrollment.state).in_(LIVE))
-            .group_by(col(Mailbox.email))
-        ).all()
-    )
-    chosen = assign_mailboxes([prospect.id], {b.email: b.daily_cap for b in boxes}, load)
-    return next(b for b in boxes if b.email == chosen[prospect.id])
-
-
-def _queue_first(
-    session: Session,
-    enrollment: Enrollment,
-    campaign: Campaign,
-    prospect: Prospect,
-    mailbox: Mailbox,
-    now: datetime,
-) -> bool:
-    sequence = campaign_sequence(campaign)
-    return (
-        schedule_step(session, enrollment, campaign, sequence, prospect, mailbox, now) is not None
-    )
+    if result.skipped:
+        skipped = result.skipped[0]
+        if skipped.why == "already_enrolled":
+            raise ConfigError(f"{skipped.email} is already in campaign {campaign_name!r}")
+        if skipped.why == "suppressed":
+            raise ConfigError(
+                f"{skipped.email} is {skipped.reason}",
+                hint="unsuppress it first if writing to it is really fine",
+            )
+        return Added(campaign_name, skipped.email, None, False, skipped.reason, False)
+    mailbox = next(box for box, count in result.per_mailbox.items() if count)
+    return Added(campaign_name, email, mailbox, True, None, result.queued > 0)
 
 
 def suppress_address(db: Engine, email: str, source: str = "tui") -> int:
     """Suppress one address by hand and stop its live enrollments; returns how many stopped."""
     value = normalize_value(email)
     with session_scope(db) as session:
-        add_suppressions(session, [value], reason="manual", source=source)
-        live = session.exec(
-            select(Enrollment)
-            .join(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
-            .where(col(Prospect.email) == value, col(Enrollment.state).in_(LIVE))
-        ).all()
-        for enrollment in live:
-            outcomes.end_enrollment(session, enrollment, "stopped", "suppressed by hand")
-            outcomes.event(
-                session,
-                "stopped",
-                campaign_id=enrollment.campaign_id,
-                enrollment_id=enrollment.id,
-                prospect_id=enrollment.prospect_id,
-                mailbox_id=enrollment.mailbox_id,
-                reason="suppressed by hand",
-            )
-    return len(live)
+        done = suppress_and_stop(
+            session.connection(), [value], "manual", source, Cause(source), utcnow()
+        )
+    return len(done.stopped)
 
 
 def unsuppress_address(db: Engine, email: str) -> str:

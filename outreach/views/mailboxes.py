@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import as_utc
 from outreach.engine.pacer_state import load_pacer
 from outreach.mailbox.account import Account
 from outreach.planner.pacing import parse_ramp
-from outreach.store.models import Mailbox, Send
+from outreach.store.models import Mailbox, Send, as_utc
 
 
 @dataclass(frozen=True)

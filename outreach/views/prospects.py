@@ -14,8 +14,8 @@ from sqlalchemy import Engine, func, literal, or_, select
 from sqlmodel import Session, col
 
 from outreach.prospects import tags_by_prospect
+from outreach.prospects.suppression import suppressions_for
 from outreach.store.models import Prospect
-from outreach.suppression import suppressions_for
 from outreach.views.common import Page, check_page_args
 
 SortKey = Literal["email", "name", "company", "timezone", "created"]

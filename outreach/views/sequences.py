@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from outreach import paths
-from outreach.campaigns.context import prospect_fields
 from outreach.errors import ValidationFailed
 from outreach.prospects import get_prospect
 from outreach.sequences import (
@@ -28,6 +27,7 @@ from outreach.sequences import (
     render_step,
 )
 from outreach.sequences.pace_warnings import pace_warnings
+from outreach.sequences.prospect import prospect_fields
 from outreach.store.models import Prospect
 
 SUFFIXES = (".yaml", ".yml")

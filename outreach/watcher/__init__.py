@@ -4,11 +4,10 @@
 is the engine's pre-send :class:`~outreach.engine.hooks.InboxCheck`. The pure parts:
 :mod:`~outreach.watcher.screening` (which messages to download),
 :mod:`~outreach.watcher.matching` (which enrollment a message is about) and
-:mod:`~outreach.watcher.decisions` (what it does).
+:mod:`outreach.lifecycle.rules` (what it does, in the lifecycle core).
 """
 
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.effects import resume_due_enrollments
 from outreach.watcher.service import Watcher
 
-__all__ = ["Watcher", "WatcherConfig", "resume_due_enrollments"]
+__all__ = ["Watcher", "WatcherConfig"]

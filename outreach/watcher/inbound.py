@@ -16,14 +16,15 @@ from email.message import Message
 
 from sqlmodel import Session, col, select
 
-from outreach.engine import outcomes
+from outreach.lifecycle import Cause, EventKind, Subject
+from outreach.lifecycle.events import record as record_event
+from outreach.lifecycle.inbound import apply_actions
+from outreach.lifecycle.rules import Action, Situation, decide
 from outreach.mailbox.classify import Classification, Kind, Rules, classify
 from outreach.store.models import InboundMessage, row_id
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.decisions import Action, Situation, decide
-from outreach.watcher.effects import apply_actions
 from outreach.watcher.headers import HeaderFacts
-from outreach.watcher.lookup import candidates_for, colleagues_of, target_of
+from outreach.watcher.lookup import candidates_for, colleagues_of, person_of, target_of
 from outreach.watcher.matching import Inbound, Match, match_inbound
 from outreach.watcher.summary import classification_dict
 
@@ -73,7 +74,7 @@ def evaluate(session: Session, fetched: Fetched, context: Context, now: datetime
     )
     inbound = _inbound(fetched.facts, result)
     match = match_inbound(inbound, candidates_for(session, inbound), context.mailbox_id)
-    situation = _situation(session, fetched.facts, match, context.mailbox_id)
+    situation = _situation(session, fetched.facts, match)
     return Verdict(fetched, result, match, decide(result, situation, context.config, now))
 
 
@@ -88,11 +89,14 @@ def _inbound(facts: HeaderFacts, result: Classification) -> Inbound:
     )
 
 
-def _situation(session: Session, facts: HeaderFacts, match: Match, mailbox_id: int) -> Situation:
+def _situation(session: Session, facts: HeaderFacts, match: Match) -> Situation:
     if match.enrollment is None:
         return Situation(facts.from_addr, None)
-    target = None if match.via == "company" else target_of(session, match.enrollment)
-    return Situation(facts.from_addr, target, colleagues_of(session, match, mailbox_id))
+    colleagues = colleagues_of(session, match)
+    if match.via == "company":
+        return Situation(facts.from_addr, None, colleagues, ())
+    person = person_of(session, match.enrollment)
+    return Situation(facts.from_addr, target_of(session, match.enrollment), colleagues, person)
 
 
 def already_recorded(session: Session, mailbox_id: int, fetched: Fetched) -> bool:
@@ -123,9 +127,16 @@ def record(session: Session, verdict: Verdict, mailbox_id: int, now: datetime) -
     row = _row(verdict, mailbox_id, now)
     session.add(row)
     session.flush()
-    done = apply_actions(session, verdict.actions, row.id)
+    cause = Cause(
+        "inbox",
+        inbound_id=row.id,
+        message_id=verdict.fetched.facts.message_id,
+        campaign=verdict.match.enrollment.campaign_name,
+    )
+    done = apply_actions(session.connection(), verdict.actions, cause, now)
     row.details = {**row.details, "actions": done}
     session.add(row)
+    session.flush()
     _inbound_event(session, row, verdict)
     return row_id(row.id)
 
@@ -155,14 +166,12 @@ def _row(verdict: Verdict, mailbox_id: int, now: datetime) -> InboundMessage:
 def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> None:
     ref = verdict.match.enrollment
     assert ref is not None
-    outcomes.event(
-        session,
-        row.kind,
-        campaign_id=ref.campaign_id,
-        enrollment_id=ref.id,
-        prospect_id=ref.prospect_id,
-        mailbox_id=row.mailbox_id,
+    record_event(
+        session.connection(),
+        EventKind(row.kind),
+        Subject(ref.campaign_id, ref.id, ref.prospect_id, row.mailbox_id),
         inbound_id=row.id,
+        when=row.handled_at,
         at="inbox",
         sender=row.from_addr,
         subject=row.subject,

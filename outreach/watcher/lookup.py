@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.context import campaign_sequence, prospect_zone
+from outreach.lifecycle.refs import EnrollmentRef
+from outreach.lifecycle.rules import Target
+from outreach.lifecycle.snapshots import campaign_sequence
+from outreach.sequences.prospect import prospect_zone
 from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send
-from outreach.watcher.decisions import Target
+from outreach.store.states import LIVE
 from outreach.watcher.freemail import company_domain
 from outreach.watcher.headers import HeaderFacts
-from outreach.watcher.matching import LIVE, Candidates, EnrollmentRef, Inbound, Match
+from outreach.watcher.matching import Candidates, Inbound, Match
 from outreach.watcher.screening import Known
 
 CHUNK = 500  # values per IN (...): far below any database's parameter limit
@@ -77,13 +80,15 @@ def _live_domains(session: Session, domains: set[str]) -> Iterable[str]:
 
 
 def _ref_query() -> Any:
-    return select(Enrollment, Prospect.email, Prospect.domain).join(
-        Prospect, col(Prospect.id) == col(Enrollment.prospect_id)
+    return (
+        select(Enrollment, Prospect.email, Prospect.domain, Campaign.name)
+        .join(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
+        .join(Campaign, col(Campaign.id) == col(Enrollment.campaign_id))
     )
 
 
-def _ref(row: tuple[Enrollment, str, str]) -> EnrollmentRef:
-    enrollment, email, domain = row
+def _ref(row: tuple[Enrollment, str, str, str]) -> EnrollmentRef:
+    enrollment, email, domain, campaign = row
     assert enrollment.id is not None
     return EnrollmentRef(
         id=enrollment.id,
@@ -93,6 +98,7 @@ def _ref(row: tuple[Enrollment, str, str]) -> EnrollmentRef:
         email=email,
         domain=domain,
         state=enrollment.state,
+        campaign_name=campaign,
     )
 
 
@@ -114,7 +120,7 @@ def _by_message_id(session: Session, ids: list[str]) -> dict[str, EnrollmentRef]
     query = _ref_query().add_columns(Send.message_id)
     query = query.join(Send, col(Send.enrollment_id) == col(Enrollment.id))
     rows = session.exec(query.where(col(Send.message_id).in_(ids))).all()
-    return {message_id: _ref((e, email, domain)) for e, email, domain, message_id in rows}
+    return {mid: _ref((e, email, domain, name)) for e, email, domain, name, mid in rows}
 
 
 def _by_domain(session: Session, domain: str | None) -> dict[str, list[EnrollmentRef]]:
@@ -148,7 +154,7 @@ def _targets(session: Session, where: Any) -> list[Target]:
 
 def _target(enrollment: Enrollment, prospect: Prospect, campaign: Campaign) -> Target:
     sequence = campaign_sequence(campaign)
-    ref = _ref((enrollment, prospect.email, prospect.domain))
+    ref = _ref((enrollment, prospect.email, prospect.domain, campaign.name))
     return Target(ref, sequence.stop, enrollment.soft_bounces, prospect_zone(prospect, sequence))
 
 
@@ -158,46 +164,21 @@ def target_of(session: Session, ref: EnrollmentRef) -> Target:
     return target
 
 
-def colleagues_of(session: Session, match: Match, mailbox_id: int) -> list[Target]:
-    """Live enrollments at the matched company domain, but the matched one.
+def person_of(session: Session, ref: EnrollmentRef) -> list[Target]:
+    """Every live enrollment of the person ``ref`` belongs to, in every campaign."""
+    where = (col(Enrollment.prospect_id) == ref.prospect_id) & col(Enrollment.state).in_(LIVE)
+    return _targets(session, where)
 
-    In the matched enrollment's campaign; for a company match (the sender is not enrolled)
-    in every campaign with a live enrollment at that domain on this mailbox. Only
-    campaigns whose sequence stops on a company reply are looked at.
-    """
+
+def colleagues_of(session: Session, match: Match) -> list[Target]:
+    """Live enrollments of other people at the matched company domain, in every campaign
+    whose sequence stops on a company reply (the rules check each one's policy)."""
     if match.company is None or match.enrollment is None:
         return []
-    if match.via == "company":
-        campaigns = _company_campaigns(session, match.company, mailbox_id)
-        keep = None
-    else:
-        campaigns, keep = [match.enrollment.campaign_id], match.enrollment.id
-    stopping = [c for c in campaigns if _stops_on_company_reply(session, c)]
-    where = (
-        (col(Prospect.domain) == match.company)
-        & col(Enrollment.state).in_(LIVE)
-        & col(Enrollment.campaign_id).in_(stopping)
-        & (col(Enrollment.id) != (keep or 0))
-    )
-    return _targets(session, where) if stopping else []
-
-
-def _stops_on_company_reply(session: Session, campaign_id: int) -> bool:
-    return campaign_sequence(session.get_one(Campaign, campaign_id)).stop.on_company_reply
-
-
-def _company_campaigns(session: Session, domain: str, mailbox_id: int) -> list[int]:
-    query = (
-        select(Enrollment.campaign_id)
-        .join(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
-        .where(
-            col(Prospect.domain) == domain,
-            col(Enrollment.state).in_(LIVE),
-            col(Enrollment.mailbox_id) == mailbox_id,
-        )
-        .distinct()
-    )
-    return list(session.exec(query))
+    where = (col(Prospect.domain) == match.company) & col(Enrollment.state).in_(LIVE)
+    if match.via != "company":
+        where = where & (col(Enrollment.prospect_id) != match.enrollment.prospect_id)
+    return [t for t in _targets(session, where) if t.stop.on_company_reply]
 
 
 def _domain(address: str | None) -> str | None:

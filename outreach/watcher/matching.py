@@ -13,28 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from outreach.lifecycle.refs import EnrollmentRef
 from outreach.watcher.freemail import company_domain
 
-LIVE = ("active", "paused")
-
 Via = Literal["thread", "sender", "original", "recipient", "company", "none"]
-
-
-@dataclass(frozen=True)
-class EnrollmentRef:
-    """An enrollment as the matcher sees it."""
-
-    id: int
-    campaign_id: int
-    prospect_id: int
-    mailbox_id: int | None
-    email: str
-    domain: str
-    state: str
-
-    @property
-    def live(self) -> bool:
-        return self.state in LIVE
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,10 @@ from sqlmodel import Session, select
 from outreach import paths
 from outreach.accounts import account_of
 from outreach.errors import OutreachError
+from outreach.lifecycle.ending import resume_due
 from outreach.mailbox.classify import Rules, load_rules
-from outreach.store import session_scope
 from outreach.store.models import Mailbox, row_id, utcnow
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.effects import resume_due_enrollments
 from outreach.watcher.mailbox import Backoff, MailboxWatch, ring_on_news
 from outreach.watcher.sync import Handled
 
@@ -182,8 +181,8 @@ class Watcher:
 
     async def _resume_due(self) -> None:
         def resume() -> int:
-            with session_scope(self.db) as session:
-                return resume_due_enrollments(session, utcnow())
+            with self.db.begin() as conn:
+                return resume_due(conn, utcnow())
 
         resumed = await asyncio.to_thread(resume)
         if resumed:

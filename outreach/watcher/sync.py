@@ -19,9 +19,8 @@ from imapclient import IMAPClient
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
-from outreach.campaigns.context import as_utc
 from outreach.store import session_scope
-from outreach.store.models import MailboxSyncState, Send, utcnow
+from outreach.store.models import MailboxSyncState, Send, as_utc, utcnow
 from outreach.watcher import imapfolder
 from outreach.watcher.headers import header_facts
 from outreach.watcher.imapfolder import FolderState

@@ -11,6 +11,7 @@ from outreach.tui import actions
 from outreach.tui.context import context_of
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.pickers import ChoiceScreen
+from outreach.views import enroll
 from outreach.views.campaigns import campaign_names
 
 LIVE_CAMPAIGNS = ("draft", "active", "paused")
@@ -30,12 +31,31 @@ def add_to_campaign(app: App[Any], email: str) -> None:
     """Ask which campaign (names read in a worker), then add the prospect to it."""
     ctx = context_of(app)
 
+    def add(name: str, include_active: bool) -> None:
+        now = ctx.now()
+        commands_of(app).run(
+            lambda: actions.add_to_campaign(ctx.db, name, email, now, include_active),
+            what="Add to campaign",
+        )
+
     def added(name: str | None) -> None:
         if name:
-            now = ctx.now()
-            commands_of(app).run(
-                lambda: actions.add_to_campaign(ctx.db, name, email, now), what="Add to campaign"
-            )
+            app.run_worker(lambda: check(name), thread=True, group="pick-campaign")
+
+    def check(name: str) -> None:
+        """The person live in another campaign: ask before writing to them twice."""
+        elsewhere = enroll.active_elsewhere(ctx.db, email, name)
+        if elsewhere is None:
+            app.call_from_thread(add, name, False)
+            return
+        choices = [("include", "Enroll anyway"), ("skip", "Skip")]
+        screen = ChoiceScreen(f"{email} is {elsewhere}.", choices)
+
+        def decided(choice: str | None) -> None:
+            if choice == "include":
+                add(name, True)
+
+        app.call_from_thread(app.push_screen, screen, decided)
 
     def ask() -> None:
         names = campaign_names(ctx.db, LIVE_CAMPAIGNS)

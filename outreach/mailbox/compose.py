@@ -15,8 +15,6 @@ non-ASCII display names and subjects are RFC 2047-encoded by ``formataddr``/``He
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,13 +24,11 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import Compat32
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from typing import Any, cast
 
+from outreach.mailbox.thread import Thread, thread_index, thread_subject
 from outreach.sequences.render import RenderedMessage
-
-REPLY_PREFIX = re.compile(r"^\s*(re|aw|antw|sv|vs)\s*:\s*", re.IGNORECASE)
-FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 
 
 class _Wire(Compat32):
@@ -63,16 +59,6 @@ MAX_7BIT_LINE = 900  # RFC 5322 allows 998; leave room for a relay's additions
 
 
 @dataclass(frozen=True)
-class Thread:
-    """The thread a follow-up belongs to (None fields for a first message)."""
-
-    subject: str | None = None
-    root_message_id: str | None = None
-    references: tuple[str, ...] = ()
-    started_at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class Envelope:
     """Who writes to whom, and the identifiers fixed before sending."""
 
@@ -82,18 +68,6 @@ class Envelope:
     to_name: str | None
     message_id: str
     date: datetime
-
-
-def new_message_id(sender: str) -> str:
-    """A Message-ID on the sender's own domain."""
-    return make_msgid(domain=sender.rpartition("@")[2])
-
-
-def thread_subject(subject: str) -> str:
-    """The subject without any reply prefixes (``Re: AW: x`` → ``x``)."""
-    while REPLY_PREFIX.match(subject):
-        subject = REPLY_PREFIX.sub("", subject, count=1)
-    return subject
 
 
 def outgoing_subject(rendered: RenderedMessage, thread: Thread) -> str:
@@ -153,17 +127,6 @@ def _thread_index(envelope: Envelope, thread: Thread) -> str:
     if thread.root_message_id is None:
         return thread_index(envelope.message_id, envelope.date, None)
     return thread_index(thread.root_message_id, thread.started_at or envelope.date, envelope.date)
-
-
-def thread_index(root_id: str, started: datetime, reply_at: datetime | None) -> str:
-    """Outlook's Thread-Index: 22 bytes for the thread head (time + GUID), +5 per reply."""
-    ticks = int((started - FILETIME_EPOCH).total_seconds() * 10_000_000)
-    head = ticks.to_bytes(8, "big")[:6] + hashlib.md5(root_id.encode()).digest()  # noqa: S324
-    if reply_at is None:
-        return base64.b64encode(head).decode()
-    delta = int((reply_at - started).total_seconds() * 10_000_000) >> 18
-    child = (min(max(delta, 0), 2**31 - 1) << 8).to_bytes(5, "big")  # clock steps back: 0
-    return base64.b64encode(head + child).decode()
 
 
 def as_bytes(msg: Message) -> bytes:

@@ -1,0 +1,38 @@
+"""A sending mailbox paused (a refused login, broken TLS) and resumed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, update
+
+from outreach.lifecycle.events import Subject, record
+from outreach.store.models import Mailbox
+from outreach.store.repository import MAILBOX
+from outreach.store.states import EventKind
+
+
+def pause_mailbox(
+    conn: Connection, mailbox_id: int, reason: str, now: datetime, *, auth: bool
+) -> None:
+    values: dict[str, object] = {"paused": True, "pause_reason": reason, "paused_at": now}
+    if auth:
+        values["last_auth_failure_at"] = now
+    conn.execute(update(MAILBOX).where(MAILBOX.c.id == mailbox_id).values(**values))
+    record(conn, EventKind.MAILBOX_PAUSED, Subject(mailbox_id=mailbox_id), when=now,
+           reason=reason)  # fmt: skip
+
+
+def resume_mailbox(conn: Connection, mailbox_id: int, now: datetime) -> None:
+    conn.execute(
+        update(MAILBOX)
+        .where(MAILBOX.c.id == mailbox_id)
+        .values(paused=False, pause_reason=None, last_auth_failure_at=None)
+    )
+    record(conn, EventKind.MAILBOX_RESUMED, Subject(mailbox_id=mailbox_id), when=now)
+
+
+def auth_retry_due(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool:
+    """A mailbox paused for a login failure may try once more every ``interval``."""
+    last = mailbox.last_auth_failure_at
+    return mailbox.paused and last is not None and now - last >= interval

@@ -1,0 +1,165 @@
+"""Queueing steps: the next step of an enrollment becomes a send row with a due time.
+
+A send row is created for an enrollment's next step only (when the enrollment starts or
+its previous step was sent), with its Message-ID already fixed and ``due_at`` the moment
+its wait is over and the prospect's window is open. Pacing (gaps, caps, throttles) is
+decided at send time by the mailbox's pacer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from outreach.lifecycle.events import Subject
+from outreach.lifecycle.snapshots import sequence_for
+from outreach.mailbox.thread import new_message_id
+from outreach.planner.windows import after_wait, next_open
+from outreach.sequences import Sequence, choose_variant
+from outreach.sequences.prospect import zone_of
+from outreach.store.repository import (
+    CAMPAIGN,
+    ENROLLMENT,
+    INSERT_SEND,
+    MAILBOX,
+    PENDING_STATES,
+    PROSPECT,
+    SEND,
+    maybe_utc,
+)
+from outreach.store.states import EnrollmentState, SendState
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The send row to queue for an enrollment's next step."""
+
+    index: int
+    variant: int
+    due_at: datetime
+    message_id: str
+
+
+def plan_step(
+    sequence: Sequence,
+    index: int,
+    tz: ZoneInfo,
+    prospect_email: str,
+    campaign_name: str,
+    sender: str,
+    after: datetime,
+) -> NextStep | None:
+    """Step ``index`` due once its wait after ``after`` is over; None past the last step."""
+    if index >= len(sequence.steps):
+        return None
+    step = sequence.steps[index]
+    eligible = after_wait(step.wait, after, tz) if index else after
+    return NextStep(
+        index=index,
+        variant=choose_variant(prospect_email, campaign_name, step),
+        due_at=next_open(sequence.schedule, tz, eligible),
+        message_id=new_message_id(sender),
+    )
+
+
+def send_row(ids: Subject, planned: NextStep, now: datetime) -> dict[str, Any]:
+    """The values of a new send row."""
+    return {
+        "enrollment_id": ids.enrollment_id, "campaign_id": ids.campaign_id,
+        "mailbox_id": ids.mailbox_id, "prospect_id": ids.prospect_id,
+        "step_index": planned.index, "variant": planned.variant,
+        "state": SendState.SCHEDULED.value, "due_at": planned.due_at,
+        "message_id": planned.message_id, "attempts": 0, "appended_to_sent": False,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+_SET_DUE = (
+    update(ENROLLMENT)
+    .where(ENROLLMENT.c.id == bindparam("eid"))
+    .values(next_due_at=bindparam("due"), updated_at=bindparam("at"))
+)
+_FINISH = (
+    update(ENROLLMENT)
+    .where(ENROLLMENT.c.id == bindparam("eid"))
+    .values(state=EnrollmentState.FINISHED.value, next_due_at=None, updated_at=bindparam("at"))
+)
+_CONTEXT = (
+    select(
+        ENROLLMENT.c.id, ENROLLMENT.c.campaign_id, ENROLLMENT.c.prospect_id,
+        ENROLLMENT.c.mailbox_id, ENROLLMENT.c.next_step, PROSPECT.c.email, PROSPECT.c.timezone,
+        CAMPAIGN.c.name, CAMPAIGN.c.sequence_hash, MAILBOX.c.email.label("sender"),
+    )  # fmt: skip
+    .select_from(
+        ENROLLMENT.join(PROSPECT, PROSPECT.c.id == ENROLLMENT.c.prospect_id)
+        .join(CAMPAIGN, CAMPAIGN.c.id == ENROLLMENT.c.campaign_id)
+        .join(MAILBOX, MAILBOX.c.id == ENROLLMENT.c.mailbox_id)
+    )
+)
+
+
+def queue_next_steps(
+    conn: Connection, enrollment_ids: Iterable[int], after: datetime | None, now: datetime
+) -> int:
+    """Queue each enrollment's ``next_step`` (none already queued); finish those past the
+    last step. ``after``: when the previous step counts as sent (None: its ``sent_at``, or
+    now). Returns how many sends were queued."""
+    ids = list(enrollment_ids)
+    queued: list[dict[str, Any]] = []
+    due: list[dict[str, Any]] = []
+    finished: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        have = _already_queued(conn, chunk)
+        last_sent = {} if after is not None else _last_sent(conn, chunk)
+        for row in conn.execute(_CONTEXT.where(ENROLLMENT.c.id.in_(chunk))):
+            if row.id in have:
+                continue
+            sequence = sequence_for(conn, row.campaign_id, row.sequence_hash)
+            base = after or last_sent.get(row.id) or now
+            planned = plan_step(
+                sequence, row.next_step, zone_of(row.timezone, sequence), row.email, row.name,
+                row.sender, base,
+            )  # fmt: skip
+            if planned is None:
+                finished.append({"eid": row.id, "at": now})
+                continue
+            ids_of = Subject(row.campaign_id, row.id, row.prospect_id, row.mailbox_id)
+            queued.append(send_row(ids_of, planned, now))
+            due.append({"eid": row.id, "due": planned.due_at, "at": now})
+    if queued:
+        conn.execute(INSERT_SEND, queued)
+        conn.execute(_SET_DUE, due)
+    if finished:
+        conn.execute(_FINISH, finished)
+    return len(queued)
+
+
+def _already_queued(conn: Connection, ids: list[int]) -> set[int]:
+    query = select(SEND.c.enrollment_id).where(
+        SEND.c.enrollment_id.in_(ids),
+        SEND.c.state.in_((*PENDING_STATES, SendState.SENDING.value)),
+    )
+    return set(conn.execute(query).scalars())
+
+
+def _last_sent(conn: Connection, ids: list[int]) -> dict[int, datetime]:
+    query = (
+        select(SEND.c.enrollment_id, func.max(SEND.c.sent_at))
+        .where(SEND.c.enrollment_id.in_(ids))
+        .group_by(SEND.c.enrollment_id)
+    )
+    return {eid: at for eid, value in conn.execute(query) if (at := maybe_utc(value))}
+
+
+def first_pending_due(conn: Connection, enrollment_id: int) -> datetime | None:
+    """When the enrollment's earliest queued send is due."""
+    query = select(func.min(SEND.c.due_at)).where(
+        SEND.c.enrollment_id == enrollment_id, SEND.c.state.in_(PENDING_STATES)
+    )
+    return maybe_utc(conn.execute(query).scalar())

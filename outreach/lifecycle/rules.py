@@ -1,0 +1,232 @@
+"""What an inbound message does to the people we write to (pure: a tuple of actions).
+
+The person is the unit: a reply, an opt-out or a hard bounce acts on every live
+enrollment of the address (the one whose thread it concerns gets the outcome, the others
+are ``stopped`` naming it); an auto-reply pauses or stops each of them as its campaign's
+policy says; a company stop reaches live enrollments at the company's (non-freemail)
+domain in every campaign with ``on_company_reply``. The actions are applied by
+:func:`outreach.lifecycle.inbound.apply_actions`; ``outreach inbox scan`` only prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from outreach.lifecycle.refs import EnrollmentRef
+from outreach.mailbox.classify import Classification, Kind
+from outreach.sequences import StopPolicy
+
+
+class Limits(Protocol):
+    """The settings the rules read (the watcher's configuration has them)."""
+
+    @property
+    def soft_bounce_limit(self) -> int: ...
+    @property
+    def auto_reply_pause(self) -> timedelta: ...
+    @property
+    def max_auto_reply_pause(self) -> timedelta: ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """An enrollment a message may act on, with the policy and counters that decide how."""
+
+    ref: EnrollmentRef
+    stop: StopPolicy
+    soft_bounces: int
+    zone: ZoneInfo
+    """The prospect's timezone: a pause ends at the start of a day there."""
+
+
+@dataclass(frozen=True)
+class End:
+    """The enrollment stops for good; its queued sends are cancelled."""
+
+    enrollment_id: int
+    state: str  # replied | stopped | bounced | unsubscribed
+    reason: str
+
+    def __str__(self) -> str:
+        return f"enrollment {self.enrollment_id} → {self.state} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The enrollment waits until ``resume_at`` (its queued sends move there too)."""
+
+    enrollment_id: int
+    resume_at: datetime
+
+    def __str__(self) -> str:
+        return f"enrollment {self.enrollment_id} → paused until {self.resume_at:%Y-%m-%d %H:%M}Z"
+
+
+@dataclass(frozen=True)
+class SoftBounce:
+    """One more temporary delivery failure for the enrollment."""
+
+    enrollment_id: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"enrollment {self.enrollment_id}: soft bounce #{self.count}"
+
+
+@dataclass(frozen=True)
+class Suppress:
+    """Never write to this address again (its remaining live enrollments stop)."""
+
+    value: str
+    reason: str  # bounce | unsubscribe
+    source: str
+
+    def __str__(self) -> str:
+        return f"suppress {self.value} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class CheckBounceRate:
+    """Pause the campaign when its recent bounce rate is too high."""
+
+    campaign_id: int
+
+    def __str__(self) -> str:
+        return f"check the bounce rate of campaign {self.campaign_id}"
+
+
+Action = End | Pause | SoftBounce | Suppress | CheckBounceRate
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Everything a decision looks at besides the classification."""
+
+    sender: str | None
+    target: Target | None
+    """The enrollment the message is about (None for a company match or no match)."""
+    colleagues: Sequence[Target] = ()
+    """Live enrollments of other people at the same company domain (company stop
+    candidates, in every campaign)."""
+    person: Sequence[Target] | None = None
+    """Every live enrollment of the target's person, the target's own among them (None:
+    the target alone, when it is live)."""
+
+    @property
+    def people(self) -> Sequence[Target]:
+        if self.person is not None:
+            return self.person
+        return (self.target,) if self.target is not None and self.target.ref.live else ()
+
+
+def decide(
+    result: Classification, situation: Situation, limits: Limits, now: datetime
+) -> tuple[Action, ...]:
+    """The actions a message causes; empty when it changes nothing."""
+    if result.kind is Kind.REPLY:
+        return _reply(situation)
+    if result.kind is Kind.UNSUBSCRIBE:
+        return _unsubscribe(situation)
+    if result.kind is Kind.BOUNCE:
+        return _bounce(result, situation, limits)
+    if result.kind is Kind.AUTO_REPLY:
+        return _auto_reply(result, situation, limits, now)
+    return ()
+
+
+def _person_ends(
+    situation: Situation, state: str, reason: str, *, as_reply: bool = False
+) -> list[Action]:
+    """End the person's live enrollments: the target's as ``state``, the others stopped
+    (``as_reply``: only in campaigns whose policy stops on a reply)."""
+    target = situation.target
+    where = f" in campaign {target.ref.campaign_name}" if target else ""
+    actions: list[Action] = []
+    for other in situation.people:
+        if as_reply and not other.stop.on_reply:
+            continue
+        if target is not None and other.ref.id == target.ref.id:
+            actions.append(End(other.ref.id, state, reason))
+        else:
+            actions.append(End(other.ref.id, "stopped", f"{state}{where}: {reason}"))
+    return actions
+
+
+def _reply(situation: Situation) -> tuple[Action, ...]:
+    return (*_person_ends(situation, "replied", "reply", as_reply=True), *_company_stop(situation))
+
+
+def _company_stop(situation: Situation) -> tuple[Action, ...]:
+    """Someone at the company answered: stop their colleagues where the policy says so."""
+    return tuple(
+        End(other.ref.id, "stopped", "company_reply")
+        for other in situation.colleagues
+        if other.ref.live and other.stop.on_company_reply
+    )
+
+
+def _unsubscribe(situation: Situation) -> tuple[Action, ...]:
+    target, sender = situation.target, situation.sender
+    actions: list[Action] = _person_ends(situation, "unsubscribed", "unsubscribe")
+    if sender:
+        actions.append(Suppress(sender, "unsubscribe", "unsubscribe request"))
+    if target is not None and target.ref.email != sender:
+        actions.append(Suppress(target.ref.email, "unsubscribe", "unsubscribe request"))
+    return (*actions, *_company_stop(situation))
+
+
+def _bounce(result: Classification, situation: Situation, limits: Limits) -> tuple[Action, ...]:
+    bounce, target = result.bounce, situation.target
+    if bounce is None or target is None or not bounce.final:
+        return ()  # a delay warning: the server still tries
+    reason = " ".join(part for part in (bounce.status, bounce.recipients[0].reason.value) if part)
+    if bounce.hard:
+        return _bounced(situation, target, f"hard bounce {reason}")
+    if not target.ref.live:
+        return ()
+    count = target.soft_bounces + 1
+    if count < limits.soft_bounce_limit:
+        return (SoftBounce(target.ref.id, count),)
+    return (
+        SoftBounce(target.ref.id, count),
+        *_bounced(situation, target, f"soft bounce #{count} {reason}"),
+    )
+
+
+def _bounced(situation: Situation, target: Target, reason: str) -> tuple[Action, ...]:
+    ends = _person_ends(situation, "bounced", reason)
+    suppress = Suppress(target.ref.email, "bounce", reason)
+    check = [CheckBounceRate(target.ref.campaign_id)] if target.ref.live else []
+    return (*ends, suppress, *check)
+
+
+def _auto_reply(
+    result: Classification, situation: Situation, limits: Limits, now: datetime
+) -> tuple[Action, ...]:
+    if situation.target is None:
+        return ()
+    back = result.auto_reply.return_date if result.auto_reply else None
+    actions: list[Action] = []
+    for target in situation.people:
+        policy = target.stop.on_auto_reply
+        if policy == "stop":
+            actions.append(End(target.ref.id, "stopped", "auto_reply"))
+        elif policy == "pause":
+            actions.append(Pause(target.ref.id, resume_time(back, target.zone, limits, now)))
+    return tuple(actions)
+
+
+def resume_time(back: date | None, zone: ZoneInfo, limits: Limits, now: datetime) -> datetime:
+    """Start of the day after the stated return date (prospect's time), within limits;
+    ``auto_reply_pause`` from now when no usable date was stated."""
+    fallback = now + limits.auto_reply_pause
+    if back is None:
+        return fallback
+    day_after = datetime.combine(back + timedelta(days=1), time(0), zone)
+    if day_after <= now:
+        return fallback
+    return min(day_after, now + limits.max_auto_reply_pause)

@@ -1,0 +1,103 @@
+"""The states of enrollments and sends and the kinds of lifecycle events, defined once.
+
+Stored as their string values; ``StrEnum`` members compare equal to those strings, so
+rows read back as plain ``str`` compare with them directly.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EnrollmentState(StrEnum):
+    """Where one prospect stands in one campaign."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    """Waiting until ``resume_at`` (an out-of-office)."""
+    FINISHED = "finished"
+    """Every step was sent."""
+    REPLIED = "replied"
+    STOPPED = "stopped"
+    """Ended from outside this thread: a colleague answered, the person answered another
+    campaign, the address was suppressed, an auto-reply said stop."""
+    BOUNCED = "bounced"
+    UNSUBSCRIBED = "unsubscribed"
+    INVALID = "invalid"
+    """The address failed verification before anything was sent."""
+    FAILED = "failed"
+    """Sending failed for too long, or the step could not be rendered."""
+
+
+LIVE: tuple[EnrollmentState, ...] = (EnrollmentState.ACTIVE, EnrollmentState.PAUSED)
+"""Enrollments that may still send: the set every "is this person still written to?" uses."""
+
+
+class SendState(StrEnum):
+    """One step to one prospect: ``scheduled → sending → sent | deferred | failed | cancelled``."""
+
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    """Committed before the SMTP transaction: after a crash, *in doubt*."""
+    SENT = "sent"
+    DEFERRED = "deferred"
+    """A temporary failure; due again after a backoff."""
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+PENDING: tuple[SendState, ...] = (SendState.SCHEDULED, SendState.DEFERRED)
+"""Sends waiting in the queue."""
+
+
+class EventKind(StrEnum):
+    """What an Event row records (timelines, reports and webhooks read these)."""
+
+    ENROLLED = "enrolled"
+    ENROLL_SKIPPED = "enroll_skipped"
+    SENT = "sent"
+    DEFERRED = "deferred"
+    FAILED = "failed"
+    BOUNCE = "bounce"
+    SOFT_BOUNCE = "soft_bounce"
+    IN_DOUBT_RESOLVED = "in_doubt_resolved"
+    REPLIED = "replied"
+    STOPPED = "stopped"
+    BOUNCED = "bounced"
+    UNSUBSCRIBED = "unsubscribed"
+    INVALID = "invalid"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    REOPENED = "reopened"
+    FINISHED = "finished"
+    # an inbound message, by its classification
+    REPLY = "reply"
+    AUTO_REPLY = "auto_reply"
+    UNSUBSCRIBE = "unsubscribe"
+    OTHER = "other"
+    RECLASSIFIED = "reclassified"
+    INTEREST = "interest"
+    # campaigns and mailboxes
+    CAMPAIGN_STARTED = "campaign_started"
+    CAMPAIGN_PAUSED = "campaign_paused"
+    CAMPAIGN_ACTIVE = "campaign_active"
+    CAMPAIGN_ARCHIVED = "campaign_archived"
+    CAMPAIGN_UPDATED = "campaign_updated"
+    MAILBOX_PAUSED = "mailbox_paused"
+    MAILBOX_RESUMED = "mailbox_resumed"
+
+
+ENDED_BY = {
+    EnrollmentState.REPLIED: EventKind.REPLIED,
+    EnrollmentState.STOPPED: EventKind.STOPPED,
+    EnrollmentState.BOUNCED: EventKind.BOUNCED,
+    EnrollmentState.UNSUBSCRIBED: EventKind.UNSUBSCRIBED,
+    EnrollmentState.INVALID: EventKind.INVALID,
+    EnrollmentState.FAILED: EventKind.FAILED,
+    EnrollmentState.FINISHED: EventKind.FINISHED,
+}
+"""The event an enrollment's end is recorded with."""
+
+PERSON_ENDS = (EnrollmentState.REPLIED, EnrollmentState.UNSUBSCRIBED, EnrollmentState.BOUNCED)
+"""Ends that concern the person, not one thread: the pre-send check stops their other
+enrollments when one of these happened after the other enrollment began."""
