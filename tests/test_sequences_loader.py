@@ -137,6 +137,6 @@ def test_template_lines_map_into_block_and_quoted_scalars() -> None:
     with pytest.raises(ValidationFailed) as caught:
         load_sequence_text(text, "lines.yaml", fields=STANDARD_FIELDS)
     subject, body = caught.value.problems
-    assert subject.startswith("lines.yaml:3:14: steps[0].subject: unknown merge field `Company`")
-    assert body.startswith("lines.yaml:6:")
+    assert subject.startswith("lines.yaml:3:21: steps[0].subject: unknown merge field `Company`")
+    assert body.startswith("lines.yaml:6:14:")
     assert "did you mean `company`?" in body

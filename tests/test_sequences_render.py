@@ -132,8 +132,9 @@ def test_check_templates_over_all_steps_and_variants() -> None:
     problems = [str(p) for p in check_templates(seq, STANDARD_FIELDS)]
     assert problems == [
         "steps[0].subject (line 1): unknown merge field `Company` → did you mean `company`?",
-        "steps[1].variants[0].body (line 1): unknown merge field `title` → use one of: "
-        'company, email, first_name, last_name, timezone; or write {{ title | default("…") }}',
+        "steps[1].variants[0].body (line 1): unknown merge field `title` → known fields: "
+        "company, email, first_name, last_name, timezone; a custom field needs prospects "
+        'imported with that column, else write {{ title | default("…") }}',
         "steps[1].variants[1].body (line 1): `frist_name` is not a field, so its default is "
         "always used → did you mean `first_name`?",
     ]

@@ -348,6 +348,21 @@ async def test_sequences_show_findings_inline_and_a_preview(world: World) -> Non
         assert "Subject: Quick question, Anna" in text and "Re: Quick question, Anna" in text
 
 
+async def test_sequences_show_the_merge_field_problems_of_sequence_check(world: World) -> None:
+    (world.sequences / "a-typos.yaml").write_text(
+        'name: Typos\nsteps:\n  - subject: "Frage an {{ Firma }}"\n    body: |\n'
+        "      Hallo,\n\n      wie läuft es bei {{ compnay }}?\n")
+    app = make_app(world)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "✗ a-typos.yaml: 2 problems" in text
+        assert "7 │       wie läuft es bei {{ compnay }}?" in text
+        assert "╰─ ✗ line 7: steps[0].body: unknown merge field `compnay` → did you mean" in text
+        assert "╰─ ✗ line 3: steps[0].subject: unknown merge field `Firma` → did you mean" in text
+
+
 async def test_edit_in_editor_then_validate_again(world: World, tmp_path: Path, monkeypatch: object) -> None:
     editor = tmp_path / "fix-editor.sh"
     editor.write_text("#!/bin/sh\nsed -i 's/3 bizdays/3 business days/; s/frist_name/first_name/' \"$1\"\n")

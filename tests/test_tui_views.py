@@ -23,7 +23,7 @@ from outreach.views.inbox import inbox_page
 from outreach.views.mailbox_form import blocking, check_form, field_errors
 from outreach.views.presence import engine_presence
 from outreach.views.prospects import ProspectQuery, search_prospects
-from outreach.views.sequences import check_sequence, known_fields, preview_sequence
+from outreach.views.sequences import check_sequence, known_merge_fields, preview_sequence
 from outreach.views.timeline import prospect_timeline
 from tests.test_tui_support import NOW, World
 
@@ -164,13 +164,13 @@ def test_suppress_stops_live_enrollments_and_unsuppress_undoes_the_entry(world: 
 
 
 def test_sequence_findings_keep_their_line(world: World) -> None:
-    check = check_sequence(world.sequences / "broken.yaml", known_fields(world.db))
+    check = check_sequence(world.sequences / "broken.yaml", known_merge_fields(world.db))
     assert not check.ok
     assert [(f.line, f.column) for f in check.findings] == [(7, 11)]
     assert "bizdays" in check.findings[0].text
     fixed = (world.sequences / "broken.yaml").read_text().replace("3 bizdays", "3d")
     (world.sequences / "broken.yaml").write_text(fixed)
-    check = check_sequence(world.sequences / "broken.yaml", known_fields(world.db))
+    check = check_sequence(world.sequences / "broken.yaml", known_merge_fields(world.db))
     assert [(f.line, "first_name" in f.text) for f in check.findings] == [(6, True)]
 
 

@@ -15,16 +15,18 @@ from outreach.errors import NotFoundError
 from outreach.mailbox.compose import Envelope, as_bytes, compose
 from outreach.mailbox.thread import Thread
 from outreach.sequences import (
+    Problem,
+    check_sequence_file,
     choose_variant,
-    format_wait,
     load_sequence,
     render_step,
     schema_text,
+    step_summary,
 )
-from outreach.sequences.pace_warnings import pace_warnings
 from outreach.sequences.prospect import display_name, prospect_fields
 from outreach.store import open_store
 from outreach.store.models import Mailbox, Prospect
+from outreach.views.sequences import known_merge_fields
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -38,32 +40,41 @@ def sequence() -> None:
 @click.argument("path", type=FILE)
 @click.option("--json", "as_json", is_flag=True)
 def check(path: Path, as_json: bool) -> None:
-    """Validate a sequence file; errors name file:line:column, warnings flag non-human pace
-    and content that hurts deliverability (spam words, ALL CAPS, links, merge tags …)."""
-    seq = load_sequence(path)
-    warnings = pace_warnings(seq)
+    """Validate a sequence file; errors name file:line:column (merge fields must be standard
+    fields or columns of imported prospects, unless they have a default), warnings flag
+    non-human pace and content that hurts deliverability (spam words, ALL CAPS, links …)."""
+    report = check_sequence_file(path, known_merge_fields(open_store()))
+    if report.sequence is None:
+        if as_json:
+            print_json({"file": str(path), "ok": False,
+                        "problems": [_problem_json(p) for p in report.problems]})
+            raise click.exceptions.Exit(report.error().exit_code)
+        raise report.error()
     findings = lint_file(path)
     if as_json:
         return print_json(
             {
                 "file": str(path),
                 "ok": True,
-                "warnings": warnings,
-                "name": seq.name,
-                "steps": len(seq.steps),
+                "warnings": list(report.warnings),
+                "name": report.sequence.name,
+                "steps": len(report.sequence.steps),
                 "lint": [finding.as_dict() for finding in findings],
             }
         )
+    seq = report.sequence
     console.print(f"[green]✓[/] {path}: “{seq.name}”, {len(seq.steps)} steps", soft_wrap=True)
-    for step in seq.steps:
-        wait = "" if step.index == 0 else f" after {format_wait(step.wait)}"
-        kind = "new thread" if step.new_thread else "reply in thread"
-        variants = f", {len(step.variants)} variants" if len(step.variants) > 1 else ""
-        console.print(f"  step {step.index + 1}{wait}: {kind}{variants}", soft_wrap=True)
-    for warning in warnings:
+    for line in step_summary(seq):
+        console.print(f"  {line}", soft_wrap=True)
+    for warning in report.warnings:
         console.print(f"[yellow]⚠[/] {warning}", soft_wrap=True)
     for finding in findings:
         console.print(f"[yellow]⚠[/] {escape(str(finding))}", soft_wrap=True)
+
+
+def _problem_json(problem: Problem) -> dict[str, str | int | None]:
+    return {"line": problem.line, "column": problem.column, "path": problem.path,
+            "message": problem.message, "hint": problem.hint, "text": str(problem)}
 
 
 @sequence.command("preview")

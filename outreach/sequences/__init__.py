@@ -3,8 +3,10 @@
 Load a file with ``load_sequence``; render one step for one prospect with ``render_step``
 (after ``choose_variant``); preflight with ``check_templates`` / ``missing_fields``; store
 what a campaign started with via ``to_snapshot`` / ``from_snapshot`` / ``sequence_hash``.
+``check_sequence_file`` is the one check of a file that the CLI and the TUI both show.
 """
 
+from .check import SequenceReport, check_sequence_file, step_summary
 from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
 from .headers import header_safe
 from .loader import load_sequence, load_sequence_data, load_sequence_text
@@ -18,7 +20,7 @@ from .model import (
     Variant,
     Wait,
 )
-from .preflight import check_templates, missing_fields
+from .preflight import KnownFields, check_templates, missing_fields
 from .problems import Problem, TemplateRenderError
 from .render import (
     STANDARD_FIELDS,
@@ -35,17 +37,20 @@ from .spintax import SpintaxError, resolve_spintax, spintax_expansion_count
 __all__ = [
     "STANDARD_FIELDS",
     "AutoReplyPolicy",
+    "KnownFields",
     "Pace",
     "Problem",
     "RenderedMessage",
     "Schedule",
     "Sequence",
+    "SequenceReport",
     "SpintaxError",
     "Step",
     "StopPolicy",
     "TemplateRenderError",
     "Variant",
     "Wait",
+    "check_sequence_file",
     "check_templates",
     "choose_variant",
     "format_duration",
@@ -67,6 +72,7 @@ __all__ = [
     "sequence_json_schema",
     "spintax_expansion_count",
     "spintax_seed",
+    "step_summary",
     "to_snapshot",
     "write_schema",
 ]

@@ -18,7 +18,7 @@ from .convert import build_sequence
 from .durations import parse_wait
 from .locate import locate
 from .model import Sequence
-from .preflight import template_problems
+from .preflight import KnownFields, template_problems
 from .problems import Problem, problems_error
 from .pydantic_errors import pydantic_problems
 from .schema import SequenceDoc, StepDoc
@@ -46,25 +46,39 @@ def load_sequence_text(text: str, filename: str = "<sequence>", *,
     document = parse_yaml(text, filename)
     if isinstance(document, Problem):
         raise problems_error([document], f"{filename} is not valid YAML")
-    sequence = _validated(document, text, filename, fields)
+    known = KnownFields(frozenset(fields)) if fields is not None else None
+    sequence = _validated(document, text, filename, known)
     if sequence is None or document.problems:
         raise problems_error(_in_file_order(document.problems),
                              f"{filename} is not a valid sequence")
     return sequence
 
 
+def sequence_findings(text: str, filename: str,
+                      known: KnownFields | None) -> tuple[Sequence | None, list[Problem]]:
+    """The sequence in ``text`` (None when it cannot be built) and every problem of it, in
+    file order, each at ``filename:line:column``; merge fields are checked against ``known``
+    when given."""
+    document = parse_yaml(text, filename)
+    if isinstance(document, Problem):
+        return None, [document]
+    sequence = _validated(document, text, filename, known)
+    return sequence, _in_file_order(document.problems)
+
+
 def load_sequence_data(data: Any, source: str = "<data>", *,
                        fields: Iterable[str] | None = None) -> Sequence:
     """Validate already-parsed data (e.g. a JSON snapshot) into a ``Sequence``."""
     document = YamlDocument(data=data)
-    sequence = _validated(document, "", source, fields)
+    known = KnownFields(frozenset(fields)) if fields is not None else None
+    sequence = _validated(document, "", source, known)
     if sequence is None or document.problems:
         raise problems_error(document.problems, f"{source} is not a valid sequence")
     return sequence
 
 
 def _validated(document: YamlDocument, text: str, filename: str,
-               fields: Iterable[str] | None) -> Sequence | None:
+               known: KnownFields | None) -> Sequence | None:
     """Validate in stages; findings go to ``document.problems``; a stage whose input is
     broken is skipped so one mistake is not reported three times."""
     found = document.problems
@@ -79,9 +93,8 @@ def _validated(document: YamlDocument, text: str, filename: str,
         return None
     found += [locate(p, document, text, filename) for p in step_problems(doc)]
     sequence = build_sequence(doc)
-    available = set(fields) if fields is not None else None
     found += [locate(p, document, text, filename)
-              for p in template_problems(sequence, available)]
+              for p in template_problems(sequence, known)]
     return sequence
 
 

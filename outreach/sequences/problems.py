@@ -39,7 +39,15 @@ class Problem:
         return replace(self, file=file, line=line, column=column)
 
     def __str__(self) -> str:
-        text = f"{self._where()}{self.message}"
+        return f"{self._where()}{self._what()}"
+
+    @property
+    def text(self) -> str:
+        """The finding without its file, line and column: ``path: message → hint``."""
+        return (f"{self.path}: " if self.path else "") + self._what()
+
+    def _what(self) -> str:
+        text = self.message
         if self.hint:
             text += f" → {self.hint}"
         if self.excerpt:

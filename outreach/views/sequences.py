@@ -1,14 +1,14 @@
 """Sequence files for the TUI: where they live, their findings by line, and a preview.
 
 The folder is ``$OUTREACH_SEQUENCES_DIR`` when set, else ``./sequences`` when it exists,
-else ``sequences`` in the config dir. Findings come from the loader's own validation
-(``ValidationFailed.problems``), each line ``file:line:column: path: message``.
+else ``sequences`` in the config dir. Findings are the problems of
+``outreach.sequences.check_sequence_file`` — the check ``outreach sequence check`` runs —
+with merge fields known from ``known_merge_fields``.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,20 +18,22 @@ from sqlmodel import Session, select
 from outreach import paths
 from outreach.errors import ValidationFailed
 from outreach.prospects import get_prospect
+from outreach.prospects.columns import ALIASES
 from outreach.sequences import (
-    STANDARD_FIELDS,
+    KnownFields,
+    Problem,
     Sequence,
+    check_sequence_file,
     choose_variant,
     format_wait,
     load_sequence,
     render_step,
+    step_summary,
 )
-from outreach.sequences.pace_warnings import pace_warnings
 from outreach.sequences.prospect import prospect_fields
 from outreach.store.models import Prospect
 
 SUFFIXES = (".yaml", ".yml")
-_LOCATION = re.compile(r"^(?P<line>\d+)(?::(?P<column>\d+))?: (?P<text>.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -87,62 +89,35 @@ def list_sequence_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
 
 
-def known_fields(db: Engine, sample: int = 2000) -> list[str]:
-    """The merge fields prospects have: the standard ones plus the custom CSV columns seen
-    in a sample of prospects (so a typo such as ``{{ frist_name }}`` is caught)."""
-    names = set(STANDARD_FIELDS)
+def known_merge_fields(db: Engine) -> KnownFields:
+    """The merge fields a sequence may use: the standard ones plus every custom CSV column an
+    imported prospect has; the import's header aliases (``Firma`` → ``company``) feed the
+    did-you-mean. The one rule for ``sequence check`` in the CLI and the TUI."""
     with Session(db) as session:
-        for fields in session.exec(select(Prospect.fields).limit(sample)):
-            names.update(str(key) for key in fields or {})
-    return sorted(names)
+        columns = {str(key) for fields in session.exec(select(Prospect.fields))
+                   for key in fields or {}}
+    return KnownFields.of(columns, ALIASES)
 
 
-def check_sequence(path: Path, fields: list[str] | None = None) -> SequenceCheck:
-    """Validate one file (templates against ``fields`` when given); findings keep their line."""
-    source = _read(path)
-    try:
-        sequence = load_sequence(path, fields=fields)
-    except ValidationFailed as exc:
-        findings = [finding_of(line, path) for line in exc.problems] or [
-            Finding(None, None, exc.message)
-        ]
-        return SequenceCheck(path, source, False, findings=tuple(findings))
+def check_sequence(path: Path, known: KnownFields) -> SequenceCheck:
+    """Validate one file (``check_sequence_file``); findings keep their line and column."""
+    report = check_sequence_file(path, known)
+    findings = tuple(finding_of(problem) for problem in report.problems)
+    if report.sequence is None:
+        return SequenceCheck(path, report.source, False, findings=findings)
     return SequenceCheck(
         path,
-        source,
+        report.source,
         True,
-        name=sequence.name,
-        summary=tuple(_step_lines(sequence)),
-        warnings=tuple(pace_warnings(sequence)),
+        name=report.sequence.name,
+        summary=tuple(step_summary(report.sequence)),
+        warnings=report.warnings,
     )
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def finding_of(problem: str, path: Path) -> Finding:
-    """``q1.yaml:12:3: steps[1].wait: …`` → Finding(12, 3, "steps[1].wait: …")."""
-    prefix = f"{path}:"
-    rest = problem[len(prefix) :] if problem.startswith(prefix) else problem
-    match = _LOCATION.match(rest)
-    if match is None:
-        return Finding(None, None, rest)
-    column = match["column"]
-    return Finding(int(match["line"]), int(column) if column else None, match["text"])
-
-
-def _step_lines(sequence: Sequence) -> list[str]:
-    lines = []
-    for step in sequence.steps:
-        wait = "" if step.index == 0 else f" after {format_wait(step.wait)}"
-        kind = "new thread" if step.new_thread else "reply in thread"
-        variants = f", {len(step.variants)} variants" if len(step.variants) > 1 else ""
-        lines.append(f"step {step.index + 1}{wait}: {kind}{variants}")
-    return lines
+def finding_of(problem: Problem) -> Finding:
+    """A problem as the screen shows it: its line and column, then ``path: message → fix``."""
+    return Finding(problem.line, problem.column, problem.text)
 
 
 def preview_sequence(

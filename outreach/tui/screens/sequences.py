@@ -27,7 +27,7 @@ from outreach.views.sequences import (
     PreviewStep,
     SequenceCheck,
     check_sequence,
-    known_fields,
+    known_merge_fields,
     list_sequence_files,
     preview_sequence,
 )
@@ -121,7 +121,7 @@ class SequencesScreen(DataScreen):
 
     @work(thread=True, exclusive=True, group="sequence-check")
     def _check(self, path: Path) -> None:
-        self.post_message(self.Checked(check_sequence(path, known_fields(self.ctx.db))))
+        self.post_message(self.Checked(check_sequence(path, known_merge_fields(self.ctx.db))))
 
     def on_sequences_screen_checked(self, message: Checked) -> None:
         if message.check.path == self.path:

@@ -1,0 +1,72 @@
+"""Checking one sequence file, the same way for ``outreach sequence check`` and the TUI.
+
+Errors are ``Problem``s at ``file:line:column``: YAML, keys and values, step rules, template
+syntax, and merge fields checked against ``KnownFields`` (a field that is not known and has
+no fallback is an error, with a did-you-mean when one is close). Warnings flag a pace no
+human keeps; they come only for a sequence without errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from outreach.errors import ValidationFailed
+
+from .durations import format_wait
+from .loader import sequence_findings
+from .model import Sequence, Step
+from .pace_warnings import pace_warnings
+from .preflight import KnownFields
+from .problems import Problem, problems_error
+
+
+@dataclass(frozen=True)
+class SequenceReport:
+    """What checking one sequence file found."""
+
+    path: Path
+    """The file as it was named to the check (problems carry it as their ``file``)."""
+    source: str
+    """The file's text; '' when it cannot be read."""
+    sequence: Sequence | None
+    """The sequence, when the file has no errors."""
+    problems: tuple[Problem, ...] = ()
+    """Every error, in file order."""
+    warnings: tuple[str, ...] = ()
+    """Pace warnings of a valid sequence."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the file is a sequence without errors."""
+        return self.sequence is not None and not self.problems
+
+    def error(self) -> ValidationFailed:
+        """The errors as one ``ValidationFailed``, one line per problem."""
+        return problems_error(self.problems, f"{self.path} is not a valid sequence")
+
+
+def check_sequence_file(path: Path, known: KnownFields) -> SequenceReport:
+    """Validate the file at ``path``, its merge fields against ``known``."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        unreadable = Problem("", f"cannot read sequence file: {error}",
+                             "check the path and that the file is UTF-8 text", file=str(path))
+        return SequenceReport(path, "", None, (unreadable,))
+    sequence, problems = sequence_findings(source, str(path), known)
+    if sequence is None or problems:
+        return SequenceReport(path, source, None, tuple(problems))
+    return SequenceReport(path, source, sequence, warnings=tuple(pace_warnings(sequence)))
+
+
+def step_summary(sequence: Sequence) -> list[str]:
+    """One line per step: ``step 2 after 3 business days: reply in thread, 2 variants``."""
+    return [_step_line(step) for step in sequence.steps]
+
+
+def _step_line(step: Step) -> str:
+    after = "" if step.index == 0 else f" after {format_wait(step.wait)}"
+    kind = "new thread" if step.new_thread else "reply in thread"
+    variants = f", {len(step.variants)} variants" if len(step.variants) > 1 else ""
+    return f"step {step.index + 1}{after}: {kind}{variants}"
