@@ -15,7 +15,7 @@ from outreach.campaigns.context import campaign_sequence, prospect_zone
 from outreach.engine import outcomes
 from outreach.engine.pacer_state import load_pacer
 from outreach.engine.queue import PENDING
-from outreach.engine.sentbox import SentBox
+from outreach.mailbox.ports import SentFiler
 from outreach.planner.pacing import Candidate
 from outreach.planner.simulate import PlanItem, simulate
 from outreach.store import session_scope
@@ -39,7 +39,7 @@ class InDoubtResolver:
         self,
         db: Engine,
         mailbox_id: int,
-        sentbox: SentBox,
+        sentbox: SentFiler,
         on_event: Callable[[str, dict[str, object]], None],
     ) -> None:
         self.db, self.mailbox_id, self.sentbox, self.on_event = db, mailbox_id, sentbox, on_event

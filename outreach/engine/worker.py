@@ -28,8 +28,7 @@ from outreach.engine.pacer_state import load_pacer
 from outreach.engine.queue import PENDING, candidate_of, due_sends, next_due_at
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
 from outreach.engine.sendrows import SendFacts
-from outreach.engine.sentbox import SentBox
-from outreach.engine.transport import SmtpSession
+from outreach.mailbox.ports import SentFiler, SmtpSender
 from outreach.planner.pacing import MailboxPacer, random_gap
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, Prospect, Send, row_id, utcnow
@@ -54,8 +53,8 @@ class MailboxWorker:
         self,
         db: Engine,
         mailbox_id: int,
-        smtp: SmtpSession,
-        sentbox: SentBox,
+        smtp: SmtpSender,
+        sentbox: SentFiler,
         config: EngineConfig,
         inbox_check: InboxCheck,
         on_event: EventSink,
@@ -127,10 +126,9 @@ class MailboxWorker:
         with session_scope(self.db) as session:
             mailbox = session.get_one(Mailbox, self.mailbox_id)
             moved = respread_backlog(session, mailbox, now, self.config.misfire_grace, self.rng)
+            email = mailbox.email
         if moved:
-            self.on_event(
-                "backlog_respread", {"mailbox": self.sentbox.account.email, "sends": moved}
-            )
+            self.on_event("backlog_respread", {"mailbox": email, "sends": moved})
 
     # --- choosing -------------------------------------------------------------------
 
