@@ -92,11 +92,11 @@ async def engine_run(db: object, count: int) -> None:
     from sqlmodel import Session, func, select
 
     from outreach.engine.config import EngineConfig
-    from outreach.engine.runner import SendEngine
+    from outreach.services import send_engine
     from outreach.store.models import Send
 
     assert isinstance(db, Engine)
-    engine = SendEngine(db, EngineConfig(pacing=False, poll_interval=5.0))
+    engine = send_engine(db, EngineConfig(pacing=False, poll_interval=5.0))
     done = asyncio.Event()
 
     def on_event(kind: str, _info: dict[str, object]) -> None:

@@ -1,4 +1,4 @@
-"""The headless daemon: engine + inbox watcher, signals, structured logs.
+"""The headless daemon: the services of :mod:`outreach.services`, signals, structured logs.
 
 SIGTERM/SIGINT: finish the SMTP transaction in flight, commit, close IMAP, exit 0 within
 ``STOP_DEADLINE`` seconds. SIGHUP: re-read the mailboxes, campaigns and rule files now.
@@ -9,13 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Any
 
-from sqlalchemy import Engine
-
-from outreach.deliverability.webhooks import WebhookDispatcher
-from outreach.engine.config import EngineConfig
-from outreach.engine.runner import SendEngine
+from outreach.services import Services
 
 log = logging.getLogger("outreach.daemon")
 STOP_DEADLINE = 9.0
@@ -33,14 +28,10 @@ def log_event(kind: str, info: dict[str, object]) -> None:
 
 
 class Daemon:
-    def __init__(self, db: Engine, config: EngineConfig, watcher: Any | None) -> None:
-        self.engine = SendEngine(db, config, inbox_check=watcher, on_event=log_event, kind="daemon")
-        self.watcher = watcher
-        self._services: list[Any] = [
-            self.engine,
-            *([watcher] if watcher else []),
-            WebhookDispatcher(db),
-        ]
+    """Runs the services with the signal handling and logs of a server process."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -48,16 +39,14 @@ class Daemon:
             loop.add_signal_handler(sig, self.stop, sig.name)
         loop.add_signal_handler(signal.SIGHUP, self.reload)
         log.info("daemon starting", extra={"event": "daemon_start"})
-        tasks = [asyncio.create_task(service.run()) for service in self._services]
         try:
-            await asyncio.gather(*tasks)
+            await self.services.run()
         finally:
             log.info("daemon stopped", extra={"event": "daemon_stop"})
 
     def stop(self, why: str = "stop") -> None:
         log.info("received %s: finishing the send in flight", why, extra={"event": "stopping"})
-        for service in self._services:
-            service.stop()
+        self.services.stop()
         asyncio.get_running_loop().call_later(STOP_DEADLINE, self._force)
 
     def _force(self) -> None:
@@ -67,8 +56,4 @@ class Daemon:
 
     def reload(self) -> None:
         log.info("SIGHUP: re-reading configuration", extra={"event": "reload"})
-        self.engine.heartbeat()
-        self.engine.wake()
-        reload_rules = getattr(self.watcher, "reload", None)
-        if callable(reload_rules):
-            reload_rules()
+        self.services.reload()

@@ -16,9 +16,9 @@ from sqlmodel import Session, func, select
 from outreach.cli import cli
 from outreach.deliverability.reports import build_report
 from outreach.sandbox import Sandbox
+from outreach.services import inbox_watcher
 from outreach.store import open_store
 from outreach.store.models import Send
-from outreach.watcher import Watcher
 from tests.fixtures.campaigns import (
     add_mailbox,
     add_prospects,
@@ -51,7 +51,7 @@ async def campaign(sandbox: Sandbox, outreach_home: Path, tmp_path: Path) -> Any
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="3s", gap="0s",
                                            auto="pause"), [REP_ADDRESS])
     await run_both_until(db, lambda: {s for s, _ in states(db).values()} <= SETTLED,
-                         engine_config=fast_config(), watcher=Watcher(db, fast_watcher_config()),
+                         engine_config=fast_config(), watcher=inbox_watcher(db, fast_watcher_config()),
                          deadline=45)
     return db
 

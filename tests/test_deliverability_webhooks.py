@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,10 +28,14 @@ from outreach.deliverability.webhooks import (
 )
 from outreach.errors import ConfigError
 from outreach.paths import config_dir
+from outreach.sandbox import Sandbox
 from outreach.store import open_store, session_scope
 from outreach.store.models import Campaign, Event, InboundMessage, Mailbox, Prospect, WebhookCursor
+from tests.fixtures.campaigns import add_mailbox, add_prospects, start_campaign, write_sequence
+from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
 
 SECRET = "s3cret-for-tests"
+ROOT = str(Path(__file__).resolve().parents[1])
 FAST = DispatchConfig(poll_interval=0.05, max_attempts=3, backoff_base=0.01, backoff_max=0.05)
 
 
@@ -197,3 +205,35 @@ def test_config_file(outreach_home: Path) -> None:
         path.write_text(f"webhooks:\n  - {bad}\n", encoding="utf-8")
         with pytest.raises(ConfigError, match="webhooks.yaml"):
             load_webhooks()
+
+
+async def test_outreach_run_delivers_a_signed_webhook_for_a_send(
+    sandbox: Sandbox, outreach_home: Path, receiver: Receiver, tmp_path: Path
+) -> None:
+    """``outreach run`` wires the webhook dispatcher as ``outreach daemon`` does."""
+    sandbox.persona("anna@acme.example", "silent")
+    store = open_store()
+    ep = sandbox.endpoints
+    add_mailbox(store, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
+    add_prospects(store, ["anna@acme.example"])
+    start_campaign(store, "c", write_sequence(tmp_path / "s.yaml", gap="0s", steps=1),
+                   [REP_ADDRESS])
+    (config_dir() / "webhooks.yaml").write_text(
+        f"webhooks:\n  - url: {receiver.url}\n    events: [sent]\n"
+        f"    secret_command: echo {SECRET}\n", encoding="utf-8")
+    await WebhookDispatcher(store, [hook(receiver, ["sent"])], FAST).dispatch_once()  # watermark
+    run = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "outreach", "run", "--poll", "0.5",
+        env={**os.environ, "PYTHONPATH": ROOT}, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        await until(lambda: receiver.requests or run.returncode is not None, deadline=60)
+    finally:
+        run.send_signal(signal.SIGINT)
+        output = (await asyncio.wait_for(run.communicate(), 20))[0].decode()
+    assert run.returncode == 0, output
+    [(headers, body)] = receiver.requests
+    assert verify_signature(SECRET, body, headers[SIGNATURE_HEADER])
+    payload = json.loads(body)
+    assert payload["event"] == "sent" and payload["campaign"] == "c"
+    assert payload["prospect"]["email"] == "anna@acme.example"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from outreach.engine.runner import SendEngine
+from outreach.services import send_engine
 from outreach.store import open_store
 from outreach.store.models import Enrollment, Event, Mailbox, Send, Suppression
 from tests.fixtures.campaigns import (
@@ -62,7 +62,7 @@ async def test_three_steps_to_five_prospects_exactly_threaded(
         db, "e2e", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-1s"), [REP.address]
     )
     await run_engine_until(
-        SendEngine(db, fast_config()), lambda: count_sends(db) == 15, deadline=60
+        send_engine(db, fast_config()), lambda: count_sends(db) == 15, deadline=60
     )
 
     all_ids = []
@@ -93,7 +93,7 @@ async def test_451_then_accepted_is_delivered_once_later(stack: MailStack, tmp_p
         db, "tempfail", write_sequence(tmp_path / "s.yaml", steps=1, gap="0s-1s"), [REP.address]
     )
     events: list[str] = []
-    engine = SendEngine(db, fast_config(), on_event=lambda kind, _i: events.append(kind))
+    engine = send_engine(db, fast_config(), on_event=lambda kind, _i: events.append(kind))
 
     def deferred_then_lift() -> bool:
         if "deferred" in events and count_sends(db, "deferred"):
@@ -116,7 +116,7 @@ async def test_550_at_rcpt_fails_bounces_and_suppresses(stack: MailStack, tmp_pa
     rep_mailbox(stack)
     add_prospects(db, [prospect])
     start_campaign(db, "reject", write_sequence(tmp_path / "s.yaml"), [REP.address])
-    await run_engine_until(SendEngine(db, fast_config()), lambda: count_sends(db, "failed") == 1)
+    await run_engine_until(send_engine(db, fast_config()), lambda: count_sends(db, "failed") == 1)
     with Session(db) as session:
         send = session.exec(select(Send).where(Send.step_index == 0)).one()
         enrollment = session.exec(select(Enrollment)).one()
@@ -139,7 +139,7 @@ async def test_wrong_password_pauses_the_mailbox_without_retry_storm(
     add_prospects(db, [prospect])
     start_campaign(db, "auth", write_sequence(tmp_path / "s.yaml"), [rep])
     failures_before = stack.maillog().count("authentication failed")
-    engine = SendEngine(db, fast_config(poll_interval=0.2))
+    engine = send_engine(db, fast_config(poll_interval=0.2))
     polls = 0
 
     def paused_and_idle() -> bool:

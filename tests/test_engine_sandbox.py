@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from outreach.engine.runner import SendEngine
 from outreach.sandbox import Sandbox
+from outreach.services import send_engine
 from outreach.store import open_store
 from tests.fixtures.campaigns import (
     add_mailbox,
@@ -50,7 +50,7 @@ async def test_three_steps_threaded_to_each_prospect(
         db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-1s"), [REP_ADDRESS]
     )
     events: list[tuple[str, dict[str, object]]] = []
-    engine = SendEngine(db, fast_config(), on_event=lambda k, i: events.append((k, i)))
+    engine = send_engine(db, fast_config(), on_event=lambda k, i: events.append((k, i)))
     await run_engine_until(engine, lambda: count_sends(db) == 9, deadline=30)
 
     for n, address in enumerate(PROSPECTS):
@@ -87,7 +87,7 @@ async def test_suppressed_after_enrollment_gets_no_more_mail(
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
     with session_scope(db) as session:
         suppress(session, "@prospects.example", reason="manual", source="test")
-    await run_engine_until(SendEngine(db, fast_config()), lambda: _all_stopped(db), deadline=20)
+    await run_engine_until(send_engine(db, fast_config()), lambda: _all_stopped(db), deadline=20)
     assert count_sends(db) == 0
     with Session(db) as session:
         reasons = {e.reason for e in session.exec(select(Enrollment))}
@@ -120,7 +120,7 @@ async def test_a_lost_lease_neither_sends_nor_spins(
     add_prospects(db, PROSPECTS[:1])
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
     looks = count_calls(monkeypatch, worker_module, "load_facts")
-    engine = SendEngine(db, fast_config(heartbeat=0.5, pacing=False))
+    engine = send_engine(db, fast_config(heartbeat=0.5, pacing=False))
     monkeypatch.setattr(engine.leases, "still_holds", lambda _conn, _mailbox: False)
     ticks = 0
 
@@ -161,7 +161,7 @@ async def test_idle_workers_sleep_until_the_refresh_finds_them_work(
         add_mailbox(db, f"idle{n}@sales.example", "pw", ep.host, ep.smtp_port, ep.imap_port)
     add_prospects(db, PROSPECTS[:1])
     looks = count_calls(monkeypatch, worker_module.MailboxWorker, "_next_due")
-    engine = SendEngine(db, fast_config(poll_interval=0.3, idle_recheck=600.0))
+    engine = send_engine(db, fast_config(poll_interval=0.3, idle_recheck=600.0))
     task = asyncio.create_task(engine.run())
     try:
         loop = asyncio.get_running_loop()

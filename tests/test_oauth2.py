@@ -18,10 +18,10 @@ from click.testing import CliRunner, Result
 
 from outreach import accounts
 from outreach.cli import cli
-from outreach.engine.runner import SendEngine
 from outreach.mailbox.account import make_endpoint
 from outreach.sandbox import Sandbox
 from outreach.sandbox.xoauth2 import ERROR_CHALLENGE
+from outreach.services import send_engine
 from outreach.store import open_store
 from tests.fixtures.campaigns import (
     add_prospects,
@@ -167,7 +167,7 @@ async def test_engine_sends_a_campaign_through_an_xoauth2_mailbox(
     sequence = write_sequence(tmp_path / "s.yaml", gap="0s-1s", steps=1)
     start_campaign(db, "oauth", sequence, [OAUTH_REP])
 
-    engine = SendEngine(db, fast_config())
+    engine = send_engine(db, fast_config())
     await run_engine_until(engine, lambda: count_sends(db) == len(PROSPECTS), deadline=30)
 
     for n, address in enumerate(PROSPECTS):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 
 from outreach.engine.presence import EngineBusy, Leases, Presence, running_engines
-from outreach.engine.runner import SendEngine
+from outreach.services import send_engine
 from outreach.store import open_store
 from outreach.store.models import Mailbox, utcnow
 from tests.fixtures.campaigns import fast_config
@@ -30,17 +30,17 @@ def add_mailboxes(url: str, count: int) -> None:
 
 async def test_second_engine_on_sqlite_refuses_and_names_the_holder(outreach_home: Path) -> None:
     db = open_store()
-    first = SendEngine(db, fast_config(), kind="daemon")
+    first = send_engine(db, fast_config(), kind="daemon")
     task = asyncio.create_task(first.run())
     async with asyncio.timeout(10):
         while not running_engines(db):
             await asyncio.sleep(0.02)
-    second = SendEngine(open_store(), fast_config())
+    second = send_engine(open_store(), fast_config())
     with pytest.raises(EngineBusy, match=r"daemon on .+, pid \d+, since"):
         await second.run()
     first.stop()
     await task
-    third = SendEngine(db, fast_config())  # the lock is free again once the first stopped
+    third = send_engine(db, fast_config())  # the lock is free again once the first stopped
     third_task = asyncio.create_task(third.run())
     async with asyncio.timeout(10):
         while not any(e.alive for e in running_engines(db)):

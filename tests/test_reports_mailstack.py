@@ -35,8 +35,8 @@ from outreach.sandbox.personas import (
     unsubscribe_reply,
 )
 from outreach.sequences import choose_variant, load_sequence
+from outreach.services import inbox_watcher
 from outreach.store import open_store
-from outreach.watcher import Watcher
 from tests.fixtures.campaigns import add_mailbox, add_prospects, fast_config
 from tests.fixtures.mailstack import MailStack
 from tests.reports_support import (
@@ -216,7 +216,7 @@ def start_by_cli(campaign: str, sequence: Path, reps: tuple[str, ...]) -> None:
 async def run_campaign(stack: MailStack, setup: Setup) -> list[Answer]:
     """Engine and watcher run while the cast answers; until every prospect has settled."""
     back_on = date.today() + timedelta(days=20)
-    async with Services(setup.db, fast_config(), Watcher(setup.db, fast_watcher_config())) as s:
+    async with Services(setup.db, fast_config(), inbox_watcher(setup.db, fast_watcher_config())) as s:
         tasks = [
             asyncio.create_task(answer(stack, role, setup.people[role], back_on), name=role)
             for role, part in CAST.items()

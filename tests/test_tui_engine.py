@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from outreach.sandbox import Sandbox
+from outreach.services import Services, build_services
 from outreach.store import open_store
 from outreach.tui.context import EventSink
-from outreach.tui.engine_host import LocalEngine
 from outreach.tui.factory import build_app
 from outreach.tui.screens.inbox import InboxScreen
 from tests.fixtures.campaigns import (
@@ -26,8 +26,11 @@ from tests.test_tui_support import screen_text, settle, until
 from tests.test_watcher_support import fast_watcher_config
 
 
-def fast_engine(db: Engine, on_event: EventSink) -> LocalEngine:
-    return LocalEngine(db, on_event, fast_config(), fast_watcher_config())
+def fast_engine(db: Engine, on_event: EventSink) -> Services:
+    return build_services(
+        db, kind="tui", on_event=on_event, engine_config=fast_config(),
+        watcher_config=fast_watcher_config(),
+    )  # fmt: skip
 
 
 async def test_a_reply_appears_in_the_inbox_without_a_key_press(

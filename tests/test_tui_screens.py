@@ -134,7 +134,7 @@ class FakeEngine:
     def stop(self) -> None:
         self.stopped.set()
 
-    def nudge(self) -> None:
+    def refresh(self) -> None:
         self.nudged += 1
 
 

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from outreach.services import inbox_watcher
 from outreach.store import session_scope
 from outreach.store.models import Prospect, Send, utcnow
-from outreach.watcher import Watcher, WatcherConfig
+from outreach.watcher import WatcherConfig
 from tests.fixtures.mailstack import REP2, MailStack
 from tests.test_watcher_support import eventually, reply_to, stack_campaign, states, unique_local
 
@@ -55,7 +56,7 @@ async def measure_reply_latency(
     prospects = [f"{unique_local('lat')}@prospects.test" for _ in range(replies)]
     db, rep = stack_campaign(stack, home, prospects, name=f"latency-{idle}")
     message_ids = mark_first_steps_sent(db)
-    watcher = Watcher(db, WatcherConfig(idle=idle, poll_interval=poll_interval))
+    watcher = inbox_watcher(db, WatcherConfig(idle=idle, poll_interval=poll_interval))
     task = asyncio.create_task(watcher.run())
     rng = random.Random(seed)
     latencies: list[float] = []

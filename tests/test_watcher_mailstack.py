@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from outreach.prospects.suppression import is_suppressed
+from outreach.services import inbox_watcher
 from outreach.store import open_store
-from outreach.watcher import Watcher
 from tests.fixtures.campaigns import (
     add_mailbox,
     add_prospects,
@@ -97,7 +97,7 @@ async def test_threaded_reply_stops_the_prospect_and_the_company(
     mailstack: MailStack, outreach_home: Path, tmp_path: Path
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE, CAROL, DAVE])
-    async with Services(db, fast_config(), Watcher(db, fast_watcher_config())) as services:
+    async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
         await services.until(has_sent(db, ALICE))
         await submit(mailstack, reply_to(ALICE, rep, in_reply_to=first_message_id(db, ALICE)))
         await services.until(lambda: states(db)[DAVE][0] == "finished")
@@ -119,7 +119,7 @@ async def test_reply_without_in_reply_to_matches_by_sender(
     mailstack: MailStack, outreach_home: Path, tmp_path: Path
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE, DAVE, ERIN])
-    async with Services(db, fast_config(), Watcher(db, fast_watcher_config())) as services:
+    async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
         await services.until(has_sent(db, DAVE))
         await submit(mailstack, reply_to(DAVE, rep, subject="Your mail"))
         await services.until(lambda: states(db)[ALICE][0] == "finished")
@@ -138,7 +138,7 @@ async def test_colleague_at_the_same_company_stops_its_prospects(
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE, DAVE, ERIN])
     colleague = f"{unique_local('frank')}@acme.test"
-    async with Services(db, fast_config(), Watcher(db, fast_watcher_config())) as services:
+    async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
         await services.until(lambda: has_sent(db, DAVE)() and has_sent(db, ERIN)())
         await submit(mailstack, reply_to(colleague, rep, subject="About your mail to Dave"))
         await services.until(lambda: states(db)[ALICE][0] == "finished")
@@ -157,7 +157,7 @@ async def test_postfix_dsn_marks_the_prospect_bounced(
 ) -> None:
     nobody = f"{unique_local('nobody')}@prospects.test"
     db, _rep = campaign(mailstack, tmp_path, [ALICE, nobody])
-    async with Services(db, fast_config(), Watcher(db, fast_watcher_config())) as services:
+    async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
         await services.until(lambda: states(db)[ALICE][0] == "finished")
 
     state, reason = states(db)[nobody]
@@ -179,7 +179,7 @@ async def test_auto_reply_pauses_until_the_day_after_the_return_date(
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE], auto="pause")
     back = date.today() + timedelta(days=20)
-    async with Services(db, fast_config(), Watcher(db, fast_watcher_config())) as services:
+    async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
         await services.until(has_sent(db, ALICE))
         message = out_of_office(ALICE, rep, first_message_id(db, ALICE), f"{back:%B} {back.day}")
         await submit(mailstack, message)
@@ -211,7 +211,7 @@ async def test_own_copies_are_never_replies_and_junk_is_watched(
     mailstack: MailStack, outreach_home: Path, tmp_path: Path
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE, DAVE], wait="1s")
-    async with Services(db, fast_config(), Watcher(db, fast_watcher_config())) as services:
+    async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
         await services.until(lambda: has_sent(db, ALICE)() and has_sent(db, DAVE)())
         await asyncio.to_thread(plant_copies_and_junk_reply, mailstack, db, rep)
         await services.until(lambda: states(db)[ALICE][0] == "finished")

@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from outreach.engine.config import EngineConfig
+from outreach.services import inbox_watcher
 from outreach.store import session_scope
 from outreach.store.models import InboundMessage, Prospect, Send, as_utc
-from outreach.watcher import Watcher, WatcherConfig
+from outreach.watcher import WatcherConfig
 from tests.fixtures.mailstack import MailStack
 from tests.test_watcher_support import Services, reply_to, stack_campaign, unique_local
 
@@ -160,7 +161,7 @@ async def run_race(
     rng = random.Random(seed)
     injector = Injector(stack, rep)
     race = Race(db, injector, rep, {p: rng.uniform(*offsets) for p in prospects})
-    watcher = Watcher(db, watcher_config or WatcherConfig(poll_interval=5.0))
+    watcher = inbox_watcher(db, watcher_config or WatcherConfig(poll_interval=5.0))
     engine_config = EngineConfig(poll_interval=0.5, in_doubt_retry=0.5)
     try:
         async with Services(db, engine_config, watcher) as services:

@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from outreach.prospects.suppression import is_suppressed
 from outreach.sandbox import Sandbox
+from outreach.services import inbox_watcher
 from outreach.store import open_store
 from outreach.store.models import utcnow
-from outreach.watcher import Watcher
 from tests.fixtures.campaigns import (
     add_mailbox,
     add_prospects,
@@ -59,7 +59,7 @@ async def test_personas_halt_the_right_enrollments(
     add_prospects(db, people)
     sequence = write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s", auto="pause")
     start_campaign(db, "c", sequence, [REP_ADDRESS])
-    watcher = Watcher(db, fast_watcher_config())
+    watcher = inbox_watcher(db, fast_watcher_config())
 
     await run_both_until(
         db,
@@ -120,7 +120,7 @@ async def test_auto_reply_pause_resumes_after_the_return_date(
         db,
         lambda: states(db)["emil@delta.example"][0] == "paused",
         engine_config=fast_config(),
-        watcher=Watcher(db, fast_watcher_config()),
+        watcher=inbox_watcher(db, fast_watcher_config()),
     )
     enrollment = enrollment_of(db, "emil@delta.example")
     back = (utcnow() + timedelta(days=14)).date()  # the persona is away 14 days

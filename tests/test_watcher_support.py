@@ -17,8 +17,8 @@ from sqlmodel import Session, col, select
 
 from outreach import accounts
 from outreach.engine.config import EngineConfig
-from outreach.engine.runner import SendEngine
 from outreach.mailbox.account import make_endpoint
+from outreach.services import send_engine
 from outreach.store import open_store
 from outreach.store.models import Enrollment, InboundMessage, Prospect, Send, utcnow
 from outreach.watcher import Watcher, WatcherConfig
@@ -36,7 +36,7 @@ class Services:
     """The engine (with the watcher as its inbox check) and the watcher, running."""
 
     def __init__(self, db: Engine, engine_config: EngineConfig, watcher: Watcher) -> None:
-        self.engine = SendEngine(db, engine_config, inbox_check=watcher)
+        self.engine = send_engine(db, engine_config, inbox_check=watcher)
         self.watcher = watcher
         self.tasks: list[asyncio.Task[None]] = []
 

@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from outreach.sandbox import Sandbox
+from outreach.services import inbox_watcher
 from outreach.store import open_store, session_scope
 from outreach.store.models import Enrollment, Event, MailboxSyncState, Send, utcnow
-from outreach.watcher import Watcher
 from tests.fixtures.campaigns import add_mailbox, add_prospects, start_campaign, write_sequence
 from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD, imap_session
 from tests.test_watcher_support import (
@@ -57,7 +57,7 @@ async def test_first_look_starts_at_the_first_send(
     append(sandbox, "INBOX", reply_to(BEN, REP_ADDRESS).as_bytes(), utcnow() - timedelta(days=10))
     append(sandbox, "INBOX", reply_to(ANNA, REP_ADDRESS).as_bytes())
 
-    await Watcher(db, fast_watcher_config()).check(mailbox_id)
+    await inbox_watcher(db, fast_watcher_config()).check(mailbox_id)
 
     assert states(db) == {ANNA: ("replied", "reply"), BEN: ("active", None)}
 
@@ -68,11 +68,11 @@ async def test_read_only_and_never_twice(
     db, mailbox_id = setup_campaign(sandbox, tmp_path)
     sandbox.inject(REP_ADDRESS, reply_to(ANNA, REP_ADDRESS).as_bytes())
     sandbox.inject(REP_ADDRESS, reply_to("news@shop.example", REP_ADDRESS).as_bytes())
-    watcher = Watcher(db, fast_watcher_config())
+    watcher = inbox_watcher(db, fast_watcher_config())
 
     await watcher.check(mailbox_id)
     await watcher.check(mailbox_id)
-    await Watcher(db, fast_watcher_config()).check(mailbox_id)  # a restart
+    await inbox_watcher(db, fast_watcher_config()).check(mailbox_id)  # a restart
 
     assert [row.from_addr for row in inbound_rows(db)] == [ANNA]  # the newsletter is not stored
     with Session(db) as session:
@@ -97,7 +97,7 @@ async def test_a_reply_after_the_sequence_ended_is_recorded_and_linked(
         session.add(enrollment)
     sandbox.inject(REP_ADDRESS, reply_to(ANNA, REP_ADDRESS, subject="Late answer").as_bytes())
 
-    await Watcher(db, fast_watcher_config()).check(mailbox_id)
+    await inbox_watcher(db, fast_watcher_config()).check(mailbox_id)
 
     assert states(db)[ANNA] == ("finished", None)
     [row] = inbound_rows(db)
@@ -111,7 +111,7 @@ async def test_uidvalidity_reset_rescans_by_date_without_repeats(
     db, mailbox_id = setup_campaign(sandbox, tmp_path)
     ben_reply = reply_to(BEN, REP_ADDRESS).as_bytes()
     append(sandbox, "Junk", ben_reply)
-    watcher = Watcher(db, fast_watcher_config())
+    watcher = inbox_watcher(db, fast_watcher_config())
     await watcher.check(mailbox_id)
     with session_scope(db) as session:  # the last look was a while ago
         junk = session.get_one(MailboxSyncState, (mailbox_id, "Junk"))
@@ -143,7 +143,7 @@ async def test_the_running_watcher_notices_a_reply(
 ) -> None:
     db, _mailbox_id = setup_campaign(sandbox, tmp_path)
     # With IDLE the poll interval is far longer than the deadline: only IDLE can wake it.
-    watcher = Watcher(db, fast_watcher_config(idle=idle, poll_interval=60.0 if idle else 0.3))
+    watcher = inbox_watcher(db, fast_watcher_config(idle=idle, poll_interval=60.0 if idle else 0.3))
     task = asyncio.create_task(watcher.run())
     try:
         await eventually(lambda: bool(watching(db)), 5)  # the first look is done
@@ -160,7 +160,7 @@ async def test_recheck_sees_what_arrived_just_before(
     sandbox: Sandbox, outreach_home: Path, tmp_path: Path
 ) -> None:
     db, mailbox_id = setup_campaign(sandbox, tmp_path)
-    watcher = Watcher(db, fast_watcher_config())
+    watcher = inbox_watcher(db, fast_watcher_config())
     await watcher.recheck(mailbox_id)  # connects and takes the first look
     for _ in range(3):
         await watcher.recheck(mailbox_id)
@@ -174,11 +174,11 @@ async def test_recheck_survives_a_connection_the_server_dropped(
     sandbox: Sandbox, outreach_home: Path, tmp_path: Path
 ) -> None:
     db, mailbox_id = setup_campaign(sandbox, tmp_path)
-    watcher = Watcher(db, fast_watcher_config())
+    watcher = inbox_watcher(db, fast_watcher_config())
     await watcher.recheck(mailbox_id)
     kept = watcher.watches[mailbox_id]._client
     assert kept is not None
-    kept.shutdown()  # as a server does with a connection idle for too long
+    kept.client.shutdown()  # as a server does with a connection idle for too long
     sandbox.inject(REP_ADDRESS, reply_to(ANNA, REP_ADDRESS).as_bytes())
     await watcher.recheck(mailbox_id)
     assert states(db)[ANNA] == ("replied", "reply")

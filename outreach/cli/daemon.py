@@ -10,9 +10,10 @@ import click
 
 from outreach import logs
 from outreach.cli.output import console, print_json, print_table
-from outreach.daemon import Daemon
+from outreach.daemon import Daemon, log_event
 from outreach.engine.config import EngineConfig
 from outreach.errors import ConfigError
+from outreach.services import build_services
 from outreach.status import status as read_status
 from outreach.store import open_store
 
@@ -51,12 +52,6 @@ def daemon(
     SIGHUP re-reads mailboxes, campaigns and rule files.
     """
     logs.configure(log_format, logging.DEBUG if debug else logging.INFO)
-    db = open_store()
-    watcher = None
-    if not no_watcher:
-        from outreach.watcher import Watcher
-
-        watcher = Watcher(db)
     if heartbeat * 2 >= lease_ttl:
         raise ConfigError("--heartbeat must be under half of --lease-ttl, or leases lapse")
     config = EngineConfig(
@@ -65,7 +60,10 @@ def daemon(
         pacing=not no_pacing,
         lease_ttl=timedelta(seconds=lease_ttl),
     )
-    asyncio.run(Daemon(db, config, watcher).run())
+    services = build_services(
+        open_store(), kind="daemon", on_event=log_event, engine_config=config, watch=not no_watcher
+    )
+    asyncio.run(Daemon(services).run())
 
 
 @click.command()

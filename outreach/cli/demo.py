@@ -11,15 +11,13 @@ from pathlib import Path
 import click
 from rich.live import Live
 from rich.table import Table
-from sqlalchemy import Engine
 
 from outreach.campaigns.views import show_campaign
 from outreach.cli.output import console
 from outreach.cli.run import print_event
 from outreach.engine.config import EngineConfig
-from outreach.engine.runner import SendEngine
+from outreach.services import build_services
 from outreach.store import open_store
-from outreach.watcher import Watcher
 
 SETTLED = {
     "finished",
@@ -62,30 +60,22 @@ def demo(timeout: float) -> None:
 
 
 async def _run(seconds: float) -> None:
-    db = open_store()
-    watcher = _watcher(db)
     with Live(_table(), console=console, refresh_per_second=4, transient=False) as live:
 
         def on_event(kind: str, info: dict[str, object]) -> None:
             print_event(kind, info)
             live.update(_table())
 
-        engine = SendEngine(
-            db, EngineConfig(poll_interval=1.0), on_event=on_event, inbox_check=watcher
-        )
-        tasks = [asyncio.create_task(engine.run()), asyncio.create_task(watcher.run())]
+        fast = EngineConfig(poll_interval=1.0)
+        services = build_services(open_store(), kind="demo", on_event=on_event, engine_config=fast)
+        running = asyncio.create_task(services.run())
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and not _settled():
+        while time.monotonic() < deadline and not _settled() and not running.done():
             live.update(_table())
             await asyncio.sleep(0.25)
-        engine.stop()
-        watcher.stop()
-        await asyncio.gather(*tasks)
+        services.stop()
+        await running
         live.update(_table())
-
-
-def _watcher(db: Engine) -> Watcher:
-    return Watcher(db)
 
 
 def _settled() -> bool:

@@ -11,6 +11,7 @@ import click
 from outreach.cli.output import print_json, print_table
 from outreach.errors import ConfigError
 from outreach.mailbox.classify import Classification, Kind, Rules, classify
+from outreach.services import inbox_connector
 from outreach.store import open_store
 from outreach.watcher import WatcherConfig
 from outreach.watcher.inbound import parse_message
@@ -93,8 +94,9 @@ def scan(
     config = WatcherConfig(rules_file=rules_file)
     day: date | None = since.date() if since else None
     report = scan_mailbox(
-        open_store(), email, since=day, config=config, rules=_rules(rules_file), apply=apply
-    )
+        open_store(), email, since=day, config=config, rules=_rules(rules_file),
+        connector=inbox_connector(), apply=apply,
+    )  # fmt: skip
     if as_json:
         print_json(_report_json(report))
         return

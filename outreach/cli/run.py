@@ -9,11 +9,9 @@ from datetime import datetime
 import click
 
 from outreach.cli.output import console
-from outreach.deliverability.webhooks import WebhookDispatcher
 from outreach.engine.config import EngineConfig
-from outreach.engine.runner import SendEngine
+from outreach.services import Services, build_services
 from outreach.store import open_store
-from outreach.watcher import Watcher
 
 
 def print_event(kind: str, info: dict[str, object]) -> None:
@@ -29,17 +27,12 @@ def print_event(kind: str, info: dict[str, object]) -> None:
         console.print(f"{stamp} [cyan]{kind}[/] {details}")
 
 
-async def run_engine(engine: SendEngine, watcher: Watcher | None = None) -> None:
-    """The engine, the inbox watcher and the webhook dispatcher until SIGINT/SIGTERM."""
+async def run_in_foreground(services: Services) -> None:
+    """The services until SIGINT/SIGTERM (the send in flight is finished first)."""
     loop = asyncio.get_running_loop()
-    services: list[SendEngine | Watcher | WebhookDispatcher] = [
-        engine,
-        *([watcher] if watcher else []),
-        WebhookDispatcher(engine.db),
-    ]
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: [service.stop() for service in services])
-    await asyncio.gather(*(service.run() for service in services))
+        loop.add_signal_handler(sig, services.stop)
+    await services.run()
 
 
 @click.command()
@@ -48,13 +41,11 @@ def run(poll: float) -> None:
     """Send due mail at human pace until Ctrl-C (finishes the send in flight).
 
     The inbox watcher runs alongside: replies, bounces, opt-outs and auto-replies halt
-    follow-ups, and every follow-up is preceded by a fresh look at the inbox.
+    follow-ups, and every follow-up is preceded by a fresh look at the inbox. Events go
+    to the webhooks of ``webhooks.yaml``, as with ``outreach daemon``.
     """
-    db = open_store()
-    watcher = Watcher(db, on_event=print_event)
-    engine = SendEngine(
-        db, EngineConfig(poll_interval=poll), inbox_check=watcher, on_event=print_event
-    )
-    console.print("engine and inbox watcher running — Ctrl-C to stop")
-    asyncio.run(run_engine(engine, watcher))
+    config = EngineConfig(poll_interval=poll)
+    services = build_services(open_store(), kind="run", on_event=print_event, engine_config=config)
+    console.print("engine, inbox watcher and webhooks running — Ctrl-C to stop")
+    asyncio.run(run_in_foreground(services))
     console.print("engine stopped")

@@ -1,6 +1,6 @@
 """Signed webhooks for events (reply, bounce, unsubscribe …), off the engine's path.
 
-``WebhookDispatcher(db).run()`` is an asyncio task of its own: it reads ``Event`` rows
+``WebhookDispatcher.run()`` is an asyncio task of its own: it reads ``Event`` rows
 after each webhook's watermark (``WebhookCursor``, in the DB), POSTs each wanted one as
 JSON signed with HMAC-SHA256 (``X-Outreach-Signature: sha256=<hex>`` over the raw body,
 GitHub-style), retries failures with exponential backoff and moves the watermark after

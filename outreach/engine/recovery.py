@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from outreach.engine.pacer_state import load_pacer
-from outreach.engine.sentbox import SentBox
 from outreach.lifecycle import sending
 from outreach.lifecycle.snapshots import sequence_for
+from outreach.mailbox.ports import SentFiler
 from outreach.planner.pacing import Candidate
 from outreach.planner.simulate import PlanItem, simulate
 from outreach.sequences.prospect import zone_of
@@ -40,7 +40,7 @@ class InDoubtResolver:
         self,
         db: Engine,
         mailbox_id: int,
-        sentbox: SentBox,
+        sentbox: SentFiler,
         on_event: Callable[[str, dict[str, object]], None],
     ) -> None:
         self.db, self.mailbox_id, self.sentbox, self.on_event = db, mailbox_id, sentbox, on_event

@@ -20,13 +20,12 @@ from sqlalchemy import Engine, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from outreach import accounts, secrets
+from outreach import accounts
 from outreach.engine.config import EngineConfig
 from outreach.engine.hooks import InboxCheck, NoInboxCheck
 from outreach.engine.presence import Leases, Presence
-from outreach.engine.sentbox import SentBox
-from outreach.engine.transport import SmtpSession
 from outreach.engine.worker import EventSink, MailboxWorker
+from outreach.mailbox.ports import SendAdapters
 from outreach.store.models import Mailbox, Send, as_utc, utcnow
 from outreach.store.states import PENDING
 
@@ -46,19 +45,25 @@ async def _set_event(event: asyncio.Event) -> None:
 
 
 class SendEngine:
-    """Runs every mailbox's worker until :meth:`stop`."""
+    """Runs every mailbox's worker until :meth:`stop`.
+
+    ``adapters`` open each mailbox's SMTP session and Sent filer (the composition root,
+    :mod:`outreach.services`, picks them).
+    """
 
     def __init__(
         self,
         db: Engine,
         config: EngineConfig | None = None,
         *,
+        adapters: SendAdapters,
         inbox_check: InboxCheck | None = None,
         on_event: EventSink = _ignore,
         kind: str = "run",
     ) -> None:
         self.db = db
         self.config = config or EngineConfig()
+        self.adapters = adapters
         self.inbox_check = inbox_check or NoInboxCheck()
         self.on_event = on_event
         self.presence = Presence(db, kind, self.config.lease_ttl)
@@ -186,20 +191,11 @@ class SendEngine:
     def _start_worker(self, mailbox: Mailbox) -> None:
         assert mailbox.id is not None
         account = accounts.account_of(mailbox)
-
-        async def secret() -> str:
-            return await asyncio.to_thread(secrets.fetch_secret, account.secret)
-
         worker = MailboxWorker(
             self.db,
             mailbox.id,
-            SmtpSession(account, secret, idle_reconnect=self.config.smtp_idle_reconnect),
-            SentBox(
-                account,
-                lambda: secrets.fetch_secret(account.secret),
-                mailbox.sent_folder,
-                mailbox.append_to_sent,
-            ),
+            self.adapters.smtp(account, self.config.smtp_idle_reconnect),
+            self.adapters.sent_box(account, mailbox.sent_folder, mailbox.append_to_sent),
             self.config,
             self.inbox_check,
             self.on_event,

@@ -26,12 +26,11 @@ from outreach.engine.hooks import InboxCheck
 from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
 from outreach.engine.pacer_state import load_pacer
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
-from outreach.engine.sentbox import SentBox
-from outreach.engine.transport import SmtpSession
 from outreach.lifecycle import PENDING, sending
 from outreach.lifecycle.facts import SendFacts, load_facts
 from outreach.lifecycle.mailboxes import auth_retry_due, pause_mailbox, resume_mailbox
 from outreach.lifecycle.snapshots import sequence_for
+from outreach.mailbox.ports import SentFiler, SmtpSender
 from outreach.planner.pacing import Candidate, MailboxPacer, random_gap
 from outreach.sequences.prospect import prospect_zone, zone_of
 from outreach.store import session_scope
@@ -64,8 +63,8 @@ class MailboxWorker:
         self,
         db: Engine,
         mailbox_id: int,
-        smtp: SmtpSession,
-        sentbox: SentBox,
+        smtp: SmtpSender,
+        sentbox: SentFiler,
         config: EngineConfig,
         inbox_check: InboxCheck,
         on_event: EventSink,
@@ -137,10 +136,9 @@ class MailboxWorker:
         with session_scope(self.db) as session:
             mailbox = session.get_one(Mailbox, self.mailbox_id)
             moved = respread_backlog(session, mailbox, now, self.config.misfire_grace, self.rng)
+            email = mailbox.email
         if moved:
-            self.on_event(
-                "backlog_respread", {"mailbox": self.sentbox.account.email, "sends": moved}
-            )
+            self.on_event("backlog_respread", {"mailbox": email, "sends": moved})
 
     # --- choosing -------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ EventSink = Callable[[str, dict[str, object]], None]
 
 
 class EngineServices(Protocol):
-    """An engine (and watcher) the TUI can host while it is open."""
+    """An engine (and watcher) the TUI can host while it is open
+    (:class:`outreach.services.Services`, or a fake in tests)."""
 
     async def run(self) -> None:
         """Send and watch until :meth:`stop`."""
@@ -27,7 +28,7 @@ class EngineServices(Protocol):
     def stop(self) -> None:
         """Finish the send in flight, then return from :meth:`run`."""
 
-    def nudge(self) -> None:
+    def refresh(self) -> None:
         """Look at the queue now (after a campaign was started or resumed)."""
 
 

@@ -1,13 +1,12 @@
 """Hosting the engine in the TUI's event loop while it is open.
 
-:class:`LocalEngine` is the send engine with the inbox watcher as its pre-send check (as
-``outreach run`` does). :class:`EngineHost` runs it in a worker of the app and turns its
-reports into messages (:func:`message_for`).
+The services are those of every entry point (:func:`outreach.services.build_services`:
+engine, inbox watcher, webhooks). :class:`EngineHost` runs them in a worker of the app
+and turns their reports into messages (:func:`message_for`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Any
 
@@ -16,8 +15,7 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from outreach.engine.config import EngineConfig
-from outreach.engine.runner import SendEngine
+from outreach.services import build_services
 from outreach.tui.context import EngineFactory, EngineServices, EventSink
 from outreach.tui.messages import (
     EngineReported,
@@ -27,46 +25,13 @@ from outreach.tui.messages import (
     StepSent,
 )
 from outreach.views.presence import EnginePresence
-from outreach.watcher import Watcher, WatcherConfig
 
 INBOUND_KINDS = ("auto_reply", "bounce", "unsubscribe", "other")
 
 
-class LocalEngine:
-    """SendEngine + Watcher, run together (the :class:`EngineServices` the TUI hosts)."""
-
-    def __init__(
-        self,
-        db: Engine,
-        on_event: EventSink,
-        engine_config: EngineConfig | None = None,
-        watcher_config: WatcherConfig | None = None,
-    ) -> None:
-        self.watcher = Watcher(db, watcher_config, on_event=on_event)
-        self.engine = SendEngine(
-            db, engine_config, inbox_check=self.watcher, on_event=on_event, kind="tui"
-        )
-
-    async def run(self) -> None:
-        """Both until :meth:`stop`; when the engine cannot start (another one owns the
-        database: ``EngineBusy``) the watcher stops too and the error goes up."""
-        watching = asyncio.create_task(self.watcher.run(), name="tui-watcher")
-        try:
-            await self.engine.run()
-        finally:
-            self.watcher.stop()
-            await watching
-
-    def stop(self) -> None:
-        self.engine.stop()
-        self.watcher.stop()
-
-    def nudge(self) -> None:
-        self.engine.refresh()
-
-
 def default_engine_factory(db: Engine, on_event: EventSink) -> EngineServices:
-    return LocalEngine(db, on_event)
+    """The engine, the inbox watcher and the webhooks, as ``outreach run`` has them."""
+    return build_services(db, kind="tui", on_event=on_event)
 
 
 def message_for(kind: str, info: dict[str, object]) -> Message:
@@ -141,7 +106,7 @@ class EngineHost:
 
     def nudge(self) -> None:
         if self.services is not None:
-            self.services.nudge()
+            self.services.refresh()
 
 
 def engine_of(app: App[Any]) -> EngineHost:

@@ -1,39 +1,29 @@
 """IMAP reads of one folder, read-only toward the user's mail (imapclient, blocking).
 
+:class:`ImapConnector` opens an :class:`ImapSession` per connection: the imapclient adapter
+behind the watcher's ports (:class:`~outreach.mailbox.ports.FolderReader`,
+:class:`~outreach.mailbox.ports.Doorbell`).
+
 Folders are opened with EXAMINE (``readonly=True``) and bodies are fetched with
 ``BODY.PEEK``: nothing is ever flagged seen, moved, deleted or expunged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from imapclient import IMAPClient
 
+from outreach import secrets
+from outreach.mailbox.account import Account
+from outreach.mailbox.connect import open_imap
+from outreach.mailbox.ports import INBOX, FolderState, HeaderBlock
+from outreach.watcher import idle
 from outreach.watcher.headers import HEADER_FIELDS
 
 HEADERS_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 JUNK_NAMES = ("Junk", "Spam", "Junk E-mail", "Junk Email", "Bulk Mail", "Spamverdacht")
-
-
-@dataclass(frozen=True)
-class FolderState:
-    """A folder's UIDVALIDITY and the UID its next message will get."""
-
-    uidvalidity: int
-    uidnext: int
-
-
-@dataclass(frozen=True)
-class HeaderBlock:
-    """The fetched header fields of one message, with its size and arrival time."""
-
-    uid: int
-    raw: bytes
-    size: int
-    received_at: datetime | None
 
 
 def examine(client: IMAPClient, folder: str) -> FolderState:
@@ -112,3 +102,62 @@ def find_junk_folder(client: IMAPClient) -> str | None:
         return str(found)
     names = {str(name).lower(): str(name) for _flags, _delim, name in client.list_folders()}
     return next((names[n.lower()] for n in JUNK_NAMES if n.lower() in names), None)
+
+
+class ImapSession:
+    """One imapclient connection as a :class:`~outreach.mailbox.ports.FolderReader` and a
+    :class:`~outreach.mailbox.ports.Doorbell`."""
+
+    def __init__(self, client: IMAPClient) -> None:
+        self.client = client
+
+    def examine(self, folder: str) -> FolderState:
+        return examine(self.client, folder)
+
+    def status(self, folder: str) -> FolderState:
+        return status(self.client, folder)
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        return uids_after(self.client, last_uid)
+
+    def uids_since(self, day: date) -> list[int]:
+        return uids_since(self.client, day)
+
+    def fetch_headers(self, uids: Sequence[int]) -> list[HeaderBlock]:
+        return fetch_headers(self.client, uids)
+
+    def fetch_bodies(self, uids: Sequence[int], max_bytes: int) -> dict[int, bytes]:
+        return fetch_bodies(self.client, uids, max_bytes)
+
+    def junk_folder(self) -> str | None:
+        return find_junk_folder(self.client)
+
+    def can_idle(self) -> bool:
+        return idle.idle_supported(self.client)
+
+    async def idle_once(self, seconds: float, on_idling: Callable[[], None]) -> bool:
+        return await idle.idle_once(self.client, seconds, on_idling)
+
+    def close(self) -> None:
+        idle.close_quietly(self.client)
+
+    def drop(self) -> None:
+        idle.drop(self.client)
+
+
+class ImapConnector:
+    """Logs in to a mailbox with its stored secret (the watcher's :class:`InboxConnector`)."""
+
+    def reader(self, account: Account) -> ImapSession:
+        client = open_imap(account, secrets.fetch_secret(account.secret))
+        client.normalise_times = False  # INTERNALDATEs come back timezone-aware
+        return ImapSession(client)
+
+    def doorbell(self, account: Account) -> ImapSession:
+        session = self.reader(account)
+        try:
+            session.examine(INBOX)
+        except BaseException:
+            session.close()
+            raise
+        return session

@@ -14,42 +14,35 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from imapclient import IMAPClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from outreach import secrets
 from outreach.accounts import account_of
 from outreach.errors import ConnectionFailed
-from outreach.mailbox.account import Account
 from outreach.mailbox.classify import Rules
-from outreach.mailbox.connect import open_imap
+from outreach.mailbox.ports import INBOX, Doorbell, FolderReader, FolderState, InboxConnector
 from outreach.store.models import Mailbox
-from outreach.watcher import idle, imapfolder
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.imapfolder import FolderState
 from outreach.watcher.inbound import Context
 from outreach.watcher.lookup import our_addresses
 from outreach.watcher.sync import FolderSync, Handled
 
 log = logging.getLogger(__name__)
 
-INBOX = "INBOX"
-
-
-def connect(account: Account) -> IMAPClient:
-    """A logged-in client whose INTERNALDATEs come back timezone-aware."""
-    client = open_imap(account, secrets.fetch_secret(account.secret))
-    client.normalise_times = False
-    return client
-
-
 class MailboxWatch:
     """Checks one mailbox for new mail and applies what it finds."""
 
-    def __init__(self, db: Engine, mailbox: Mailbox, config: WatcherConfig, rules: Rules) -> None:
+    def __init__(
+        self,
+        db: Engine,
+        mailbox: Mailbox,
+        config: WatcherConfig,
+        rules: Rules,
+        connector: InboxConnector,
+    ) -> None:
         assert mailbox.id is not None
         self.db, self.mailbox_id, self.config, self.rules = db, mailbox.id, config, rules
+        self.connector = connector
         self.account = account_of(mailbox)
         self.lock = asyncio.Lock()
         self.bell = asyncio.Event()
@@ -58,7 +51,7 @@ class MailboxWatch:
         self.inbox = FolderSync(db, self.mailbox_id, INBOX)
         self.junk: FolderSync | None = None
         self.idle_capable = False
-        self._client: IMAPClient | None = None
+        self._client: FolderReader | None = None
         self._inbox_state: FolderState | None = None
 
     async def check(self) -> list[Handled]:
@@ -95,14 +88,14 @@ class MailboxWatch:
     def _failed(self, exc: Exception) -> ConnectionFailed:
         return ConnectionFailed(f"could not check the mailbox {self.account.email}: {exc}")
 
-    def _connected(self) -> tuple[IMAPClient, FolderState]:
+    def _connected(self) -> tuple[FolderReader, FolderState]:
         if self._client is None or self._inbox_state is None:
-            client = connect(self.account)
+            client = self.connector.reader(self.account)
             self._client = client
-            self.idle_capable = idle.idle_supported(client)
-            junk = imapfolder.find_junk_folder(client) if self.config.watch_junk else None
+            self.idle_capable = client.can_idle()
+            junk = client.junk_folder() if self.config.watch_junk else None
             self.junk = FolderSync(self.db, self.mailbox_id, junk) if junk else None
-            self._inbox_state = imapfolder.examine(client, INBOX)
+            self._inbox_state = client.examine(INBOX)
         return self._client, self._inbox_state
 
     def _context(self) -> Context:
@@ -110,22 +103,23 @@ class MailboxWatch:
             ours = our_addresses(session)
         return Context(self.mailbox_id, self.rules, ours, self.config)
 
-    def _check_junk(self, client: IMAPClient, context: Context) -> list[Handled]:
+    def _check_junk(self, client: FolderReader, context: Context) -> list[Handled]:
         """STATUS first; EXAMINE the Junk folder only when it has news, then back to INBOX."""
         if self.junk is None:
             return []
-        state = imapfolder.status(client, self.junk.folder)
+        state = client.status(self.junk.folder)
         saved = self.junk.last_seen()
         if saved and saved.uidvalidity == state.uidvalidity and state.uidnext <= saved.last_uid + 1:
             return []
         try:
-            return self.junk.catch_up(client, imapfolder.examine(client, self.junk.folder), context)
+            return self.junk.catch_up(client, client.examine(self.junk.folder), context)
         finally:
-            self._inbox_state = imapfolder.examine(client, INBOX)
+            self._inbox_state = client.examine(INBOX)
 
     def _drop(self) -> None:
         client, self._client, self._inbox_state = self._client, None, None
-        idle.close_quietly(client)
+        if client is not None:
+            client.close()
 
 
 Backoff = Callable[[Exception], float]
@@ -139,10 +133,10 @@ async def ring_on_news(watch: MailboxWatch, new_backoff: Callable[[], Backoff]) 
     """
     backoff = new_backoff()
     while not watch.stopping.is_set():
-        client: IMAPClient | None = None
+        client: Doorbell | None = None
         try:
-            client = await asyncio.to_thread(_idle_connection, watch.account)
-            if not idle.idle_supported(client):
+            client = await asyncio.to_thread(watch.connector.doorbell, watch.account)
+            if not client.can_idle():
                 return
             backoff = new_backoff()
             # Mail that came while this connection was being set up announces nothing:
@@ -152,25 +146,20 @@ async def ring_on_news(watch: MailboxWatch, new_backoff: Callable[[], Backoff]) 
             watch.bell.set()  # what happened meanwhile is looked at by a check
             await _pause(watch.stopping, backoff(exc))
         finally:
-            idle.drop(client)
+            if client is not None:
+                client.drop()
 
 
-async def _idle_rounds(client: IMAPClient, watch: MailboxWatch) -> None:
+async def _idle_rounds(client: Doorbell, watch: MailboxWatch) -> None:
     ring_once: Callable[[], None] = watch.bell.set
     while not watch.stopping.is_set():
-        if await idle.idle_once(client, watch.config.idle_renew, ring_once):
+        if await client.idle_once(watch.config.idle_renew, ring_once):
             watch.bell.set()
         ring_once = _nothing
 
 
 def _nothing() -> None:
     return None
-
-
-def _idle_connection(account: Account) -> IMAPClient:
-    client = connect(account)
-    imapfolder.examine(client, INBOX)
-    return client
 
 
 async def _pause(stopping: asyncio.Event, seconds: float) -> None:

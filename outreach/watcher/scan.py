@@ -11,20 +11,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from imapclient import IMAPClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from outreach.accounts import account_of, get_mailbox
 from outreach.mailbox.classify import Rules
+from outreach.mailbox.ports import INBOX, FolderReader, InboxConnector
 from outreach.store import session_scope
 from outreach.store.models import row_id, utcnow
-from outreach.watcher import imapfolder
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.idle import close_quietly
 from outreach.watcher.inbound import Context, Fetched, Verdict, already_recorded, evaluate, record
 from outreach.watcher.lookup import our_addresses
-from outreach.watcher.mailbox import INBOX, connect
 from outreach.watcher.sync import first_look_day, read_candidates
 
 
@@ -56,6 +53,7 @@ def scan_mailbox(
     since: date | None,
     config: WatcherConfig,
     rules: Rules,
+    connector: InboxConnector,
     apply: bool = False,
 ) -> ScanReport:
     """Look at the mail received since ``since`` (default: as the watcher's first look)."""
@@ -64,27 +62,27 @@ def scan_mailbox(
         context = Context(row_id(mailbox.id), rules, our_addresses(session), config)
         start = since or first_look_day(session, context, utcnow())
     report = ScanReport(mailbox.email, start)
-    client = connect(account_of(mailbox))
+    client = connector.reader(account_of(mailbox))
     try:
         for folder in _folders(client, config):
             report.folders.append(folder)
             for fetched in _candidates(client, db, context, folder, start, report):
                 report.items.append(_handle(db, fetched, context, apply))
     finally:
-        close_quietly(client)
+        client.close()
     return report
 
 
-def _folders(client: IMAPClient, config: WatcherConfig) -> list[str]:
-    junk = imapfolder.find_junk_folder(client) if config.watch_junk else None
+def _folders(client: FolderReader, config: WatcherConfig) -> list[str]:
+    junk = client.junk_folder() if config.watch_junk else None
     return [INBOX, *([junk] if junk else [])]
 
 
 def _candidates(
-    client: IMAPClient, db: Engine, context: Context, folder: str, since: date, report: ScanReport
+    client: FolderReader, db: Engine, context: Context, folder: str, since: date, report: ScanReport
 ) -> Iterator[Fetched]:
-    state = imapfolder.examine(client, folder)
-    uids = imapfolder.uids_since(client, since)
+    state = client.examine(folder)
+    uids = client.uids_since(since)
     report.looked_at += len(uids)
     size = context.config.fetch_batch
     for start in range(0, len(uids), size):

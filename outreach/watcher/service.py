@@ -21,6 +21,7 @@ from outreach.accounts import account_of
 from outreach.errors import OutreachError
 from outreach.lifecycle.ending import resume_due
 from outreach.mailbox.classify import Rules, load_rules
+from outreach.mailbox.ports import InboxConnector
 from outreach.store.models import Mailbox, row_id, utcnow
 from outreach.watcher.config import WatcherConfig
 from outreach.watcher.mailbox import Backoff, MailboxWatch, ring_on_news
@@ -55,19 +56,22 @@ def default_rules(config: WatcherConfig) -> Rules:
 
 class Watcher:
     """Watches every mailbox's INBOX (and Junk) and halts sequences on replies, bounces,
-    opt-outs and auto-replies."""
+    opt-outs and auto-replies; ``connector`` opens its IMAP sessions (chosen by the
+    composition root, :mod:`outreach.services`)."""
 
     def __init__(
         self,
         db: Engine,
         config: WatcherConfig | None = None,
         *,
+        connector: InboxConnector,
         on_event: EventSink = _ignore,
         mailbox_filter: Callable[[Mailbox], bool] = lambda _m: True,
     ) -> None:
         self.db = db
         self.config = config or WatcherConfig()
         self.rules = default_rules(self.config)
+        self.connector = connector
         self.on_event = on_event
         self.mailbox_filter = mailbox_filter
         self.watches: dict[int, MailboxWatch] = {}
@@ -141,7 +145,9 @@ class Watcher:
             if row is None:
                 with Session(self.db) as session:
                     row = session.get_one(Mailbox, mailbox_id)
-            watch = self.watches[mailbox_id] = MailboxWatch(self.db, row, self.config, self.rules)
+            watch = self.watches[mailbox_id] = MailboxWatch(
+                self.db, row, self.config, self.rules, self.connector
+            )
         return watch
 
     def _start(self, mailbox_id: int) -> None:

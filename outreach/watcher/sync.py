@@ -15,15 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from imapclient import IMAPClient
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from outreach.mailbox.ports import FolderReader, FolderState
 from outreach.store import session_scope
 from outreach.store.models import MailboxSyncState, Send, as_utc, utcnow
-from outreach.watcher import imapfolder
 from outreach.watcher.headers import header_facts
-from outreach.watcher.imapfolder import FolderState
 from outreach.watcher.inbound import Context, Fetched, Verdict, already_recorded, evaluate, record
 from outreach.watcher.lookup import known_for
 from outreach.watcher.screening import screen
@@ -52,7 +50,7 @@ def first_look_day(session: Session, context: Context, now: datetime) -> date:
 
 
 def read_candidates(
-    client: IMAPClient,
+    reader: FolderReader,
     db: Engine,
     context: Context,
     folder: str,
@@ -60,13 +58,13 @@ def read_candidates(
     uids: Sequence[int],
 ) -> Iterator[Fetched]:
     """Download the screened-in messages among ``uids``: headers of all, bodies of few."""
-    blocks = imapfolder.fetch_headers(client, uids)
+    blocks = reader.fetch_headers(uids)
     facts = {block.uid: header_facts(block.raw) for block in blocks}
     with Session(db) as session:
         known = known_for(session, list(facts.values()), context.our_addresses)
     reasons = {uid: screen(f, known, context.rules) for uid, f in facts.items()}
     wanted = [block for block in blocks if reasons[block.uid]]
-    bodies = imapfolder.fetch_bodies(client, [b.uid for b in wanted], context.config.max_body_bytes)
+    bodies = reader.fetch_bodies([b.uid for b in wanted], context.config.max_body_bytes)
     for block in wanted:
         raw = bodies.get(block.uid) or block.raw
         reason = reasons[block.uid] or ""
@@ -87,17 +85,17 @@ class FolderSync:
         with Session(self.db) as session:
             return session.get(MailboxSyncState, (self.mailbox_id, self.folder))
 
-    def catch_up(self, client: IMAPClient, state: FolderState, context: Context) -> list[Handled]:
+    def catch_up(self, reader: FolderReader, state: FolderState, context: Context) -> list[Handled]:
         """Process what is new in the selected folder.
 
         ``state`` comes from its EXAMINE (or STATUS); a ``uidnext`` of 0 means unknown.
         """
         saved = self.last_seen()
-        uids, fresh = self._new_uids(client, state, saved, context)
+        uids, fresh = self._new_uids(reader, state, saved, context)
         handled: list[Handled] = []
         for start in range(0, len(uids), context.config.fetch_batch):
             batch = uids[start : start + context.config.fetch_batch]
-            handled.extend(self._batch(client, state.uidvalidity, batch, context))
+            handled.extend(self._batch(reader, state.uidvalidity, batch, context))
             self._save(state.uidvalidity, self._safe_last(batch))
         newest = max([state.uidnext - 1, *uids[-1:]])
         if not self._pending(uids) and (fresh or saved is None or newest > saved.last_uid):
@@ -106,26 +104,26 @@ class FolderSync:
 
     def _new_uids(
         self,
-        client: IMAPClient,
+        reader: FolderReader,
         state: FolderState,
         saved: MailboxSyncState | None,
         context: Context,
     ) -> tuple[list[int], bool]:
         if saved is not None and saved.uidvalidity == state.uidvalidity:
-            return imapfolder.uids_after(client, saved.last_uid), False
+            return reader.uids_after(saved.last_uid), False
         if saved is None:
             with Session(self.db) as session:
                 day = first_look_day(session, context, utcnow())
         else:  # UIDVALIDITY changed: UIDs mean nothing any more, dates still do
             log.warning("%s: UIDVALIDITY changed, re-scanning by date", self.folder)
             day = (as_utc(saved.updated_at) - context.config.rescan_margin).date()
-        return imapfolder.uids_since(client, day), True
+        return reader.uids_since(day), True
 
     def _batch(
-        self, client: IMAPClient, uidvalidity: int, uids: list[int], context: Context
+        self, reader: FolderReader, uidvalidity: int, uids: list[int], context: Context
     ) -> list[Handled]:
         handled: list[Handled] = []
-        for fetched in read_candidates(client, self.db, context, self.folder, uidvalidity, uids):
+        for fetched in read_candidates(reader, self.db, context, self.folder, uidvalidity, uids):
             try:
                 done = self._process(fetched, context)
             except Exception:  # noqa: BLE001 - one bad message never stops the watcher
