@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Integer, func, select
 from sqlmodel import Session, col
 
-from outreach.engine.pacer_state import mailbox_zone
 from outreach.engine.presence import running_engines
 from outreach.store.models import Mailbox, MailboxLease, Send, utcnow
 from outreach.store.states import PENDING
+from outreach.views.numbers import MailboxDay, mailbox_days
 
 
-def status(db: Engine) -> dict[str, Any]:
+def status(db: Engine, now: datetime | None = None) -> dict[str, Any]:
     engines = running_engines(db)
     return {
         "engines": [{**asdict(e), "alive": e.alive} for e in engines],
-        "mailboxes": mailbox_health(db),
+        "mailboxes": mailbox_health(db, now),
     }
 
 
-def mailbox_health(db: Engine) -> list[dict[str, Any]]:
-    now = utcnow()
+def mailbox_health(db: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each mailbox: today's sends against today's (ramped) cap, its queue, who holds it."""
+    now = now or utcnow()
     with Session(db) as session:
         mailboxes = session.execute(select(Mailbox).order_by(col(Mailbox.email))).scalars().all()
+        days = mailbox_days(session, mailboxes, now)
         pending = _pending_by_mailbox(session, now)
         holders = dict(
             session.execute(
@@ -36,7 +38,14 @@ def mailbox_health(db: Engine) -> list[dict[str, Any]]:
             ).all()
         )
         return [
-            _health(session, m, now, pending.get(m.id or 0, (0, 0, None)), holders.get(m.id or 0))
+            _health(
+                session,
+                m,
+                days[m.id or 0],
+                now,
+                pending.get(m.id or 0, (0, 0, None)),
+                holders.get(m.id or 0),
+            )
             for m in mailboxes
         ]
 
@@ -58,21 +67,11 @@ def _pending_by_mailbox(session: Session, now: datetime) -> dict[int, tuple[int,
 def _health(
     session: Session,
     mailbox: Mailbox,
+    day: MailboxDay,
     now: datetime,
     pending: tuple[int, int, Any],
     holder: str | None,
 ) -> dict[str, Any]:
-    tz = mailbox_zone(mailbox)
-    midnight = datetime.combine(now.astimezone(tz).date(), time(0), tz)
-    sent_today = session.execute(
-        select(func.count())
-        .select_from(Send)
-        .where(
-            col(Send.mailbox_id) == mailbox.id,
-            col(Send.state) == "sent",
-            col(Send.sent_at) >= midnight,
-        )
-    ).scalar_one()
     last_sent = session.execute(
         select(func.max(col(Send.sent_at))).where(col(Send.mailbox_id) == mailbox.id)
     ).scalar_one()
@@ -81,8 +80,11 @@ def _health(
         "email": mailbox.email,
         "paused": mailbox.paused,
         "pause_reason": mailbox.pause_reason,
-        "sent_today": int(sent_today),
+        "sent_today": day.sent_today,
+        "cap_today": day.cap_today,
         "daily_cap": mailbox.daily_cap,
+        "ramping": day.ramping,
+        "today": day.text,
         "pending": total,
         "due_now": due_now,
         "next_due_at": next_due,

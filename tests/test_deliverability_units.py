@@ -10,8 +10,6 @@ import pytest
 
 from outreach.deliverability.dmarc import parse_dmarc
 from outreach.deliverability.dns import ResolverSpec, parse_resolver
-from outreach.deliverability.report_data import Outcome, SendFact, _kind
-from outreach.deliverability.reports import row_for
 from outreach.deliverability.sender import (
     daily_cap_finding,
     freemail_finding,
@@ -22,6 +20,8 @@ from outreach.deliverability.tls_check import PeerTls, certificate_finding
 from outreach.deliverability.webhooks import sign, verify_signature
 from outreach.errors import ConfigError
 from outreach.store.models import InboundMessage
+from outreach.views.numbers import Numbers, _Answer, _answer_counts, _Names
+from outreach.views.numbers import answer_kind as _kind
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -82,14 +82,25 @@ def test_outcome_kinds() -> None:
     assert _kind(_inbound("reply", manual="other")) is None
 
 
-def test_row_arithmetic_counts_people_once() -> None:
-    sends = [SendFact(n, "c", n % 3, n // 3, 0, "rep@x", NOW, f"<{n}@x>") for n in range(6)]
-    outcomes = [Outcome("reply", sends[0], NOW), Outcome("reply", sends[3], NOW),
-                Outcome("bounce_soft", sends[1], NOW), Outcome("auto_reply", sends[2], NOW)]
-    row = row_for("total", sends, outcomes, None)
-    assert (row.sent, row.contacted, row.replied, row.delivered) == (6, 3, 1, 5)
-    assert (row.bounced_soft, row.auto_replies, row.reply_rate) == (1, 1, round(1 / 3, 4))
-    assert row.in_progress is None
+def test_answers_count_people_once_and_bounces_per_send() -> None:
+    def answer(kind: str, send: int, enrollment: int) -> _Answer:
+        values: dict[str, int | str] = {"campaign_id": 1, "step_index": send // 3, "variant": 0,
+                                        "mailbox_id": 1, "day": "2026-11-25"}
+        return _Answer(kind, send, enrollment, values, NOW)
+
+    answers = [answer("reply", 0, 0), answer("reply", 3, 0), answer("bounce_soft", 1, 1),
+               answer("bounce_soft", 4, 1), answer("auto_reply", 2, 2)]
+    names = _Names({1: "c"}, {1: "rep@x"})
+    assert _answer_counts((), answers, names) == {
+        (): {"replied": 1, "bounced_soft": 2, "auto_replies": 1}}
+    by_step = _answer_counts(("campaign", "step"), answers, names)
+    assert by_step[("c", 1)]["replied"] == by_step[("c", 2)]["replied"] == 1
+
+
+def test_rates_say_what_they_are_a_share_of() -> None:
+    numbers = Numbers(sent=9, contacted=6, replied=2, bounced_hard=1, unsubscribed=1)
+    assert (numbers.delivered, numbers.reply_rate, numbers.bounce_rate) == (8, 2 / 6, 1 / 9)
+    assert Numbers().reply_rate == 0.0
 
 
 def test_signature_is_hmac_sha256_of_the_body() -> None:

@@ -79,7 +79,7 @@ async def test_dashboard_shows_today_queue_replies_and_counts(world: World) -> N
         assert [row[1] for row in replies] == ["ben@kiefer.example"]
         text = screen_text(app)
         assert "engine stopped" in text and "to read 1" in text
-        assert "bounces 0 / 1" in text and "unsubscribes 0 / 1" in text
+        assert "bounced 0 / 1" in text and "unsubscribed 0 / 1" in text
         app.screen.query_one("#attention", DataTable).focus()
         await pilot.press("enter")  # the reply to read opens in the Inbox
         await settle(pilot)
@@ -167,9 +167,11 @@ async def test_campaign_funnels_pause_resume_and_start(world: World) -> None:
         rows = table_rows(app.screen.query_one("#campaign-list", DataTable))
         assert [r[:2] for r in rows] == [["q1", "active"], ["draft-later", "draft"]]
         funnel = table_rows(app.screen.query_one("#funnel", DataTable))
-        assert [r[0] for r in funnel] == ["1 variant A", "1 variant B"]
-        assert funnel[0][1:3] == ["3", "1 (33.3%)"]  # sent, replied
-        assert funnel[1][3:5] == ["1 (33.3%)", "1 (33.3%)"]  # bounced, unsubscribed
+        assert [r[0] for r in funnel] == ["step 1", "step 1 A", "step 1 B", "step 2"]
+        assert rows[0][5] == "1 / 6 16.7%"  # replied / contacted
+        assert funnel[1][1:3] == ["3", "1 / 3 33.3%"]  # sent, replied / contacted
+        assert [funnel[2][3], funnel[2][5]] == ["1 / 3 33.3%", "1 / 3 33.3%"]  # opt-outs, bounced
+        assert funnel[3][6] == "2"  # anna and dana wait for step 2
         await pilot.press("p")
         await settle(pilot)
         assert campaign_state(world, "q1") == "paused"

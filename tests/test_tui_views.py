@@ -47,24 +47,23 @@ def inbound_from(world: World, sender: str) -> InboundMessage:
 def test_dashboard_counts_caps_and_queue(world: World) -> None:
     board = load_dashboard(world.db, NOW, UTC)
     lena, tom = board.mailboxes
-    assert (lena.sent_today, lena.cap_today, lena.paused) == (0, 25, False)  # ramp 10+5/day, day 4
+    assert (lena.day.sent_today, lena.day.cap_today, lena.paused) == (0, 25, False)  # ramp 10+5/day, day 4
     assert lena.next_send_at is not None and lena.next_send_at > NOW
     assert tom.paused and tom.pause_reason == "535 5.7.8 authentication failed"
     assert [(q.email, q.step) for q in board.queue] == [("anna@nordwind.example", 2)]
     assert [a.from_addr for a in board.attention] == ["ben@kiefer.example"]
-    assert (board.counts.bounces_total, board.counts.unsubscribes_total) == (1, 1)
+    assert (board.counts.total.bounced, board.counts.total.unsubscribed) == (1, 1)
 
 
 def test_funnel_per_step_and_variant(world: World) -> None:
     q1 = next(c for c in campaign_summaries(world.db) if c.name == "q1")
-    rows = {(r.step, r.variant): r for r in q1.funnel}
-    assert set(rows) == {(1, "A"), (1, "B")}
-    assert sum(r.sent for r in rows.values()) == 6
-    assert sum(r.replied for r in rows.values()) == 1
-    assert sum(r.bounced for r in rows.values()) == 1
-    assert sum(r.unsubscribed for r in rows.values()) == 1
-    assert sum(r.auto_replies for r in rows.values()) == 1
-    assert sum(r.in_progress for r in rows.values()) == 2  # anna active, dana paused
+    assert [r.label for r in q1.funnel] == ["step 1", "step 1 A", "step 1 B", "step 2"]
+    step1, *variants, step2 = (r.numbers for r in q1.funnel)
+    assert (step1.sent, step1.contacted) == (6, 6) == (sum(v.sent for v in variants), q1.total.contacted)
+    assert (step1.replied, step1.bounced, step1.unsubscribed, step1.auto_replies) == (1, 1, 1, 1)
+    assert sum(v.replied for v in variants) == 1
+    assert (step2.sent, step2.in_progress) == (0, 2)  # anna active, dana paused: waiting for step 2
+    assert all(v.in_progress is None for v in variants)
 
 
 def test_enrollments_filter_by_state(world: World) -> None:

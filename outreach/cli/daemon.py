@@ -92,7 +92,6 @@ def status(as_json: bool) -> None:
         {
             **m,
             "state": f"paused: {m['pause_reason']}" if m["paused"] else "active",
-            "today": f"{m['sent_today']}/{m['daily_cap']}",
         }
         for m in data["mailboxes"]
     ]

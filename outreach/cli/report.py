@@ -13,9 +13,11 @@ from outreach.deliverability.exports import KINDS, export_rows, to_csv
 from outreach.deliverability.reports import GROUPINGS, Report, build_report
 from outreach.errors import ConfigError
 from outreach.store import open_store
+from outreach.views.numbers import percent
 
-COLUMNS = ["group", "sent", "delivered", "replied", "reply_rate", "bounced_hard",
-           "bounced_soft", "unsubscribed", "auto_replies", "in_progress"]
+RATE = "reply_rate_%_of_contacted"
+COLUMNS = ["group", "sent", "delivered", "replied", RATE,  # contacted: in --json and --csv
+           "bounced_hard", "bounced_soft", "unsubscribed", "auto_replies", "in_progress"]
 
 
 def _format_option(as_json: bool, as_csv: bool) -> str:
@@ -30,8 +32,9 @@ def _format_option(as_json: bool, as_csv: bool) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
 def report(campaign: str | None, by: str | None, as_json: bool, as_csv: bool) -> None:
-    """Sent, delivered, replied (and the reply rate), bounced (hard/soft), unsubscribed,
-    auto-replies and prospects in progress — for one campaign or all of them."""
+    """Sent, delivered, contacted, replied (the reply rate is a share of contacted), bounced
+    (hard/soft), unsubscribed, auto-replies and prospects in progress — for one campaign or
+    all of them."""
     kind = _format_option(as_json, as_csv)
     result = build_report(open_store(), campaign, by)
     if kind == "json":
@@ -43,7 +46,7 @@ def report(campaign: str | None, by: str | None, as_json: bool, as_csv: bool) ->
 
 
 def _percent(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "reply_rate": f"{row['reply_rate'] * 100:.1f}%",
+    return {**row, RATE: percent(row["replied"], row["contacted"]),
             "in_progress": "" if row["in_progress"] is None else row["in_progress"]}
 
 

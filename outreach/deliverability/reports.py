@@ -1,43 +1,33 @@
 """``outreach report``: what a campaign did, overall or by step, variant, mailbox or day.
 
-Definitions (the same in every grouping):
-- sent: messages handed to the server (accepted, or refused there with a 5xx)
-- bounced_hard / bounced_soft: sends that bounced for good (SMTP 5xx, or a final DSN);
-  delay warnings do not count
-- delivered: sent − bounced
-- replied / unsubscribed / auto_replies: prospects who did so, counted once each, at the
-  step they answered (the last one sent before their mail arrived)
-- reply_rate: replied / contacted (prospects who got a message in the group)
-- in_progress: prospects still active or paused (by campaign, mailbox and the next step)
-By day, sends count on the day sent and answers on the day they arrived (UTC).
+The numbers and their definitions are the read model's (:mod:`outreach.views.numbers`),
+the same the TUI and ``status`` show; this module only names the rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from outreach.campaigns.service import get_campaign
-from outreach.deliverability.report_data import (
-    LIVE,
-    EnrollmentFact,
-    Outcome,
-    ReportData,
-    SendFact,
-    load_report_data,
-)
-from outreach.store.models import Campaign
+from outreach.views.numbers import Dimension, Numbers, campaign_numbers, label
 
 GROUPINGS = ("campaign", "step", "variant", "mailbox", "day")
+DIMENSIONS: dict[str, tuple[Dimension, ...]] = {
+    "campaign": ("campaign",),
+    "step": ("step",),
+    "variant": ("step", "variant"),
+    "mailbox": ("mailbox",),
+    "day": ("day",),
+}
 
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One line of a report."""
+    """One line of a report (``reply_rate``: replied as a share of contacted)."""
 
     group: str
     sent: int
@@ -64,78 +54,26 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {"campaign": self.campaign, "by": self.by, "total": self.total.as_dict(),
-                "rows": [row.as_dict() for row in self.rows]}
+                "rows": [row.as_dict() for row in self.rows]}  # fmt: skip
 
 
-def _send_key(by: str) -> Callable[[SendFact], str]:
-    keys: dict[str, Callable[[SendFact], str]] = {
-        "campaign": lambda s: s.campaign,
-        "step": lambda s: f"step {s.step + 1}",
-        "variant": lambda s: f"step {s.step + 1} {chr(65 + s.variant)}",
-        "mailbox": lambda s: s.mailbox,
-    }
-    return keys[by]
-
-
-def _outcome_key(by: str) -> Callable[[Outcome], str]:
-    if by == "day":
-        return lambda o: o.at.date().isoformat()
-    send_key = _send_key(by)
-    return lambda o: send_key(o.send)
-
-
-def _enrollment_key(by: str) -> Callable[[EnrollmentFact], str] | None:
-    keys: dict[str, Callable[[EnrollmentFact], str]] = {
-        "campaign": lambda e: e.campaign,
-        "step": lambda e: f"step {e.next_step + 1}",
-        "mailbox": lambda e: e.mailbox,
-    }
-    return keys.get(by)
-
-
-def row_for(group: str, sends: list[SendFact], outcomes: list[Outcome],
-            enrollments: list[EnrollmentFact] | None) -> ReportRow:
-    """The numbers of one group (pure)."""
-    bounced = {kind: len({o.send.id for o in outcomes if o.kind == kind})
-               for kind in ("bounce_hard", "bounce_soft")}
-    people = {kind: len({o.send.enrollment_id for o in outcomes if o.kind == kind})
-              for kind in ("reply", "unsubscribe", "auto_reply")}
-    contacted = len({s.enrollment_id for s in sends})
+def report_row(group: str, numbers: Numbers) -> ReportRow:
+    """A read-model group as a report line."""
     return ReportRow(
-        group, len(sends), len(sends) - sum(bounced.values()), contacted, people["reply"],
-        round(people["reply"] / contacted, 4) if contacted else 0.0,
-        bounced["bounce_hard"], bounced["bounce_soft"], people["unsubscribe"],
-        people["auto_reply"],
-        None if enrollments is None else sum(1 for e in enrollments if e.state in LIVE))
-
-
-def group_rows(data: ReportData, by: str) -> list[ReportRow]:
-    send_key = (lambda s: s.at.date().isoformat()) if by == "day" else _send_key(by)
-    outcome_key, enrollment_key = _outcome_key(by), _enrollment_key(by)
-    groups = {send_key(s) for s in data.sends} | {outcome_key(o) for o in data.outcomes}
-    if enrollment_key is not None:
-        groups |= {enrollment_key(e) for e in data.enrollments if e.state in LIVE}
-    return [row_for(g, [s for s in data.sends if send_key(s) == g],
-                    [o for o in data.outcomes if outcome_key(o) == g],
-                    None if enrollment_key is None else
-                    [e for e in data.enrollments if enrollment_key(e) == g])
-            for g in sorted(groups, key=_natural)]
-
-
-def _natural(group: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in group.split(" ")[1] if ch.isdigit()) if " " in group else ""
-    return (int(digits) if group.startswith("step ") and digits else 0, group)
+        group, numbers.sent, numbers.delivered, numbers.contacted, numbers.replied,
+        round(numbers.reply_rate, 4), numbers.bounced_hard, numbers.bounced_soft,
+        numbers.unsubscribed, numbers.auto_replies, numbers.in_progress,
+    )  # fmt: skip
 
 
 def build_report(db: Engine, campaign: str | None = None, by: str | None = None) -> Report:
     """The report of one campaign (or of all, one row per campaign by default)."""
-    with Session(db) as session:
-        if campaign is not None:
-            ids = [get_campaign(session, campaign).id]
-        else:
-            ids = [c.id for c in session.exec(select(Campaign))]
-        data = load_report_data(session, [i for i in ids if i is not None])
+    if campaign is not None:
+        with Session(db) as session:
+            get_campaign(session, campaign)  # an unknown name is an error, not an empty report
     by = by or (None if campaign else "campaign")
-    rows = tuple(group_rows(data, by)) if by else ()
-    total = row_for("total", data.sends, data.outcomes, data.enrollments)
-    return Report(campaign, by, rows, total)
+    dims = DIMENSIONS[by] if by else ()
+    scope = None if campaign is None else [campaign]
+    grouped, whole = campaign_numbers(db, [dims, ()], campaigns=scope)
+    rows = tuple(report_row(label(dims, key), n) for key, n in grouped.items()) if by else ()
+    return Report(campaign, by, rows, report_row("total", whole.get((), Numbers())))

@@ -53,11 +53,6 @@ def local(at: datetime | None, tz: ZoneInfo, now: datetime | None = None) -> str
     return here.strftime("%Y-%m-%d %H:%M")
 
 
-def share(part: int, whole: int) -> str:
-    """``12.5%`` of ``whole`` (``—`` when there is none)."""
-    return f"{100 * part / whole:.1f}%" if whole else "—"
-
-
 def kind_label(kind: str) -> str:
     """``auto_reply`` → ``auto-reply``."""
     return kind.replace("_", "-")

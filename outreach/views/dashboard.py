@@ -1,4 +1,7 @@
-"""The dashboard's read model: today per mailbox, the send queue, replies to read, counts."""
+"""The dashboard's read model: today per mailbox, the send queue, replies to read, counts.
+
+Counts and each mailbox's day come from :mod:`outreach.views.numbers`, as in ``status`` and
+``report``."""
 
 from __future__ import annotations
 
@@ -16,7 +19,6 @@ from outreach.engine.pacer_state import load_pacer
 from outreach.store.models import (
     Campaign,
     Enrollment,
-    Event,
     InboundMessage,
     Mailbox,
     Prospect,
@@ -25,7 +27,8 @@ from outreach.store.models import (
 )
 from outreach.store.states import PENDING
 from outreach.views.common import aware, start_of_day
-from outreach.views.inbox import effective_kind, needs_attention
+from outreach.views.inbox import needs_attention
+from outreach.views.numbers import MailboxDay, Numbers, mailbox_days, totals
 
 QUEUE_LENGTH = 20
 ATTENTION_SHOWN = 8
@@ -36,18 +39,11 @@ class MailboxToday:
     """One mailbox's day: how much it sent against its (ramped) cap, and what is next."""
 
     email: str
-    sent_today: int
-    cap_today: int
-    daily_cap: int
-    ramp: str | None
+    day: MailboxDay
     paused: bool
     pause_reason: str | None
     next_send_at: datetime | None
     """When its next queued send may leave (None: nothing queued, or paused)."""
-
-    @property
-    def cap_reached(self) -> bool:
-        return self.sent_today >= self.cap_today
 
 
 @dataclass(frozen=True)
@@ -75,14 +71,10 @@ class Attention:
 
 @dataclass(frozen=True)
 class Counts:
-    """What happened today and in all (from the event log)."""
+    """What happened today (since midnight where the user is) and in all, in every campaign."""
 
-    sent_today: int
-    replies_today: int
-    bounces_today: int
-    bounces_total: int
-    unsubscribes_today: int
-    unsubscribes_total: int
+    today: Numbers
+    total: Numbers
 
 
 @dataclass(frozen=True)
@@ -99,32 +91,31 @@ def load_dashboard(db: Engine, now: datetime, tz: ZoneInfo) -> Dashboard:
     with Session(db) as session:
         mailboxes = list(session.exec(select(Mailbox).order_by(col(Mailbox.email))))
         pending = {row_id(m.id): _pending(session, m, QUEUE_LENGTH) for m in mailboxes}
+        days = mailbox_days(session, mailboxes, now)
         attention, attention_total = _attention(session)
-        return Dashboard(
-            mailboxes=tuple(
-                _mailbox_today(session, m, pending[row_id(m.id)], now) for m in mailboxes
-            ),
-            queue=_queue(mailboxes, pending),
-            attention=attention,
-            attention_total=attention_total,
-            counts=_counts(session, start_of_day(now, tz)),
+        today = tuple(
+            _mailbox_today(session, m, days[row_id(m.id)], pending[row_id(m.id)], now)
+            for m in mailboxes
         )
+    return Dashboard(
+        mailboxes=today,
+        queue=_queue(mailboxes, pending),
+        attention=attention,
+        attention_total=attention_total,
+        counts=Counts(today=totals(db, since=start_of_day(now, tz)), total=totals(db)),
+    )
 
 
 def _mailbox_today(
-    session: Session, mailbox: Mailbox, pending: list[QueuedSend], now: datetime
+    session: Session, mailbox: Mailbox, day: MailboxDay, pending: list[QueuedSend], now: datetime
 ) -> MailboxToday:
     pacer = load_pacer(session, mailbox, now, random.Random(0))
-    today = now.astimezone(pacer.tz).date()
     due = pending[0].due_at if pending else None
     if due is not None and pacer.next_free is not None:
         due = max(due, pacer.next_free)
     return MailboxToday(
         email=mailbox.email,
-        sent_today=pacer.sent_on[today],
-        cap_today=pacer.cap_for(today),
-        daily_cap=mailbox.daily_cap,
-        ramp=mailbox.ramp,
+        day=day,
         paused=mailbox.paused,
         pause_reason=mailbox.pause_reason,
         next_send_at=None if mailbox.paused else due,
@@ -192,30 +183,3 @@ def _attention(session: Session) -> tuple[tuple[Attention, ...], int]:
         for row, name in rows
     )
     return items, total
-
-
-def _replies_since(session: Session, since: datetime) -> int:
-    """Replies received since ``since``, counting re-classifications by hand."""
-    query = (
-        select(func.count())
-        .select_from(InboundMessage)
-        .where(effective_kind() == "reply", col(InboundMessage.received_at) >= since)
-    )
-    return session.exec(query).one()
-
-
-def _counts(session: Session, day_start: datetime) -> Counts:
-    def count(kind: str, since: datetime | None = None) -> int:
-        query = select(func.count()).select_from(Event).where(Event.kind == kind)
-        if since is not None:
-            query = query.where(col(Event.at) >= since)
-        return session.exec(query).one()
-
-    return Counts(
-        sent_today=count("sent", day_start),
-        replies_today=_replies_since(session, day_start),
-        bounces_today=count("bounce", day_start),
-        bounces_total=count("bounce"),
-        unsubscribes_today=count("unsubscribe", day_start),
-        unsubscribes_total=count("unsubscribe"),
-    )

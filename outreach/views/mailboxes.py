@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from outreach.engine.pacer_state import load_pacer
 from outreach.mailbox.account import Account
 from outreach.planner.pacing import parse_ramp
-from outreach.store.models import Mailbox, Send, as_utc
+from outreach.store.models import Mailbox
+from outreach.views.numbers import MailboxDay, mailbox_days
 
 
 @dataclass(frozen=True)
@@ -57,13 +55,11 @@ class MailboxSettings:
 def mailbox_rows(db: Engine, now: datetime) -> list[MailboxRow]:
     with Session(db) as session:
         boxes = session.exec(select(Mailbox).order_by(col(Mailbox.email))).all()
-        return [_row(session, mailbox, now) for mailbox in boxes]
+        days = mailbox_days(session, boxes, now)
+    return [_row(mailbox, days[mailbox.id or 0]) for mailbox in boxes]
 
 
-def _row(session: Session, mailbox: Mailbox, now: datetime) -> MailboxRow:
-    pacer = load_pacer(session, mailbox, now, random.Random(0))
-    today = now.astimezone(pacer.tz).date()
-    first_day = _first_send_day(session, mailbox, pacer.tz)
+def _row(mailbox: Mailbox, day: MailboxDay) -> MailboxRow:
     return MailboxRow(
         email=mailbox.email,
         display_name=mailbox.display_name or "",
@@ -73,34 +69,23 @@ def _row(session: Session, mailbox: Mailbox, now: datetime) -> MailboxRow:
         secret_source=mailbox.secret_source,
         paused=mailbox.paused,
         pause_reason=mailbox.pause_reason,
-        sent_today=pacer.sent_on[today],
-        cap_today=pacer.cap_for(today),
+        sent_today=day.sent_today,
+        cap_today=day.cap_today,
         daily_cap=mailbox.daily_cap,
         ramp=mailbox.ramp,
-        ramp_state=ramp_state(
-            mailbox.ramp, mailbox.daily_cap, pacer.cap_for(today), first_day, today
-        ),
+        ramp_state=ramp_state(day),
     )
 
 
-def _first_send_day(session: Session, mailbox: Mailbox, tz: ZoneInfo) -> date | None:
-    first = session.exec(
-        select(func.min(Send.sent_at)).where(Send.mailbox_id == mailbox.id, Send.state == "sent")
-    ).one()
-    return None if first is None else as_utc(first).astimezone(tz).date()
-
-
-def ramp_state(
-    ramp: str | None, daily_cap: int, cap_today: int, first_day: date | None, today: date
-) -> str:
+def ramp_state(day: MailboxDay) -> str:
     """Where a mailbox stands on its ramp-up, in words."""
-    if not ramp:
+    if not day.ramp:
         return "no ramp"
-    start, step = parse_ramp(ramp)
-    if cap_today >= daily_cap:
-        return f"ramped up to {daily_cap}/day"
-    day = (today - first_day).days + 1 if first_day is not None else 1
-    return f"day {day} of {start}+{step}/day: {cap_today} today, {daily_cap} at full speed"
+    start, step = parse_ramp(day.ramp)
+    if not day.ramping:
+        return f"ramped up to {day.daily_cap}/day"
+    n = (day.today - day.first_day).days + 1 if day.first_day is not None else 1
+    return f"day {n} of {start}+{step}/day: {day.cap_today} today, {day.daily_cap} at full speed"
 
 
 def mailbox_settings(db: Engine, email: str) -> MailboxSettings:

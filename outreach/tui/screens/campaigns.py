@@ -26,7 +26,7 @@ from outreach.views.campaigns import CampaignSummary, campaign_summaries
 STATE_STYLE = {"active": "green", "paused": "yellow", "draft": "cyan", "archived": "dim"}
 LIST_COLUMNS = (
     ("campaign", 20), ("state", 8), ("sequence", 30), ("enrolled", 8), ("live", 6),
-    ("replied", 8), ("mailboxes", 40),
+    ("replied / contacted", 19), ("mailboxes", 30),
 )  # fmt: skip
 
 
@@ -53,7 +53,7 @@ class CampaignList(DataTable[Any]):
                 f"{row.sequence} ({row.steps} steps)",
                 str(row.enrolled),
                 str(live),
-                reply_rate(row),
+                reply_rate(row.total),
                 ", ".join(row.mailboxes),
             )
             self.add_row(*cells, key=row.name)
@@ -170,6 +170,11 @@ def _note(summary: CampaignSummary | None) -> Text:
     text = Text(f"{summary.name}: ", style="bold")
     states = ", ".join(f"{count} {state}" for state, count in sorted(summary.by_state.items()))
     text.append(states or "nobody enrolled")
+    text.append(
+        "\nreplied, opt-outs, auto-replies: prospects, % of contacted · bounced: % of sent"
+        " · waiting: live, for that step",
+        style="dim",
+    )
     if summary.pause_reason:
         text.append(f"\npaused: {summary.pause_reason}", style="yellow")
     if not summary.funnel:

@@ -78,9 +78,8 @@ class MailboxesToday(_Table):
 
 
 def _today(row: MailboxToday) -> Text:
-    text = Text(f"{row.sent_today} / {row.cap_today}")
-    if row.ramp and row.cap_today < row.daily_cap:
-        text.append(" ramping", style="dim")
+    text = Text(row.day.text)
+    text.highlight_words([" ramping"], style="dim")
     return text
 
 
@@ -91,7 +90,7 @@ def _next(row: MailboxToday, now: datetime) -> str:
 def _state(row: MailboxToday) -> Text:
     if row.paused:
         return Text(f"paused: {row.pause_reason or 'by hand'}", style="yellow")
-    if row.cap_reached:
+    if row.day.cap_reached:
         return Text("cap reached for today", style="cyan")
     return Text("sending", style="green")
 
@@ -143,7 +142,7 @@ class RepliesToRead(_Table):
 
 
 class TodayCounts(Static):
-    """Sent, replies, bounces and opt-outs: today, and bounces/opt-outs in all."""
+    """Sent, replies, bounces and opt-outs: today, and bounces/opt-outs in all campaigns."""
 
     DEFAULT_CSS = """
     TodayCounts { height: 4; width: 2fr; }
@@ -151,12 +150,13 @@ class TodayCounts(Static):
 
     def show(self, counts: Counts, attention_total: int) -> None:
         text = Text()
-        text.append(f"sent today {counts.sent_today}", style="bold")
-        text.append(f"   replies today {counts.replies_today}")
+        today, total = counts.today, counts.total
+        text.append(f"sent today {today.sent}", style="bold")
+        text.append(f"   replied today {today.replied}")
         text.append(
             f"   to read {attention_total}", style="bold magenta" if attention_total else ""
         )
-        text.append(f"\nbounces {counts.bounces_today} / {counts.bounces_total}")
-        text.append(f"   unsubscribes {counts.unsubscribes_today} / {counts.unsubscribes_total}")
+        text.append(f"\nbounced {today.bounced} / {total.bounced}")
+        text.append(f"   unsubscribed {today.unsubscribed} / {total.unsubscribed}")
         text.append("   (today / in all)", style="dim")
         self.update(text)

@@ -8,16 +8,17 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from outreach.tui import format as fmt
-from outreach.views.campaigns import CampaignSummary, StepFunnel
+from outreach.views.campaigns import CampaignSummary, FunnelRow
+from outreach.views.numbers import Numbers, percent
 
 COLUMNS = (
-    ("step", 14), ("sent", 6), ("replied", 13), ("bounced", 13), ("unsubscribed", 13),
-    ("auto-replies", 13), ("in progress", 11),
+    ("step", 10), ("sent", 5), ("replied / contacted", 19), ("opt-outs / contacted", 20),
+    ("auto-replies / contacted", 24), ("bounced / sent", 16), ("waiting", 7),
 )  # fmt: skip
 
 
 class FunnelTable(DataTable[Any]):
-    """One row per step (and variant)."""
+    """One row per step (and per variant of a step sent in several)."""
 
     DEFAULT_CSS = """
     FunnelTable { height: auto; max-height: 14; }
@@ -35,28 +36,28 @@ class FunnelTable(DataTable[Any]):
         if summary is None:
             return
         for row in summary.funnel:
-            self.add_row(*fmt.plain(*_cells(row)), key=f"{row.step}{row.variant}")
+            self.add_row(*fmt.plain(*funnel_cells(row)), key=row.label)
 
 
-def _cells(row: StepFunnel) -> list[object]:
-    label = f"{row.step}" + (f" variant {row.variant}" if row.variant else "")
+def funnel_cells(row: FunnelRow) -> list[object]:
+    """The cells of one funnel row: counts with the share of what they are counted against."""
+    n = row.numbers
+    waiting = "" if n.in_progress is None or row.variant else str(n.in_progress)
     return [
-        label,
-        str(row.sent),
-        _count(row.replied, row.sent, "green"),
-        _count(row.bounced, row.sent, "red"),
-        _count(row.unsubscribed, row.sent, "magenta"),
-        _count(row.auto_replies, row.sent, "yellow"),
-        str(row.in_progress),
+        row.label,
+        str(n.sent),
+        _share(n.replied, n.contacted, "green"),
+        _share(n.unsubscribed, n.contacted, "magenta"),
+        _share(n.auto_replies, n.contacted, "yellow"),
+        _share(n.bounced, n.sent, "red"),
+        waiting,
     ]
 
 
-def _count(count: int, sent: int, style: str) -> Text:
-    return Text(f"{count} ({fmt.share(count, sent)})", style=style if count else "dim")
+def _share(count: int, whole: int, style: str) -> Text:
+    return Text(f"{count} / {whole} {percent(count, whole)}", style=style if count else "dim")
 
 
-def reply_rate(summary: CampaignSummary) -> str:
-    """Replies over first emails sent, the campaign's headline number."""
-    sent = sum(r.sent for r in summary.funnel if r.step == 1)
-    replied = sum(r.replied for r in summary.funnel)
-    return fmt.share(replied, sent)
+def reply_rate(numbers: Numbers) -> str:
+    """The campaign's headline: ``2 / 6 33.3%`` (replied / contacted)."""
+    return f"{numbers.replied} / {numbers.contacted} {percent(numbers.replied, numbers.contacted)}"
