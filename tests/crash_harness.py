@@ -16,10 +16,12 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests.fixtures.mailstack import REP, MailStack
+from tests.polling import until_sync
 
 SEQUENCE = """\
 name: crash test
@@ -145,10 +147,8 @@ class Harness:
         before = self.sent_count()
         proc = self.engine()
         try:
-            while self.sent_count() == before and time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"engine exited with {proc.returncode}")
-                time.sleep(0.01)  # polling the DB for the first send, with a deadline
+            until_sync(self.sent_count, deadline - time.monotonic(), what="the engine's next send",
+                       ok=lambda n: n != before, guard=running(proc), step=0.01)
             time.sleep(rng.uniform(0.0, KILL_WINDOW))  # the random moment of the kill
         finally:
             proc.send_signal(signal.SIGKILL)
@@ -162,10 +162,9 @@ class Harness:
     def finish(self, deadline: float) -> None:
         proc = self.engine()
         try:
-            while self.sent_count() < self.expected:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"only {self.sent_count()}/{self.expected} sent")
-                time.sleep(0.05)
+            until_sync(self.sent_count, deadline - time.monotonic(),
+                       what=f"all {self.expected} sends", ok=lambda n: n >= self.expected,
+                       step=0.05)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(15)
@@ -219,3 +218,13 @@ def crash_run(
         duplicates,
         time.monotonic() - started,
     )
+
+
+def running(proc: subprocess.Popen[bytes]) -> Callable[[], None]:
+    """A wait's guard: fail at once when the engine process exited."""
+
+    def check() -> None:
+        if proc.poll() is not None:
+            raise RuntimeError(f"engine exited with {proc.returncode}")
+
+    return check

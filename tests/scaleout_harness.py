@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from outreach.mailbox.account import make_endpoint
 from outreach.store import open_store, session_scope
 from outreach.store.models import EngineInstance, MailboxLease, Prospect, ProspectTag, Send
 from tests.fixtures.mailstack import MailStack
+from tests.polling import TimedOut, until_sync
 
 SEQUENCE = """\
 name: scale-out
@@ -119,15 +121,19 @@ class ScaleOut:
                 select(col(EngineInstance.pid), col(EngineInstance.id))
                 .where(col(EngineInstance.stopped_at).is_(None))).all())
 
-    def wait(self, condition: object, deadline: float, what: str) -> None:
-        while not condition():  # type: ignore[operator]
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"timed out waiting for {what}; sent {self.sent()}\n"
-                                   + self.log_tails())
-            for proc in self.procs:
-                if proc.poll() not in (None, -signal.SIGKILL):
-                    raise RuntimeError(f"daemon exited with {proc.returncode}")
-            time.sleep(0.05)
+    def wait(self, condition: Callable[[], bool], deadline: float, what: str) -> None:
+        """Until ``condition()``; fail when ``deadline`` (a monotonic time) passes or a
+        daemon we did not kill exited."""
+        try:
+            until_sync(condition, deadline - time.monotonic(), what=what,
+                       guard=self.daemons_alive, step=0.05)
+        except TimedOut as error:
+            raise TimedOut(f"{error}; sent {self.sent()}\n{self.log_tails()}") from None
+
+    def daemons_alive(self) -> None:
+        for proc in self.procs:
+            if proc.poll() not in (None, -signal.SIGKILL):
+                raise RuntimeError(f"daemon exited with {proc.returncode}")
 
     def log_tails(self, lines: int = 15) -> str:
         tails = []

@@ -7,12 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.crash_harness import Harness
 from tests.fixtures.mailstack import MailStack
+from tests.polling import until_sync
 
 pytestmark = pytest.mark.mailstack
 
@@ -25,11 +27,14 @@ def daemon(harness: Harness, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for(condition, seconds: float = 60) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
+def alive(proc: subprocess.Popen[bytes]) -> Callable[[], None]:
+    """A wait's guard: fail at once when the daemon exited."""
+
+    def check() -> None:
+        if proc.poll() is not None:
+            raise AssertionError(f"the daemon exited with {proc.returncode}")
+
+    return check
 
 
 def sending_now(harness: Harness) -> bool:
@@ -46,7 +51,8 @@ def test_sigterm_mid_send_exits_fast_and_nothing_is_lost_or_doubled(
     harness.prepare()
     log = tmp_path / "daemon.log"
     proc = daemon(harness, log)
-    wait_for(lambda: harness.sent_count() >= 2 and sending_now(harness))
+    until_sync(lambda: harness.sent_count() >= 2 and sending_now(harness), 60,
+               what="2 sends and one in flight", guard=alive(proc))
     stopped_at = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(12) == 0
@@ -60,7 +66,8 @@ def test_sigterm_mid_send_exits_fast_and_nothing_is_lost_or_doubled(
     assert not any(e["alive"] for e in status["engines"])
     restarted = daemon(harness, tmp_path / "daemon2.log")
     try:
-        wait_for(lambda: harness.sent_count() == harness.expected)
+        until_sync(harness.sent_count, 60, what=f"all {harness.expected} sends",
+                   ok=lambda n: n == harness.expected, guard=alive(restarted))
         live = json.loads(harness.cli("status", "--json"))
         [engine] = [e for e in live["engines"] if e["alive"]]
         assert engine["kind"] == "daemon" and engine["pid"] == restarted.pid

@@ -51,7 +51,8 @@ async def campaign(sandbox: Sandbox, outreach_home: Path, tmp_path: Path) -> Any
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="3s", gap="0s",
                                            auto="pause"), [REP_ADDRESS])
     await run_both_until(db, lambda: {s for s, _ in states(db).values()} <= SETTLED,
-                         engine_config=fast_config(), watcher=inbox_watcher(db, fast_watcher_config()),
+                         what="every enrollment settled", engine_config=fast_config(),
+                         watcher=inbox_watcher(db, fast_watcher_config()),
                          deadline=45)
     return db
 

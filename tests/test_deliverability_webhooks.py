@@ -33,6 +33,7 @@ from outreach.store import open_store, session_scope
 from outreach.store.models import Campaign, Event, InboundMessage, Mailbox, Prospect, WebhookCursor
 from tests.fixtures.campaigns import add_mailbox, add_prospects, start_campaign, write_sequence
 from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
+from tests.polling import still_running, until
 
 SECRET = "s3cret-for-tests"
 ROOT = str(Path(__file__).resolve().parents[1])
@@ -116,12 +117,6 @@ def hook(receiver: Receiver, events: list[str] | None = None) -> WebhookConfig:
                          secret_command=f"echo {SECRET}")
 
 
-async def until(done: Any, deadline: float = 10.0) -> None:
-    async with asyncio.timeout(deadline):
-        while not done():
-            await asyncio.sleep(0.02)
-
-
 async def test_signed_retried_in_order_and_resumable(db: Any, receiver: Receiver) -> None:
     add_event(db, "reply", inbound_id=1)  # before the webhook existed: not sent
     dispatcher = WebhookDispatcher(db, [hook(receiver)], FAST)
@@ -130,8 +125,9 @@ async def test_signed_retried_in_order_and_resumable(db: Any, receiver: Receiver
     add_event(db, "sent")
     bounce = add_event(db, "bounce", data={"hard": True})
     receiver.statuses = [500]  # the first attempt fails, the retry succeeds
-    task = asyncio.create_task(dispatcher.run())
-    await until(lambda: len(receiver.requests) == 3)
+    task = asyncio.create_task(dispatcher.run(), name="dispatcher")
+    await until(lambda: len(receiver.requests), 10, what="3 POSTs", ok=lambda n: n == 3,
+                guard=still_running(task))
     dispatcher.stop()
     await asyncio.wait_for(task, 5)
 
@@ -175,7 +171,8 @@ async def test_a_slow_endpoint_does_not_block_the_loop(db: Any, receiver: Receiv
     add_event(db, "reply")
     receiver.hold = threading.Event()
     pending = asyncio.create_task(dispatcher.dispatch_once())
-    await until(lambda: len(receiver.requests) == 1)  # the loop runs while the POST hangs
+    # the loop runs while the POST hangs
+    await until(lambda: len(receiver.requests), 10, what="1 POST", ok=lambda n: n == 1)
     assert not pending.done()
     receiver.hold.set()
     assert await asyncio.wait_for(pending, 5) == 1

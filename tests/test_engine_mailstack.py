@@ -21,6 +21,7 @@ from tests.fixtures.campaigns import (
     write_sequence,
 )
 from tests.fixtures.mailstack import REP, MailStack
+from tests.test_engine_sandbox import count_calls
 
 pytestmark = pytest.mark.mailstack
 
@@ -62,7 +63,8 @@ async def test_three_steps_to_five_prospects_exactly_threaded(
         db, "e2e", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-1s"), [REP.address]
     )
     await run_engine_until(
-        send_engine(db, fast_config()), lambda: count_sends(db) == 15, deadline=60
+        send_engine(db, fast_config()), lambda: count_sends(db), 60, what="15 sends",
+        ok=lambda n: n == 15,
     )
 
     all_ids = []
@@ -100,7 +102,7 @@ async def test_451_then_accepted_is_delivered_once_later(stack: MailStack, tmp_p
             stack.set_tempfail(prospect, False)
         return count_sends(db) == 1
 
-    await run_engine_until(engine, deferred_then_lift, deadline=30)
+    await run_engine_until(engine, deferred_then_lift, 30, what="deferred once, then sent")
     [message] = stack.wait_for_messages(prospect, 1)
     with Session(db) as session:
         send = session.exec(select(Send)).one()
@@ -116,7 +118,8 @@ async def test_550_at_rcpt_fails_bounces_and_suppresses(stack: MailStack, tmp_pa
     rep_mailbox(stack)
     add_prospects(db, [prospect])
     start_campaign(db, "reject", write_sequence(tmp_path / "s.yaml"), [REP.address])
-    await run_engine_until(send_engine(db, fast_config()), lambda: count_sends(db, "failed") == 1)
+    await run_engine_until(send_engine(db, fast_config()), lambda: count_sends(db, "failed"),
+                           what="1 failed send", ok=lambda n: n == 1)
     with Session(db) as session:
         send = session.exec(select(Send).where(Send.step_index == 0)).one()
         enrollment = session.exec(select(Enrollment)).one()
@@ -129,7 +132,7 @@ async def test_550_at_rcpt_fails_bounces_and_suppresses(stack: MailStack, tmp_pa
 
 
 async def test_wrong_password_pauses_the_mailbox_without_retry_storm(
-    stack: MailStack, tmp_path: Path
+    stack: MailStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rep = f"rep-{uuid.uuid4().hex[:6]}@sales.test"
     stack.add_user(rep, "right-password")
@@ -140,16 +143,21 @@ async def test_wrong_password_pauses_the_mailbox_without_retry_storm(
     start_campaign(db, "auth", write_sequence(tmp_path / "s.yaml"), [rep])
     failures_before = stack.maillog().count("authentication failed")
     engine = send_engine(db, fast_config(poll_interval=0.2))
-    polls = 0
+    refreshes = count_calls(monkeypatch, engine, "refresh")
+    scans_at_pause: list[int] = []
 
-    def paused_and_idle() -> bool:
-        nonlocal polls
-        with Session(db) as session:
-            paused = session.exec(select(Mailbox).where(Mailbox.email == rep)).one().paused
-        polls += paused
-        return polls >= 15  # keep polling for a few seconds after the pause
+    def scans_since_the_pause() -> int:
+        """Refresh scans (each could wake the worker) since the mailbox was paused."""
+        scans = sum(1 for _args, kwargs, _stamp in refreshes.seen if kwargs.get("scan"))
+        if not scans_at_pause:
+            with Session(db) as session:
+                if session.exec(select(Mailbox).where(Mailbox.email == rep)).one().paused:
+                    scans_at_pause.append(scans)
+            return 0
+        return scans - scans_at_pause[0]
 
-    await run_engine_until(engine, paused_and_idle, deadline=30)
+    await run_engine_until(engine, scans_since_the_pause, 30,
+                           what="the pause and 10 refresh scans after it", ok=lambda n: n >= 10)
     with Session(db) as session:
         mailbox = session.exec(select(Mailbox).where(Mailbox.email == rep)).one()
         pauses = session.exec(select(Event).where(Event.kind == "mailbox_paused")).all()

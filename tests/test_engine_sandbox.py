@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 from outreach.sandbox import Sandbox
@@ -17,23 +19,38 @@ from tests.fixtures.campaigns import (
     write_sequence,
 )
 from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
+from tests.polling import still_running, until
 
 PROSPECTS = [f"p{n}@prospects.example" for n in range(3)]
 
 
 class Calls:
-    n = 0
+    """The calls of one function: their arguments and a stamp taken at each call."""
+
+    def __init__(self, stamp: Callable[[], object]) -> None:
+        self.stamp = stamp
+        self.seen: list[tuple[tuple[object, ...], dict[str, object], object]] = []
+
+    @property
+    def n(self) -> int:
+        return len(self.seen)
+
+    @property
+    def stamps(self) -> list[object]:
+        return [stamp for _args, _kwargs, stamp in self.seen]
 
 
-def count_calls(monkeypatch, module: object, name: str) -> Calls:  # type: ignore[no-untyped-def]
-    """Count the calls of ``module.name`` (still calling through) for this test."""
-    calls, original = Calls(), getattr(module, name)
+def count_calls(  # type: ignore[no-untyped-def]
+    monkeypatch, owner: object, name: str, stamp: Callable[[], object] = lambda: None
+) -> Calls:
+    """Count the calls of ``owner.name`` (still calling through) for this test."""
+    calls, original = Calls(stamp), getattr(owner, name)
 
     def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.n += 1
+        calls.seen.append((args, kwargs, calls.stamp()))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(module, name, counting)
+    monkeypatch.setattr(owner, name, counting)
     return calls
 
 
@@ -51,7 +68,7 @@ async def test_three_steps_threaded_to_each_prospect(
     )
     events: list[tuple[str, dict[str, object]]] = []
     engine = send_engine(db, fast_config(), on_event=lambda k, i: events.append((k, i)))
-    await run_engine_until(engine, lambda: count_sends(db) == 9, deadline=30)
+    await run_engine_until(engine, lambda: count_sends(db), 30, what="9 sends", ok=lambda n: n == 9)
 
     for n, address in enumerate(PROSPECTS):
         inbox = await sandbox.wait_for_messages_async(address, 3)
@@ -87,7 +104,9 @@ async def test_suppressed_after_enrollment_gets_no_more_mail(
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
     with session_scope(db) as session:
         suppress(session, "@prospects.example", reason="manual", source="test")
-    await run_engine_until(send_engine(db, fast_config()), lambda: _all_stopped(db), deadline=20)
+    await run_engine_until(
+        send_engine(db, fast_config()), lambda: _all_stopped(db), 20, what="every enrollment stopped"
+    )
     assert count_sends(db) == 0
     with Session(db) as session:
         reasons = {e.reason for e in session.exec(select(Enrollment))}
@@ -119,10 +138,11 @@ async def test_a_lost_lease_neither_sends_nor_spins(
     add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
     add_prospects(db, PROSPECTS[:1])
     start_campaign(db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS])
-    looks = count_calls(monkeypatch, worker_module, "load_facts")
+    ticks = 0
+    looks = count_calls(monkeypatch, worker_module, "load_facts", stamp=lambda: ticks)
     engine = send_engine(db, fast_config(heartbeat=0.5, pacing=False))
     monkeypatch.setattr(engine.leases, "still_holds", lambda _conn, _mailbox: False)
-    ticks = 0
+    beats = count_calls(monkeypatch, engine.presence, "beat")
 
     async def ticker() -> None:
         nonlocal ticks
@@ -131,16 +151,17 @@ async def test_a_lost_lease_neither_sends_nor_spins(
             ticks += 1
 
     tick_task = asyncio.create_task(ticker())
-    loop = asyncio.get_running_loop()
-    until = loop.time() + 2.0
     try:
-        await run_engine_until(engine, lambda: loop.time() > until, deadline=10)
+        await run_engine_until(engine, lambda: beats.n, 10, what="4 heartbeats", ok=lambda n: n >= 4)
     finally:
         tick_task.cancel()
     assert count_sends(db) == 0
     assert count_sends(db, "scheduled") == 1
-    assert 1 <= looks.n <= 8  # one look per heartbeat, not thousands
-    assert ticks >= 20  # the loop kept running other tasks
+    # Each heartbeat or refresh may wake the worker for one look: not thousands.
+    assert 1 <= looks.n <= 2 * beats.n, (looks.n, beats.n)
+    # Between two looks the loop ran other tasks (a 50 ms ticker): the worker never spins.
+    stamps = looks.stamps
+    assert all(b > a for a, b in pairwise(stamps)), stamps  # type: ignore[operator]
 
 
 async def test_idle_workers_sleep_until_the_refresh_finds_them_work(
@@ -162,20 +183,25 @@ async def test_idle_workers_sleep_until_the_refresh_finds_them_work(
     add_prospects(db, PROSPECTS[:1])
     looks = count_calls(monkeypatch, worker_module.MailboxWorker, "_next_due")
     engine = send_engine(db, fast_config(poll_interval=0.3, idle_recheck=600.0))
-    task = asyncio.create_task(engine.run())
+    refreshes = count_calls(monkeypatch, engine, "refresh")
+    task = asyncio.create_task(engine.run(), name="engine")
+    running = still_running(task)
+
+    def scans() -> int:
+        return sum(1 for _args, kwargs, _stamp in refreshes.seen if kwargs.get("scan"))
+
     try:
-        loop = asyncio.get_running_loop()
-        settle = loop.time() + 2.0
-        while loop.time() < settle:
-            assert not task.done()
-            await asyncio.sleep(0.05)
-        assert looks.n <= 5  # each of the 5 workers looked once at start, then slept
+        await until(lambda: looks.n, 10, what="each of the 5 workers' first look",
+                    ok=lambda n: n >= 5, guard=running)
+        after_first_looks = scans()
+        await until(scans, 10, what="3 more refresh scans", guard=running,
+                    ok=lambda n: n >= after_first_looks + 3)
+        assert looks.n == 5  # each worker looked once at start; the scans woke none of them
         start_campaign(
             db, "c", write_sequence(tmp_path / "s.yaml", wait="1s", gap="0s-0s"), [REP_ADDRESS]
         )
-        async with asyncio.timeout(15):
-            while count_sends(db) < 3:
-                await asyncio.sleep(0.05)
+        await until(lambda: count_sends(db), 15, what="3 sends", ok=lambda n: n >= 3,
+                    guard=running)
     finally:
         engine.stop()
         await asyncio.wait_for(task, 10)

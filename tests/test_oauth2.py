@@ -168,7 +168,8 @@ async def test_engine_sends_a_campaign_through_an_xoauth2_mailbox(
     start_campaign(db, "oauth", sequence, [OAUTH_REP])
 
     engine = send_engine(db, fast_config())
-    await run_engine_until(engine, lambda: count_sends(db) == len(PROSPECTS), deadline=30)
+    await run_engine_until(engine, lambda: count_sends(db), 30, what=f"{len(PROSPECTS)} sends",
+                           ok=lambda n: n == len(PROSPECTS))
 
     for n, address in enumerate(PROSPECTS):
         [received] = await oauth_sandbox.wait_for_messages_async(address, 1)

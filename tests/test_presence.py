@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from outreach.services import send_engine
 from outreach.store import open_store
 from outreach.store.models import Mailbox, utcnow
 from tests.fixtures.campaigns import fast_config
+from tests.polling import still_running, until, until_sync
 
 
 def add_mailboxes(url: str, count: int) -> None:
@@ -31,20 +31,18 @@ def add_mailboxes(url: str, count: int) -> None:
 async def test_second_engine_on_sqlite_refuses_and_names_the_holder(outreach_home: Path) -> None:
     db = open_store()
     first = send_engine(db, fast_config(), kind="daemon")
-    task = asyncio.create_task(first.run())
-    async with asyncio.timeout(10):
-        while not running_engines(db):
-            await asyncio.sleep(0.02)
+    task = asyncio.create_task(first.run(), name="first engine")
+    await until(lambda: running_engines(db), 10, what="the first engine registered",
+                guard=still_running(task))
     second = send_engine(open_store(), fast_config())
     with pytest.raises(EngineBusy, match=r"daemon on .+, pid \d+, since"):
         await second.run()
     first.stop()
     await task
     third = send_engine(db, fast_config())  # the lock is free again once the first stopped
-    third_task = asyncio.create_task(third.run())
-    async with asyncio.timeout(10):
-        while not any(e.alive for e in running_engines(db)):
-            await asyncio.sleep(0.02)
+    third_task = asyncio.create_task(third.run(), name="third engine")
+    await until(lambda: any(e.alive for e in running_engines(db)), 10,
+                what="the third engine alive", guard=still_running(third_task))
     third.stop()
     await third_task
 
@@ -61,15 +59,17 @@ def test_leases_share_mailboxes_and_take_over_a_dead_engine(pg_url: str) -> None
     assert sorted(len(h) for h in held) == [3, 3, 3]
     assert set().union(*held) == set(range(1, 10)) and sum(map(len, held)) == 9
     dead = held[0]  # engine 0 dies: no more heartbeats, no goodbye
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+
+    def beat_and_sync() -> set[int]:
+        """One heartbeat of the two living engines; the mailboxes they hold after it."""
         for p, lease in zip(engines[1:], leases[1:], strict=True):
             p.beat()
             lease.sync()
-        if leases[1].held | leases[2].held == set(range(1, 10)):
-            break
-        time.sleep(0.1)  # the lease clock: heartbeats go on while we wait for expiry
-    assert leases[1].held | leases[2].held == set(range(1, 10))
+        return leases[1].held | leases[2].held
+
+    # heartbeats go on (every 0.1 s) while the dead engine's leases expire
+    until_sync(beat_and_sync, 10, what="every mailbox held by the living engines",
+               ok=lambda held: held == set(range(1, 10)), step=0.1)
     assert not leases[1].held & leases[2].held
     assert dead <= leases[1].held | leases[2].held
     for p in engines[1:]:

@@ -223,7 +223,7 @@ async def run_campaign(stack: MailStack, setup: Setup) -> list[Answer]:
             if part.behaviour in ANSWER_KINDS
         ]
         try:
-            await s.until(lambda: settled(setup, tasks), deadline=DEADLINE)
+            await s.until(lambda: settled(setup, tasks), DEADLINE, what="every prospect settled")
         except TimeoutError:
             raise AssertionError(not_settled(setup, tasks)) from None
     return [task.result() for task in tasks]

@@ -52,7 +52,8 @@ async def test_a_reply_appears_in_the_inbox_without_a_key_press(
         inbox = app.screen
         assert isinstance(inbox, InboxScreen) and not inbox.items
         app.action_run_engine()  # the engine starts; from here on nobody touches a key
-        await until(pilot, lambda: any(i.kind == "reply" for i in inbox.items.values()), 30)
+        await until(pilot, lambda: any(i.kind == "reply" for i in inbox.items.values()), 30,
+                    what="a reply in the inbox")
         await settle(pilot)
         [reply] = inbox.items.values()
         assert reply.from_addr == "anna@acme.example" and reply.enrollment_state == "replied"

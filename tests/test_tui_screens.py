@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 from typing import IO
 
+import pytest
 from sqlalchemy import insert
 from sqlmodel import Session, select
 from textual.command import CommandList, CommandPalette
@@ -110,7 +111,7 @@ async def test_an_engine_elsewhere_is_shown_and_a_second_one_refused(world: Worl
             assert "engine running elsewhere" in screen_text(app)
             assert "daemon on vps-1 (pid 4242)" in screen_text(app)
             app.action_run_engine()
-            await until(pilot, lambda: "already running" in screen_text(app))
+            await until(pilot, lambda: "already running" in screen_text(app), what="“already running”")
             assert not app.engine.running
             await app.action_quit()  # quitting after the failure is clean
     finally:
@@ -150,10 +151,11 @@ async def test_run_and_stop_the_engine_here(world: World) -> None:
         await settle(pilot)
         assert "r: run it here" in screen_text(app)
         await pilot.press("r")
-        await until(pilot, lambda: "engine running here" in screen_text(app))
+        await until(pilot, lambda: "engine running here" in screen_text(app), what="“engine running here”")
         assert len(engines) == 1 and app.engine.running
         await pilot.press("s")
-        await until(pilot, lambda: not app.engine.running and "engine stopped" in screen_text(app))
+        await until(pilot, lambda: not app.engine.running and "engine stopped" in screen_text(app),
+                    what="the engine stopped")
 
 
 # -- campaigns ------------------------------------------------------------------------
@@ -365,13 +367,14 @@ async def test_sequences_show_the_merge_field_problems_of_sequence_check(world: 
         assert "╰─ ✗ line 3: steps[0].subject: unknown merge field `Firma` → did you mean" in text
 
 
-async def test_edit_in_editor_then_validate_again(world: World, tmp_path: Path, monkeypatch: object) -> None:
+async def test_edit_in_editor_then_validate_again(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     editor = tmp_path / "fix-editor.sh"
     editor.write_text("#!/bin/sh\nsed -i 's/3 bizdays/3 business days/; s/frist_name/first_name/' \"$1\"\n")
     editor.chmod(editor.stat().st_mode | stat.S_IEXEC)
-    import pytest
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    broken = world.sequences / "broken.yaml"
+    before = broken.read_text()
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)
     app = make_app(world)
@@ -382,6 +385,9 @@ async def test_edit_in_editor_then_validate_again(world: World, tmp_path: Path, 
         await pilot.press("e")
         await settle(pilot)
         assert "✓ broken.yaml: “Broken”, 2 steps" in screen_text(app)
+    # the editor named by $EDITOR ran on the file: its two fixes, nothing else
+    fixed = before.replace("3 bizdays", "3 business days").replace("frist_name", "first_name")
+    assert fixed != before and broken.read_text() == fixed
 
 
 # -- mailboxes (form and connection test against the sandbox: test_tui_mailboxes.py) ----
@@ -418,7 +424,8 @@ async def test_command_palette_runs_entity_actions(world: World) -> None:
             await settle(pilot)
             assert isinstance(app.screen, CommandPalette)
             app.screen.query_one(Input).value = query
-            await until(pilot, lambda: bool(app.screen.query_one(CommandList).option_count))
+            await until(pilot, lambda: app.screen.query_one(CommandList).option_count,
+                        what=f"commands matching {query!r}")
             await pilot.press("enter")
             await settle(pilot)
         assert campaign_state(world, "q1") == "paused"

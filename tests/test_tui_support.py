@@ -4,7 +4,6 @@ every time stored is fixed, so screens and snapshots are the same on every run."
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from outreach.store.models import (
     ProspectTag,
     Send,
 )
+from tests import polling
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday morning
 STARTED = NOW - timedelta(days=3, hours=1)
@@ -284,23 +284,31 @@ def make_app(world: World, **overrides: Any) -> Any:
 async def settle(pilot: Any, deadline: float = 20.0) -> None:
     """Wait until the app's workers (but a hosted engine) are done and messages handled."""
     app = pilot.app
-    async with asyncio.timeout(deadline):
-        while True:
-            await pilot.pause()
-            busy = [w for w in app.workers if w.group != "engine" and not w.is_finished]
-            if not busy:
-                await pilot.pause()
-                return
-            await app.workers.wait_for_complete(busy)
+
+    def busy() -> list[Any]:
+        return [w for w in app.workers if w.group != "engine" and not w.is_finished]
+
+    async def finish_them() -> None:
+        await app.workers.wait_for_complete(busy())
+        await pilot.pause()
+
+    await pilot.pause()
+    await polling.until(busy, deadline, what="the app's workers to finish",
+                        ok=lambda workers: not workers, pause=finish_them)
+    await pilot.pause()
 
 
-async def until(pilot: Any, condition: Callable[[], bool], deadline: float = 20.0) -> None:
+async def until(
+    pilot: Any, condition: Callable[[], object], deadline: float = 20.0, *, what: str
+) -> None:
     """Let the app run until ``condition()`` holds; fail after ``deadline`` seconds."""
-    async with asyncio.timeout(deadline):
-        while not condition():
-            await settle(pilot, deadline)
-            if not condition():
-                await pilot.pause(0.05)
+
+    async def settle_a_while() -> None:
+        await settle(pilot, deadline)
+        if not condition():
+            await pilot.pause(0.05)
+
+    await polling.until(condition, deadline, what=what, pause=settle_a_while)
 
 
 def screen_text(app: Any) -> str:

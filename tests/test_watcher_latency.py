@@ -21,7 +21,8 @@ from outreach.store import session_scope
 from outreach.store.models import Prospect, Send, utcnow
 from outreach.watcher import WatcherConfig
 from tests.fixtures.mailstack import REP2, MailStack
-from tests.test_watcher_support import eventually, reply_to, stack_campaign, states, unique_local
+from tests.polling import until
+from tests.test_watcher_support import reply_to, stack_campaign, states, unique_local
 
 pytestmark = pytest.mark.mailstack
 
@@ -61,7 +62,8 @@ async def measure_reply_latency(
     rng = random.Random(seed)
     latencies: list[float] = []
     try:
-        await eventually(lambda: any(w.idle_capable for w in watcher.watches.values()), 10)
+        await until(lambda: any(w.idle_capable for w in watcher.watches.values()), 10,
+                    what="the watcher in IDLE")
         await asyncio.sleep(0.5)  # a bench pause, not a wait: let the doorbell settle in IDLE
         async with stack.smtp_client(REP2.address, REP2.password) as smtp:
             for prospect in prospects:
@@ -69,9 +71,13 @@ async def measure_reply_latency(
                 message = reply_to(prospect, rep, in_reply_to=message_ids[prospect])
                 await smtp.send_message(message)
                 accepted = time.perf_counter()
-                await eventually(
-                    lambda p=prospect: states(db)[p][0] == "replied", poll_interval + 10, 0.005
-                )  # type: ignore[misc]
+                await until(
+                    lambda p=prospect: states(db)[p][0],  # type: ignore[misc]
+                    poll_interval + 10,
+                    what=f"{prospect} replied",
+                    ok=lambda state: state == "replied",
+                    step=0.005,
+                )
                 latencies.append(time.perf_counter() - accepted)
     finally:
         watcher.stop()

@@ -98,9 +98,10 @@ async def test_threaded_reply_stops_the_prospect_and_the_company(
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE, CAROL, DAVE])
     async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
-        await services.until(has_sent(db, ALICE))
+        await services.until(has_sent(db, ALICE), what=f"a send to {ALICE}")
         await submit(mailstack, reply_to(ALICE, rep, in_reply_to=first_message_id(db, ALICE)))
-        await services.until(lambda: states(db)[DAVE][0] == "finished")
+        await services.until(lambda: states(db)[DAVE][0], what=f"{DAVE} finished",
+                             ok=lambda state: state == "finished")
 
     assert states(db) == {
         ALICE: ("replied", "reply"),
@@ -120,9 +121,10 @@ async def test_reply_without_in_reply_to_matches_by_sender(
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE, DAVE, ERIN])
     async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
-        await services.until(has_sent(db, DAVE))
+        await services.until(has_sent(db, DAVE), what=f"a send to {DAVE}")
         await submit(mailstack, reply_to(DAVE, rep, subject="Your mail"))
-        await services.until(lambda: states(db)[ALICE][0] == "finished")
+        await services.until(lambda: states(db)[ALICE][0], what=f"{ALICE} finished",
+                             ok=lambda state: state == "finished")
 
     assert states(db) == {
         ALICE: ("finished", None),
@@ -139,9 +141,11 @@ async def test_colleague_at_the_same_company_stops_its_prospects(
     db, rep = campaign(mailstack, tmp_path, [ALICE, DAVE, ERIN])
     colleague = f"{unique_local('frank')}@acme.test"
     async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
-        await services.until(lambda: has_sent(db, DAVE)() and has_sent(db, ERIN)())
+        await services.until(lambda: has_sent(db, DAVE)() and has_sent(db, ERIN)(),
+                             what=f"sends to {DAVE} and {ERIN}")
         await submit(mailstack, reply_to(colleague, rep, subject="About your mail to Dave"))
-        await services.until(lambda: states(db)[ALICE][0] == "finished")
+        await services.until(lambda: states(db)[ALICE][0], what=f"{ALICE} finished",
+                             ok=lambda state: state == "finished")
 
     assert states(db) == {
         ALICE: ("finished", None),
@@ -158,7 +162,8 @@ async def test_postfix_dsn_marks_the_prospect_bounced(
     nobody = f"{unique_local('nobody')}@prospects.test"
     db, _rep = campaign(mailstack, tmp_path, [ALICE, nobody])
     async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
-        await services.until(lambda: states(db)[ALICE][0] == "finished")
+        await services.until(lambda: states(db)[ALICE][0], what=f"{ALICE} finished",
+                             ok=lambda state: state == "finished")
 
     state, reason = states(db)[nobody]
     assert state == "bounced"
@@ -180,10 +185,11 @@ async def test_auto_reply_pauses_until_the_day_after_the_return_date(
     db, rep = campaign(mailstack, tmp_path, [ALICE], auto="pause")
     back = date.today() + timedelta(days=20)
     async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
-        await services.until(has_sent(db, ALICE))
+        await services.until(has_sent(db, ALICE), what=f"a send to {ALICE}")
         message = out_of_office(ALICE, rep, first_message_id(db, ALICE), f"{back:%B} {back.day}")
         await submit(mailstack, message)
-        await services.until(lambda: states(db)[ALICE][0] == "paused")
+        await services.until(lambda: states(db)[ALICE][0], what=f"{ALICE} paused",
+                             ok=lambda state: state == "paused")
 
     enrollment = enrollment_of(db, ALICE)
     assert enrollment.reason == "auto_reply"
@@ -212,9 +218,11 @@ async def test_own_copies_are_never_replies_and_junk_is_watched(
 ) -> None:
     db, rep = campaign(mailstack, tmp_path, [ALICE, DAVE], wait="1s")
     async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
-        await services.until(lambda: has_sent(db, ALICE)() and has_sent(db, DAVE)())
+        await services.until(lambda: has_sent(db, ALICE)() and has_sent(db, DAVE)(),
+                             what=f"sends to {ALICE} and {DAVE}")
         await asyncio.to_thread(plant_copies_and_junk_reply, mailstack, db, rep)
-        await services.until(lambda: states(db)[ALICE][0] == "finished")
+        await services.until(lambda: states(db)[ALICE][0], what=f"{ALICE} finished",
+                             ok=lambda state: state == "finished")
 
     assert states(db) == {ALICE: ("finished", None), DAVE: ("replied", "reply")}
     assert [(row.folder, row.from_addr) for row in inbound_rows(db)] == [("Junk", DAVE)]

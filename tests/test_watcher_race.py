@@ -165,9 +165,11 @@ async def run_race(
     engine_config = EngineConfig(poll_interval=0.5, in_doubt_retry=0.5)
     try:
         async with Services(db, engine_config, watcher) as services:
-            await services.until(race.dispatch, 60 + trials, step=0.05)
+            await services.until(race.dispatch, 60 + trials, what="every follow-up queued", step=0.05)
             reply_times = await race.reply_times()
-            await services.until(lambda: settled(db, prospects), 60 + trials, step=0.2)
+            await services.until(
+                lambda: settled(db, prospects), 60 + trials, what="every prospect settled", step=0.2
+            )
     finally:
         await asyncio.to_thread(injector.close)
     follow_ups = steps(db, 1)

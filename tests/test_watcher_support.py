@@ -4,13 +4,13 @@ watcher together, read enrollment states, write replies."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -24,6 +24,9 @@ from outreach.store.models import Enrollment, InboundMessage, Prospect, Send, ut
 from outreach.watcher import Watcher, WatcherConfig
 from tests.fixtures.campaigns import add_prospects, start_campaign
 from tests.fixtures.mailstack import MailStack
+from tests.polling import still_running, until
+
+T = TypeVar("T")
 
 
 def fast_watcher_config(**overrides: object) -> WatcherConfig:
@@ -42,8 +45,8 @@ class Services:
 
     async def __aenter__(self) -> Services:
         self.tasks = [
-            asyncio.create_task(self.engine.run()),
-            asyncio.create_task(self.watcher.run()),
+            asyncio.create_task(self.engine.run(), name="engine"),
+            asyncio.create_task(self.watcher.run(), name="watcher"),
         ]
         return self
 
@@ -53,38 +56,31 @@ class Services:
         await asyncio.wait_for(asyncio.gather(*self.tasks), 15)
 
     async def until(
-        self, done: Callable[[], bool], deadline: float = 30.0, step: float = 0.02
-    ) -> None:
-        """Poll ``done()`` until it holds; fail after ``deadline`` seconds or on a crash."""
-        async with asyncio.timeout(deadline):
-            while not done():
-                for task in self.tasks:
-                    if task.done():
-                        task.result()
-                        raise AssertionError("engine or watcher stopped on its own")
-                await asyncio.sleep(step)
-
-
-async def eventually(predicate: Callable[[], bool], seconds: float, step: float = 0.01) -> None:
-    """Poll ``predicate`` until it holds; ``TimeoutError`` after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        for _ in itertools.count():
-            if predicate():
-                return
-            await asyncio.sleep(step)
+        self,
+        probe: Callable[[], T],
+        deadline: float = 30.0,
+        *,
+        what: str,
+        ok: Callable[[T], object] = bool,
+        step: float = 0.02,
+    ) -> T:
+        """``tests.polling.until`` that also fails when the engine or the watcher crashed."""
+        guard = still_running(*self.tasks)
+        return await until(probe, deadline, what=what, ok=ok, guard=guard, step=step)
 
 
 async def run_both_until(
     db: Engine,
-    done: Callable[[], bool],
+    probe: Callable[[], T],
     *,
+    what: str,
     engine_config: EngineConfig,
     watcher: Watcher,
     deadline: float = 30.0,
-) -> None:
-    """Run the engine and the watcher until ``done()``."""
+) -> T:
+    """Run the engine and the watcher until ``probe()`` holds."""
     async with Services(db, engine_config, watcher) as services:
-        await services.until(done, deadline)
+        return await services.until(probe, deadline, what=what)
 
 
 def states(db: Engine) -> dict[str, tuple[str, str | None]]:

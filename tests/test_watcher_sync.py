@@ -18,9 +18,9 @@ from outreach.store import open_store, session_scope
 from outreach.store.models import Enrollment, Event, MailboxSyncState, Send, utcnow
 from tests.fixtures.campaigns import add_mailbox, add_prospects, start_campaign, write_sequence
 from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD, imap_session
+from tests.polling import until
 from tests.test_watcher_support import (
     enrollment_of,
-    eventually,
     fast_watcher_config,
     inbound_rows,
     reply_to,
@@ -146,10 +146,10 @@ async def test_the_running_watcher_notices_a_reply(
     watcher = inbox_watcher(db, fast_watcher_config(idle=idle, poll_interval=60.0 if idle else 0.3))
     task = asyncio.create_task(watcher.run())
     try:
-        await eventually(lambda: bool(watching(db)), 5)  # the first look is done
+        await until(lambda: watching(db), 5, what="the watcher's first look")
         began = time.monotonic()
         sandbox.inject(REP_ADDRESS, reply_to(ANNA, REP_ADDRESS).as_bytes())
-        await eventually(lambda: states(db)[ANNA][0] == "replied", 3)
+        await until(lambda: states(db)[ANNA][0], 3, what="anna replied", ok=lambda state: state == "replied")
         assert time.monotonic() - began < 2.0
     finally:
         watcher.stop()
