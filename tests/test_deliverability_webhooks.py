@@ -224,7 +224,8 @@ async def test_outreach_run_delivers_a_signed_webhook_for_a_send(
         env={**os.environ, "PYTHONPATH": ROOT}, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        await until(lambda: receiver.requests or run.returncode is not None, deadline=60)
+        await until(lambda: receiver.requests or run.returncode is not None, 60,
+                    what="a webhook request or the end of `outreach run`")
     finally:
         run.send_signal(signal.SIGINT)
         output = (await asyncio.wait_for(run.communicate(), 20))[0].decode()

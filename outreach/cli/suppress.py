@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.markup import escape
+from sqlalchemy import Connection
 
 from outreach.cli.output import print_json, print_table
+from outreach.lifecycle import Cause
+from outreach.lifecycle.suppressing import stop_covered, suppress_and_stop
 from outreach.prospects import suppression
 from outreach.store import open_store, session_scope
-from outreach.store.models import Suppression
+from outreach.store.models import Suppression, utcnow
 
 REASON = click.Choice(suppression.REASONS)
 
@@ -32,15 +36,21 @@ def suppress() -> None:
 @click.argument("values", nargs=-1, required=True)
 @click.option("--reason", type=REASON, default="manual", show_default=True)
 def add(values: tuple[str, ...], reason: str) -> None:
-    """Suppress addresses and/or @domains, e.g. `anna@acme.com @competitor.com`."""
+    """Suppress addresses and/or @domains, e.g. `anna@acme.com @competitor.com`.
+
+    Their live follow-ups stop at once, in every campaign."""
     normalized = suppression.normalize_values(values)
     with session_scope(open_store()) as session:
-        outcomes = suppression.add_suppressions(session, normalized, reason=reason, source="cli")
-    for outcome in outcomes:
+        done = suppress_and_stop(
+            session.connection(), normalized, reason, "cli", Cause("cli"), utcnow()
+        )
+    for outcome in done.outcomes:
         if outcome.added:
             click.echo(f"suppressed {outcome.value} ({outcome.reason})")
         else:
             click.echo(f"{outcome.value} was already suppressed ({outcome.reason}); kept as is")
+    if done.stopped:
+        click.echo(f"{len(done.stopped)} live enrollment(s) stopped")
 
 
 @suppress.command("remove")
@@ -68,6 +78,12 @@ def list_(reason: str | None, as_json: bool) -> None:
     print_table([_table_row(r) for r in rows], ["value", "reason", "source", "created_at"])
 
 
+def stop_all_covered(conn: Connection, values: Sequence[str], reason: str) -> int:
+    """End the live enrollments every imported value covers; returns how many."""
+    now, cause = utcnow(), Cause("cli")
+    return sum(len(stop_covered(conn, v, f"suppressed ({reason})", cause, now)) for v in values)
+
+
 def _record(row: Suppression) -> dict[str, Any]:
     return {
         "value": row.value,
@@ -93,6 +109,7 @@ def import_(file: Path, reason: str, as_json: bool) -> None:
     values = suppression.read_suppression_file(file)
     with session_scope(open_store()) as session:
         result = suppression.import_suppressions(session, values, reason=reason)
+        stopped = stop_all_covered(session.connection(), values.values, reason)
     if as_json:
         return print_json(
             {
@@ -101,11 +118,12 @@ def import_(file: Path, reason: str, as_json: bool) -> None:
                 "added": list(result.added),
                 "already": list(result.already),
                 "rejected": [asdict(r) for r in result.rejected],
+                "stopped": stopped,
             }
         )
     click.echo(
         f"{file}: {len(result.added)} added, {len(result.already)} already suppressed, "
-        f"{len(result.rejected)} rejected"
+        f"{len(result.rejected)} rejected, {stopped} live enrollment(s) stopped"
     )
     for rejection in result.rejected:
         click.echo(f"  line {rejection.line}: {rejection.reason}")

@@ -1,0 +1,1 @@
+"""The sending engine: one worker per mailbox draining the queue at human pace."""
