@@ -44,7 +44,7 @@ def add_prospects(db: object, prospects: int, domains: int) -> None:
 
 
 def run(label: str, db: object, spec: object) -> float:
-    from outreach.deliverability.verify_enrollments import verify_prospects
+    from outreach.campaigns.verify import verify_prospects
 
     start = time.perf_counter()
     summary = verify_prospects(db, spec=spec)  # type: ignore[arg-type]

@@ -26,14 +26,14 @@ from outreach.deliverability.webhooks import DispatchConfig, WebhookDispatcher
 from outreach.engine.config import EngineConfig
 from outreach.engine.hooks import InboxCheck
 from outreach.engine.runner import SendEngine
-from outreach.engine.sentbox import SentBox
-from outreach.engine.transport import SmtpSession
 from outreach.engine.worker import EventSink
 from outreach.mailbox.account import Account
+from outreach.mailbox.imapfolder import ImapConnector
 from outreach.mailbox.ports import InboxConnector, SendAdapters
+from outreach.mailbox.sentbox import SentBox
+from outreach.mailbox.smtp import SmtpSession
 from outreach.store.models import Mailbox
 from outreach.watcher import Watcher, WatcherConfig
-from outreach.watcher.imapfolder import ImapConnector
 
 
 def _ignore(_kind: str, _info: dict[str, object]) -> None:

@@ -15,4 +15,5 @@ fi
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 python3 -m ruff check --quiet .
 python3 -m mypy
+lint-imports --no-cache
 exec python3 -m pytest -p no:cacheprovider "$@"

@@ -14,11 +14,11 @@ from click.testing import CliRunner
 from sqlmodel import Session, func, select
 
 from outreach.cli import cli
-from outreach.deliverability.reports import build_report
 from outreach.sandbox import Sandbox
 from outreach.services import inbox_watcher
 from outreach.store import open_store
 from outreach.store.models import Send
+from outreach.views.reports import build_report
 from tests.fixtures.campaigns import (
     add_mailbox,
     add_prospects,

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from outreach.campaigns import service
+from outreach.campaigns.verify import verify_enrollments
 from outreach.cli import cli
 from outreach.deliverability.address_rules import address_facts
 from outreach.deliverability.dns import parse_resolver
 from outreach.deliverability.domain_lookup import DomainStatus
 from outreach.deliverability.verify import run_sync, verdict, verify_addresses
-from outreach.deliverability.verify_enrollments import verify_enrollments
 from outreach.store import open_store
 from outreach.store.models import Enrollment, Event, Prospect, Send
 from tests.fixtures.campaigns import add_mailbox, add_prospects, write_sequence

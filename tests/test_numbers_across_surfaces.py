@@ -18,14 +18,14 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from outreach.cli import cli
-from outreach.deliverability.reports import build_report
-from outreach.status import mailbox_health
 from outreach.store.models import Enrollment, InboundMessage, Prospect, Send
 from outreach.tui.widgets.funnel import funnel_cells, reply_rate
 from outreach.views.campaigns import campaign_summaries
-from outreach.views.dashboard import load_dashboard
 from outreach.views.mailboxes import mailbox_rows
 from outreach.views.numbers import Numbers
+from outreach.views.reports import build_report
+from outreach.views.status import mailbox_health
+from outreach.views.today import load_dashboard
 from tests.test_tui_support import NOW, REP, World
 
 pytest_plugins = ("tests.test_tui_support",)  # the `world` fixtures

@@ -12,19 +12,20 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from outreach.campaigns import enroll
 from outreach.errors import ConfigError
 from outreach.mailbox.probe import ProbeStep
 from outreach.prospects.suppression import is_suppressed
 from outreach.store.models import EngineInstance, Enrollment, InboundMessage, Prospect, Send
-from outreach.views import enroll, triage
 from outreach.views.campaigns import campaign_summaries, enrollment_page
-from outreach.views.dashboard import load_dashboard
 from outreach.views.inbox import inbox_page
 from outreach.views.mailbox_form import blocking, check_form, field_errors
 from outreach.views.presence import engine_presence
 from outreach.views.prospects import ProspectQuery, search_prospects
 from outreach.views.sequences import check_sequence, known_merge_fields, preview_sequence
 from outreach.views.timeline import prospect_timeline
+from outreach.views.today import load_dashboard
+from outreach.watcher import triage
 from tests.test_tui_support import NOW, World
 
 pytest_plugins = ("tests.test_tui_support",)  # the `world` fixtures
@@ -235,9 +236,9 @@ def test_no_textual_outside_the_tui(tmp_path: Path) -> None:
     import sys
 
     code = (
-        "import outreach.cli, outreach.engine.runner, outreach.watcher, outreach.views.dashboard, "
+        "import outreach.cli, outreach.engine.runner, outreach.watcher, outreach.views.today, "
         "outreach.views.campaigns, outreach.views.prospects, outreach.views.inbox, "
-        "outreach.views.timeline, outreach.views.triage, outreach.views.enroll, "
+        "outreach.views.timeline, outreach.watcher.triage, outreach.campaigns.enroll, "
         "outreach.views.sequences, outreach.views.mailboxes, outreach.views.mailbox_form, "
         "outreach.views.presence, outreach.views.names, outreach.cli.tui; import sys; "
         "from click.testing import CliRunner; "

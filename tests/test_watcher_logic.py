@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from outreach.lifecycle.refs import EnrollmentRef
 from outreach.lifecycle.rules import (
     CheckBounceRate,
     End,
@@ -18,6 +17,7 @@ from outreach.lifecycle.rules import (
     Target,
     decide,
 )
+from outreach.lifecycle.values import EnrollmentRef
 from outreach.mailbox.classify import (
     AutoReply,
     Bounce,
@@ -27,10 +27,10 @@ from outreach.mailbox.classify import (
     Kind,
     default_rules,
 )
+from outreach.mailbox.headers import header_facts
+from outreach.prospects.freemail import company_domain, is_freemail
 from outreach.sequences import StopPolicy
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.freemail import company_domain, is_freemail
-from outreach.watcher.headers import header_facts
 from outreach.watcher.matching import Candidates, Inbound, match_inbound
 from outreach.watcher.screening import Known, screen
 

@@ -13,14 +13,15 @@ from sqlalchemy import Engine, Select, and_, select
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
-from outreach.campaigns.service import get_campaign
-from outreach.engine.pacer_state import load_pacer
+from outreach.campaigns.rows import get_campaign
+from outreach.lifecycle.pacer_state import load_pacer
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.planner.clock import DAY_US, MINUTE_US, DayTable, from_us, to_us
 from outreach.planner.lanes import Profile
 from outreach.planner.mailbox_run import Start
 from outreach.planner.simulate import merge, simulate_mailboxes, timeline_for
 from outreach.planner.windows import next_open, zone
+from outreach.states import PENDING
 from outreach.store.models import (
     Campaign,
     CampaignMailbox,
@@ -31,7 +32,6 @@ from outreach.store.models import (
     as_utc,
     row_id,
 )
-from outreach.store.states import PENDING
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, col, select
 
 from outreach import accounts
-from outreach.errors import ConfigError, NotFoundError, ValidationFailed
+from outreach.campaigns.rows import get_campaign
+from outreach.errors import ConfigError, ValidationFailed
 from outreach.lifecycle.campaigns import mark_started, set_campaign_state
 from outreach.lifecycle.enrolling import Candidate, Skipped, enroll, queue_first_steps, screen
 from outreach.lifecycle.snapshots import campaign_sequence
@@ -22,6 +23,7 @@ from outreach.prospects.queries import get_prospect
 from outreach.sequences import Sequence, load_sequence, missing_fields, sequence_hash, to_snapshot
 from outreach.sequences.prospect import prospect_fields
 from outreach.sequences.render import render_step
+from outreach.states import LIVE
 from outreach.store import session_scope
 from outreach.store.models import (
     Campaign,
@@ -34,7 +36,6 @@ from outreach.store.models import (
     row_id,
     utcnow,
 )
-from outreach.store.states import LIVE
 
 STATES = ("draft", "active", "paused", "archived")
 
@@ -51,15 +52,6 @@ class Enrolled:
     """Every prospect not enrolled, with why (suppressed, live in another campaign …)."""
     queued: int = 0
     """First steps queued at once (prospects added to a running campaign)."""
-
-
-def get_campaign(session: Session, name: str) -> Campaign:
-    row = session.exec(select(Campaign).where(Campaign.name == name)).first()
-    if row is None:
-        raise NotFoundError(
-            f"no campaign {name!r}", hint="see `outreach campaign list` for the existing ones"
-        )
-    return row
 
 
 def create_campaign(
@@ -240,7 +232,7 @@ def start_campaign(
     """
     now = now or utcnow()
     if verify:
-        from outreach.deliverability.verify_enrollments import verify_enrollments
+        from outreach.campaigns.verify import verify_enrollments
 
         verify_enrollments(engine, name)
     with session_scope(engine) as session:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.service import get_campaign
+from outreach.campaigns.rows import get_campaign
 from outreach.lifecycle.campaigns import requeue_for_sequence
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.sequences import Sequence, load_sequence, sequence_hash, to_snapshot

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from outreach.campaigns import service, views
+from outreach.campaigns import service
 from outreach.campaigns.plan import plan_campaign
 from outreach.campaigns.update import update_campaign
 from outreach.cli.output import print_json, print_table
 from outreach.store import open_store
+from outreach.views import campaign_list as views
 
 INCLUDE_ACTIVE = "Also enroll people live in another campaign (skipped by default)."
 

@@ -14,8 +14,8 @@ from outreach.daemon import Daemon, log_event
 from outreach.engine.config import EngineConfig
 from outreach.errors import ConfigError
 from outreach.services import build_services
-from outreach.status import status as read_status
 from outreach.store import open_store
+from outreach.views.status import status as read_status
 
 
 @click.command()

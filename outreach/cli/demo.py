@@ -12,12 +12,12 @@ import click
 from rich.live import Live
 from rich.table import Table
 
-from outreach.campaigns.views import show_campaign
 from outreach.cli.output import console
 from outreach.cli.run import print_event
 from outreach.engine.config import EngineConfig
 from outreach.services import build_services
 from outreach.store import open_store
+from outreach.views.campaign_list import show_campaign
 
 SETTLED = {
     "finished",

@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from outreach.cli.output import print_json, print_table
-from outreach.deliverability.exports import KINDS, export_rows, to_csv
-from outreach.deliverability.reports import GROUPINGS, Report, build_report
 from outreach.errors import ConfigError
 from outreach.store import open_store
+from outreach.views.exports import KINDS, export_rows, to_csv
 from outreach.views.numbers import percent
+from outreach.views.reports import GROUPINGS, Report, build_report
 
 RATE = "reply_rate_%_of_contacted"
 COLUMNS = ["group", "sent", "delivered", "replied", RATE,  # contacted: in --json and --csv

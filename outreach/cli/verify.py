@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from outreach.campaigns.verify import prospect_addresses, verify_prospects
 from outreach.cli.output import console, err_console, print_json, print_table
 from outreach.cli.prospects import prospects
 from outreach.deliverability.dns import resolver_from_env
 from outreach.deliverability.verify import VerifySummary
-from outreach.deliverability.verify_enrollments import prospect_addresses, verify_prospects
 from outreach.store import open_store
 
 SHOWN_AT_MOST = 50  # problem addresses listed in the text output (--json: all)

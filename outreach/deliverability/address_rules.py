@@ -10,7 +10,7 @@ from importlib import resources
 from disposable_email_domains import blocklist as disposable_blocklist
 from email_validator import EmailNotValidError, validate_email
 
-from outreach.watcher.freemail import is_freemail
+from outreach.prospects.freemail import is_freemail
 
 _SUFFIX = re.compile(r"[+\-_.].*$")
 

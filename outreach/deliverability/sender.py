@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from outreach.deliverability.findings import Finding, ok, warn
-from outreach.watcher.freemail import is_freemail
+from outreach.prospects.freemail import is_freemail
 
 # A "noreply" sender tells people not to answer: the opposite of cold outreach, and spam
 # filters and people distrust it (Mailjet, "Noreply-E-Mail: Darum sollten Sie keine

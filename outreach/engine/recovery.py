@@ -12,8 +12,8 @@ from typing import cast
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from outreach.engine.pacer_state import load_pacer
 from outreach.lifecycle import sending
+from outreach.lifecycle.pacer_state import load_pacer
 from outreach.lifecycle.snapshots import sequence_for
 from outreach.mailbox.ports import SentFiler
 from outreach.planner.pacing import Candidate

@@ -26,8 +26,8 @@ from outreach.engine.hooks import InboxCheck, NoInboxCheck
 from outreach.engine.presence import Leases, Presence
 from outreach.engine.worker import EventSink, MailboxWorker
 from outreach.mailbox.ports import SendAdapters
+from outreach.states import PENDING
 from outreach.store.models import Mailbox, Send, as_utc, utcnow
-from outreach.store.states import PENDING
 
 log = logging.getLogger(__name__)
 

@@ -24,11 +24,11 @@ from outreach.engine.config import EngineConfig
 from outreach.engine.failures import Failure, backoff, classify_smtp_error
 from outreach.engine.hooks import InboxCheck
 from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
-from outreach.engine.pacer_state import load_pacer
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
 from outreach.lifecycle import PENDING, sending
 from outreach.lifecycle.facts import SendFacts, load_facts
 from outreach.lifecycle.mailboxes import auth_retry_due, pause_mailbox, resume_mailbox
+from outreach.lifecycle.pacer_state import load_pacer
 from outreach.lifecycle.snapshots import sequence_for
 from outreach.mailbox.ports import SentFiler, SmtpSender
 from outreach.planner.pacing import Candidate, MailboxPacer, random_gap

@@ -4,7 +4,7 @@ Engine, watcher, campaigns, CLI and TUI call these operations; each runs inside 
 caller's transaction (a SQLAlchemy Core ``Connection``; an ORM session passes
 ``session.connection()``). The SQL lives in :mod:`outreach.store.repository`.
 
-- :mod:`~outreach.store.states` — states and event kinds, the LIVE and PENDING sets
+- :mod:`~outreach.states` — states and event kinds, the LIVE and PENDING sets
 - :mod:`~outreach.lifecycle.events` — the one Event writer
 - :mod:`~outreach.lifecycle.enrolling` — enroll, with the suppression and double-enrollment guards
 - :mod:`~outreach.lifecycle.queueing` — queue a step (the next send row)
@@ -18,8 +18,8 @@ caller's transaction (a SQLAlchemy Core ``Connection``; an ORM session passes
   mailbox states, the bounce-rate guard
 """
 
-from outreach.lifecycle.events import Cause, Subject
-from outreach.store.states import (
+from outreach.lifecycle.values import Cause, Subject
+from outreach.states import (
     LIVE,
     PENDING,
     EnrollmentState,

@@ -7,13 +7,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from outreach.lifecycle.events import Subject, record
+from outreach.lifecycle.events import record
+from outreach.lifecycle.values import Subject
 from outreach.planner.windows import after_wait, next_open
 from outreach.sequences import Sequence
 from outreach.sequences.prospect import zone_of
+from outreach.states import PENDING, EventKind
 from outreach.store.models import as_utc
 from outreach.store.repository import CAMPAIGN, ENROLLMENT, PROSPECT, SEND
-from outreach.store.states import PENDING, EventKind
 
 BOUNCE_WINDOW = 50
 BOUNCE_THRESHOLD = 0.05

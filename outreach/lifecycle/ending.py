@@ -9,26 +9,25 @@ with a reason naming it. Each event says which message caused the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from outreach.lifecycle.events import Cause, Subject, record
+from outreach.lifecycle.events import record
 from outreach.lifecycle.queueing import first_pending_due, queue_next_steps
-from outreach.lifecycle.refs import EnrollmentRef
+from outreach.lifecycle.values import Cause, EnrollmentRef, Subject
+from outreach.states import ENDED_BY, LIVE, EnrollmentState, EventKind, SendState
 from outreach.store.repository import (
     ENROLLMENT,
     EVENT,
     PENDING_STATES,
-    PROSPECT,
     SEND,
     cancel_pending,
     live_enrollments_of,
     maybe_utc,
 )
-from outreach.store.states import ENDED_BY, LIVE, EnrollmentState, EventKind, SendState
 
 
 def live_refs(conn: Connection, where: Any) -> list[EnrollmentRef]:
@@ -108,18 +107,6 @@ def end_person(
     return ended + end_enrollments(
         conn, others, EnrollmentState.STOPPED, f"{state.value}{where}: {reason}", cause, now
     )
-
-
-def stop_at_domain(
-    conn: Connection, domain: str, reason: str, cause: Cause, now: datetime,
-    campaigns: Iterable[int] | None = None,
-) -> list[int]:  # fmt: skip
-    """Stop the live enrollments at ``domain`` (only in ``campaigns`` when given)."""
-    where = PROSPECT.c.domain == domain
-    if campaigns is not None:
-        where = where & ENROLLMENT.c.campaign_id.in_(list(campaigns))
-    refs = live_refs(conn, where)
-    return end_enrollments(conn, refs, EnrollmentState.STOPPED, reason, cause, now)
 
 
 def pause_until(

@@ -16,12 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlmodel import Session
 
-from outreach.lifecycle.events import Subject, record
+from outreach.lifecycle.events import record
 from outreach.lifecycle.queueing import queue_next_steps
 from outreach.lifecycle.snapshots import sequence_for
+from outreach.lifecycle.values import Subject
 from outreach.prospects.suppression import suppressions_for
+from outreach.states import LIVE, EnrollmentState, EventKind
 from outreach.store.repository import CAMPAIGN, ENROLLMENT, INSERT_ENROLLMENT
-from outreach.store.states import LIVE, EnrollmentState, EventKind
 
 CHUNK = 500
 

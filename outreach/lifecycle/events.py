@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from outreach.lifecycle.values import Subject
+from outreach.states import EventKind
 from outreach.store.models import utcnow
 from outreach.store.repository import INSERT_EVENT
-from outreach.store.states import EventKind
-
-
-@dataclass(frozen=True)
-class Subject:
-    """Whom an event is about (any part may be unknown)."""
-
-    campaign_id: int | None = None
-    enrollment_id: int | None = None
-    prospect_id: int | None = None
-    mailbox_id: int | None = None
-    send_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Cause:
-    """What made a change happen: an inbound message, a send's SMTP reply, a person."""
-
-    source: str
-    """``inbox``, ``smtp``, ``cli``, ``tui``, ``engine``, ``verify`` …"""
-    inbound_id: int | None = None
-    message_id: str | None = None
-    """The Message-ID of the message that caused it (an answer, a bounce)."""
-    campaign: str | None = None
-    """The campaign whose thread the message answered."""
-
-    def data(self) -> dict[str, Any]:
-        found = {"source": self.source, "cause_message_id": self.message_id}
-        if self.campaign is not None:
-            found["cause_campaign"] = self.campaign
-        return {k: v for k, v in found.items() if v is not None}
 
 
 def record(

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from outreach.lifecycle.events import Subject
 from outreach.lifecycle.snapshots import sequence_for
+from outreach.lifecycle.values import Subject
 from outreach.mailbox.thread import ThreadState
 from outreach.sequences import Sequence
 from outreach.store.models import as_utc

@@ -22,12 +22,12 @@ from outreach.lifecycle.ending import (
     live_refs,
     pause_until,
 )
-from outreach.lifecycle.events import Cause
 from outreach.lifecycle.rules import Action, CheckBounceRate, End, Pause, SoftBounce, Suppress
 from outreach.lifecycle.suppressing import suppress_and_stop
+from outreach.lifecycle.values import Cause
 from outreach.prospects.suppression import normalize_value
+from outreach.states import EnrollmentState
 from outreach.store.repository import ENROLLMENT
-from outreach.store.states import EnrollmentState
 
 log = logging.getLogger(__name__)
 

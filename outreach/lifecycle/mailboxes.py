@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, update
 
-from outreach.lifecycle.events import Subject, record
+from outreach.lifecycle.events import record
+from outreach.lifecycle.values import Subject
+from outreach.states import EventKind
 from outreach.store.models import Mailbox
 from outreach.store.repository import MAILBOX
-from outreach.store.states import EventKind
 
 
 def pause_mailbox(

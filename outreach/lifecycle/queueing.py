@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from outreach.lifecycle.events import Subject
 from outreach.lifecycle.snapshots import sequence_for
+from outreach.lifecycle.values import Subject
 from outreach.mailbox.thread import new_message_id
 from outreach.planner.windows import after_wait, next_open
 from outreach.sequences import Sequence, choose_variant
 from outreach.sequences.prospect import zone_of
+from outreach.states import EnrollmentState, SendState
 from outreach.store.repository import (
     CAMPAIGN,
     ENROLLMENT,
@@ -32,7 +33,6 @@ from outreach.store.repository import (
     SEND,
     maybe_utc,
 )
-from outreach.store.states import EnrollmentState, SendState
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from outreach.lifecycle.refs import EnrollmentRef
+from outreach.lifecycle.values import EnrollmentRef
 from outreach.mailbox.classify import Classification, Kind
 from outreach.sequences import StopPolicy
 

@@ -15,12 +15,14 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from outreach.lifecycle.campaigns import check_bounce_rate
 from outreach.lifecycle.ending import end_enrollments, end_person, live_refs
-from outreach.lifecycle.events import Cause, record
+from outreach.lifecycle.events import record
 from outreach.lifecycle.facts import SendFacts, load_facts
 from outreach.lifecycle.queueing import plan_step, send_row
 from outreach.lifecycle.suppressing import suppress_values
+from outreach.lifecycle.values import Cause
 from outreach.mailbox.thread import after_send
 from outreach.sequences.prospect import prospect_zone
+from outreach.states import EnrollmentState, EventKind, SendState
 from outreach.store.models import as_utc
 from outreach.store.repository import (
     ADVANCE,
@@ -30,7 +32,6 @@ from outreach.store.repository import (
     MARK_SENT,
     SEND,
 )
-from outreach.store.states import EnrollmentState, EventKind, SendState
 
 
 def person_still_wanted(conn: Connection, facts: SendFacts, now: datetime) -> bool:

@@ -16,10 +16,10 @@ from sqlalchemy import Connection, func
 from sqlmodel import Session
 
 from outreach.lifecycle.ending import end_enrollments, live_refs
-from outreach.lifecycle.events import Cause
+from outreach.lifecycle.values import Cause
 from outreach.prospects.suppression import SuppressOutcome, add_suppressions
+from outreach.states import EnrollmentState
 from outreach.store.repository import PROSPECT
-from outreach.store.states import EnrollmentState
 
 
 @dataclass(frozen=True)

@@ -85,18 +85,6 @@ async def smtp_password_auth(client: aiosmtplib.SMTP, username: str, secret: str
         await client.login(username, secret)
 
 
-async def open_smtp(account: Account, secret: str) -> aiosmtplib.SMTP:
-    """A connected, authenticated SMTP session."""
-    client = smtp_client(account)
-    await client.connect()
-    try:
-        await smtp_login(client, account, secret)
-    except BaseException:
-        client.close()
-        raise
-    return client
-
-
 def imap_client(
     endpoint: Endpoint, insecure: bool, timeout: float = CONNECT_TIMEOUT_S
 ) -> IMAPClient:

@@ -6,9 +6,9 @@ not covered (``@acme.test`` does not suppress ``x@eu.acme.test``): a company's s
 are often different buyers, and suppressing more than asked is not undoable by the person
 who asked. Suppress each subdomain explicitly when needed.
 
-Campaign code checks prospects in bulk with :func:`suppressed_set` (or
-:func:`suppressions_for` when it wants the reasons); the reply watcher records bounces,
-unsubscribes and complaints with :func:`suppress`.
+Campaign code checks prospects in bulk with :func:`suppressions_for`; adding values goes
+through :func:`outreach.lifecycle.suppressing.suppress_and_stop`, which also stops the live
+enrollments they cover.
 """
 
 from __future__ import annotations
@@ -176,11 +176,6 @@ def import_suppressions(
 def is_suppressed(session: Session, email: str) -> Suppression | None:
     """The entry suppressing ``email`` (the address's own before its domain's), or ``None``."""
     return suppressions_for(session, [email]).get(email)
-
-
-def suppressed_set(session: Session, emails: Iterable[str]) -> set[str]:
-    """The subset of ``emails`` that is suppressed, by address or by domain."""
-    return set(suppressions_for(session, emails))
 
 
 def suppressions_for(session: Session, emails: Iterable[str]) -> dict[str, Suppression]:

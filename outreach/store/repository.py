@@ -24,6 +24,7 @@ from sqlalchemy import (
     update,
 )
 
+from outreach.states import LIVE, PENDING, PERSON_ENDS
 from outreach.store.models import (
     Campaign,
     Enrollment,
@@ -35,7 +36,6 @@ from outreach.store.models import (
     Suppression,
     as_utc,
 )
-from outreach.store.states import LIVE, PENDING, PERSON_ENDS
 
 
 def _table(model: Any) -> Table:

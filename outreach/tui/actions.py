@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from outreach import accounts
-from outreach.campaigns import service
+from outreach.campaigns import enroll, service
 from outreach.tui.format import kind_label
-from outreach.views import enroll, triage
+from outreach.watcher import triage
 
 
 def start_campaign(db: Engine, name: str, now: datetime) -> str:

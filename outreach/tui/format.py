@@ -32,13 +32,6 @@ def countdown(at: datetime | None, now: datetime) -> str:
     return f"in {duration(at - now)}"
 
 
-def ago(at: datetime | None, now: datetime) -> str:
-    """``5m 10s ago``; ``—`` when unknown."""
-    if at is None:
-        return "—"
-    return "just now" if at >= now else f"{duration(now - at)} ago"
-
-
 def local(at: datetime | None, tz: ZoneInfo, now: datetime | None = None) -> str:
     """``14:05`` today, ``Tue 14:05`` within a week, else ``2026-03-12 14:05``."""
     if at is None:

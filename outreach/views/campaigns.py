@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.views import list_campaigns
 from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect
+from outreach.views.campaign_list import list_campaigns
 from outreach.views.common import Page, aware, check_page_args
 from outreach.views.numbers import Key, Numbers, campaign_numbers, label
 

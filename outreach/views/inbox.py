@@ -11,10 +11,11 @@ from sqlalchemy import Engine, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from outreach.states import INBOUND_KINDS
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Prospect
 from outreach.views.common import Page, aware, check_page_args
 
-KINDS = ("reply", "auto_reply", "bounce", "unsubscribe", "other")
+KINDS = INBOUND_KINDS
 InboxFilter = Literal["attention", "all", "reply", "auto_reply", "bounce", "unsubscribe", "other"]
 FILTERS: tuple[InboxFilter, ...] = (
     "attention",
@@ -25,7 +26,6 @@ FILTERS: tuple[InboxFilter, ...] = (
     "unsubscribe",
     "other",
 )
-INTERESTS = ("interested", "not_interested")
 
 
 def as_filter(value: str) -> InboxFilter | None:

@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, Engine, distinct, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from outreach.engine.pacer_state import mailbox_zone
+from outreach.lifecycle.pacer_state import mailbox_zone
 from outreach.planner.pacing import ramped_cap
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send, as_utc
 from outreach.views.common import start_of_day

@@ -21,9 +21,9 @@ from outreach.lifecycle.events import record as record_event
 from outreach.lifecycle.inbound import apply_actions
 from outreach.lifecycle.rules import Action, Situation, decide
 from outreach.mailbox.classify import Classification, Kind, Rules, classify
+from outreach.mailbox.headers import HeaderFacts
 from outreach.store.models import InboundMessage, row_id
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.headers import HeaderFacts
 from outreach.watcher.lookup import candidates_for, colleagues_of, person_of, target_of
 from outreach.watcher.matching import Inbound, Match, match_inbound
 from outreach.watcher.summary import classification_dict

@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from outreach.lifecycle.refs import EnrollmentRef
 from outreach.lifecycle.rules import Target
 from outreach.lifecycle.snapshots import campaign_sequence
+from outreach.lifecycle.values import EnrollmentRef
+from outreach.mailbox.headers import HeaderFacts
+from outreach.prospects.freemail import company_domain
 from outreach.sequences.prospect import prospect_zone
+from outreach.states import LIVE
 from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect, Send
-from outreach.store.states import LIVE
-from outreach.watcher.freemail import company_domain
-from outreach.watcher.headers import HeaderFacts
 from outreach.watcher.matching import Candidates, Inbound, Match
 from outreach.watcher.screening import Known
 

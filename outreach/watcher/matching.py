@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from outreach.lifecycle.refs import EnrollmentRef
-from outreach.watcher.freemail import company_domain
+from outreach.lifecycle.values import EnrollmentRef
+from outreach.prospects.freemail import company_domain
 
 Via = Literal["thread", "sender", "original", "recipient", "company", "none"]
 

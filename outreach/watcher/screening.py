@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outreach.mailbox.classify import Rules
-from outreach.watcher.headers import HeaderFacts
+from outreach.mailbox.headers import HeaderFacts
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from outreach.mailbox.classify import Rules, load_rules
 from outreach.mailbox.ports import InboxConnector
 from outreach.store.models import Mailbox, row_id, utcnow
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.mailbox import Backoff, MailboxWatch, ring_on_news
+from outreach.watcher.mailbox_watch import Backoff, MailboxWatch, ring_on_news
 from outreach.watcher.sync import Handled
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine
 from sqlmodel import Session, func, select
 
+from outreach.mailbox.headers import header_facts
 from outreach.mailbox.ports import FolderReader, FolderState
 from outreach.store import session_scope
 from outreach.store.models import MailboxSyncState, Send, as_utc, utcnow
-from outreach.watcher.headers import header_facts
 from outreach.watcher.inbound import Context, Fetched, Verdict, already_recorded, evaluate, record
 from outreach.watcher.lookup import known_for
 from outreach.watcher.screening import screen

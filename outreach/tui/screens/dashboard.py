@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Header
 from outreach.tui.engine_host import engine_of
 from outreach.tui.messages import EngineStateChanged, InboxItemChosen
 from outreach.tui.screens.base import DataScreen
-from outreach.tui.widgets.dashboard import (
+from outreach.tui.widgets.dashboard_regions import (
     EnginePanel,
     MailboxesToday,
     RepliesToRead,
@@ -22,8 +22,8 @@ from outreach.tui.widgets.dashboard import (
     TodayCounts,
 )
 from outreach.tui.widgets.keybar import KeyBar
-from outreach.views.dashboard import Dashboard, load_dashboard
 from outreach.views.presence import EnginePresence, engine_presence
+from outreach.views.today import Dashboard, load_dashboard
 
 
 class DashboardScreen(DataScreen):

@@ -7,11 +7,11 @@ from typing import Any
 
 from textual.app import App
 
+from outreach.campaigns import enroll
 from outreach.tui import actions
 from outreach.tui.context import context_of
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.pickers import ChoiceScreen
-from outreach.views import enroll
 from outreach.views.campaigns import campaign_names
 
 LIVE_CAMPAIGNS = ("draft", "active", "paused")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from outreach.campaigns.rows import get_campaign
 from outreach.deliverability.dns import ResolverSpec
 from outreach.deliverability.domain_cache import CHUNK
 from outreach.deliverability.verify import (
@@ -65,8 +66,6 @@ def verify_enrollments(db: Engine, campaign: str | Campaign,
 
 
 def _campaign(session: Session, campaign: str | Campaign) -> int:
-    from outreach.campaigns.service import get_campaign
-
     row = get_campaign(session, campaign) if isinstance(campaign, str) else campaign
     assert row.id is not None
     return row.id

@@ -11,8 +11,8 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from outreach.tui import format as fmt
-from outreach.views.dashboard import Attention, Counts, MailboxToday, QueuedSend
 from outreach.views.presence import EnginePresence
+from outreach.views.today import Attention, Counts, MailboxToday, QueuedSend
 
 STATE_STYLE = {"here": "bold green", "elsewhere": "bold cyan", "stopped": "bold yellow"}
 STATE_TEXT = {

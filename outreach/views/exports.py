@@ -36,7 +36,7 @@ def _iso(value: Any) -> str | None:
 
 
 def _campaign_ids(session: Session, campaign: str | None) -> list[int]:
-    from outreach.campaigns.service import get_campaign
+    from outreach.campaigns.rows import get_campaign
 
     rows = [get_campaign(session, campaign)] if campaign else session.exec(select(Campaign))
     return [c.id for c in rows if c.id is not None]

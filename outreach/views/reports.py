@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from outreach.campaigns.service import get_campaign
+from outreach.campaigns.rows import get_campaign
 from outreach.views.numbers import Dimension, Numbers, campaign_numbers, label
 
 GROUPINGS = ("campaign", "step", "variant", "mailbox", "day")

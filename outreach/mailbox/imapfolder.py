@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime
 from imapclient import IMAPClient
 
 from outreach import secrets
+from outreach.mailbox import idle
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import open_imap
+from outreach.mailbox.headers import HEADER_FIELDS
 from outreach.mailbox.ports import INBOX, FolderState, HeaderBlock
-from outreach.watcher import idle
-from outreach.watcher.headers import HEADER_FIELDS
 
 HEADERS_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 JUNK_NAMES = ("Junk", "Spam", "Junk E-mail", "Junk Email", "Bulk Mail", "Spamverdacht")

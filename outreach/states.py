@@ -101,3 +101,9 @@ ENDED_BY = {
 PERSON_ENDS = (EnrollmentState.REPLIED, EnrollmentState.UNSUBSCRIBED, EnrollmentState.BOUNCED)
 """Ends that concern the person, not one thread: the pre-send check stops their other
 enrollments when one of these happened after the other enrollment began."""
+
+
+INBOUND_KINDS = ("reply", "auto_reply", "bounce", "unsubscribe", "other")
+"""What an inbound message is (the classifier's kinds, as stored)."""
+INTERESTS = ("interested", "not_interested")
+"""What a person marked a reply as."""

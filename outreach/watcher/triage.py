@@ -22,8 +22,8 @@ from outreach.lifecycle import Cause, EventKind, Subject
 from outreach.lifecycle.ending import reopen_ended_by
 from outreach.lifecycle.events import record
 from outreach.lifecycle.inbound import apply_actions
-from outreach.lifecycle.refs import EnrollmentRef
 from outreach.lifecycle.rules import Action, Situation, decide
+from outreach.lifecycle.values import EnrollmentRef
 from outreach.mailbox.classify import (
     AutoReply,
     Bounce,
@@ -32,6 +32,9 @@ from outreach.mailbox.classify import (
     FailedRecipient,
     Kind,
 )
+from outreach.prospects.freemail import company_domain
+from outreach.states import INBOUND_KINDS as KINDS
+from outreach.states import INTERESTS
 from outreach.store import session_scope
 from outreach.store.models import (
     Campaign,
@@ -41,9 +44,7 @@ from outreach.store.models import (
     row_id,
     utcnow,
 )
-from outreach.views.inbox import INTERESTS, KINDS
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.freemail import company_domain
 from outreach.watcher.lookup import colleagues_of, person_of, target_of
 from outreach.watcher.matching import Match
 

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, Integer, func, select
 from sqlmodel import Session, col
 
 from outreach.engine.presence import running_engines
+from outreach.states import PENDING
 from outreach.store.models import Mailbox, MailboxLease, Send, utcnow
-from outreach.store.states import PENDING
 from outreach.views.numbers import MailboxDay, mailbox_days
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from outreach.campaigns.service import get_campaign
+from outreach.campaigns.rows import get_campaign
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.store.models import Campaign, CampaignMailbox, Enrollment, Mailbox, Prospect
 

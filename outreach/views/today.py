@@ -15,7 +15,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from outreach.engine.pacer_state import load_pacer
+from outreach.lifecycle.pacer_state import load_pacer
+from outreach.states import PENDING
 from outreach.store.models import (
     Campaign,
     Enrollment,
@@ -25,7 +26,6 @@ from outreach.store.models import (
     Send,
     row_id,
 )
-from outreach.store.states import PENDING
 from outreach.views.common import aware, start_of_day
 from outreach.views.inbox import needs_attention
 from outreach.views.numbers import MailboxDay, Numbers, mailbox_days, totals
