@@ -9,6 +9,19 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class CampaignState(StrEnum):
+    """A campaign: ``draft → active ⇄ paused → archived``."""
+
+    DRAFT = "draft"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ARCHIVED = "archived"
+
+
+RUNNING: tuple[CampaignState, ...] = (CampaignState.ACTIVE, CampaignState.PAUSED)
+"""Campaigns that were started and not archived: their enrollments are being written to."""
+
+
 class EnrollmentState(StrEnum):
     """Where one prospect stands in one campaign."""
 

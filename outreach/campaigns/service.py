@@ -23,7 +23,7 @@ from outreach.prospects.queries import get_prospect
 from outreach.sequences import Sequence, load_sequence, missing_fields, sequence_hash, to_snapshot
 from outreach.sequences.prospect import prospect_fields
 from outreach.sequences.render import render_step
-from outreach.states import LIVE
+from outreach.states import LIVE, RUNNING, CampaignState
 from outreach.store import session_scope
 from outreach.store.models import (
     Campaign,
@@ -37,7 +37,7 @@ from outreach.store.models import (
     utcnow,
 )
 
-STATES = ("draft", "active", "paused", "archived")
+STATES = tuple(CampaignState)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def add_prospects(
         )
         if not mailboxes:
             raise ConfigError(f"campaign {name!r} has no mailbox to send from")
-        running = campaign.state in ("active", "paused")
+        running = campaign.state in RUNNING
         return _enroll(
             session, campaign, mailboxes, prospects, include_active, now,
             queue=running, source=source,

@@ -12,6 +12,7 @@ from outreach.campaigns.rows import get_campaign
 from outreach.lifecycle.campaigns import requeue_for_sequence
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.sequences import Sequence, load_sequence, sequence_hash, to_snapshot
+from outreach.states import LIVE
 from outreach.store import session_scope
 from outreach.store.models import Enrollment, utcnow
 
@@ -75,7 +76,7 @@ def _impact(session: Session, campaign_id: int, new: Sequence, change: SequenceC
     rows = session.exec(
         select(Enrollment.next_step, func.count())
         .where(
-            Enrollment.campaign_id == campaign_id, col(Enrollment.state).in_(("active", "paused"))
+            Enrollment.campaign_id == campaign_id, col(Enrollment.state).in_(LIVE)
         )
         .group_by(col(Enrollment.next_step))
     ).all()

@@ -13,7 +13,7 @@ from outreach.cli.output import console, print_json
 from outreach.deliverability.lint import lint_file
 from outreach.errors import NotFoundError
 from outreach.mailbox.compose import Envelope, as_bytes, compose
-from outreach.mailbox.thread import Thread
+from outreach.mailbox.thread import Thread, ThreadState, after_send, continuing
 from outreach.sequences import (
     Problem,
     check_sequence_file,
@@ -101,7 +101,7 @@ def preview(path: Path, email: str, mailbox_email: str | None, campaign_key: str
         mailbox = session.exec(query).first()
     sender = mailbox.email if mailbox else "you@example.com"
     fields = prospect_fields(prospect)
-    thread = Thread()
+    state: ThreadState | None = None
     now = datetime.now(UTC)
     for step in seq.steps:
         variant = choose_variant(prospect.email, campaign_key, step)
@@ -115,21 +115,13 @@ def preview(path: Path, email: str, mailbox_email: str | None, campaign_key: str
             message_id,
             now,
         )
-        if step.new_thread:
-            thread = Thread()
+        fresh = step.new_thread or state is None
+        thread = Thread() if fresh or state is None else continuing(state, now)
         message = compose(envelope, rendered, thread)
         label = f" (variant {chr(65 + variant)})" if len(step.variants) > 1 else ""
         console.rule(f"step {step.index + 1}{label}")
         click.echo(as_bytes(message).decode("utf-8", errors="replace").replace("\r\n", "\n"))
-        thread = _next_thread(thread, message_id, str(message["Subject"]), now)
-
-
-def _next_thread(thread: Thread, message_id: str, subject: str, now: datetime) -> Thread:
-    if thread.root_message_id is None:
-        return Thread(subject, message_id, (message_id,), now)
-    return Thread(
-        thread.subject, thread.root_message_id, (*thread.references, message_id), thread.started_at
-    )
+        state = after_send(state, message_id, str(message["Subject"]), step.new_thread)
 
 
 @sequence.command("schema")

@@ -21,7 +21,7 @@ from outreach.lifecycle.queueing import queue_next_steps
 from outreach.lifecycle.snapshots import sequence_for
 from outreach.lifecycle.values import Subject
 from outreach.prospects.suppression import suppressions_for
-from outreach.states import LIVE, EnrollmentState, EventKind
+from outreach.states import LIVE, RUNNING, EnrollmentState, EventKind
 from outreach.store.repository import CAMPAIGN, ENROLLMENT, INSERT_ENROLLMENT
 
 CHUNK = 500
@@ -98,7 +98,7 @@ def live_elsewhere(
             .where(
                 ENROLLMENT.c.prospect_id.in_(ids[start : start + CHUNK]),
                 ENROLLMENT.c.state.in_(LIVE),
-                CAMPAIGN.c.state.in_(("active", "paused")),
+                CAMPAIGN.c.state.in_(RUNNING),
             )
             .order_by(ENROLLMENT.c.id)
         )

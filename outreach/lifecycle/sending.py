@@ -22,7 +22,7 @@ from outreach.lifecycle.suppressing import suppress_values
 from outreach.lifecycle.values import Cause
 from outreach.mailbox.thread import after_send
 from outreach.sequences.prospect import prospect_zone
-from outreach.states import EnrollmentState, EventKind, SendState
+from outreach.states import PENDING, EnrollmentState, EventKind, SendState
 from outreach.store.models import as_utc
 from outreach.store.repository import (
     ADVANCE,
@@ -256,7 +256,7 @@ def reschedule(conn: Connection, due: Mapping[int, datetime], now: datetime) -> 
         return
     conn.execute(
         update(SEND)
-        .where(SEND.c.id == bindparam("sid"), SEND.c.state.in_(("scheduled", "deferred")))
+        .where(SEND.c.id == bindparam("sid"), SEND.c.state.in_(PENDING))
         .values(due_at=bindparam("due"), updated_at=bindparam("at")),
         [{"sid": sid, "due": as_utc(at), "at": now} for sid, at in due.items()],
     )

@@ -8,6 +8,7 @@ to run it, and loading ORM objects (identity map, unit of work) more again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,8 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
+    or_,
     select,
     update,
 )
@@ -69,13 +72,19 @@ _SUPPRESSION = func.coalesce(  # the address's own entry first, then its domain'
 )
 _OTHER = ENROLLMENT.alias("other_enrollment")
 _OTHER_CAMPAIGN = CAMPAIGN.alias("other_campaign")
+def one_of(column: Any, states: Iterable[str]) -> Any:
+    """``column`` is one of the (constant) ``states``, written into the SQL: an IN of bound
+    values is re-rendered at every execution, which the per-send statements cannot afford."""
+    return or_(*(column == literal_column(f"'{state}'") for state in states))
+
+
 _PERSON_ENDED = (  # the person answered, opted out or bounced since this enrollment began
     select(_OTHER_CAMPAIGN.c.name + literal(": ") + _OTHER.c.state)
     .select_from(_OTHER.join(_OTHER_CAMPAIGN, _OTHER_CAMPAIGN.c.id == _OTHER.c.campaign_id))
     .where(
         _OTHER.c.prospect_id == ENROLLMENT.c.prospect_id,
         _OTHER.c.id != ENROLLMENT.c.id,
-        _OTHER.c.state.in_(PERSON_ENDS),
+        one_of(_OTHER.c.state, PERSON_ENDS),
         _OTHER.c.updated_at >= ENROLLMENT.c.created_at,
     )
     .correlate(ENROLLMENT)
@@ -117,7 +126,7 @@ FACTS_LOCKED = FACTS.with_for_update(of=SEND)  # PostgreSQL; SQLite's writer loc
 def _queued(*where: Any) -> Any:
     """Pending sends of live work: active campaign, active enrollment, plus ``where``."""
     return and_(
-        SEND.c.state.in_(PENDING_STATES),
+        one_of(SEND.c.state, PENDING_STATES),
         CAMPAIGN.c.state == "active",
         ENROLLMENT.c.state == "active",
         *where,

@@ -18,7 +18,6 @@ from outreach.views.campaign_list import list_campaigns
 from outreach.views.common import Page, aware, check_page_args
 from outreach.views.numbers import Key, Numbers, campaign_numbers, label
 
-LIVE = ("active", "paused")
 ENROLLMENT_STATES = (
     "active",
     "paused",

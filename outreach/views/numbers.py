@@ -31,6 +31,7 @@ from sqlmodel import Session, col
 
 from outreach.lifecycle.pacer_state import mailbox_zone
 from outreach.planner.pacing import ramped_cap
+from outreach.states import LIVE
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send, as_utc
 from outreach.views.common import start_of_day
 
@@ -39,7 +40,6 @@ Key = tuple[str | int, ...]
 """One group: a value per dimension (campaign name, 1-based step, variant letter, mailbox
 address, ISO day), in the order the dimensions were asked for."""
 
-LIVE = ("active", "paused")
 ANSWER_KINDS = ("reply", "unsubscribe", "auto_reply")
 PEOPLE_KINDS = {"reply": "replied", "unsubscribe": "unsubscribed", "auto_reply": "auto_replies"}
 DATE_PRECISION = timedelta(seconds=1)
