@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from outreach import secrets
-from outreach.addresses import normalize_address
+from outreach.addresses import check_header_text, normalize_address
 from outreach.errors import ConfigError, NotFoundError
 from outreach.mailbox.account import Account, Endpoint
 from outreach.planner.pacing import parse_ramp
@@ -37,9 +37,33 @@ class NewMailbox:
 SENT_COPY_MODES = ("auto", "append", "server", "plus")
 
 
+def mailbox_address(address: str) -> str:
+    """A mailbox's address, checked: it is every message's sender, so a non-ASCII local part
+    (which would need SMTPUTF8 at every recipient's server) is refused."""
+    return normalize_address(address, what="mailbox", smtputf8=False)
+
+
+def check_new_mailbox(new: NewMailbox) -> None:
+    """Values that would fail every send later are refused now (ConfigError, naming the
+    option): a display name with a line break, a username or command with one."""
+    if new.display_name:
+        check_header_text(new.display_name, "--name (display name)")
+    for option, value in (
+        ("--username", new.username),
+        ("--password-command", new.password_command),
+        ("--oauth2-token-command", new.oauth2_token_command),
+    ):
+        if value and any(c in value for c in "\r\n\x00"):
+            raise ConfigError(f"{option} must be one line without control characters")
+    for option, host in (("--smtp-host", new.smtp.host), ("--imap-host", new.imap.host)):
+        if not host or any(c.isspace() or ord(c) < 32 for c in host):
+            raise ConfigError(f"{option} {host!r} is not a host name")
+
+
 def add_mailbox(engine: Engine, new: NewMailbox, password: str | None) -> Mailbox:
     """Create (or update) a mailbox; the password goes to the keyring, never the DB."""
-    email = normalize_address(new.email, what="mailbox")
+    email = mailbox_address(new.email)
+    check_new_mailbox(new)
     source = _secret_source(new, password)
     if new.sent_copy not in SENT_COPY_MODES:
         raise ConfigError(f"--sent-copy must be one of {', '.join(SENT_COPY_MODES)}")

@@ -44,6 +44,15 @@ class ConnectionFailed(OutreachError):
     """A mail server could not be reached or refused us."""
 
 
+class InboxUnreachable(ConnectionFailed):
+    """A mailbox's IMAP server cannot be reached; it is tried again in ``retry_in`` seconds
+    (the failure was logged once where it happened: callers just wait)."""
+
+    def __init__(self, message: str, retry_in: float) -> None:
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
 class ValidationFailed(OutreachError):
     """Input (YAML, CSV, template) failed validation; ``problems`` lists each finding."""
 

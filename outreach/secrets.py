@@ -7,6 +7,9 @@ the secret; that suits headless servers (``pass show …``, a vault CLI).
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import subprocess
 from dataclasses import dataclass
 
@@ -80,28 +83,82 @@ def fetch_secret(ref: SecretRef) -> str:
 
 
 def run_secret_command(command: str, address: str, what: str = "password command") -> str:
-    """Run a password/token command; its first line of output is the secret."""
+    """Run a password/token command; its first line of output is the secret.
+
+    The command runs in its own process group: on a timeout (or an interrupt) the whole
+    group is killed, so a hung ``pass``/vault CLI leaves no child behind.
+    """
+    proc = subprocess.Popen(
+        command,
+        shell=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            command,
-            shell=True,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT_S,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        out, err = proc.communicate(timeout=COMMAND_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        raise SecretError(
-            f"the {what} for {address} did not finish in {COMMAND_TIMEOUT_S} s"
-        ) from None
-    if proc.returncode != 0:
+        _kill_group(proc.pid)
+        proc.communicate()
+        raise _timed_out(what, address) from None
+    except BaseException:
+        _kill_group(proc.pid)
+        proc.wait()
+        raise
+    return _secret_from(proc.returncode, out, err, what, address)
+
+
+async def fetch_secret_async(ref: SecretRef) -> str:
+    """:func:`fetch_secret` for the event loop: a command is awaited (cancelling the
+    caller kills its process group at once), the keyring is asked in a thread."""
+    if ref.source not in ("command", "oauth2_command"):
+        return await asyncio.to_thread(fetch_secret, ref)
+    assert ref.command, "a command source always has its command"
+    what = "token command" if ref.source == "oauth2_command" else "password command"
+    proc = await asyncio.create_subprocess_shell(
+        ref.command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), COMMAND_TIMEOUT_S)
+    except TimeoutError:
+        _kill_group(proc.pid)
+        await proc.wait()
+        raise _timed_out(what, ref.address) from None
+    except BaseException:  # cancelled (SIGTERM): the command must not outlive us
+        _kill_group(proc.pid)
+        await proc.wait()  # prompt after SIGKILL; reaps it and closes its pipes
+        raise
+    text = out.decode(errors="replace"), err.decode(errors="replace")
+    return _secret_from(proc.returncode or 0, *text, what, ref.address)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _timed_out(what: str, address: str) -> SecretError:
+    return SecretError(
+        f"the {what} for {address} did not finish in {COMMAND_TIMEOUT_S} s (it was killed)",
+        hint="run it by hand to see what it waits for (a passphrase prompt?)",
+    )
+
+
+def _secret_from(code: int, out: str, err: str, what: str, address: str) -> str:
+    if code != 0:
         # stderr of the command may be shown (it is the tool's complaint), stdout never is.
         raise SecretError(
-            f"the {what} for {address} exited with {proc.returncode}: "
-            f"{proc.stderr.strip()[:300] or 'no message'}"
+            f"the {what} for {address} exited with {code}: {err.strip()[:300] or 'no message'}"
         )
-    secret = proc.stdout.splitlines()[0] if proc.stdout.strip() else ""
+    secret = out.splitlines()[0] if out.strip() else ""
     if not secret:
         raise SecretError(f"the {what} for {address} printed nothing")
     return secret

@@ -52,7 +52,7 @@ class MailServerAdapters:
 
     def smtp(self, account: Account, idle_reconnect: float) -> SmtpSession:
         async def secret() -> str:
-            return await asyncio.to_thread(secrets.fetch_secret, account.secret)
+            return await secrets.fetch_secret_async(account.secret)
 
         return SmtpSession(account, secret, idle_reconnect=idle_reconnect)
 

@@ -13,15 +13,17 @@ from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, col, select
 
 from outreach import accounts
+from outreach.addresses import check_header_text, wire_address
 from outreach.campaigns.rows import get_campaign
 from outreach.errors import ConfigError, ValidationFailed
 from outreach.lifecycle.campaigns import mark_started, set_campaign_state
 from outreach.lifecycle.enrolling import Candidate, Skipped, enroll, queue_first_steps, screen
+from outreach.lifecycle.retrying import RETRYABLE, retry_deferred, retry_failed
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.planner.assign import assign_mailboxes
 from outreach.prospects.queries import get_prospect
 from outreach.sequences import Sequence, load_sequence, missing_fields, sequence_hash, to_snapshot
-from outreach.sequences.prospect import prospect_fields
+from outreach.sequences.prospect import display_name, prospect_fields
 from outreach.sequences.render import render_step
 from outreach.states import LIVE, RUNNING, CampaignState
 from outreach.store import session_scope
@@ -186,11 +188,16 @@ def _live_load(session: Session) -> dict[str, int]:
 
 
 def preflight(session: Session, campaign: Campaign) -> list[str]:
-    """Every enrolled prospect must render every step; returns one line per failure."""
+    """Every enrolled prospect must render every step and fit the headers; every mailbox's
+    name must fit the From header; returns one line per failure."""
     sequence = campaign_sequence(campaign)
-    failures: list[str] = []
+    failures = _mailbox_problems(session, campaign)
     rendered_one = False
     for prospect in _enrolled_prospects(session, campaign):
+        problem = _header_problem(prospect)
+        if problem is not None:
+            failures.append(problem)
+            continue
         fields = prospect_fields(prospect)
         missing = missing_fields(sequence, fields)
         if missing:
@@ -199,6 +206,35 @@ def preflight(session: Session, campaign: Campaign) -> list[str]:
             failures += _render_all(sequence, fields)
             rendered_one = True
     return failures
+
+
+def _header_problem(prospect: Prospect) -> str | None:
+    """What would fail every send to ``prospect`` in the headers (imported before the
+    import checked it): a name with a line break, an address that cannot be written."""
+    try:
+        check_header_text(display_name(prospect) or "", "name")
+        wire_address(prospect.email)
+    except ConfigError as exc:
+        return f"{prospect.email}: {exc.message} (fix it and import the prospect again)"
+    return None
+
+
+def _mailbox_problems(session: Session, campaign: Campaign) -> list[str]:
+    boxes = session.exec(
+        select(Mailbox)
+        .join(CampaignMailbox, col(CampaignMailbox.mailbox_id) == col(Mailbox.id))
+        .where(CampaignMailbox.campaign_id == campaign.id)
+    )
+    problems: list[str] = []
+    for box in boxes:
+        try:
+            check_header_text(box.display_name or "", "display name")
+            wire_address(box.email)
+        except ConfigError as exc:
+            problems.append(
+                f"mailbox {box.email}: {exc.message} (fix it with `outreach mailbox add`)"
+            )
+    return problems
 
 
 def _render_all(sequence: Sequence, fields: dict[str, str]) -> list[str]:
@@ -245,7 +281,7 @@ def start_campaign(
         failures = preflight(session, campaign)
         if failures:
             raise ValidationFailed(
-                f"campaign {name!r} cannot start: {len(failures)} prospect(s) fail to render",
+                f"campaign {name!r} cannot start: {len(failures)} problem(s) would fail sends",
                 failures[:200],
                 hint='fix the prospects\' fields or add `| default("…")` to the template',
             )
@@ -265,3 +301,30 @@ def set_state(engine: Engine, name: str, state: str, reason: str | None = None) 
         set_campaign_state(session.connection(), row_id(campaign.id), state, reason, utcnow())
         session.refresh(campaign)
     return campaign
+
+
+def retry_campaign(
+    engine: Engine, name: str, state: str = "failed", now: datetime | None = None
+) -> dict[str, object]:
+    """Re-queue a started campaign's ``failed`` enrollments and sends (or make its
+    ``deferred`` sends due now), after the cause was fixed; returns what was re-queued."""
+    if state not in RETRYABLE:
+        raise ConfigError(f"--state must be one of {', '.join(RETRYABLE)}, not {state!r}")
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        campaign = get_campaign(session, name)
+        if campaign.state not in RUNNING:
+            raise ConfigError(
+                f"campaign {name!r} is {campaign.state}: only a started, unarchived campaign "
+                "can retry",
+            )
+        conn = session.connection()
+        retry = retry_failed if state == "failed" else retry_deferred
+        retried = retry(conn, row_id(campaign.id), now)
+    return {
+        "campaign": name,
+        "state": state,
+        "campaign_state": campaign.state,
+        "enrollments": retried.enrollments,
+        "sends": retried.sends,
+    }

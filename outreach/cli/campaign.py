@@ -1,4 +1,4 @@
-"""``outreach campaign …``: create, start, pause, resume, archive, list, show, plan."""
+"""``outreach campaign …``: create, start, pause, resume, archive, retry, list, show, plan."""
 
 from __future__ import annotations
 
@@ -163,6 +163,34 @@ def archive(name: str) -> None:
     click.echo(f"campaign {name!r} archived")
 
 
+@campaign.command("retry")
+@click.argument("name")
+@click.option(
+    "--state",
+    type=click.Choice(["failed", "deferred"]),
+    default="failed",
+    show_default=True,
+    help="failed: failed enrollments and their sends are queued again; "
+    "deferred: deferred sends are due now instead of after their back-off.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def retry(name: str, state: str, as_json: bool) -> None:
+    """After fixing what made sends fail (a prospect's data, the mailbox, the server):
+    queue them again."""
+    result = service.retry_campaign(open_store(), name, state)
+    if as_json:
+        return print_json(result)
+    if state == "failed":
+        click.echo(
+            f"campaign {name!r}: {result['enrollments']} failed enrollment(s) active again, "
+            f"{result['sends']} send(s) queued now"
+        )
+    else:
+        click.echo(f"campaign {name!r}: {result['sends']} deferred send(s) due now")
+    if result["campaign_state"] == "paused":
+        click.echo(f"the campaign is paused: `outreach campaign resume {name}` to send them")
+
+
 @campaign.command("list")
 @click.option("--json", "as_json", is_flag=True)
 def list_(as_json: bool) -> None:
@@ -182,7 +210,8 @@ def list_(as_json: bool) -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True)
 def show(name: str, as_json: bool) -> None:
-    """A campaign and every enrollment (state, reason, steps sent, next due)."""
+    """A campaign and every enrollment (state, reason, steps sent, when its next send is
+    due — a deferred send's retry time — and that send's state)."""
     data = views.show_campaign(open_store(), name)
     if as_json:
         return print_json(data)
@@ -191,7 +220,8 @@ def show(name: str, as_json: bool) -> None:
         + (f" ({data['pause_reason']})" if data["pause_reason"] else "")
     )
     print_table(
-        data["enrollments"], ["email", "state", "reason", "steps_sent", "next_due_at", "mailbox"]
+        data["enrollments"],
+        ["email", "state", "reason", "steps_sent", "next_due_at", "next_send", "mailbox"],
     )
 
 

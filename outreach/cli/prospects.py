@@ -37,8 +37,16 @@ def prospects() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tag", "tags", multiple=True, help="Tag every imported prospect (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Check and count everything, save nothing.")
+@click.option(
+    "--allow-smtputf8",
+    is_flag=True,
+    help="Accept addresses with non-ASCII characters before the @ (only servers offering "
+    "SMTPUTF8 can send to them; others are refused with the reason).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
-def import_(file: Path, tags: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def import_(
+    file: Path, tags: tuple[str, ...], dry_run: bool, allow_smtputf8: bool, as_json: bool
+) -> None:
     """Import prospects from a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
 
     \b
@@ -52,7 +60,9 @@ def import_(file: Path, tags: tuple[str, ...], dry_run: bool, as_json: bool) -> 
     tags = normalize_tags(tags)
     source = read_csv_text(file)
     with _progress() as progress:
-        parsed = parse_prospects(source, progress.lines("reading", count_lines(source)))
+        parsed = parse_prospects(
+            source, progress.lines("reading", count_lines(source)), smtputf8=allow_smtputf8
+        )
         on_write = progress.rows("saving", len(parsed.rows))
         summary = import_prospects(
             open_store(), parsed, tags=tags, dry_run=dry_run, on_progress=on_write

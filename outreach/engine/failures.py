@@ -2,7 +2,9 @@
 
 - 4xx, timeouts and dropped connections are temporary → ``deferred`` with backoff;
 - 5xx at MAIL/RCPT/DATA is permanent for this recipient → ``failed`` (hard bounce);
-- authentication or TLS failures are the mailbox's problem → pause the mailbox.
+- authentication or TLS failures are the mailbox's problem → pause the mailbox;
+- an address the server cannot take (non-ASCII local part without SMTPUTF8) → ``give_up``
+  (the enrollment fails at once; ``campaign retry`` after a fix).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Literal
 
 import aiosmtplib
 
-Verdict = Literal["deferred", "failed", "pause_mailbox"]
+from outreach.mailbox.smtp import SmtpUtf8Unsupported
+
+Verdict = Literal["deferred", "failed", "give_up", "pause_mailbox"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class Failure:
 
 def classify_smtp_error(exc: BaseException) -> Failure:
     """Map an aiosmtplib/OS error of one send attempt to what to do about it."""
+    if isinstance(exc, SmtpUtf8Unsupported):  # this mailbox can never send it: fail now
+        return Failure("give_up", None, str(exc))
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return Failure("pause_mailbox", exc.code, f"login refused: {exc.code} {exc.message}")
     if isinstance(exc, ssl.SSLError | aiosmtplib.SMTPConnectError) and _is_tls(exc):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from outreach.addresses import wire_address
 from outreach.lifecycle.facts import SendFacts, load_facts
 from outreach.mailbox.compose import Envelope, as_bytes, compose, outgoing_subject
 from outreach.mailbox.thread import Thread, ThreadState, continuing
@@ -20,7 +21,9 @@ class Letter:
     """A composed message, its envelope and the thread headers it carries."""
 
     sender: str
+    """The envelope sender, as on the wire (an internationalized domain as A-labels)."""
     recipient: str
+    """The envelope recipient, as on the wire."""
     message_id: str
     date: datetime
     data: bytes
@@ -61,8 +64,8 @@ def _letter(facts: SendFacts, thread: Thread, date: datetime) -> Letter:
         date=date,
     )
     return Letter(
-        sender=facts.sender,
-        recipient=prospect.email,
+        sender=wire_address(facts.sender),
+        recipient=wire_address(prospect.email),
         message_id=facts.message_id,
         date=date,
         data=as_bytes(compose(envelope, rendered, thread)),

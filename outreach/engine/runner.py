@@ -25,6 +25,7 @@ from outreach.engine.config import EngineConfig
 from outreach.engine.hooks import InboxCheck, NoInboxCheck
 from outreach.engine.presence import Leases, Presence
 from outreach.engine.worker import EventSink, MailboxWorker
+from outreach.errors import InboxUnreachable
 from outreach.mailbox.ports import SendAdapters
 from outreach.states import PENDING
 from outreach.store.models import Mailbox, Send, as_utc, utcnow
@@ -216,6 +217,8 @@ class SendEngine:
         while not self._stopping.is_set() and worker.mailbox_id in self.leases.held:
             try:
                 delay = await worker.step()
+            except InboxUnreachable as exc:  # before a follow-up; the watcher logged it
+                delay = max(exc.retry_in, 1.0)
             except Exception:  # noqa: BLE001 - one bad send never kills the engine
                 log.exception("mailbox %s: unexpected error", worker.mailbox_id)
                 delay = self.config.poll_interval

@@ -299,6 +299,8 @@ class MailboxWorker:
                 pause_mailbox(conn, self.mailbox_id, failure.message, now, auth=True)
             elif failure.verdict == "failed":
                 sending.smtp_refused(conn, facts, failure.code, failure.message, now)
+            elif failure.verdict == "give_up":
+                sending.give_up(conn, facts, failure.message, now)
             elif facts.attempts >= self.config.max_attempts:
                 why = f"gave up after {facts.attempts} attempts: {failure.message}"
                 sending.give_up(conn, facts, why, now)

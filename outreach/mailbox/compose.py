@@ -10,7 +10,9 @@ The message is built with the ``email.mime`` classes (the compat32 policy) rathe
 ``EmailMessage``: the modern policy parses every header it is given back into a header
 object, which made composing the most expensive step of a send (2 ms here against 0.5 ms).
 Header values reach this module already checked for CR/LF (:mod:`outreach.sequences`);
-non-ASCII display names and subjects are RFC 2047-encoded by ``formataddr``/``Header``.
+non-ASCII display names and subjects are RFC 2047-encoded by ``formataddr``/``Header``;
+an internationalized domain is written as IDNA A-labels, a non-ASCII local part as raw
+UTF-8 (RFC 6532: only for a server that offers SMTPUTF8).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from email.policy import Compat32
 from email.utils import format_datetime, formataddr
 from typing import Any, cast
 
+from outreach.addresses import check_header_text, needs_smtputf8, wire_address
 from outreach.mailbox.thread import Thread, thread_index, thread_subject
 from outreach.sequences.render import RenderedMessage
 
@@ -48,6 +51,16 @@ class _Wire(Compat32):
         ):
             return f"{name}: {value}{self.linesep}"
         return str(super()._fold(name, value, sanitize))  # type: ignore[misc]
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if isinstance(value, Utf8Address):  # SMTPUTF8 (RFC 6532): the address as UTF-8
+            return f"{name}: {value}{self.linesep}".encode()
+        return super().fold_binary(name, value)
+
+
+class Utf8Address(str):
+    """An address header whose address has a non-ASCII local part: written as raw UTF-8
+    (RFC 6532), which only a server offering SMTPUTF8 is given (the engine checks)."""
 
 
 _NEEDS_HEADER = re.compile(r"[^ -~]|  |^ | $|^$")
@@ -81,8 +94,8 @@ def compose(envelope: Envelope, rendered: RenderedMessage, thread: Thread) -> Me
     """The message as it will be sent; an empty ``thread`` makes it a thread's first."""
     subject = outgoing_subject(rendered, thread)
     msg = _body(rendered)
-    msg["From"] = formataddr((envelope.from_name or "", envelope.from_addr))
-    msg["To"] = formataddr((envelope.to_name or "", envelope.to_addr))
+    msg["From"] = _address_header(envelope.from_name, envelope.from_addr, "sender name")
+    msg["To"] = _address_header(envelope.to_name, envelope.to_addr, "prospect name")
     msg["Subject"] = _text_header("Subject", subject)
     msg["Date"] = format_datetime(envelope.date.astimezone(UTC))
     msg["Message-ID"] = envelope.message_id
@@ -91,8 +104,20 @@ def compose(envelope: Envelope, rendered: RenderedMessage, thread: Thread) -> Me
         msg["References"] = " ".join(thread.references or (thread.root_message_id,))
     msg["Thread-Topic"] = _text_header("Thread-Topic", thread_subject(subject))
     msg["Thread-Index"] = _thread_index(envelope, thread)
-    msg["List-Unsubscribe"] = f"<mailto:{envelope.from_addr}?subject=unsubscribe>"
+    msg["List-Unsubscribe"] = f"<mailto:{wire_address(envelope.from_addr)}?subject=unsubscribe>"
     return msg
+
+
+def _address_header(name: str | None, address: str, what: str) -> str:
+    """``Name <address>``: the domain as IDNA A-labels, a non-ASCII name RFC 2047-encoded,
+    a non-ASCII local part as raw UTF-8; a name with a line break is refused (ConfigError)."""
+    name = check_header_text(name or "", what)
+    wire = wire_address(address)
+    if not needs_smtputf8(address):
+        return formataddr((name, wire), "utf-8")
+    placeholder = "x@x"  # formataddr takes ASCII addresses only: encode the name with one
+    named = formataddr((name, placeholder), "utf-8").removesuffix(f"<{placeholder}>")
+    return Utf8Address(f"{named}<{wire}>" if name else wire)
 
 
 def _body(rendered: RenderedMessage) -> Message:

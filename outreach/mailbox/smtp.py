@@ -8,10 +8,32 @@ from collections.abc import Awaitable, Callable
 
 import aiosmtplib
 
+from outreach.addresses import needs_smtputf8
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import smtp_client, smtp_login
 
 log = logging.getLogger(__name__)
+
+
+class SmtpUtf8Unsupported(aiosmtplib.SMTPNotSupported):
+    """An address with a non-ASCII local part, and a server that does not offer SMTPUTF8:
+    the message cannot be sent through this mailbox at all (no retry helps)."""
+
+
+def utf8_options(client: aiosmtplib.SMTP, addresses: list[str]) -> tuple[list[str], str]:
+    """The MAIL options and the address encoding of a transaction: SMTPUTF8 and UTF-8
+    when an address needs it and the server offers it; :class:`SmtpUtf8Unsupported` when
+    it needs it and the server does not."""
+    needing = [a for a in addresses if needs_smtputf8(a)]
+    if not needing:
+        return [], "ascii"
+    if not client.supports_extension("smtputf8"):
+        raise SmtpUtf8Unsupported(
+            f"{needing[0]} has non-ASCII characters before the @ and the server "
+            f"{client.hostname} does not offer SMTPUTF8: send from a mailbox whose server "
+            "does, then `outreach campaign retry`"
+        )
+    return ["SMTPUTF8"], "utf-8"
 
 
 class SmtpSession:
@@ -55,19 +77,24 @@ class SmtpSession:
     async def _transaction(
         self, client: aiosmtplib.SMTP, sender: str, recipients: list[str], message: bytes
     ) -> tuple[str, int]:
+        options, encoding = utf8_options(client, [sender, *recipients])
         try:
-            await client.mail(sender)
-            await client.rcpt(recipients[0])
-            taken = 1 + sum([await self._optional_rcpt(client, r) for r in recipients[1:]])
+            await client.mail(sender, options=options, encoding=encoding)
+            await client.rcpt(recipients[0], encoding=encoding)
+            taken = 1 + sum(
+                [await self._optional_rcpt(client, r, encoding) for r in recipients[1:]]
+            )
             response = await client.data(message)
         except aiosmtplib.SMTPResponseException:
             await self._reset(client)
             raise
         return response.message, taken
 
-    async def _optional_rcpt(self, client: aiosmtplib.SMTP, recipient: str) -> bool:
+    async def _optional_rcpt(
+        self, client: aiosmtplib.SMTP, recipient: str, encoding: str = "ascii"
+    ) -> bool:
         try:
-            await client.rcpt(recipient)
+            await client.rcpt(recipient, encoding=encoding)
         except aiosmtplib.SMTPRecipientRefused as exc:
             log.warning("copy recipient %s refused: %s %s", recipient, exc.code, exc.message)
             return False

@@ -9,7 +9,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,10 +36,24 @@ class CsvFileError(ConfigError):
 
 @dataclass(frozen=True)
 class Record:
-    """One CSV record: the physical line it starts on (1-based) and its cells."""
+    """One CSV record: the physical lines it starts and ends on (1-based) and its cells."""
 
     line: int
     cells: tuple[str, ...]
+    end_line: int = 0
+    """The last physical line (0: the same as ``line``)."""
+
+    @property
+    def last_line(self) -> int:
+        return max(self.line, self.end_line)
+
+
+@dataclass(frozen=True)
+class DecodeWarning:
+    """A line of a UTF-8 file holding bytes that are not UTF-8 (read as Windows-1252)."""
+
+    line: int
+    message: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,8 @@ class CsvText:
     text: str
     encoding: str
     delimiter: str
+    warnings: tuple[DecodeWarning, ...] = ()
+    """Lines whose bytes did not fit the file's encoding and how they were read."""
 
     @property
     def delimiter_name(self) -> str:
@@ -60,23 +78,90 @@ def read_csv_text(path: Path) -> CsvText:
         data = path.read_bytes()
     except OSError as exc:
         raise CsvFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
-    text, encoding = decode_bytes(data, path)
-    return CsvText(path=path, text=text, encoding=encoding, delimiter=detect_delimiter(text))
+    text, encoding, warnings = decode_file(data, path)
+    return CsvText(path, text, encoding, detect_delimiter(text), warnings)
 
 
 def decode_bytes(data: bytes, path: Path) -> tuple[str, str]:
-    """The text and encoding name: UTF-16 (with BOM), UTF-8 (BOM optional), else Windows-1252."""
+    """The text and encoding name (see :func:`decode_file`; its warnings dropped)."""
+    text, encoding, _warnings = decode_file(data, path)
+    return text, encoding
+
+
+def decode_file(data: bytes, path: Path) -> tuple[str, str, tuple[DecodeWarning, ...]]:
+    """The text, encoding name and decoding warnings: UTF-16 (with BOM), UTF-8 (BOM
+    optional), else Windows-1252 — decided once for the whole file.
+
+    A UTF-8 file (one that holds valid multi-byte UTF-8 characters, and more of them than
+    stray bytes) with a few stray Windows-1252 bytes stays UTF-8: each stray byte is read
+    as Windows-1252 and its line named in a warning. (Switching the whole file to
+    Windows-1252 for one stray byte garbled every other non-ASCII name.)
+    """
     _reject_binary(data, path)
     if data.startswith(_UTF16_BOMS):
-        return _decode_utf16(data, path), "utf-16"
+        return _decode_utf16(data, path), "utf-16", ()
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     try:
-        text = data.decode("utf-8-sig")
-        return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+        return data.decode("utf-8-sig"), encoding, ()
     except UnicodeDecodeError as utf8_error:
+        if _mostly_utf8(data):
+            return _utf8_with_stray_bytes(data, path, encoding)
         try:
-            return data.decode("cp1252"), "cp1252"
+            return data.decode("cp1252"), "cp1252", ()
         except UnicodeDecodeError as cp1252_error:
             raise _undecodable(path, data, utf8_error, cp1252_error) from None
+
+
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Valid multi-byte UTF-8 characters outnumber the bytes that are not UTF-8."""
+    replaced = data.decode("utf-8", "replace").count("\ufffd")
+    genuine = data.decode("utf-8", "ignore").count("\ufffd")
+    return len(_UTF8_MULTIBYTE.findall(data)) > replaced - genuine
+
+
+_STRAY_OFFSETS: ContextVar[list[int]] = ContextVar("_STRAY_OFFSETS")
+
+
+def _read_stray_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: one byte that is not UTF-8, read as Windows-1252."""
+    assert isinstance(exc, UnicodeDecodeError)
+    _STRAY_OFFSETS.get().append(exc.start)
+    return exc.object[exc.start : exc.start + 1].decode("cp1252"), exc.start + 1
+
+
+codecs.register_error("outreach-stray-cp1252", _read_stray_as_cp1252)
+
+
+def _utf8_with_stray_bytes(
+    data: bytes, path: Path, encoding: str
+) -> tuple[str, str, tuple[DecodeWarning, ...]]:
+    offsets: list[int] = []
+    token = _STRAY_OFFSETS.set(offsets)
+    try:
+        text = data.decode("utf-8-sig", "outreach-stray-cp1252")
+    except UnicodeDecodeError as exc:  # a stray byte Windows-1252 has no character for
+        bad = offsets[-1] if offsets else exc.start
+        raise CsvFileError(
+            f"{path}: byte 0x{data[bad]:02x} at offset {bad} ({_line_at(data, bad)}) is "
+            "neither UTF-8 (as the rest of the file) nor Windows-1252",
+            hint=f"fix that line, or {_SAVE_AS_CSV}",
+        ) from None
+    finally:
+        _STRAY_OFFSETS.reset(token)
+    warnings = tuple(
+        DecodeWarning(
+            data.count(NEWLINE, 0, offset) + 1,
+            f"byte 0x{data[offset]:02x} is not UTF-8 (the rest of the file is); read as "
+            f"Windows-1252 {data[offset:offset + 1].decode('cp1252')!r}: check this row",
+        )
+        for offset in offsets
+    )
+    return text, encoding, warnings
 
 
 def _reject_binary(data: bytes, path: Path) -> None:
@@ -154,7 +239,7 @@ def iter_records(csv_text: CsvText) -> Iterator[Record]:
     try:
         for cells in reader:
             if any(cell.strip() for cell in cells):
-                yield Record(line=start, cells=tuple(cells))
+                yield Record(line=start, cells=tuple(cells), end_line=reader.line_num)
             start = reader.line_num + 1
     except csv.Error as exc:
         raise CsvFileError(f"{csv_text.path}, line {start}: unreadable CSV: {exc}") from None

@@ -12,12 +12,13 @@ Pure: no database. Decisions a user meets here:
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from outreach.addresses import domain_of, normalize_address
+from outreach.addresses import domain_of, needs_smtputf8, normalize_address
 from outreach.errors import ConfigError
 from outreach.prospects.columns import ColumnMap, map_columns
 from outreach.prospects.csv_reader import (
@@ -29,6 +30,10 @@ from outreach.prospects.csv_reader import (
 )
 
 PROGRESS_EVERY = 500
+ONE_LINE_FIELDS = ("first_name", "last_name", "company")
+"""Fields that go into headers (the ``To`` name, subjects): a line break there would
+fail every send to the person."""
+_LINE_BREAK = re.compile(r"\s*[\r\n\x0b\x0c\x85\u2028\u2029]+\s*")
 
 
 @dataclass(frozen=True)
@@ -111,26 +116,67 @@ def canonical_timezone(value: str) -> str | None:
 class _Collector:
     """Accumulates the outcome of each record in file order."""
 
-    def __init__(self, columns: ColumnMap, width: int) -> None:
+    def __init__(
+        self, columns: ColumnMap, width: int, delimiter: str = ",", smtputf8: bool = False
+    ) -> None:
+        self.smtputf8 = smtputf8
         self.columns = columns
         self.width = width
+        self.delimiter = delimiter
         self.rows: dict[str, ProspectRow] = {}
         self.rejected: list[Rejection] = []
         self.duplicates: list[Duplicate] = []
         self.warnings: list[RowWarning] = []
 
     def add(self, record: Record) -> None:
+        swallowed = self._swallowed(record)
+        if swallowed is not None:
+            self.rejected.append(swallowed)
+            return
         values = self._values(record)
         raw = values.pop("email", None)
         if raw is None:
             self.rejected.append(Rejection(record.line, "no e-mail address"))
             return
         try:
-            email = normalize_address(raw)
+            email = normalize_address(raw, smtputf8=self.smtputf8)
         except ConfigError as exc:
-            self.rejected.append(Rejection(record.line, exc.message, raw))
+            reason = exc.message
+            if needs_smtputf8(raw.strip()) and not self.smtputf8:
+                reason += "; import with --allow-smtputf8 if your mailbox's server offers it"
+            self.rejected.append(Rejection(record.line, reason, raw))
             return
         self._keep(self._row(record.line, email, values))
+
+    def _swallowed(self, record: Record) -> Rejection | None:
+        """A quote left open: the field ran on over the next lines, which look like rows.
+
+        A legitimate multi-line field (an address) leaves its record as wide as the
+        header; an unterminated quote leaves it short, or has whole rows inside the field.
+        """
+        if record.last_line == record.line:
+            return None
+        for index, cell in enumerate(record.cells):
+            tail = cell.split("\n")[1:]
+            short = len(record.cells) < self.width
+            if tail and (short or any(self._looks_like_a_row(line) for line in tail)):
+                return Rejection(
+                    record.line,
+                    f"a quote opened in column {self._column_name(index)!r} is not closed on "
+                    f"this line: lines {record.line + 1}–{record.last_line} were read into that "
+                    "field (close the quote, or remove it, and import again)",
+                    cell.split("\n")[0],
+                )
+        return None
+
+    def _looks_like_a_row(self, line: str) -> bool:
+        return self.width > 1 and "@" in line and line.count(self.delimiter) >= self.width - 1
+
+    def _column_name(self, index: int) -> str:
+        for column in self.columns.columns:
+            if column.index == index:
+                return column.header
+        return f"#{index + 1}"
 
     def _values(self, record: Record) -> dict[str, str]:
         cells = record.cells
@@ -147,6 +193,13 @@ class _Collector:
         return {key: value for key, value in values.items() if value}
 
     def _row(self, line: int, email: str, values: dict[str, str]) -> ProspectRow:
+        for key in ONE_LINE_FIELDS:
+            if key in values and _LINE_BREAK.search(values[key]):
+                values[key] = " ".join(_LINE_BREAK.split(values[key])).strip()
+                self.warnings.append(
+                    RowWarning(line, f"{key}: line breaks replaced by spaces (it goes into "
+                               "mail headers, which are one line)")
+                )  # fmt: skip
         return ProspectRow(
             line=line,
             email=email,
@@ -181,16 +234,21 @@ class _Collector:
 
 
 def parse_prospects(
-    source: CsvText, on_progress: Callable[[int], None] | None = None
+    source: CsvText,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    smtputf8: bool = False,
 ) -> ParsedProspects:
     """Validate every record of ``source``; file-level problems raise :class:`CsvFileError`.
 
-    ``on_progress`` is called now and then with the physical line reached.
+    ``on_progress`` is called now and then with the physical line reached. Addresses with a
+    non-ASCII local part are rejected unless ``smtputf8`` (the sending server offers it).
     """
     records = iter_records(source)
     header = _header(source, records)
     columns = map_columns(header.cells, where=f"{source.path}, line {header.line}")
-    collector = _Collector(columns, len(header.cells))
+    collector = _Collector(columns, len(header.cells), source.delimiter, smtputf8)
+    collector.warnings += [RowWarning(w.line, w.message) for w in source.warnings]
     count = 0
     for count, record in enumerate(records, start=1):
         collector.add(record)

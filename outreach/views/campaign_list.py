@@ -9,7 +9,17 @@ from sqlmodel import Session, col, select
 
 from outreach.campaigns.rows import get_campaign
 from outreach.lifecycle.snapshots import campaign_sequence
-from outreach.store.models import Campaign, CampaignMailbox, Enrollment, Mailbox, Prospect
+from outreach.states import PENDING, SendState
+from outreach.store.models import (
+    Campaign,
+    CampaignMailbox,
+    Enrollment,
+    Mailbox,
+    Prospect,
+    Send,
+    as_utc,
+    row_id,
+)
 
 
 def list_campaigns(db: Engine) -> list[dict[str, Any]]:
@@ -57,18 +67,47 @@ def show_campaign(db: Engine, name: str) -> dict[str, Any]:
             .where(Enrollment.campaign_id == campaign.id)
             .order_by(col(Enrollment.id))
         )
+        queued = _queued_sends(session, campaign)
         summary["enrollments"] = [
-            {
-                "email": email,
-                "state": enrollment.state,
-                "reason": enrollment.reason,
-                "steps_sent": enrollment.steps_sent,
-                "next_due_at": enrollment.next_due_at,
-                "mailbox": mailbox,
-            }
+            _enrollment(enrollment, email, mailbox, queued.get(row_id(enrollment.id)))
             for enrollment, email, mailbox in rows
         ]
     return summary
+
+
+def _queued_sends(session: Session, campaign: Campaign) -> dict[int, Send]:
+    """The queued send of each enrollment: its ``due_at`` is when it really goes next (a
+    deferred send's back-off moves it; the enrollment's own ``next_due_at`` does not)."""
+    sends = session.exec(
+        select(Send)
+        .where(Send.campaign_id == campaign.id, col(Send.state).in_(PENDING))
+        .order_by(col(Send.due_at).desc())
+    )
+    return {send.enrollment_id: send for send in sends}
+
+
+def _enrollment(
+    enrollment: Enrollment, email: str, mailbox: str | None, send: Send | None
+) -> dict[str, Any]:
+    deferred = send is not None and send.state == SendState.DEFERRED
+    return {
+        "email": email,
+        "state": enrollment.state,
+        "reason": enrollment.reason,
+        "steps_sent": enrollment.steps_sent,
+        "next_due_at": as_utc(send.due_at) if send is not None else enrollment.next_due_at,
+        "next_send": _describe(send) if send is not None else None,
+        "deferred": deferred,
+        "mailbox": mailbox,
+    }
+
+
+def _describe(send: Send) -> str:
+    """``step 2 scheduled``, or ``step 2 deferred (attempt 3): 451 …``."""
+    text = f"step {send.step_index + 1} {send.state}"
+    if send.state == SendState.DEFERRED:
+        text += f" (attempt {send.attempts}): {(send.error or '').strip()[:80]}"
+    return text
 
 
 def list_campaigns_one(session: Session, campaign: Campaign) -> dict[str, Any]:

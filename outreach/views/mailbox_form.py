@@ -15,7 +15,8 @@ from typing import TypeVar
 from sqlalchemy import Engine
 
 from outreach import accounts, secrets
-from outreach.addresses import normalize_address
+from outreach.accounts import mailbox_address
+from outreach.addresses import check_header_text
 from outreach.errors import ConfigError, OutreachError
 from outreach.mailbox.account import Account, Endpoint, make_endpoint
 from outreach.mailbox.probe import ProbeStep, probe_imap, probe_smtp
@@ -67,7 +68,10 @@ def check_form(
 ) -> tuple[MailboxForm | None, dict[str, str]]:
     """The form as a :class:`MailboxForm`, or the error of each bad field by field name."""
     errors: dict[str, str] = {}
-    email = _field(errors, "email", lambda: normalize_address(values["email"], what="mailbox"))
+    email = _field(errors, "email", lambda: mailbox_address(values["email"]))
+    name = (values.get("display_name") or "").strip() or None
+    if name is not None:
+        _field(errors, "display_name", lambda: check_header_text(name, "display name"))
     smtp = _endpoint(errors, "smtp", values)
     imap = _endpoint(errors, "imap", values)
     cap = _field(errors, "daily_cap", lambda: _positive(values.get("daily_cap") or "40"))
@@ -82,7 +86,7 @@ def check_form(
         smtp=smtp,
         imap=imap,
         username=(values.get("username") or "").strip() or None,
-        display_name=(values.get("display_name") or "").strip() or None,
+        display_name=name,
         daily_cap=cap,
         ramp=ramp,
         insecure_skip_verify=values.get("insecure_skip_verify") == "true",

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from outreach.accounts import account_of
-from outreach.errors import ConnectionFailed
+from outreach.errors import ConnectionFailed, InboxUnreachable
 from outreach.mailbox.classify import Rules
 from outreach.mailbox.ports import INBOX, Doorbell, FolderReader, FolderState, InboxConnector
 from outreach.store.models import Mailbox
@@ -53,11 +54,24 @@ class MailboxWatch:
         self.idle_capable = False
         self._client: FolderReader | None = None
         self._inbox_state: FolderState | None = None
+        self.backoff = Unreachable(self.account.email, config.reconnect_min, config.reconnect_max)
 
     async def check(self) -> list[Handled]:
-        """Catch up with INBOX and Junk; effects are committed when this returns."""
+        """Catch up with INBOX and Junk; effects are committed when this returns.
+
+        Raises:
+            InboxUnreachable: the server could not be reached (logged here, one line), or
+                it failed recently and its back-off has not run out: then nothing is tried,
+                so the engine's pre-send re-checks do not log in again at every poll.
+        """
         async with self.lock:
-            return await asyncio.to_thread(self._check)
+            self.backoff.check()
+            try:
+                handled = await asyncio.to_thread(self._check)
+            except ConnectionFailed as exc:
+                raise self.backoff.failed(exc) from None
+            self.backoff.succeeded()
+            return handled
 
     async def close(self) -> None:
         async with self.lock:
@@ -120,6 +134,39 @@ class MailboxWatch:
         client, self._client, self._inbox_state = self._client, None, None
         if client is not None:
             client.close()
+
+
+class Unreachable:
+    """A mailbox's IMAP back-off, shared by the poll loop and the engine's re-checks: each
+    failure is logged once (one line, no traceback) and doubles the wait, up to ``longest``."""
+
+    def __init__(self, email: str, shortest: float, longest: float) -> None:
+        self.email, self.shortest, self.longest = email, shortest, longest
+        self.delay = shortest
+        self.until = 0.0
+        self.reason = ""
+
+    def check(self) -> None:
+        """Raise :class:`InboxUnreachable` while the back-off runs (nothing is tried)."""
+        left = self.until - time.monotonic()
+        if left > 0:
+            raise InboxUnreachable(
+                f"the mailbox {self.email} is unreachable: {self.reason} "
+                f"(trying again in {left:.0f} s)",
+                left,
+            )
+
+    def failed(self, exc: ConnectionFailed) -> InboxUnreachable:
+        self.reason = exc.message
+        wait, self.delay = self.delay, min(self.delay * 2, self.longest)
+        self.until = time.monotonic() + wait
+        log.warning("%s (retrying in %.0f s)", exc.message, wait)
+        return InboxUnreachable(exc.message, wait)
+
+    def succeeded(self) -> None:
+        if self.until:
+            log.info("the mailbox %s is reachable again", self.email)
+        self.delay, self.until, self.reason = self.shortest, 0.0, ""
 
 
 Backoff = Callable[[Exception], float]

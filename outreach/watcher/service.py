@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from outreach import paths
 from outreach.accounts import account_of
-from outreach.errors import OutreachError
+from outreach.errors import InboxUnreachable, OutreachError
 from outreach.lifecycle.ending import resume_due
 from outreach.mailbox.classify import Rules, load_rules
 from outreach.mailbox.ports import InboxConnector
@@ -167,6 +167,8 @@ class Watcher:
             delay = self.config.poll_interval
             try:
                 await self.check(watch.mailbox_id)
+            except InboxUnreachable as exc:  # logged once by the watch's back-off
+                delay = exc.retry_in
             except Exception as exc:  # noqa: BLE001 - IMAP down: retry later, never die
                 delay = backoff(exc)
             else:
