@@ -2,7 +2,10 @@
 
 - 4xx, timeouts and dropped connections are temporary → ``deferred`` with backoff;
 - 5xx at MAIL/RCPT/DATA is permanent for this recipient → ``failed`` (hard bounce);
-- authentication or TLS failures are the mailbox's problem → pause the mailbox.
+- authentication or TLS failures are the mailbox's problem → pause the mailbox;
+- a connection lost or hung after DATA began may have been accepted → ``in_doubt``: the
+  send stays ``sending`` and the in-doubt check (Sent folder, bounces) settles it, as
+  after a crash.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from typing import Literal
 
 import aiosmtplib
 
-Verdict = Literal["deferred", "failed", "pause_mailbox"]
+from outreach.mailbox.ports import DeliveryInDoubt
+
+Verdict = Literal["deferred", "failed", "pause_mailbox", "in_doubt"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class Failure:
 
 def classify_smtp_error(exc: BaseException) -> Failure:
     """Map an aiosmtplib/OS error of one send attempt to what to do about it."""
+    if isinstance(exc, DeliveryInDoubt):
+        return Failure("in_doubt", None, str(exc))
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return Failure("pause_mailbox", exc.code, f"login refused: {exc.code} {exc.message}")
     if isinstance(exc, ssl.SSLError | aiosmtplib.SMTPConnectError) and _is_tls(exc):

@@ -212,7 +212,10 @@ class MailboxWorker:
             failure = classify_smtp_error(exc)
             if failure.verdict != "failed":
                 await self.smtp.close()  # a temporary failure may be this connection's
-            self._failed(send_id, failure)
+            if failure.verdict == "in_doubt":
+                self._held_in_doubt(send_id, failure)
+            else:
+                self._failed(send_id, failure)
             return
         self._finish(facts, response)
         if taken < len(recipients) or self.sentbox.client_appends:
@@ -309,6 +312,23 @@ class MailboxWorker:
             failure.verdict,
             {"to": facts.prospect.email, "code": failure.code, "message": failure.message},
         )
+
+    def _held_in_doubt(self, send_id: int, failure: Failure) -> None:
+        """The server may have taken it: never simply sent again; the in-doubt check of the
+        next step looks for it in Sent (found → sent; not found → queued again)."""
+        now = utcnow()
+        with self.db.begin() as conn:
+            facts = load_facts(conn, send_id)
+            assert facts is not None, "a send in flight is never deleted"
+            if facts.attempts >= self.config.max_attempts:  # a server that always hangs
+                why = f"gave up after {facts.attempts} attempts, the last in doubt: "
+                sending.give_up(conn, facts, why + failure.message, now)
+                self.on_event("failed", {"to": facts.prospect.email, "message": why})
+                return
+            sending.hold_in_doubt(conn, send_id, failure.message, now)
+        self.in_doubt.pending = True
+        log.warning("send %s is in doubt: %s", send_id, failure.message)
+        self.on_event("in_doubt_held", {"send": send_id, "message": failure.message})
 
     async def _copy_to_sent(self, send_id: int, letter: Letter) -> None:
         mode_before = self.sentbox.append_mode

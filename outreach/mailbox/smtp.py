@@ -10,6 +10,7 @@ import aiosmtplib
 
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import smtp_client, smtp_login
+from outreach.mailbox.ports import DeliveryInDoubt
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,20 @@ class SmtpSession:
             await client.mail(sender)
             await client.rcpt(recipients[0])
             taken = 1 + sum([await self._optional_rcpt(client, r) for r in recipients[1:]])
-            response = await client.data(message)
+            response = await self._data(client, message)
         except aiosmtplib.SMTPResponseException:
             await self._reset(client)
             raise
         return response.message, taken
+
+    @staticmethod
+    async def _data(client: aiosmtplib.SMTP, message: bytes) -> aiosmtplib.SMTPResponse:
+        """DATA and the message; a connection lost or hung from here on leaves the server's
+        verdict unknown (counted from the DATA command: erring toward doubt is safe)."""
+        try:
+            return await client.data(message)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+            raise DeliveryInDoubt(f"connection lost after DATA: {exc}") from exc
 
     async def _optional_rcpt(self, client: aiosmtplib.SMTP, recipient: str) -> bool:
         try:
