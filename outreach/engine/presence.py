@@ -90,6 +90,14 @@ class Presence:
             )
 
     def stop(self) -> None:
+        """Say goodbye and release the leases and locks (the locks even if the goodbye
+        cannot be written)."""
+        try:
+            self._say_goodbye()
+        finally:
+            self._unlock()
+
+    def _say_goodbye(self) -> None:
         with self.db.begin() as conn:
             conn.execute(
                 update(EngineInstance)
@@ -101,7 +109,6 @@ class Presence:
                 .where(col(MailboxLease.holder) == self.id)
                 .values(holder=None, expires_at=utcnow())
             )
-        self._unlock()
 
     def _lock_database(self) -> None:
         for path in _lock_paths(self.db):
