@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -74,3 +77,33 @@ def test_leases_share_mailboxes_and_take_over_a_dead_engine(pg_url: str) -> None
     assert dead <= leases[1].held | leases[2].held
     for p in engines[1:]:
         p.stop()
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+async def test_engine_through_another_path_to_the_same_file_refuses(
+    tmp_path: Path, outreach_home: Path, link: str
+) -> None:
+    """A symlink or a hard link to a database another engine runs on: refused (the second
+    engine is another process, as in life; SQLite itself cannot open a hard link to a file
+    it has open in the same process)."""
+    real = tmp_path / "data" / "outreach.db"
+    db = open_store(f"sqlite:///{real}")
+    other = tmp_path / "elsewhere" / "outreach.db"
+    other.parent.mkdir()
+    other.symlink_to(real) if link == "symlink" else os.link(real, other)
+    first = send_engine(db, fast_config(), kind="daemon")
+    task = asyncio.create_task(first.run(), name="first engine")
+    await until(lambda: running_engines(db), 10, what="the first engine registered",
+                guard=still_running(task))
+    second = await asyncio.to_thread(_outreach_run, f"sqlite:///{other}")
+    first.stop()
+    await task
+    assert second.returncode == EngineBusy.exit_code, second.stderr
+    assert "an engine is already running on this database" in second.stderr
+    assert "daemon on" in second.stderr or "has not registered" in second.stderr
+
+
+def _outreach_run(url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OUTREACH_DB_URL": url, "PYTHONPATH": str(Path.cwd())}
+    return subprocess.run([sys.executable, "-m", "outreach", "run"], env=env, timeout=60,
+                          capture_output=True, text=True)

@@ -73,6 +73,8 @@ def status(as_json: bool) -> None:
     data = read_status(open_store())
     if as_json:
         return print_json(data)
+    if data["database"]:
+        console.print(f"[bold red]{data['database']}[/]", soft_wrap=True)
     engines = data["engines"]
     if not engines:
         console.print(

@@ -5,6 +5,9 @@
 - authentication or TLS failures are the mailbox's problem → pause the mailbox;
 - an address the server cannot take (non-ASCII local part without SMTPUTF8) → ``give_up``
   (the enrollment fails at once; ``campaign retry`` after a fix).
+- a connection lost or hung after DATA began may have been accepted → ``in_doubt``: the
+  send stays ``sending`` and the in-doubt check (Sent folder, bounces) settles it, as
+  after a crash.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from typing import Literal
 
 import aiosmtplib
 
+from outreach.mailbox.ports import DeliveryInDoubt
 from outreach.mailbox.smtp import SmtpUtf8Unsupported
 
-Verdict = Literal["deferred", "failed", "give_up", "pause_mailbox"]
+Verdict = Literal["deferred", "failed", "give_up", "pause_mailbox", "in_doubt"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ def classify_smtp_error(exc: BaseException) -> Failure:
     """Map an aiosmtplib/OS error of one send attempt to what to do about it."""
     if isinstance(exc, SmtpUtf8Unsupported):  # this mailbox can never send it: fail now
         return Failure("give_up", None, str(exc))
+    if isinstance(exc, DeliveryInDoubt):
+        return Failure("in_doubt", None, str(exc))
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return Failure("pause_mailbox", exc.code, f"login refused: {exc.code} {exc.message}")
     if isinstance(exc, ssl.SSLError | aiosmtplib.SMTPConnectError) and _is_tls(exc):

@@ -1,8 +1,11 @@
 """Who runs an engine on this database, and which mailboxes it may send for.
 
 - Every engine registers an ``EngineInstance`` row and beats its heartbeat.
-- On SQLite one engine owns the whole database: an OS file lock next to the database
-  makes a second ``run``/``daemon``/TUI engine refuse to start, naming the holder.
+- On SQLite one engine owns the whole database, whatever path reaches the file: OS file
+  locks make a second ``run``/``daemon``/TUI engine refuse to start, naming the holder.
+  One lies next to the database's real path (symlinks resolved); another is named by the
+  file's device and inode in the user's runtime directory, so a hard link or a bind
+  mount (another real path to the same file) finds it too.
 - On PostgreSQL several daemons share the mailboxes through ``MailboxLease`` rows: each
   renews its leases with its heartbeat and claims free or expired ones up to a fair share
   (``SELECT … FOR UPDATE SKIP LOCKED``), so a dead daemon's mailboxes are taken over once
@@ -15,11 +18,11 @@ import fcntl
 import math
 import os
 import socket
+import stat as stat_module
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -59,18 +62,24 @@ class Presence:
         self.db, self.kind, self.lease_ttl = db, kind, lease_ttl
         self.id = uuid.uuid4().hex
         self.shared = db.dialect.name != "sqlite"
-        self._lock_file: IO[str] | None = None
+        self._lock_fds: list[int] = []
 
     def start(self) -> None:
+        """Register this engine (on SQLite: once it holds the database's locks).
+
+        Raises:
+            EngineBusy: another engine sends from this (SQLite) database.
+        """
         if not self.shared:
             self._lock_database()
-        with Session(self.db) as session:
-            session.add(
-                EngineInstance(
-                    id=self.id, host=socket.gethostname(), pid=os.getpid(), kind=self.kind
-                )
-            )
-            session.commit()
+        row = EngineInstance(id=self.id, host=socket.gethostname(), pid=os.getpid(), kind=self.kind)
+        try:
+            with Session(self.db) as session:
+                session.add(row)
+                session.commit()
+        except BaseException:
+            self._unlock()
+            raise
 
     def beat(self) -> None:
         with self.db.begin() as conn:
@@ -81,6 +90,14 @@ class Presence:
             )
 
     def stop(self) -> None:
+        """Say goodbye and release the leases and locks (the locks even if the goodbye
+        cannot be written)."""
+        try:
+            self._say_goodbye()
+        finally:
+            self._unlock()
+
+    def _say_goodbye(self) -> None:
         with self.db.begin() as conn:
             conn.execute(
                 update(EngineInstance)
@@ -92,30 +109,54 @@ class Presence:
                 .where(col(MailboxLease.holder) == self.id)
                 .values(holder=None, expires_at=utcnow())
             )
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
 
     def _lock_database(self) -> None:
-        path = _lock_path(self.db)
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held while running
-        os.chmod(path, 0o600)
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise EngineBusy(
-                f"an engine is already running on this database: {_holder_text(self.db)}",
-                hint="stop it first, or watch it with `outreach status`",
-            ) from None
-        self._lock_file = handle
+        for path in _lock_paths(self.db):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                self._unlock()
+                raise EngineBusy(
+                    f"an engine is already running on this database: {_holder_text(self.db)}",
+                    hint="stop it first, or watch it with `outreach status`",
+                ) from None
+            self._lock_fds.append(fd)
+
+    def _unlock(self) -> None:
+        for fd in self._lock_fds:
+            os.close(fd)  # closing the descriptor releases its lock
+        self._lock_fds = []
 
 
-def _lock_path(db: Engine) -> Path:
+def _lock_paths(db: Engine) -> list[Path]:
+    """The lock files of the database: by real path, and by device and inode."""
     database = db.url.database or ""
     if database in ("", ":memory:"):
-        return Path(os.environ.get("TMPDIR", "/tmp")) / f"outreach-{os.getpid()}.lock"
-    return Path(database + ".engine.lock")
+        return [Path(os.environ.get("TMPDIR", "/tmp")) / f"outreach-{os.getpid()}.lock"]
+    real = os.path.realpath(database)
+    stat = os.stat(real)
+    by_inode = _runtime_dir() / f"engine-{stat.st_dev}-{stat.st_ino}.lock"
+    return [Path(real + ".engine.lock"), by_inode]
+
+
+LOCK_DIR = Path("/tmp")  # noqa: S108 - fixed: every process of the user must agree on it
+"""Where the inode-keyed locks live (not ``$TMPDIR``, which differs between processes)."""
+
+
+def _runtime_dir() -> Path:
+    """This user's private directory for inode-keyed locks (the same for every process of
+    the user on this host, whatever path they opened the database by)."""
+    path = LOCK_DIR / f"outreach-locks-{os.getuid()}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    info = path.lstat()
+    if not stat_module.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise OutreachError(
+            f"{path} is not a private directory of yours: cannot lock the database",
+            hint="remove it, or set XDG_RUNTIME_DIR to a directory only you can write",
+        )
+    return path
 
 
 def _holder_text(db: Engine) -> str:

@@ -22,6 +22,13 @@ from sqlmodel import Session, col, select
 
 from outreach import accounts
 from outreach.engine.config import EngineConfig
+from outreach.engine.health import (
+    DatabaseUnwritable,
+    clear_halt,
+    is_unwritable,
+    note_halt,
+    unwritable,
+)
 from outreach.engine.hooks import InboxCheck, NoInboxCheck
 from outreach.engine.presence import Leases, Presence
 from outreach.engine.worker import EventSink, MailboxWorker
@@ -76,6 +83,8 @@ class SendEngine:
         self._planned: dict[int, datetime] = {}
         """When each sleeping worker means to look at its queue next."""
         self._paused_seen: dict[int, bool] = {}
+        self.halted: DatabaseUnwritable | None = None
+        """Why the engine stopped sending on its own (the database cannot be written)."""
         self._scheduler = AsyncIOScheduler(
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1}
         )
@@ -84,9 +93,15 @@ class SendEngine:
         """Run until :meth:`stop`; a send in flight is finished before returning.
 
         Raises :class:`~outreach.engine.presence.EngineBusy` when another engine owns
-        this (SQLite) database.
+        this (SQLite) database, and :class:`~outreach.engine.health.DatabaseUnwritable`
+        when it halted because a write to the database failed.
         """
-        self.presence.start()
+        try:
+            self.presence.start()
+        except SQLAlchemyError as exc:
+            if is_unwritable(exc):
+                raise unwritable(exc) from exc
+            raise
         self._scheduler.start()
         # Jobs are coroutines, so APScheduler runs them on this event loop (plain functions
         # would run in a thread pool, where asyncio objects must not be touched).
@@ -96,13 +111,35 @@ class SendEngine:
         self._scheduler.add_job(
             self._tick_heartbeat, "interval", seconds=self.config.heartbeat, id="heartbeat"
         )
+        clear_halt(self.db)
         try:
             await self._tick_heartbeat()
             await self._stopping.wait()
         finally:
             self._scheduler.shutdown(wait=False)
             await self._drain()
+            self._goodbye()
+        if self.halted is not None:
+            raise self.halted
+
+    def _goodbye(self) -> None:
+        try:
             self.presence.stop()
+        except SQLAlchemyError as exc:
+            if self.halted is None:
+                raise
+            log.warning("could not record the engine's stop: %s", exc)
+
+    def halt(self, halt: DatabaseUnwritable) -> None:
+        """The database cannot be written: stop every worker now (the send in flight
+        finishes; nothing new starts), say why everywhere, and make :meth:`run` raise."""
+        if self.halted is not None:
+            return
+        self.halted = halt
+        log.error("%s", halt.message)
+        note_halt(self.db, halt)
+        self.on_event("database_unwritable", {"message": halt.message})
+        self.stop()
 
     def heartbeat(self) -> None:
         """Beat, renew and rebalance mailbox leases, then look at the queue."""
@@ -113,7 +150,10 @@ class SendEngine:
         try:
             self.presence.beat()
             self.leases.sync()
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
+            if is_unwritable(exc):
+                self.halt(unwritable(exc))
+                return
             log.exception("heartbeat failed; retrying at the next one")
 
     async def _tick_heartbeat(self) -> None:
@@ -201,6 +241,7 @@ class SendEngine:
             self.inbox_check,
             self.on_event,
             still_holds=self.leases.still_holds,
+            stopping=self._stopping.is_set,
         )
         self.workers[mailbox.id] = worker
         self._wakes[mailbox.id] = asyncio.Event()
@@ -212,20 +253,32 @@ class SendEngine:
         wake = self._wakes[worker.mailbox_id]
         try:
             await worker.start()
-        except Exception:
+        except Exception as exc:
+            if self._halts(exc):
+                return
             log.exception("mailbox %s could not start; retrying later", worker.mailbox_id)
         while not self._stopping.is_set() and worker.mailbox_id in self.leases.held:
             try:
                 delay = await worker.step()
             except InboxUnreachable as exc:  # before a follow-up; the watcher logged it
                 delay = max(exc.retry_in, 1.0)
-            except Exception:  # noqa: BLE001 - one bad send never kills the engine
+            except Exception as exc:  # noqa: BLE001 - one bad send never kills the engine
+                if self._halts(exc):
+                    return
                 log.exception("mailbox %s: unexpected error", worker.mailbox_id)
                 delay = self.config.poll_interval
             if delay > 0:
                 await self._sleep(worker.mailbox_id, wake, delay)
             else:  # a burst of sends: let signals, heartbeats and other mailboxes in
                 await asyncio.sleep(0)
+
+    def _halts(self, exc: Exception) -> bool:
+        """A failed write to the database halts the engine (never just the one mailbox)."""
+        if isinstance(exc, DatabaseUnwritable):
+            self.halt(exc)
+        elif is_unwritable(exc):
+            self.halt(unwritable(exc))
+        return self.halted is not None
 
     async def _sleep(self, mailbox_id: int, wake: asyncio.Event, delay: float) -> None:
         """Wait for the scheduler's wake-up (or any earlier wake)."""

@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from outreach.engine.config import EngineConfig
 from outreach.engine.failures import Failure, backoff, classify_smtp_error
+from outreach.engine.health import unwritable
 from outreach.engine.hooks import InboxCheck
 from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
@@ -70,6 +72,7 @@ class MailboxWorker:
         on_event: EventSink,
         rng: random.Random | None = None,
         still_holds: Callable[[Connection, int], bool] = lambda _c, _m: True,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.db = db
         self.mailbox_id = mailbox_id
@@ -83,6 +86,7 @@ class MailboxWorker:
         self.in_doubt = InDoubtResolver(db, mailbox_id, sentbox, on_event)
         self.next_wake: datetime | None = None
         self.still_holds = still_holds
+        self.stopping = stopping
         self._lease_lost = False
         self._due: deque[tuple[int, int]] = deque()
 
@@ -201,6 +205,8 @@ class MailboxWorker:
     async def _send(self, send_id: int, step_index: int) -> None:
         if step_index > 0:  # before a follow-up, the watcher takes a fresh look first
             await self.inbox_check.recheck(self.mailbox_id)
+        if self.stopping():
+            return  # the engine stops (or halted) meanwhile: nothing new goes out
         begun = self._begin(send_id)
         if begun is None:
             return
@@ -212,11 +218,32 @@ class MailboxWorker:
             failure = classify_smtp_error(exc)
             if failure.verdict != "failed":
                 await self.smtp.close()  # a temporary failure may be this connection's
-            self._failed(send_id, failure)
+            if failure.verdict == "in_doubt":
+                self._held_in_doubt(send_id, failure)
+            else:
+                self._failed(send_id, failure)
             return
-        self._finish(facts, response)
-        if taken < len(recipients) or self.sentbox.client_appends:
+        copy_wanted = taken < len(recipients) or self.sentbox.client_appends
+        try:
+            self._finish(facts, response)
+        except SQLAlchemyError as exc:
+            await self._file_unrecorded(letter, copy_wanted)
+            raise unwritable(exc) from exc
+        if copy_wanted:
             await self._copy_to_sent(send_id, letter)
+
+    async def _file_unrecorded(self, letter: Letter, copy_wanted: bool) -> None:
+        """The server took the send but we could not record it: its copy goes to Sent now,
+        so the in-doubt check on the next start finds it instead of sending it again."""
+        log.error("send %s accepted by the server but not recorded", letter.message_id)
+        if not copy_wanted:
+            return  # the server filed the copy itself
+        try:
+            await asyncio.to_thread(
+                self.sentbox.file_copy, letter.message_id, letter.data, letter.date
+            )
+        except Exception as exc:  # noqa: BLE001 - the halt goes on; the check may miss it
+            log.error("could not file %s in Sent either: %s", letter.message_id, exc)
 
     def _begin(self, send_id: int) -> tuple[SendFacts, Letter] | None:
         """Transaction 1: render, fix headers, commit ``sending`` before talking SMTP.
@@ -311,6 +338,23 @@ class MailboxWorker:
             failure.verdict,
             {"to": facts.prospect.email, "code": failure.code, "message": failure.message},
         )
+
+    def _held_in_doubt(self, send_id: int, failure: Failure) -> None:
+        """The server may have taken it: never simply sent again; the in-doubt check of the
+        next step looks for it in Sent (found → sent; not found → queued again)."""
+        now = utcnow()
+        with self.db.begin() as conn:
+            facts = load_facts(conn, send_id)
+            assert facts is not None, "a send in flight is never deleted"
+            if facts.attempts >= self.config.max_attempts:  # a server that always hangs
+                why = f"gave up after {facts.attempts} attempts, the last in doubt: "
+                sending.give_up(conn, facts, why + failure.message, now)
+                self.on_event("failed", {"to": facts.prospect.email, "message": why})
+                return
+            sending.hold_in_doubt(conn, send_id, failure.message, now)
+        self.in_doubt.pending = True
+        log.warning("send %s is in doubt: %s", send_id, failure.message)
+        self.on_event("in_doubt_held", {"send": send_id, "message": failure.message})
 
     async def _copy_to_sent(self, send_id: int, letter: Letter) -> None:
         mode_before = self.sentbox.append_mode

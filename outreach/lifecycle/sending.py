@@ -226,6 +226,12 @@ def requeue_unsent(conn: Connection, send_id: int, now: datetime) -> None:
     )
 
 
+def hold_in_doubt(conn: Connection, send_id: int, message: str, now: datetime) -> None:
+    """The connection was lost after DATA began: the send stays ``sending`` (in doubt),
+    noting why, until :func:`settle_in_doubt` decides from the Sent folder."""
+    _set_send(conn, send_id, error=f"in doubt: {message}", updated_at=now)
+
+
 def settle_in_doubt(conn: Connection, send_id: int, found: bool, now: datetime) -> bool:
     """A send a crash left in ``sending``: found in Sent (or a bounce of it) → sent and
     advanced; not found → queued again with the same Message-ID. False when it was not

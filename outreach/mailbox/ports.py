@@ -17,6 +17,11 @@ from outreach.mailbox.account import Account
 # -- sending ---------------------------------------------------------------------------
 
 
+class DeliveryInDoubt(ConnectionError):
+    """The connection failed or hung once DATA had begun: the server may have accepted
+    the message, so it must not simply be sent again (the in-doubt check decides)."""
+
+
 class SmtpSender(Protocol):
     """One SMTP session of one mailbox, reused across sends (async)."""
 
@@ -32,7 +37,8 @@ class SmtpSender(Protocol):
         Raises:
             aiosmtplib.SMTPException: the server refused (the first recipient, the
                 sender, the data, the login); the worker classifies it.
-            OSError: the connection failed or dropped.
+            DeliveryInDoubt: the connection dropped or timed out after DATA began.
+            OSError: the connection failed or dropped before DATA (safe to retry).
         """
         ...
 

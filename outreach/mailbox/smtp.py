@@ -11,6 +11,7 @@ import aiosmtplib
 from outreach.addresses import needs_smtputf8
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import smtp_client, smtp_login
+from outreach.mailbox.ports import DeliveryInDoubt
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +85,20 @@ class SmtpSession:
             taken = 1 + sum(
                 [await self._optional_rcpt(client, r, encoding) for r in recipients[1:]]
             )
-            response = await client.data(message)
+            response = await self._data(client, message)
         except aiosmtplib.SMTPResponseException:
             await self._reset(client)
             raise
         return response.message, taken
+
+    @staticmethod
+    async def _data(client: aiosmtplib.SMTP, message: bytes) -> aiosmtplib.SMTPResponse:
+        """DATA and the message; a connection lost or hung from here on leaves the server's
+        verdict unknown (counted from the DATA command: erring toward doubt is safe)."""
+        try:
+            return await client.data(message)
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+            raise DeliveryInDoubt(f"connection lost after DATA: {exc}") from exc
 
     async def _optional_rcpt(
         self, client: aiosmtplib.SMTP, recipient: str, encoding: str = "ascii"

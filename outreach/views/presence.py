@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from outreach.engine.health import database_problem
 from outreach.engine.presence import LEASE_TTL, EngineInfo, running_engines
 from outreach.views.common import aware
 
@@ -32,10 +33,17 @@ class EnginePresence:
     detail: str = ""
     """Who and where, e.g. ``daemon on tomasz-vps (pid 4242)``."""
     heartbeat_at: datetime | None = None
+    problem: str | None = None
+    """Why nothing can send (the database cannot be written), or None."""
 
 
 def engine_presence(db: Engine, now: datetime, *, running_here: bool) -> EnginePresence:
-    """ "here" when this process runs one, else the freshest live heartbeat of another."""
+    """ "here" when this process runs one, else the freshest live heartbeat of another;
+    with the reason the database cannot be written, if it cannot."""
+    return replace(_where(db, now, running_here), problem=database_problem(db))
+
+
+def _where(db: Engine, now: datetime, running_here: bool) -> EnginePresence:
     if running_here:
         return EnginePresence("here", "in this window (stops when you quit)")
     others = _alive_others(db, now)

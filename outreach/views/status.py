@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Integer, func, select
 from sqlmodel import Session, col
 
+from outreach.engine.health import database_problem
 from outreach.engine.presence import running_engines
 from outreach.states import PENDING
 from outreach.store.models import Mailbox, MailboxLease, Send, utcnow
@@ -18,6 +19,7 @@ from outreach.views.numbers import MailboxDay, mailbox_days
 def status(db: Engine, now: datetime | None = None) -> dict[str, Any]:
     engines = running_engines(db)
     return {
+        "database": database_problem(db),
         "engines": [{**asdict(e), "alive": e.alive} for e in engines],
         "mailboxes": mailbox_health(db, now),
     }

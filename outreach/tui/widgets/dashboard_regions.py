@@ -38,6 +38,8 @@ class EnginePanel(Static):
             text.append("   s: stop it")
         else:
             text.append("   (commands go through the database)")
+        if presence.problem:
+            text.append(f"\n{presence.problem}", style="bold red")
         if error:
             text.append(f"   last error: {error}", style="red")
         self.update(text)
