@@ -221,5 +221,6 @@ class Watcher:
                 "subject": verdict.fetched.facts.subject,
                 "via": verdict.match.via,
                 "actions": [str(action) for action in verdict.actions],
+                "held": verdict.held,
             },
         )
