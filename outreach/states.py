@@ -90,6 +90,8 @@ class EventKind(StrEnum):
     OTHER = "other"
     RECLASSIFIED = "reclassified"
     INTEREST = "interest"
+    HELD = "held"
+    """An inbound message held for review: it acted on nothing (data: classified_as, reason)."""
     # campaigns and mailboxes
     CAMPAIGN_STARTED = "campaign_started"
     CAMPAIGN_PAUSED = "campaign_paused"

@@ -14,11 +14,12 @@ from outreach.mailbox.classify import Classification, Kind, Rules, classify
 from outreach.services import inbox_connector
 from outreach.store import open_store
 from outreach.watcher import WatcherConfig
-from outreach.watcher.inbound import parse_message
+from outreach.watcher.inbound import Verdict, parse_message
 from outreach.watcher.scan import ScanItem, ScanReport, scan_mailbox
 from outreach.watcher.service import default_rules
 from outreach.watcher.summary import classification_dict
 
+HELD = "held for review"
 RULES_HELP = "Extra classifier phrases (default: classify_rules.yaml in the config dir)."
 
 
@@ -118,9 +119,18 @@ def _item_json(item: ScanItem) -> dict[str, Any]:
         "prospect": ref.email if ref else None,
         "enrollment_id": ref.id if ref else None,
         "actions": [str(action) for action in verdict.actions],
+        "held": verdict.held,
+        "status": _status(verdict),
         "handled_before": item.recorded_before,
         "applied": item.applied,
     }
+
+
+def _status(verdict: Verdict) -> str:
+    """``held for review`` (it does nothing until a person looks), ``acts`` or ``no effect``."""
+    if verdict.held is not None:
+        return HELD
+    return "acts" if verdict.actions else "no effect"
 
 
 def _report_json(report: ScanReport) -> dict[str, Any]:
@@ -137,6 +147,8 @@ def _print_report(report: ScanReport, apply: bool) -> None:
     rows = [_item_json(item) for item in report.items]
     for row in rows:
         row["what"] = "; ".join(row["actions"]) or "nothing"
+        if row["held"]:
+            row["what"] = f"{HELD}: {row['held']}"
         if row["handled_before"]:
             row["what"] = f"(handled before) {row['what']}"
     print_table(

@@ -10,7 +10,7 @@ domain in every campaign with ``on_company_reply``. The actions are applied by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -103,6 +103,23 @@ Action = End | Pause | SoftBounce | Suppress | CheckBounceRate
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """How a message is tied to what we sent, and what vouches for its sender.
+
+    The default is a message a person confirmed by hand (re-classified in the inbox).
+    """
+
+    tied: bool = True
+    """It names a Message-ID we sent: In-Reply-To/References, or (a bounce) the returned
+    original's headers."""
+    auth_failures: tuple[str, ...] = ()
+    """The provider's ``Authentication-Results`` failures for the From domain
+    (``dmarc=fail``…)."""
+    claimed: str | None = None
+    """Matched only through an address its display name shows, not its sender's own."""
+
+
+@dataclass(frozen=True)
 class Situation:
     """Everything a decision looks at besides the classification."""
 
@@ -115,6 +132,7 @@ class Situation:
     person: Sequence[Target] | None = None
     """Every live enrollment of the target's person, the target's own among them (None:
     the target alone, when it is live)."""
+    provenance: Provenance = Provenance()
 
     @property
     def people(self) -> Sequence[Target]:
@@ -126,7 +144,10 @@ class Situation:
 def decide(
     result: Classification, situation: Situation, limits: Limits, now: datetime
 ) -> tuple[Action, ...]:
-    """The actions a message causes; empty when it changes nothing."""
+    """The actions a message causes; empty when it changes nothing or is held for review
+    (see :func:`held_reason`)."""
+    if held_reason(result, situation) is not None:
+        return ()
     if result.kind is Kind.REPLY:
         return _reply(situation)
     if result.kind is Kind.UNSUBSCRIBE:
@@ -136,6 +157,34 @@ def decide(
     if result.kind is Kind.AUTO_REPLY:
         return _auto_reply(result, situation, limits, now)
     return ()
+
+
+def held_reason(result: Classification, situation: Situation) -> str | None:
+    """Why a message must wait for a person instead of acting (None: it may act).
+
+    Anyone can write "Undeliverable" or "unsubscribe" and put a prospect's address in it;
+    only a message tied to one we sent proves it concerns that send. So a bounce acts only
+    when tied; an answer that is not tied acts unless the provider says its sender failed
+    authentication for the From domain, or only its display name claims the prospect.
+    """
+    origin = situation.provenance
+    if origin.tied or result.kind is Kind.OTHER:
+        return None
+    if origin.claimed is not None:
+        return f"display name claims {origin.claimed}; sent from {situation.sender or '?'}"
+    if result.kind is Kind.BOUNCE:
+        return "bounce not tied to a message we sent (no Message-ID of ours in it)"
+    if origin.auth_failures:
+        failed = ", ".join(origin.auth_failures)
+        return f"sender not authenticated ({failed}) and not in a thread of ours"
+    return None
+
+
+def pending_review(details: Mapping[str, object], manual_kind: str | None) -> str | None:
+    """Why a stored message still waits for a person: its ``held`` reason, until someone
+    re-classifies it by hand (None when it acted, or was reviewed)."""
+    held = details.get("held")
+    return str(held) if held and manual_kind is None else None
 
 
 def _person_ends(

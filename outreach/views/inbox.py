@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from outreach.lifecycle.rules import pending_review
 from outreach.states import INBOUND_KINDS
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Prospect
 from outreach.views.common import Page, aware, check_page_args
@@ -52,6 +53,9 @@ class InboxItem:
     new_text: str
     evidence: str
     caused: tuple[str, ...]
+    held: str | None = None
+    """Why it was held for review and acted on nothing (None: it acted, or a person has
+    re-classified it since)."""
 
     @property
     def by_hand(self) -> bool:
@@ -63,9 +67,16 @@ def effective_kind() -> ColumnElement[Any]:
     return func.coalesce(col(InboundMessage.manual_kind), col(InboundMessage.kind))
 
 
+def held_for_review() -> ColumnElement[bool]:
+    """A message held for review (see ``details["held"]``) nobody has re-classified yet."""
+    held: ColumnElement[str] = col(InboundMessage.details)["held"].as_string()
+    return held.is_not(None) & col(InboundMessage.manual_kind).is_(None)
+
+
 def needs_attention() -> ColumnElement[bool]:
-    """A reply nobody marked interested or not."""
-    return (effective_kind() == "reply") & col(InboundMessage.interest).is_(None)
+    """A reply nobody marked interested or not, or a message held for review."""
+    unread = (effective_kind() == "reply") & col(InboundMessage.interest).is_(None)
+    return unread | held_for_review()
 
 
 def inbox_page(
@@ -142,6 +153,8 @@ def _effect_text(kind: str, email: str | None, data: Mapping[str, Any]) -> str:
         return f"re-classified by hand: {was} → {to}"
     if kind == "reopened":
         return f"{who}: the earlier verdict ({data.get('was', '?')}) undone"
+    if kind == "held":
+        return f"held for review, nothing done: {data.get('reason', '?')}"
     if kind == "interest":
         return f"marked {str(data.get('interest') or 'undecided').replace('_', ' ')} by hand"
     reason = data.get("reason")
@@ -169,4 +182,5 @@ def _item(
         new_text=(row.new_text or "").strip(),
         evidence=str(row.details.get("evidence", "")),
         caused=caused,
+        held=pending_review(row.details, row.manual_kind),
     )

@@ -30,6 +30,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from outreach.lifecycle.pacer_state import mailbox_zone
+from outreach.lifecycle.rules import pending_review
 from outreach.planner.pacing import ramped_cap
 from outreach.states import LIVE
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send, as_utc
@@ -395,6 +396,8 @@ def _answered_sends(session: Session, scope: list[int] | None) -> list[_SendRow]
 
 
 def answer_kind(row: InboundMessage) -> str | None:
+    if pending_review(row.details, row.manual_kind):
+        return None  # held for review: it did nothing, it counts for nothing
     kind = row.manual_kind or row.kind
     if kind == "bounce":
         if row.details.get("final") is False:

@@ -3,7 +3,9 @@
 ``evaluate`` only reads the database, so ``outreach inbox scan`` can show what would
 happen; ``record`` stores the InboundMessage and applies the actions in the caller's
 transaction. Only messages linked to an enrollment are stored: the rep's other mail never
-lands in the database.
+lands in the database. A message held for review (see
+:func:`outreach.lifecycle.rules.held_reason`) is stored with ``details["held"]`` and a
+``held`` event instead of its kind's, and acts on nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from sqlmodel import Session, col, select
 from outreach.lifecycle import Cause, EventKind, Subject
 from outreach.lifecycle.events import record as record_event
 from outreach.lifecycle.inbound import apply_actions
-from outreach.lifecycle.rules import Action, Situation, decide
+from outreach.lifecycle.rules import Action, Provenance, Situation, decide, held_reason
+from outreach.mailbox.authresults import auth_failures
 from outreach.mailbox.classify import Classification, Kind, Rules, classify
 from outreach.mailbox.headers import HeaderFacts
 from outreach.store.models import InboundMessage, row_id
@@ -61,6 +64,8 @@ class Verdict:
     result: Classification
     match: Match
     actions: tuple[Action, ...]
+    held: str | None = None
+    """Why it waits for a person instead of acting (None: it acts)."""
 
 
 def parse_message(raw: bytes) -> Message:
@@ -69,13 +74,23 @@ def parse_message(raw: bytes) -> Message:
 
 def evaluate(session: Session, fetched: Fetched, context: Context, now: datetime) -> Verdict:
     """Classify, match and decide; reads the database, changes nothing."""
-    result = classify(
-        parse_message(fetched.raw), rules=context.rules, our_addresses=context.our_addresses
-    )
+    message = parse_message(fetched.raw)
+    result = classify(message, rules=context.rules, our_addresses=context.our_addresses)
     inbound = _inbound(fetched.facts, result)
     match = match_inbound(inbound, candidates_for(session, inbound), context.mailbox_id)
-    situation = _situation(session, fetched.facts, match)
-    return Verdict(fetched, result, match, decide(result, situation, context.config, now))
+    origin = _provenance(message, fetched.facts, match)
+    situation = _situation(session, fetched.facts, match, origin)
+    actions = decide(result, situation, context.config, now)
+    held = held_reason(result, situation) if match.enrollment is not None else None
+    return Verdict(fetched, result, match, actions, held)
+
+
+def _provenance(message: Message, facts: HeaderFacts, match: Match) -> Provenance:
+    return Provenance(
+        tied=match.tied,
+        auth_failures=auth_failures(message, facts.from_domain),
+        claimed=facts.claimed_addr if match.via == "claimed" else None,
+    )
 
 
 def _inbound(facts: HeaderFacts, result: Classification) -> Inbound:
@@ -86,17 +101,21 @@ def _inbound(facts: HeaderFacts, result: Classification) -> Inbound:
         bounce=bounce is not None,
         original_message_id=bounce.original_message_id if bounce else None,
         failed_addresses=bounce.addresses if bounce else (),
+        claimed=facts.claimed_addr,
     )
 
 
-def _situation(session: Session, facts: HeaderFacts, match: Match) -> Situation:
+def _situation(
+    session: Session, facts: HeaderFacts, match: Match, origin: Provenance
+) -> Situation:
     if match.enrollment is None:
-        return Situation(facts.from_addr, None)
+        return Situation(facts.from_addr, None, provenance=origin)
     colleagues = colleagues_of(session, match)
     if match.via == "company":
-        return Situation(facts.from_addr, None, colleagues, ())
+        return Situation(facts.from_addr, None, colleagues, (), origin)
     person = person_of(session, match.enrollment)
-    return Situation(facts.from_addr, target_of(session, match.enrollment), colleagues, person)
+    target = target_of(session, match.enrollment)
+    return Situation(facts.from_addr, target, colleagues, person, origin)
 
 
 def already_recorded(session: Session, mailbox_id: int, fetched: Fetched) -> bool:
@@ -146,6 +165,8 @@ def _row(verdict: Verdict, mailbox_id: int, now: datetime) -> InboundMessage:
     details = classification_dict(result)
     details.pop("new_text", None)
     details.update(via=verdict.match.via, screened=fetched.screened)
+    if verdict.held is not None:
+        details["held"] = verdict.held
     return InboundMessage(
         mailbox_id=mailbox_id,
         folder=fetched.folder,
@@ -166,9 +187,10 @@ def _row(verdict: Verdict, mailbox_id: int, now: datetime) -> InboundMessage:
 def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> None:
     ref = verdict.match.enrollment
     assert ref is not None
+    held = {"classified_as": row.kind, "reason": verdict.held} if verdict.held else {}
     record_event(
         session.connection(),
-        EventKind(row.kind),
+        EventKind.HELD if verdict.held else EventKind(row.kind),
         Subject(ref.campaign_id, ref.id, ref.prospect_id, row.mailbox_id),
         inbound_id=row.id,
         when=row.handled_at,
@@ -176,4 +198,5 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
         sender=row.from_addr,
         subject=row.subject,
         via=verdict.match.via,
+        **held,
     )

@@ -33,7 +33,7 @@ def our_addresses(session: Session) -> frozenset[str]:
 def known_for(session: Session, batch: Sequence[HeaderFacts], ours: frozenset[str]) -> Known:
     """:class:`Known` for a batch of header facts: a handful of queries, whatever its size."""
     ids = {ref for facts in batch for ref in _ids_of(facts)}
-    senders = {facts.from_addr for facts in batch if facts.from_addr}
+    senders = {a for facts in batch for a in (facts.from_addr, facts.claimed_addr) if a}
     domains = {d for d in (company_domain(facts.from_domain) for facts in batch) if d}
     return Known(
         our_addresses=ours,
@@ -105,7 +105,7 @@ def _ref(row: tuple[Enrollment, str, str, str]) -> EnrollmentRef:
 def candidates_for(session: Session, inbound: Inbound) -> Candidates:
     """Every enrollment :func:`~outreach.watcher.matching.match_inbound` may pick."""
     ids = [*inbound.referenced, *filter(None, [inbound.original_message_id])]
-    addresses = [*filter(None, [inbound.sender]), *inbound.failed_addresses]
+    addresses = [*filter(None, [inbound.sender, inbound.claimed]), *inbound.failed_addresses]
     domain = None if inbound.bounce else company_domain(_domain(inbound.sender))
     return Candidates(
         by_message_id=_by_message_id(session, ids),

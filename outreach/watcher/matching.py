@@ -1,10 +1,13 @@
 """Which enrollment an inbound message is about (pure: plain values in, a Match out).
 
 In order: a Message-ID of ours in In-Reply-To/References (a bounce: the original's
-Message-ID) → that send's enrollment; else the sender (a bounce: a failed recipient) is
-an enrolled prospect → their latest live enrollment (any, when none is live); else the
-sender's company domain (never a free-mail one) has a live enrollment → company match.
-The database lookups that feed this live in :mod:`outreach.watcher.lookup`.
+Message-ID, then its own references) → that send's enrollment, *tied*; else the sender (a
+bounce: a failed recipient) is an enrolled prospect → their latest live enrollment (any,
+when none is live); else the sender's company domain (never a free-mail one) has a live
+enrollment → company match; else an address its display name claims is a prospect's →
+that prospect (``claimed``, only ever held for review). What an untied match may do is
+decided by :func:`outreach.lifecycle.rules.held_reason`. The database lookups that feed
+this live in :mod:`outreach.watcher.lookup`.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Literal
 from outreach.lifecycle.values import EnrollmentRef
 from outreach.prospects.freemail import company_domain
 
-Via = Literal["thread", "sender", "original", "recipient", "company", "none"]
+Via = Literal["thread", "sender", "original", "recipient", "company", "claimed", "none"]
+TIED: tuple[Via, ...] = ("thread", "original")
+"""Matches through a Message-ID we sent."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Inbound:
     bounce: bool = False
     original_message_id: str | None = None
     failed_addresses: tuple[str, ...] = ()
+    claimed: str | None = None
+    """An address the From display name shows that is not the sender's."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,11 @@ class Match:
     via: Via
     company: str | None = None
     """The company domain a company stop would apply to (None for free-mail)."""
+
+    @property
+    def tied(self) -> bool:
+        """Found through a Message-ID we sent (not an address anyone can write)."""
+        return self.via in TIED
 
 
 @dataclass(frozen=True)
@@ -63,13 +75,16 @@ def match_inbound(inbound: Inbound, found: Candidates, mailbox_id: int) -> Match
     at_company = pick(found.by_domain.get(domain or "", ()), mailbox_id, live_only=True)
     if at_company is not None:
         return Match(at_company, "company", domain)
+    by_claim = pick(found.by_address.get(inbound.claimed or "", ()), mailbox_id)
+    if by_claim is not None:
+        return _linked(by_claim, "claimed")
     return Match(None, "none", domain)
 
 
 def _match_bounce(inbound: Inbound, found: Candidates, mailbox_id: int) -> Match:
-    original = inbound.original_message_id
-    if original and original in found.by_message_id:
-        return _linked(found.by_message_id[original], "original")
+    for message_id in filter(None, [inbound.original_message_id, *inbound.referenced]):
+        if message_id in found.by_message_id:
+            return _linked(found.by_message_id[message_id], "original")
     for address in inbound.failed_addresses:
         ref = pick(found.by_address.get(address, ()), mailbox_id)
         if ref is not None:

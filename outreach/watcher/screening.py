@@ -23,7 +23,8 @@ class Known:
     our_message_ids: frozenset[str]
     """The Message-IDs of the batch (its own or referenced ones) that we sent."""
     prospect_addresses: frozenset[str]
-    """Senders of the batch that are enrolled prospects."""
+    """Senders of the batch (or addresses their display names claim) that are enrolled
+    prospects."""
     prospect_domains: frozenset[str]
     """Company (non-freemail) sender domains of the batch with a live enrollment."""
 
@@ -40,7 +41,7 @@ def looks_like_report(facts: HeaderFacts, rules: Rules) -> bool:
 
 def screen(facts: HeaderFacts, known: Known, rules: Rules) -> str | None:
     """Why this message must be read in full (``thread``, ``report``, ``prospect``,
-    ``company``), or None to leave it alone."""
+    ``company``, ``claimed``), or None to leave it alone."""
     if facts.message_id is not None and facts.message_id in known.our_message_ids:
         return None
     if any(ref in known.our_message_ids for ref in facts.referenced):
@@ -53,4 +54,6 @@ def screen(facts: HeaderFacts, known: Known, rules: Rules) -> str | None:
         return "prospect"
     if facts.from_domain in known.prospect_domains:
         return "company"
+    if facts.claimed_addr in known.prospect_addresses:
+        return "claimed"  # an impersonation: read it, to hold it for review
     return None

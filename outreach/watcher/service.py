@@ -223,5 +223,6 @@ class Watcher:
                 "subject": verdict.fetched.facts.subject,
                 "via": verdict.match.via,
                 "actions": [str(action) for action in verdict.actions],
+                "held": verdict.held,
             },
         )

@@ -22,7 +22,7 @@ from outreach.lifecycle import Cause, EventKind, Subject
 from outreach.lifecycle.ending import reopen_ended_by
 from outreach.lifecycle.events import record
 from outreach.lifecycle.inbound import apply_actions
-from outreach.lifecycle.rules import Action, Situation, decide
+from outreach.lifecycle.rules import Action, Situation, decide, pending_review
 from outreach.lifecycle.values import EnrollmentRef
 from outreach.mailbox.classify import (
     AutoReply,
@@ -74,11 +74,13 @@ def reclassify(
     with session_scope(db) as session:
         row = _inbound(session, inbound_id)
         was = row.manual_kind or row.kind
-        if was == kind:
+        held = pending_review(row.details, row.manual_kind) is not None
+        if was == kind and not held:
             return Reclassified(was, kind, (), False)
         conn = session.connection()
         reopened = bool(reopen_ended_by(conn, row_id(row.id), now))
-        row.manual_kind = None if kind == row.kind else kind
+        # a held message re-classified, even as what it was, is reviewed: it acts now
+        row.manual_kind = kind if held or kind != row.kind else None
         actions = _actions_for(session, row, kind, now, config or WatcherConfig())
         cause = Cause("triage", inbound_id=row.id, message_id=row.message_id)
         done = apply_actions(conn, actions, cause, now)

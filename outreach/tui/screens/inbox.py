@@ -150,7 +150,7 @@ class InboxScreen(DataScreen):
         item = self.current()
         if item is None:
             return
-        choices = [(k, fmt.kind_label(k)) for k in KINDS if k != item.kind]
+        choices = [(k, _choice_label(k, item)) for k in KINDS if k != item.kind or item.held]
         question = f"{fmt.kind_label(item.kind)} from {item.from_addr}: what is it really?"
         inbound_id, db, now = item.id, self.ctx.db, self.ctx.now()
 
@@ -169,6 +169,12 @@ class InboxScreen(DataScreen):
             commands_of(self.app).run(
                 lambda: actions.mark_interest(db, inbound_id, interest or None), what="Interest"
             )
+
+
+def _choice_label(kind: str, item: InboxItem) -> str:
+    """A kind to choose; for a held message its own kind means "act on it after all"."""
+    label = fmt.kind_label(kind)
+    return f"{label} (act on it)" if item.held and kind == item.kind else label
 
 
 def _cells(item: InboxItem, now: datetime, tz: ZoneInfo) -> list[object]:

@@ -26,6 +26,8 @@ def kind_text(item: InboxItem) -> Text:
     text = Text(fmt.kind_label(item.kind), style=KIND_STYLE.get(item.kind, ""))
     if item.by_hand:
         text.append(" ✎", style="bold")
+    if item.held:
+        text.append(" ⚑ held", style="bold yellow")
     return text
 
 
@@ -53,6 +55,9 @@ def detail(item: InboxItem | None, tz: ZoneInfo, now: datetime) -> RenderableTyp
         verdict.append(f"  ({item.evidence})", style="dim")
     verdict.append("  ")
     verdict.append_text(interest_text(item.interest))
+    if item.held:
+        verdict.append(f"\nheld for review: {item.held}", style="bold yellow")
+        verdict.append("\n(it did nothing; re-classify it to act on it)", style="dim")
     words = Text(item.new_text or "(no text of their own)", style="" if item.new_text else "dim")
     return Group(
         head, verdict, Panel(words, title="their words", title_align="left"), _effects(item)
