@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from outreach.store.migrate import head_revision
 from tests.store_support import Dump, database_at, dump_of
 
 ROOT = Path(__file__).resolve().parent.parent
+WHOLE_BACKUP = re.compile(r"outreach\.db\.bak-\d{8}T\d{6}-[0-9a-f]{6}")
 KILLS = int(os.environ.get("OUTREACH_KILLS", "30"))
 
 # The child imports everything first, says so, then runs `outreach init`: the kill delay is
@@ -102,12 +104,11 @@ def _upgrade_seconds(template: Path, tmp_path: Path) -> float:
 
 def _moment(db: Path) -> str:
     """Where the kill landed, judged from what it left behind."""
-    backups = [p for p in db.parent.iterdir() if ".bak-" in p.name]
     if _revision(db) == head_revision():
         return "after the upgrade committed"
-    if any(not p.name.endswith(".partial") for p in backups):
+    if any(WHOLE_BACKUP.fullmatch(p.name) for p in db.parent.iterdir()):
         return "during the migration (backup written)"
-    if backups:
+    if any(".partial" in p.name for p in db.parent.iterdir()):
         return "while writing the backup"
     return "before the backup"
 
@@ -132,8 +133,7 @@ def test_kill_9_during_upgrade_never_breaks_the_next_start(tmp_path: Path) -> No
         assert "Traceback" not in again.stderr
         assert _revision(db) == head_revision(), f"kill {attempt}"
         assert dump_of(db, before) == before, f"kill {attempt}: rows changed"
-        backups = [p for p in db.parent.iterdir() if p.name.startswith("outreach.db.bak-")]
-        whole = [p for p in backups if not p.name.endswith(".partial")]
+        whole = [p for p in db.parent.iterdir() if WHOLE_BACKUP.fullmatch(p.name)]
         assert whole, f"kill {attempt}: no backup kept"
         assert all(dump_of(p, before) == before for p in whole), f"kill {attempt}: bad backup"
     print(f"\n{KILLS} kills in a {window:.2f} s upgrade, {KILLS} recovered: {dict(moments)}")
