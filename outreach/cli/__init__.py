@@ -8,19 +8,33 @@ from typing import Any
 
 import click
 
-from outreach import __version__
+from outreach import __version__, paths
 from outreach.errors import OutreachError
+from outreach.store import DATABASE_ERRORS, explain
 
 
 class OutreachGroup(click.Group):
-    """A click group that turns :class:`OutreachError` into a clean message and exit code."""
+    """A click group that turns :class:`OutreachError` into a clean message and exit code.
+
+    A database that turns out read-only or damaged in the middle of a command (the store
+    checks what it can when it opens) is reported the same way.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except OutreachError as exc:
-            click.secho(f"error: {exc}", err=True, fg="red")
-            ctx.exit(exc.exit_code)
+            _fail(ctx, exc)
+        except DATABASE_ERRORS as exc:
+            explained = explain(exc, paths.database_url())
+            if explained is None:
+                raise
+            _fail(ctx, explained)
+
+
+def _fail(ctx: click.Context, exc: OutreachError) -> None:
+    click.secho(f"error: {exc}", err=True, fg="red")
+    ctx.exit(exc.exit_code)
 
 
 @click.group(cls=OutreachGroup, invoke_without_command=True)

@@ -14,12 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from outreach import paths
-from outreach.errors import OutreachError
+from outreach.store.problems import StoreError, sqlite_file
 
-
-class StoreError(OutreachError):
-    """The database could not be opened or migrated."""
-
+__all__ = ["StoreError", "make_engine", "session_scope"]
 
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` (default: :func:`outreach.paths.database_url`).
@@ -31,8 +28,9 @@ def make_engine(url: str | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        _create_private_file(Path(parsed.database))
+    path = sqlite_file(parsed)
+    if path is not None and not path.exists():
+        _create_private_file(path)
     engine = create_engine(url, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -40,8 +38,10 @@ def make_engine(url: str | None = None) -> Engine:
 
 def _create_private_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:  # another process created it first
+        pass
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
