@@ -296,3 +296,36 @@ def test_an_unreachable_inbox_backs_off_with_one_line_per_attempt(
     assert "retrying in 60 s" in records[0].getMessage()
     assert all(0 < w <= 60 for w in waits)
     assert isinstance(InboxUnreachable("x", 1), ConnectionFailed)
+
+
+async def test_a_dead_imap_server_is_logged_once_per_attempt_by_idle_and_checks_together(
+    outreach_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The watcher's IDLE connection and its checks share one back-off: a server that
+    refuses connections gives one warning line per attempt, not one per connection."""
+    import socket
+
+    from outreach.services import inbox_watcher
+    from tests.fixtures.campaigns import add_mailbox
+    from tests.polling import still_running
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    db = open_store()
+    add_mailbox(db, "rep@sales.test", "pw", "127.0.0.1", dead, dead)
+    watcher = inbox_watcher(db, WatcherConfig(poll_interval=0.1, reconnect_min=0.5,
+                                              reconnect_max=0.5))  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        task = asyncio.create_task(watcher.run(), name="watcher")
+        started = time.monotonic()
+        try:
+            while time.monotonic() - started < 3.0:  # six back-off windows of 0.5 s
+                still_running(task)()
+                await asyncio.sleep(0.05)
+        finally:
+            watcher.stop()
+            await asyncio.wait_for(task, 10)
+    lines = [r for r in caplog.records if "rep@sales.test" in r.getMessage()]
+    assert 1 <= len(lines) <= 8, [r.getMessage() for r in lines]
+    assert all(r.exc_info is None for r in lines)

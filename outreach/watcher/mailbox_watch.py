@@ -156,6 +156,10 @@ class Unreachable:
                 left,
             )
 
+    def remaining(self) -> float:
+        """Seconds the back-off still runs (0: try now)."""
+        return max(0.0, self.until - time.monotonic())
+
     def failed(self, exc: ConnectionFailed) -> InboxUnreachable:
         self.reason = exc.message
         wait, self.delay = self.delay, min(self.delay * 2, self.longest)
@@ -173,25 +177,31 @@ Backoff = Callable[[Exception], float]
 """Logs an error and says how long to wait before trying again."""
 
 
-async def ring_on_news(watch: MailboxWatch, new_backoff: Callable[[], Backoff]) -> None:
+async def ring_on_news(watch: MailboxWatch) -> None:
     """IDLE on INBOX until ``watch.stopping``; sets ``watch.bell`` when the server reports news.
 
-    Returns when the server cannot IDLE (the caller then polls).
+    Returns when the server cannot IDLE (the caller then polls). Connection failures share
+    the mailbox's back-off with the checks, so an outage is logged once per attempt, not
+    once by each connection.
     """
-    backoff = new_backoff()
     while not watch.stopping.is_set():
+        waiting = watch.backoff.remaining()
+        if waiting > 0:  # the checks found the server unreachable: wait out their back-off
+            await _pause(watch.stopping, waiting)
+            continue
         client: Doorbell | None = None
         try:
             client = await asyncio.to_thread(watch.connector.doorbell, watch.account)
             if not client.can_idle():
                 return
-            backoff = new_backoff()
+            watch.backoff.succeeded()
             # Mail that came while this connection was being set up announces nothing:
             # the first IDLE of each connection rings once to have it looked at.
             await _idle_rounds(client, watch)
         except Exception as exc:  # noqa: BLE001 - reconnect after any IMAP/network error
             watch.bell.set()  # what happened meanwhile is looked at by a check
-            await _pause(watch.stopping, backoff(exc))
+            if watch.backoff.remaining() <= 0:
+                watch.backoff.failed(ConnectionFailed(f"IDLE on {watch.account.email}: {exc}"))
         finally:
             if client is not None:
                 client.drop()

@@ -155,7 +155,7 @@ class Watcher:
         name = watch.account.email
         tasks = [asyncio.create_task(self._poll_loop(watch), name=f"watch-{name}")]
         if self.config.idle:
-            doorbell = ring_on_news(watch, lambda: self._backoff(watch))
+            doorbell = ring_on_news(watch)
             tasks.append(asyncio.create_task(doorbell, name=f"idle-{name}"))
         self._tasks[mailbox_id] = tasks
 
