@@ -19,14 +19,14 @@ import re
 import time
 from collections.abc import Iterator
 
+# re._parser is the stdlib's own pattern parser (sre_parse before 3.11).
+from re import _constants as sre  # type: ignore[attr-defined]  # noqa: E402
+from re import _parser as sre_parse  # type: ignore[attr-defined]  # noqa: E402
+
 import pytest
 
 import outreach.mailbox.classify as classify_package
 from outreach.mailbox.classify import rules as rules_module
-
-# re._parser is the stdlib's own pattern parser (sre_parse before 3.11).
-from re import _constants as sre  # type: ignore[attr-defined]  # noqa: E402
-from re import _parser as sre_parse  # type: ignore[attr-defined]  # noqa: E402
 
 LENGTH = 20_000
 BOUND_SECONDS = 0.5
