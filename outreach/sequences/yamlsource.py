@@ -71,8 +71,9 @@ def parse_yaml(text: str, filename: str) -> YamlDocument | Problem:
     """The document, or the one ``Problem`` that stops reading it: a syntax error (with
     source line and caret), an alias, a file too large or too deeply nested, too many steps."""
     if len(text) > MAX_CHARS:
-        return Problem("", f"the file has more than {MAX_CHARS:,} characters", "a sequence is a few kilobytes: check this is the "
-                       "right file", line=1, column=1, file=filename)
+        return Problem("", f"the file has more than {MAX_CHARS:,} characters",
+                       "a sequence is a few kilobytes: check this is the right file",
+                       line=1, column=1, file=filename)
     try:
         if alias := _first_alias(text, filename):
             return alias

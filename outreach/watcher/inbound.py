@@ -20,10 +20,11 @@ from outreach.lifecycle import Cause, EventKind, Subject
 from outreach.lifecycle.events import record as record_event
 from outreach.lifecycle.inbound import apply_actions
 from outreach.lifecycle.rules import Action, Situation, decide
-from outreach.mailbox.classify import Classification, Kind, Rules, classify
+from outreach.mailbox.classify import Classification, Kind, Rules
 from outreach.mailbox.headers import HeaderFacts
 from outreach.store.models import InboundMessage, row_id
 from outreach.watcher.config import WatcherConfig
+from outreach.watcher.deadline import classify_within
 from outreach.watcher.lookup import candidates_for, colleagues_of, person_of, target_of
 from outreach.watcher.matching import Inbound, Match, match_inbound
 from outreach.watcher.summary import classification_dict
@@ -69,9 +70,8 @@ def parse_message(raw: bytes) -> Message:
 
 def evaluate(session: Session, fetched: Fetched, context: Context, now: datetime) -> Verdict:
     """Classify, match and decide; reads the database, changes nothing."""
-    result = classify(
-        parse_message(fetched.raw), rules=context.rules, our_addresses=context.our_addresses
-    )
+    deadline = context.config.classify_deadline
+    result = classify_within(fetched.raw, context.rules, context.our_addresses, deadline)
     inbound = _inbound(fetched.facts, result)
     match = match_inbound(inbound, candidates_for(session, inbound), context.mailbox_id)
     situation = _situation(session, fetched.facts, match)

@@ -11,6 +11,7 @@ import binascii
 import codecs
 import contextlib
 import email
+import email.parser
 import email.policy
 import quopri
 import re
@@ -88,11 +89,47 @@ def _clean(text: str) -> str:
 
 def parse_message(raw: bytes) -> Message:
     """Bytes to a message with ``compat32``: it never parses header values while parsing,
-    so hostile headers cannot make it slow or raise (the ``default`` policy can)."""
+    so hostile headers cannot make it slow or raise (the ``default`` policy can).
+
+    The stdlib parser recurses once per nesting level: a message nested thousands of
+    multiparts deep is read flat instead (:func:`flattened`), so nesting hides no text.
+    """
     try:
         return email.message_from_bytes(raw, policy=email.policy.compat32)
+    except RecursionError:
+        return flattened(raw)
     except Exception:
         return Message()
+
+
+_BOUNDARY_PARAM_RE = re.compile(r'\bboundary\s*=\s*"?([^"\s;]{1,200})', re.I)
+
+
+def flattened(raw: bytes) -> Message:
+    """The message as one text/plain part: its body without MIME boundary lines, part
+    headers and runs of blank lines (the parts' own transfer encodings are not undone)."""
+    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+        raw, headersonly=True
+    )
+    body = str(_payload(msg) or "")
+    boundaries = set(_BOUNDARY_PARAM_RE.findall(header(msg, "Content-Type") + "\n" + body))
+    del msg["Content-Type"], msg["Content-Transfer-Encoding"]
+    msg["Content-Type"] = "text/plain; charset=utf-8"
+    msg.set_payload(_without_mime_lines(body.splitlines(), boundaries))
+    return msg
+
+
+def _without_mime_lines(lines: list[str], boundaries: set[str]) -> str:
+    kept: list[str] = []
+    in_part_headers = False
+    for line in lines:
+        if line.startswith("--") and line.rstrip()[2:].removesuffix("--") in boundaries:
+            in_part_headers = True
+        elif in_part_headers:
+            in_part_headers = bool(line.strip())
+        elif line.strip() or (kept and kept[-1].strip()):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def from_address(msg: Message) -> tuple[str, str]:
