@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from outreach.lifecycle.rules import Provenance, Situation, decide, held_reason, pending_review
 from outreach.mailbox.authresults import auth_failures
 from outreach.mailbox.classify import BounceReason, Classification, Kind, default_rules
+from outreach.mailbox.classify.mime import from_address, parse_message
 from outreach.mailbox.headers import claimed_address, header_facts
 from outreach.watcher.matching import Inbound, match_inbound
 from outreach.watcher.screening import screen
@@ -85,9 +86,12 @@ def test_encoded_display_names_never_become_the_address(
         encoded = Header(name, charset).encode(maxlinelen=10_000)
     except UnicodeEncodeError:
         encoded = Header(name, "utf-8").encode(maxlinelen=10_000)
-    facts = header_facts(block(f"From: {encoded} <{ATTACKER}>", "Subject: hi"))
+    raw = block(f"From: {encoded} <{ATTACKER}>", "Subject: hi")
+    facts = header_facts(raw)
     assert facts.from_addr == ATTACKER
     assert facts.claimed_addr == address
+    # the classifier's own reading of From (its "from us" and "from a mailer" checks)
+    assert from_address(parse_message(raw))[1] == ATTACKER
 
 
 # -- Authentication-Results ---------------------------------------------------------------

@@ -10,11 +10,11 @@ import click
 
 from outreach.cli.output import print_json, print_table
 from outreach.errors import ConfigError
-from outreach.mailbox.classify import Classification, Kind, Rules, classify
+from outreach.mailbox.classify import Classification, Kind, Rules, classify, parse_message
 from outreach.services import inbox_connector
 from outreach.store import open_store
 from outreach.watcher import WatcherConfig
-from outreach.watcher.inbound import Verdict, parse_message
+from outreach.watcher.inbound import Verdict
 from outreach.watcher.scan import ScanItem, ScanReport, scan_mailbox
 from outreach.watcher.service import default_rules
 from outreach.watcher.summary import classification_dict

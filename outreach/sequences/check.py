@@ -19,6 +19,7 @@ from .model import Sequence, Step
 from .pace_warnings import pace_warnings
 from .preflight import KnownFields
 from .problems import Problem, problems_error
+from .yamlsource import read_bounded
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class SequenceReport:
 def check_sequence_file(path: Path, known: KnownFields) -> SequenceReport:
     """Validate the file at ``path``, its merge fields against ``known``."""
     try:
-        source = path.read_text(encoding="utf-8")
+        source = read_bounded(path)
     except (OSError, UnicodeDecodeError) as error:
         unreadable = Problem("", f"cannot read sequence file: {error}",
                              "check the path and that the file is UTF-8 text", file=str(path))

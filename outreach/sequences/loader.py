@@ -22,7 +22,7 @@ from .preflight import KnownFields, template_problems
 from .problems import Problem, problems_error
 from .pydantic_errors import pydantic_problems
 from .schema import SequenceDoc, StepDoc
-from .yamlsource import YamlDocument, parse_yaml
+from .yamlsource import YamlDocument, parse_yaml, read_bounded
 
 
 def load_sequence(path: Path | str, *, fields: Iterable[str] | None = None) -> Sequence:
@@ -33,7 +33,7 @@ def load_sequence(path: Path | str, *, fields: Iterable[str] | None = None) -> S
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path)
     except (OSError, UnicodeDecodeError) as error:
         raise ValidationFailed(f"cannot read sequence file {path}: {error}",
                                hint="check the path and that the file is UTF-8 text") from error

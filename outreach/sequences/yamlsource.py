@@ -10,17 +10,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, ScalarString
 
 from .problems import Problem, format_path
 
 Loc = tuple[str | int, ...]
 _STR_TAG = "tag:yaml.org,2002:str"
+MAX_CHARS = 1_000_000
+"""A sequence file is a few kilobytes; anything near this is not one."""
+MAX_STEPS = 100
+"""Steps per sequence: far beyond any real follow-up plan, small enough to check quickly."""
 
 
 @dataclass(frozen=True)
@@ -54,18 +60,56 @@ def _reader() -> YAML:
     return reader
 
 
+def read_bounded(path: Path) -> str:
+    """The file's text, at most one character over :data:`MAX_CHARS` (which
+    :func:`parse_yaml` then refuses): a huge file is never read whole."""
+    with path.open(encoding="utf-8") as file:
+        return file.read(MAX_CHARS + 1)
+
+
 def parse_yaml(text: str, filename: str) -> YamlDocument | Problem:
-    """The document, or the one syntax ``Problem`` (with source line and caret)."""
+    """The document, or the one ``Problem`` that stops reading it: a syntax error (with
+    source line and caret), an alias, a file too large or too deeply nested, too many steps."""
+    if len(text) > MAX_CHARS:
+        return Problem("", f"the file has more than {MAX_CHARS:,} characters",
+                       "a sequence is a few kilobytes: check this is the right file",
+                       line=1, column=1, file=filename)
     try:
+        if alias := _first_alias(text, filename):
+            return alias
         root = _reader().load(text)
+        document = YamlDocument(data=None)
+        document.keys[""] = document.values[""] = Position(1, 1)
+        document.data = _plain(root, (), document, filename)
     except MarkedYAMLError as error:
         return syntax_problem(error, text, filename)
     except YAMLError as error:
         return Problem("", f"YAML error: {error}", "check the file is valid YAML", file=filename)
-    document = YamlDocument(data=None)
-    document.keys[""] = document.values[""] = Position(1, 1)
-    document.data = _plain(root, (), document, filename)
-    return document
+    except RecursionError:
+        return Problem("", "the YAML is nested too deeply", "a sequence needs only a few "
+                       "levels of indentation", line=1, column=1, file=filename)
+    return _too_many_steps(document, filename) or document
+
+
+def _first_alias(text: str, filename: str) -> Problem | None:
+    """Aliases (``*name``) are refused: a few lines of nested aliases expand to gigabytes."""
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            mark = event.start_mark
+            return Problem("", f"YAML aliases are not allowed (*{event.anchor})",
+                           "write the value out in full instead of &anchor/*alias",
+                           line=mark.line + 1, column=mark.column + 1, file=filename)
+    return None
+
+
+def _too_many_steps(document: YamlDocument, filename: str) -> Problem | None:
+    steps = document.data.get("steps") if isinstance(document.data, dict) else None
+    if not isinstance(steps, list) or len(steps) <= MAX_STEPS:
+        return None
+    where = document.keys.get("steps", Position(1, 1))
+    return Problem("steps", f"{len(steps)} steps, over the limit of {MAX_STEPS}",
+                   "split the plan into several sequences (campaigns)",
+                   line=where.line, column=where.column, file=filename)
 
 
 def _plain(node: Any, loc: Loc, document: YamlDocument, filename: str) -> Any:

@@ -134,7 +134,8 @@ def export_rows(db: Engine, kind: str, campaign: str | None = None) -> list[Row]
 
 
 def to_csv(rows: Iterable[Row]) -> str:
-    """CSV with a header; nested values (event data) as compact JSON."""
+    """CSV with a header; nested values (event data) as compact JSON; text that a
+    spreadsheet would run as a formula is neutralized (:func:`csv_safe`)."""
     rows = list(rows)
     out = io.StringIO()
     if not rows:
@@ -146,7 +147,18 @@ def to_csv(rows: Iterable[Row]) -> str:
     return out.getvalue()
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(text: str) -> str:
+    """``text`` with a leading ``'`` when it starts like a spreadsheet formula (OWASP CSV
+    injection): a reply subject "=HYPERLINK(…)" must reach the sheet as text."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return csv_safe(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    if isinstance(value, str):  # a bare CR is no line end to the writer: it goes unquoted
+        return csv_safe(value).replace("\r\n", "\n").replace("\r", "\n")
     return "" if value is None else value

@@ -37,6 +37,9 @@ class WatcherConfig:
     """First delay before reconnecting after an IMAP error (doubles up to ``reconnect_max``)."""
     reconnect_max: float = 300.0
     """Longest delay between reconnection attempts."""
+    classify_deadline: float | None = 10.0
+    """Seconds allowed to classify one message (in a worker process); a message over it is
+    set aside for review ("shunted"), never retried. None: classify in-process, unbounded."""
     rules_file: Path | None = None
     """Extra classifier phrases (``classify_rules.yaml``); None = the user's config file if
     it exists."""

@@ -15,6 +15,7 @@ import email.policy
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
+from email.parser import BytesHeaderParser
 
 from sqlmodel import Session, col, select
 
@@ -23,10 +24,11 @@ from outreach.lifecycle.events import record as record_event
 from outreach.lifecycle.inbound import apply_actions
 from outreach.lifecycle.rules import Action, Provenance, Situation, decide, held_reason
 from outreach.mailbox.authresults import auth_failures
-from outreach.mailbox.classify import Classification, Kind, Rules, classify
+from outreach.mailbox.classify import Classification, Kind, Rules
 from outreach.mailbox.headers import HeaderFacts
 from outreach.store.models import InboundMessage, row_id
 from outreach.watcher.config import WatcherConfig
+from outreach.watcher.deadline import classify_within
 from outreach.watcher.lookup import candidates_for, colleagues_of, person_of, target_of
 from outreach.watcher.matching import Inbound, Match, match_inbound
 from outreach.watcher.summary import classification_dict
@@ -68,14 +70,16 @@ class Verdict:
     """Why it waits for a person instead of acting (None: it acts)."""
 
 
-def parse_message(raw: bytes) -> Message:
-    return email.message_from_bytes(raw, policy=email.policy.default)
+def parse_headers(raw: bytes) -> Message:
+    """The header block only: cheap and bounded whatever the body holds."""
+    return BytesHeaderParser(policy=email.policy.default).parsebytes(raw)
 
 
 def evaluate(session: Session, fetched: Fetched, context: Context, now: datetime) -> Verdict:
     """Classify, match and decide; reads the database, changes nothing."""
-    message = parse_message(fetched.raw)
-    result = classify(message, rules=context.rules, our_addresses=context.our_addresses)
+    message = parse_headers(fetched.raw)  # Authentication-Results; the body is not read here
+    deadline = context.config.classify_deadline
+    result = classify_within(fetched.raw, context.rules, context.our_addresses, deadline)
     inbound = _inbound(fetched.facts, result)
     match = match_inbound(inbound, candidates_for(session, inbound), context.mailbox_id)
     origin = _provenance(message, fetched.facts, match)

@@ -24,6 +24,7 @@ from outreach.mailbox.classify import Rules, load_rules
 from outreach.mailbox.ports import InboxConnector
 from outreach.store.models import Mailbox, row_id, utcnow
 from outreach.watcher.config import WatcherConfig
+from outreach.watcher.deadline import prestart
 from outreach.watcher.mailbox_watch import Backoff, MailboxWatch, ring_on_news
 from outreach.watcher.sync import Handled
 
@@ -107,6 +108,8 @@ class Watcher:
 
     async def run(self) -> None:
         """Watch until :meth:`stop`."""
+        if self.config.classify_deadline is not None:
+            self._prestart = asyncio.create_task(asyncio.to_thread(prestart))
         try:
             while not self._stopping.is_set():
                 try:

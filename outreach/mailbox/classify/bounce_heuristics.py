@@ -21,21 +21,25 @@ from outreach.mailbox.classify.rules import Rules
 
 _SMTP_REPLY_RE = re.compile(
     r"(?<![\d.:/-])(?:4[2-5]\d|5[0-5]\d)(?:[ -]+(?:[45]\.\d{1,3}\.\d{1,3}|#?[A-Za-z<(\[]))|"
-    r"#[45]\.\d{1,3}\.\d{1,3}|\b(?:said|error|reply|response|code)\s*:?\s*[45]\d\d\b",
+    r"#[45]\.\d{1,3}\.\d{1,3}|\b(?:said|error|reply|response|code)\s*+:?\s*+[45]\d\d\b",
 )
-_REPLY_PREFIX_RE = re.compile(r"^\s*(?:re|aw|sv|antw|fwd?|wg|tr|rv|r)\s*(?:\[\d+\])?\s*:", re.I)
+_REPLY_PREFIX_RE = re.compile(
+    r"^\s*+(?:re|aw|sv|antw|fwd?|wg|tr|rv|r)\s*+(?:\[\d+\])?\s*+:", re.I
+)
 _COPY_MARKERS = re.compile(
     r"(?:below this line is a copy of the message|this is a copy of the message"
     r"|original message follows?\b|original message (?:header|headers) follows?\b"
     r"|header of the original message|message headers follow|headers of the original"
     r"|^original message headers:"
-    r"|-+ ?original message ?-+|-+ ?(?:the )?(?:returned|undelivered|original) message"
+    r"|(?<!-)-+ ?original message ?-|(?<!-)-+ ?(?:the )?(?:returned|undelivered|original) message"
     r"|content-type: message/rfc822|unsent message below)",
     re.I | re.M,
 )
 _MAX_REPORT = 50_000
 """Characters of report text examined: reports are short, the returned copy is not."""
-_ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w#-]+(?:\.[\w-]+)+", re.ASCII)
+_ADDRESS_RE = re.compile(
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w#-]+(?:\.[\w-]+)+", re.ASCII
+)
 _SKIP_LINE_RE = re.compile(
     r"^\s*(?:message-id|in-reply-to|references|received|return-path|from|reply-to|sender"
     r"|x-[\w-]+|dkim-signature|arc-[\w-]+|authentication-results|list-[\w-]+)\s*:|"
@@ -48,7 +52,7 @@ _FAILURE_WORDS_RE = re.compile(
     re.I,
 )
 _LEAD_ADDRESS_RE = re.compile(
-    r"^\s*(?:[^<>\n@]{0,60}<)?<?([^\s<>@]+@[^\s<>]+?)>?\s*(?::|\.{3}|$|\(|\s-)",
+    r"^[^\S\n]*(?:[^<>\n@]{0,60}<)?<?([^\s<>@]+@[^\s<>]+?)>?[^\S\n]*(?::|\.{3}|$|\(|\s-)",
     re.M,
 )
 _HELP_LINE_RE = re.compile(

@@ -23,6 +23,8 @@ class _TextCollector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.lines: list[tuple[int, str]] = []
         self._current: list[str] = []
+        self._has_text = False
+        """The current line has non-blank text (its depth is set)."""
         self._depth = 0
         self._line_depth = 0
         self._skip = 0
@@ -72,20 +74,22 @@ class _TextCollector(HTMLParser):
             self._pre_data(text)
             return
         text = re.sub(r"\s+", " ", text)
-        if text.strip() and not "".join(self._current).strip():
-            self._line_depth = self._depth
+        if text.strip() and not self._has_text:  # a flag: joining here was quadratic
+            self._line_depth, self._has_text = self._depth, True
         self._current.append(text)
 
     def _pre_data(self, text: str) -> None:
         first, *rest = text.split("\n")
         self._current.append(first)
+        self._has_text = self._has_text or bool(first.strip())
         for line in rest:
             self.newline()
             self._current.append(line)
+            self._has_text = bool(line.strip())
 
     def newline(self) -> None:
         line = "".join(self._current).strip()
-        self._current = []
+        self._current, self._has_text = [], False
         if line or (self.lines and self.lines[-1][1]):
             self.lines.append((self._line_depth if line else 0, line))
         self._line_depth = self._depth

@@ -11,6 +11,7 @@ import binascii
 import codecs
 import contextlib
 import email
+import email.parser
 import email.policy
 import quopri
 import re
@@ -88,29 +89,77 @@ def _clean(text: str) -> str:
 
 def parse_message(raw: bytes) -> Message:
     """Bytes to a message with ``compat32``: it never parses header values while parsing,
-    so hostile headers cannot make it slow or raise (the ``default`` policy can)."""
+    so hostile headers cannot make it slow or raise (the ``default`` policy can).
+
+    The stdlib parser recurses once per nesting level: a message nested thousands of
+    multiparts deep is read flat instead (:func:`flattened`), so nesting hides no text.
+    """
     try:
         return email.message_from_bytes(raw, policy=email.policy.compat32)
+    except RecursionError:
+        return flattened(raw)
     except Exception:
         return Message()
 
 
-def from_address(msg: Message) -> tuple[str, str]:
-    """``(display name, lower-cased address)`` of the From header."""
+_BOUNDARY_PARAM_RE = re.compile(r'\bboundary\s*=\s*"?([^"\s;]{1,200})', re.I)
+
+
+def flattened(raw: bytes) -> Message:
+    """The message as one text/plain part: its body without MIME boundary lines, part
+    headers and runs of blank lines (the parts' own transfer encodings are not undone)."""
+    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+        raw, headersonly=True
+    )
+    body = str(_payload(msg) or "")
+    boundaries = set(_BOUNDARY_PARAM_RE.findall(header(msg, "Content-Type") + "\n" + body))
+    del msg["Content-Type"], msg["Content-Transfer-Encoding"]
+    msg["Content-Type"] = "text/plain; charset=utf-8"
+    msg.set_payload(_without_mime_lines(body.splitlines(), boundaries))
+    return msg
+
+
+def _without_mime_lines(lines: list[str], boundaries: set[str]) -> str:
+    kept: list[str] = []
+    in_part_headers = False
+    for line in lines:
+        if line.startswith("--") and line.rstrip()[2:].removesuffix("--") in boundaries:
+            in_part_headers = True
+        elif in_part_headers:
+            in_part_headers = bool(line.strip())
+        elif line.strip() or (kept and kept[-1].strip()):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _undecoded(msg: Message, name: str) -> list[str]:
+    """Every ``name`` header as written: encoded words stay encoded, so an address hidden
+    in an encoded display name is never taken for the real one."""
     try:
-        name, addr = parseaddr(header(msg, "From"))
+        return [_unescape_bytes(str(value)[: MAX_HEADER * 2]) for value in _raw_values(msg, name)]
+    except Exception:
+        return []
+
+
+def from_address(msg: Message) -> tuple[str, str]:
+    """``(display name, lower-cased address)`` of the From header: the address is parsed
+    before anything is decoded, the name decoded after."""
+    values = _undecoded(msg, "From")
+    try:
+        name, addr = parseaddr(values[0]) if values else ("", "")
     except Exception:
         return "", ""
-    return name, addr.lower()
+    return _to_text(name), addr.lower()
 
 
 def addresses(msg: Message, name: str) -> list[str]:
-    """Lower-cased addresses of every ``name`` header (To, Cc, X-Failed-Recipients…)."""
+    """Lower-cased addresses of every ``name`` header (To, Cc, X-Failed-Recipients…),
+    parsed before any encoded word is decoded."""
     try:
-        pairs = getaddresses(headers(msg, name))
+        pairs = getaddresses(_undecoded(msg, name))
     except Exception:
         return []
-    return [addr.lower() for _, addr in pairs if "@" in addr]
+    return [_clean(addr).lower() for _, addr in pairs if "@" in addr]
 
 
 def content_type(part: Message) -> str:

@@ -8,6 +8,7 @@ from email.message import Message
 from outreach.mailbox.classify import mime
 
 _MESSAGE_ID_RE = re.compile(r"^[ \t>]*Message-ID[ \t]*:[ \t]*\n?[ \t]*(<[^<>\s]+>)", re.I | re.M)
+_ADDRESS_RE = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _TO_RE = re.compile(r"^[ \t>]*To[ \t]*:[ \t]*(.+)$", re.I | re.M)
 _ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers")
 
@@ -61,4 +62,4 @@ def _last_id(value: str) -> str | None:
 
 
 def _addresses_in(value: str) -> list[str]:
-    return [a.lower() for a in re.findall(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", value)]
+    return [a.lower() for a in _ADDRESS_RE.findall(value)]

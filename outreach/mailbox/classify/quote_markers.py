@@ -15,13 +15,13 @@ _STARTERS = (
     r"On|Am|Le|El|Il|Op|Em|Dnia|Dňa|Den|På|W\s+dniu|Pada|Ve|Dne|В|Στις|Às|Lúc|At|In\s+message"
 )
 _STARTER_RE = re.compile(rf"^[\s>*-]*(?:{_STARTERS})\s", re.I)
-_INTRO_END_RE = re.compile(rf"(?:{_WROTE})(?:\b[^\n]{{0,120}}?:|\s*[:.]?)[\s>*-]*$", re.I)
+_INTRO_END_RE = re.compile(rf"(?:{_WROTE})(?:\b[^\n]{{0,120}}?:|\s*+[:.]?)[\s>*-]*+$", re.I)
 _DATE_NAME_EMAIL_RE = re.compile(
-    r"\d{4}.{1,80}?\s?<?[^@<>\s]+@[^@<>\s.]+\.[^@<>\s]+>?\s*:\s*$|"
+    r"(?<!\d)\d{4}.{1,80}?\s?<?(?<![^@<>\s])[^@<>\s]+@[^@<>\s.]+\.[^@<>\s]++>?\s*+:\s*+$|"
     r"^[\s>]*\d{4}-\d\d-\d\d \d{1,2}:\d\d GMT[+-]\d\d:\d\d [\w\s]+$"
 )
 _FORWARD_RE = re.compile(
-    r"^[\s>*]*(?:-{2,}|_{2,}|={2,})?\s*(?:Original\s+Message|Forwarded\s+message|Forwarded\s+Message"
+    r"^[\s>*]*+(?:-{2,}|_{2,}|={2,})?\s*+(?:Original\s+Message|Forwarded\s+message|Forwarded\s+Message"
     r"|Reply\s+Message|Ursprüngliche\s+Nachricht|Weitergeleitete\s+Nachricht|Originalnachricht"
     r"|Message\s+d'origine|Message\s+transféré|Mail\s+original|Mensaje\s+original"
     r"|Mensaje\s+reenviado|Messaggio\s+originale|Messaggio\s+inoltrato|Oorspronkelijk\s+bericht"
@@ -30,14 +30,14 @@ _FORWARD_RE = re.compile(
     r"|Пересланное\s+сообщение|Oprindelig\s+besked|Videresendt\s+besked|Ursprungligt\s+meddelande"
     r"|Vidarebefordrat\s+meddelande|Alkuperäinen\s+viesti|Välitetty\s+viesti"
     r"|Wiadomość\s+oryginalna|原始邮件|原始郵件|转发的邮件)\s*(?:-{2,}|_{2,}|={2,})?\s*[*]?\s*$|"
-    r"^[\s>]*(?:Begin\s+forwarded\s+message|Début\s+du\s+message\s+(?:transféré|réexpédié)"
+    r"^[\s>]*+(?:Begin\s+forwarded\s+message|Début\s+du\s+message\s+(?:transféré|réexpédié)"
     r"|Anfang\s+der\s+weitergeleiteten\s+(?:Nachricht|E-Mail)|Inicio\s+del\s+mensaje\s+reenviado"
     r"|Inizio\s+messaggio\s+inoltrato|Begin\s+doorgestuurd\s+bericht)\s*:",
     re.I,
 )
 _VIA_WROTE_RE = re.compile(rf"^.+\svia\s.+\s(?:{_WROTE})\s*:?\s*$", re.I)
 _SOMEONE_EMAIL_WROTE_RE = re.compile(
-    rf"^.*\b[\w.+-]+@[\w.-]+\.\w{{2,}}\b.*\b(?:{_WROTE})\s*:?\s*$", re.I
+    rf"^.*(?<![\w.+-])[\w.+-]+@[\w.-]+\.\w{{2,}}\b.*\b(?:{_WROTE})\s*+:?\s*+$", re.I
 )
 _SOMEONE_WROTE_ON_RE = re.compile(r"^.+\b(?:wrote|schrieb)\s+(?:on|am)\b.+:\s*$", re.I)
 _POSTED_BY_RE = re.compile(r"^[\s>]*Posted by .+ on \d{1,2}/\d{1,2}/\d{4}\s*$", re.I)
@@ -82,7 +82,9 @@ def is_quote_intro(line: str) -> bool:
 _DATE_START_RE = re.compile(
     r"^[\s>]*(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})\b"
 )
-_ADDRESS_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ADDRESS_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+"""The lookbehind starts a match only where a run of address characters starts: without
+it a search re-scans the run from each of its characters (quadratic on "aaaa…")."""
 
 
 def may_start_intro(line: str) -> bool:
@@ -97,18 +99,18 @@ def starts_like_intro(line: str) -> bool:
 
 def names_writer(line: str) -> bool:
     """True for a line with a "wrote" verb after an address ("Max <m@x.de> schrieb am")."""
-    return bool(_ADDRESS_RE.search(line) and _WROTE_RE.search(line)) and len(line) < 300
+    return len(line) < 300 and bool(_ADDRESS_RE.search(line) and _WROTE_RE.search(line))
 
 
 def ends_with_address_colon(line: str) -> bool:
     """A short line naming an address and ending with ':' ("… <a@b.org> skrev:")."""
     text = line.strip()
-    return text.endswith(":") and len(text) < 250 and bool(_ADDRESS_RE.search(text))
+    return len(text) < 250 and text.endswith(":") and bool(_ADDRESS_RE.search(text))
 
 
 def has_date_and_address(line: str) -> bool:
     """A line starting with a date and naming an address ("2013/7/20 sam <s@x.org>")."""
-    return bool(_DATE_START_RE.search(line) and _ADDRESS_RE.search(line)) and len(line) < 200
+    return len(line) < 200 and bool(_DATE_START_RE.search(line) and _ADDRESS_RE.search(line))
 
 
 def ends_with_wrote(line: str) -> bool:

@@ -20,6 +20,12 @@ from ruamel.yaml.error import YAMLError
 from outreach.errors import ConfigError
 
 _GAP = r"[\s\S]{0,80}?"
+_SPACE = r"\s++"
+"""Possessive: white space between words is never given back to a neighbouring gap."""
+_SPACED_GAP = r"\s++(?:\S[\s\S]{0,78}?\s++)?"
+r"""A gap between spaces ("ab … wieder da"): one run of white space, or up to 80
+characters that start and end with one. ``\s+`` + ``[\s\S]{0,80}?`` + ``\s+`` would share
+the white space three ways: quadratic on a long run of blank lines."""
 _FLAGS = re.IGNORECASE | re.MULTILINE
 _TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00a0": " ", "\u202f": " "})
 
@@ -140,6 +146,7 @@ def phrase_regex(phrase: str) -> str:
     text = phrase.strip()
     pieces = re.split(r"(\s+|…|\.\.\.)", text)
     regex = "".join(_piece_regex(piece) for piece in pieces if piece)
+    regex = regex.replace(_SPACE + _GAP + _SPACE, _SPACED_GAP)
     if text[:1].isalnum():
         regex = r"\b" + regex
     if text[-1:].isalnum():
@@ -151,7 +158,7 @@ def _piece_regex(piece: str) -> str:
     if piece in ("…", "..."):
         return _GAP
     if piece.isspace():
-        return r"\s+"
+        return _SPACE
     return re.escape(piece)
 
 

@@ -51,15 +51,15 @@ _PHRASE_RE = re.compile(
 """qmail's "Connected to … but sender was rejected", Postfix's "refused to talk to me"
 (greeting), Exim's "after initial connection"."""
 _PHRASE_STAGES = (Stage.MAIL, Stage.HELO, Stage.CONNECT, Stage.RCPT, Stage.CONNECT)
-_SENT_RE = re.compile(r"^\s*>>>\s*(\S+)", re.M)
+_SENT_RE = re.compile(r"^[^\S\n]*+>>>\s*+(\S+)", re.M)
 _VERDICT_RE = re.compile(
-    r"[ \t]*[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?<?[^\s<>@]+@[^\s<>]+>?\.\.\. "
+    r"(?<![ \t])[ \t]*+[45]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3} )?<?[^\s<>@]+@[^\s<>]+>?\.\.\. "
 )
 """Sendmail's own verdict under a reply, "550 5.1.1 <user@host>... User unknown": it names
 a recipient, so the reply answered that recipient's RCPT TO (with PIPELINING the
 transcript shows it after DATA). A failed DATA reads "554 5.0.0 Service unavailable"."""
-_PERMANENT_REPLY_RE = re.compile(r"^\s*<<<\s*5\d\d\b", re.M)
-_TEMPORARY_REPLY_RE = re.compile(r"^\s*<<<\s*4\d\d\b", re.M)
+_PERMANENT_REPLY_RE = re.compile(r"^[^\S\n]*+<<<\s*+5\d\d\b", re.M)
+_TEMPORARY_REPLY_RE = re.compile(r"^[^\S\n]*+<<<\s*+4\d\d\b", re.M)
 
 BEFORE_RECIPIENT = frozenset({Stage.CONNECT, Stage.HELO, Stage.MAIL})
 """Stages whose rejection concerns the sending side, not the recipient's address."""

@@ -15,7 +15,7 @@ from outreach.mailbox.classify import mime
 from outreach.mailbox.classify.rules import Rules
 
 _REPLY_PREFIXES_RE = re.compile(
-    r"^(?:\s*(?:re|aw|sv|antw|fwd?|wg|tr|rv|r)\s*(?:\[\d+\])?\s*:)+", re.I
+    r"^(?:\s*+(?:re|aw|sv|antw|fwd?|wg|tr|rv|r)\s*+(?:\[\d+\])?\s*+:)+", re.I
 )
 _NEGATION_RE = re.compile(
     r"\b(?:don't|do not|dont|didn't|did not|never|no need to|won't|wouldn't|nicht)"

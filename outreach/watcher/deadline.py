@@ -1,0 +1,145 @@
+"""Classification of one message in a worker process, within a deadline.
+
+A regex or a parser can still be slow on mail nobody foresaw. Python cannot stop a thread
+stuck in a regex, and such a thread holds the GIL (the engine and the other mailboxes'
+threads would wait), so the classifier runs in worker processes: a thread takes an idle
+one (or starts one), so there are as many as messages classified at once. A message not
+classified in time is *shunted*: its worker is killed (a fresh one starts for the next
+message) and the message gets :func:`shunted`, a classification that says so. It is then
+matched and recorded like any other message, once: never retried, never blocking the
+messages after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Collection
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from outreach.mailbox.classify import Classification, Kind, Rules, classify, parse_message
+
+log = logging.getLogger(__name__)
+
+SHUNTED = "shunted"
+"""Flag of a message set aside because it could not be classified in time."""
+_START_TIMEOUT = 60.0
+"""Seconds a fresh worker may take to import the classifier and say it is ready."""
+
+
+def shunted(deadline: float) -> Classification:
+    """The verdict of a message over the deadline: like an unreadable message, a person's
+    reply (it halts follow-ups instead of mailing on), flagged for review."""
+    evidence = f"not classified within {deadline:g} s: set aside for review"
+    return Classification(Kind.REPLY, evidence, flags=frozenset({SHUNTED}))
+
+
+def classify_raw(raw: bytes, rules: Rules, our_addresses: Collection[str]) -> Classification:
+    """Parse and classify in this process (no deadline)."""
+    return classify(parse_message(raw), rules=rules, our_addresses=our_addresses)
+
+
+def classify_within(
+    raw: bytes, rules: Rules, our_addresses: Collection[str], deadline: float | None
+) -> Classification:
+    """Classify in this thread's worker process; :func:`shunted` after ``deadline`` s
+    (``None``: in this process, without a deadline)."""
+    if deadline is None:
+        return classify_raw(raw, rules, our_addresses)
+    worker = _take()
+    try:
+        return worker.classify(raw, rules, frozenset(our_addresses), deadline)
+    finally:
+        _give_back(worker)
+
+
+def prestart() -> None:
+    """Start an idle worker now, so the first message does not wait for it (blocking)."""
+    worker = _take()
+    try:
+        worker.start()
+    except OSError as exc:
+        log.warning("classifier worker did not start (%s)", exc)
+    _give_back(worker)
+
+
+_idle: list[ClassifierProcess] = []
+_idle_lock = threading.Lock()
+_READY = "ready"
+
+
+def _take() -> ClassifierProcess:
+    with _idle_lock:
+        return _idle.pop() if _idle else ClassifierProcess()
+
+
+def _give_back(worker: ClassifierProcess) -> None:
+    with _idle_lock:
+        _idle.append(worker)
+
+
+class ClassifierProcess:
+    """A worker process that classifies raw messages sent to it over a pipe."""
+
+    def __init__(self) -> None:
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._rules: Rules | None = None
+
+    def classify(
+        self, raw: bytes, rules: Rules, ours: frozenset[str], deadline: float
+    ) -> Classification:
+        """The classification, or :func:`shunted` when the worker took too long or died."""
+        try:
+            conn = self.start()
+            conn.send((None if rules is self._rules else rules, ours, raw))
+            self._rules = rules
+            if conn.poll(deadline):
+                result: Classification = conn.recv()
+                return result
+        except (EOFError, OSError) as exc:
+            log.warning("classifier worker failed (%s): message set aside", exc)
+        else:
+            log.warning("a message took over %g s to classify: set aside for review", deadline)
+        self.stop()
+        return shunted(deadline)
+
+    def stop(self) -> None:
+        """Kill the worker (the next message starts a new one)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process = self._conn = self._rules = None
+
+    def start(self) -> Connection:
+        """The pipe to the worker, started (and ready) when it was not running."""
+        if self._conn is None:
+            context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+            ours, theirs = context.Pipe()
+            self._process = context.Process(
+                target=_serve, args=(theirs,), name="outreach-classifier", daemon=True
+            )
+            self._process.start()
+            theirs.close()
+            self._conn = ours
+            if not ours.poll(_START_TIMEOUT) or ours.recv() != _READY:
+                raise OSError("the classifier worker did not start")
+        return self._conn
+
+
+def _serve(conn: Connection) -> None:
+    """The worker's loop: (rules or None for the previous ones, our addresses, raw)."""
+    rules: Rules | None = None
+    conn.send(_READY)
+    while True:
+        try:
+            new_rules, ours, raw = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        rules = new_rules or rules
+        assert rules is not None
+        conn.send(classify_raw(raw, rules, ours))
