@@ -1,0 +1,81 @@
+"""CLI start-up: how long each command takes, next to a bare Python start.
+
+Runs every command 10 times in a fresh process (alternating, so a busy moment hurts all
+alike) against a fresh database in a temporary $OUTREACH_HOME, and prints each median with
+its ratio to ``python -c pass`` and to ``python -c "import outreach"`` measured in the
+same run. Goals on a quiet machine: ``--help`` ≤ 150 ms; ``status``, ``mailbox list`` and
+``sequence check FILE`` ≤ 300 ms.
+
+    python bench/cli_start.py [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "sequences" / "example-en.yaml"
+OUTREACH = [sys.executable, "-m", "outreach"]
+
+BASELINES = {
+    "python -c pass": [sys.executable, "-c", "pass"],
+    'python -c "import outreach"': [sys.executable, "-c", "import outreach"],
+}
+COMMANDS = {
+    "outreach --help": [*OUTREACH, "--help"],
+    "outreach status": [*OUTREACH, "status"],
+    "outreach mailbox list": [*OUTREACH, "mailbox", "list"],
+    "outreach sequence check FILE": [*OUTREACH, "sequence", "check", str(EXAMPLE)],
+}
+GOALS = {"outreach --help": 0.150}  # every other command: 0.300
+
+
+def wall(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawn to exit of one run (its output discarded)."""
+    start = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def medians(runs: int, env: dict[str, str]) -> dict[str, float]:
+    """The median wall time of every baseline and command, over ``runs`` interleaved rounds."""
+    argvs = {**BASELINES, **COMMANDS}
+    times: dict[str, list[float]] = {name: [] for name in argvs}
+    for _ in range(runs):
+        for name, argv in argvs.items():
+            times[name].append(wall(argv, env))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def report(result: dict[str, float]) -> None:
+    bare = result["python -c pass"]
+    package = result['python -c "import outreach"']
+    print(f"{'':34} {'median':>8} {'× pass':>7} {'× import':>9}  goal")
+    for name, seconds in result.items():
+        goal = GOALS.get(name, 0.300) if name in COMMANDS else None
+        verdict = "" if goal is None else f"≤ {goal * 1000:.0f} ms " + (
+            "ok" if seconds <= goal else "MISSED")
+        print(f"{name:34} {seconds * 1000:6.0f}ms {seconds / bare:6.2f}× "
+              f"{seconds / package:8.2f}×  {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "OUTREACH_HOME": home, "PYTHONPATH": str(ROOT)}
+        env.pop("OUTREACH_DB_URL", None)
+        subprocess.run([*OUTREACH, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
+        report(medians(args.runs, env))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The CLI starts fast: importing it loads no command module, database, TUI or rich."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from outreach.cli import COMMANDS, cli
+from outreach.cli.lazy import load_command
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "textual", "rich", "pydantic", "spf", "dns")
+HEAVY_OURS = ("outreach.store", "outreach.mailbox", "outreach.sequences", "outreach.services")
+
+
+def modules_after(code: str) -> set[str]:
+    """The names in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    script = f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split())
+
+
+def loaded_under(modules: set[str], roots: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in roots or m.startswith(roots))
+
+
+def test_importing_the_cli_loads_nothing_heavy() -> None:
+    modules = modules_after("import outreach.cli")
+    assert loaded_under(modules, HEAVY) == []
+    assert loaded_under(modules, HEAVY_OURS) == []
+    assert [m for m in modules if m.startswith("outreach.cli.")] == ["outreach.cli.lazy"]
+
+
+def test_help_loads_no_command_module() -> None:
+    modules = modules_after("from outreach.cli import cli\ncli(['--help'], standalone_mode=False)")
+    assert loaded_under(modules, HEAVY) == []
+    assert [m for m in modules if m.startswith("outreach.cli.")] == ["outreach.cli.lazy"]
+
+
+def test_help_lists_every_command_with_its_short_help() -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    listed = result.output.split("Commands:")[1]
+    for name, entry in COMMANDS.items():
+        assert f"  {name} " in listed
+        assert entry.short_help in listed
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_lazy_command_loads_under_its_name(name: str) -> None:
+    command = load_command(COMMANDS[name])
+    assert isinstance(command, click.Command)
+    assert command.name == name
+    assert command.help, f"{name} has no help of its own"
+
+
+def test_prospects_verify_is_added_with_prospects() -> None:
+    result = CliRunner().invoke(cli, ["prospects", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "verify" in result.output.split("Commands:")[1]
