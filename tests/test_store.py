@@ -117,3 +117,12 @@ def _mailbox(email: str) -> Mailbox:
         imap_host="127.0.0.1",
         imap_port=143,
     )
+
+
+def test_the_schema_head_known_without_alembic_is_alembics_head() -> None:
+    """Commands read the schema version without loading Alembic; the constant they compare
+    with must be the newest migration."""
+    from outreach.store.migrate import head_revision
+    from outreach.store.schema import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD

@@ -8,7 +8,6 @@ from sqlalchemy import Engine
 
 from outreach import paths
 from outreach.store.db import make_engine, session_scope
-from outreach.store.migrate import Notify, Upgrade, current_revision, head_revision, upgrade
 from outreach.store.problems import (
     DATABASE_ERRORS,
     DatabaseDamaged,
@@ -19,6 +18,7 @@ from outreach.store.problems import (
     describe,
     explain,
 )
+from outreach.store.schema import SCHEMA_HEAD, Notify, Upgrade, stored_revision
 
 __all__ = [
     "DATABASE_ERRORS",
@@ -34,6 +34,13 @@ __all__ = [
     "session_scope",
     "upgrade",
 ]
+
+
+def upgrade(engine: Engine, revision: str = "head", *, notify: Notify | None = None) -> Upgrade:
+    """:func:`outreach.store.migrate.upgrade` (Alembic is imported on first use)."""
+    from outreach.store import migrate
+
+    return migrate.upgrade(engine, revision, notify=notify)
 
 
 def open_store(url: str | None = None, *, notify: Notify | None = None) -> Engine:
@@ -56,9 +63,11 @@ def prepare_store(
     try:
         check_writable(url)
         engine = make_engine(url)
-        before = current_revision(engine)
-        if before == head_revision():
+        before = stored_revision(engine)
+        if before == SCHEMA_HEAD:
             return engine, Upgrade(before, before)
+        from outreach.store.migrate import upgrade  # Alembic: only when there is work
+
         return engine, upgrade(engine, notify=notify or _to_stderr)
     except DATABASE_ERRORS + (OSError,) as exc:
         raise explain(exc, url) or StoreError(

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +25,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from outreach.store.problems import StoreError, describe, explain, sqlite_file, too_new
+from outreach.store.schema import Notify, Upgrade
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
-Notify = Callable[[str], None]
-
 _UPGRADE_LOCK = 0x6F757472  # "outr": the PostgreSQL advisory lock key of schema upgrades
-
-
-@dataclass(frozen=True)
-class Upgrade:
-    """What :func:`upgrade` did: the schema before and after, and the backup it wrote."""
-
-    before: str | None
-    after: str
-    backup: Path | None = None
 
 
 def alembic_config() -> Config:
