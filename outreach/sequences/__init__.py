@@ -6,33 +6,92 @@ what a campaign started with via ``to_snapshot`` / ``from_snapshot`` / ``sequenc
 ``check_sequence_file`` is the one check of a file that the CLI and the TUI both show.
 """
 
-from .check import SequenceReport, check_sequence_file, step_summary
-from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
-from .headers import header_safe
-from .loader import load_sequence, load_sequence_data, load_sequence_text
-from .model import (
-    AutoReplyPolicy,
-    Pace,
-    Schedule,
-    Sequence,
-    Step,
-    StopPolicy,
-    Variant,
-    Wait,
-)
-from .preflight import KnownFields, check_templates, missing_fields
-from .problems import Problem, TemplateRenderError
-from .render import (
-    STANDARD_FIELDS,
-    RenderedMessage,
-    choose_variant,
-    merge_fields,
-    render_step,
-    spintax_seed,
-)
-from .schema import schema_text, sequence_json_schema, write_schema
-from .snapshot import from_snapshot, sequence_hash, to_snapshot
-from .spintax import SpintaxError, resolve_spintax, spintax_expansion_count
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .check import SequenceReport, check_sequence_file, step_summary
+    from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
+    from .headers import header_safe
+    from .loader import load_sequence, load_sequence_data, load_sequence_text
+    from .model import (
+        AutoReplyPolicy,
+        Pace,
+        Schedule,
+        Sequence,
+        Step,
+        StopPolicy,
+        Variant,
+        Wait,
+    )
+    from .preflight import KnownFields, check_templates, missing_fields
+    from .problems import Problem, TemplateRenderError
+    from .render import (
+        STANDARD_FIELDS,
+        RenderedMessage,
+        choose_variant,
+        merge_fields,
+        render_step,
+        spintax_seed,
+    )
+    from .schema import schema_text, sequence_json_schema, write_schema
+    from .snapshot import from_snapshot, sequence_hash, to_snapshot
+    from .spintax import SpintaxError, resolve_spintax, spintax_expansion_count
+
+_WHERE: dict[str, str] = {
+    "AutoReplyPolicy": "model",
+    "KnownFields": "preflight",
+    "Pace": "model",
+    "Problem": "problems",
+    "RenderedMessage": "render",
+    "STANDARD_FIELDS": "render",
+    "Schedule": "model",
+    "Sequence": "model",
+    "SequenceReport": "check",
+    "SpintaxError": "spintax",
+    "Step": "model",
+    "StopPolicy": "model",
+    "TemplateRenderError": "problems",
+    "Variant": "model",
+    "Wait": "model",
+    "check_sequence_file": "check",
+    "check_templates": "preflight",
+    "choose_variant": "render",
+    "format_duration": "durations",
+    "format_wait": "durations",
+    "from_snapshot": "snapshot",
+    "header_safe": "headers",
+    "load_sequence": "loader",
+    "load_sequence_data": "loader",
+    "load_sequence_text": "loader",
+    "merge_fields": "render",
+    "missing_fields": "preflight",
+    "parse_duration": "durations",
+    "parse_gap": "durations",
+    "parse_wait": "durations",
+    "render_step": "render",
+    "resolve_spintax": "spintax",
+    "schema_text": "schema",
+    "sequence_hash": "snapshot",
+    "sequence_json_schema": "schema",
+    "spintax_expansion_count": "spintax",
+    "spintax_seed": "render",
+    "step_summary": "check",
+    "to_snapshot": "snapshot",
+    "write_schema": "schema",
+}
+"""Where each name lives: submodules load on first use, so importing the model alone
+(the planner, the engine) does not load the loader, the checks or the JSON Schema."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
 
 __all__ = [
     "STANDARD_FIELDS",
