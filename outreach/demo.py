@@ -16,6 +16,7 @@ from pathlib import Path
 
 import keyring
 from keyring.backend import KeyringBackend
+from sqlalchemy import Engine
 
 from outreach import accounts
 from outreach.campaigns import service
@@ -23,6 +24,7 @@ from outreach.mailbox.account import make_endpoint
 from outreach.sandbox import Sandbox
 from outreach.store import open_store, session_scope
 from outreach.store.models import Prospect, ProspectTag, row_id
+from outreach.views.campaign_list import show_campaign
 
 REP = "lena@sales.example"
 CAMPAIGN = "demo"
@@ -103,10 +105,7 @@ def demo_world(directory: Path) -> Iterator[Sandbox]:
         yield sandbox
 
 
-def _add_prospects(db: object) -> None:
-    from sqlalchemy import Engine
-
-    assert isinstance(db, Engine)
+def _add_prospects(db: Engine) -> None:
     with session_scope(db) as session:
         for p in PROSPECTS:
             row = Prospect(
@@ -119,3 +118,50 @@ def _add_prospects(db: object) -> None:
             session.add(row)
             session.flush()
             session.add(ProspectTag(prospect_id=row_id(row.id), tag="demo"))
+
+
+# -- narration -------------------------------------------------------------------------
+
+Roster = dict[str, tuple[str, str | None]]
+"""Each prospect of the demo campaign: email → (state, reason)."""
+
+INBOUND_HEADLINES = {
+    "reply": "reply from {sender} to “{subject}”",
+    "auto_reply": "out-of-office from {sender} (“{subject}”)",
+    "unsubscribe": "opt-out from {sender} (“{subject}”)",
+    "bounce": "bounce from {sender} (“{subject}”)",
+}
+OUTCOMES = {
+    "replied": "replied: no more follow-ups",
+    "paused": "paused until they are back",
+    "unsubscribed": "unsubscribed: suppressed, never written to again",
+    "bounced": "bounced: address suppressed",
+    "stopped": "stopped",
+}
+REASONS = {"company_reply": "a colleague at the same company replied"}
+
+
+def roster(db: Engine) -> Roster:
+    """The demo campaign's prospects as they stand now."""
+    rows = show_campaign(db, CAMPAIGN)["enrollments"]
+    return {row["email"]: (row["state"], row["reason"]) for row in rows}
+
+
+def narrate(kind: str, info: dict[str, object], before: Roster, after: Roster) -> list[str]:
+    """What an inbound event did, in words: a headline, then one line per prospect whose
+    state it changed; [] for events that are not inbound mail (sends, pauses, …)."""
+    headline = INBOUND_HEADLINES.get(kind)
+    if headline is None:
+        return []
+    lines = [headline.format(sender=info.get("from") or "?", subject=info.get("subject") or "")]
+    changed = [email for email, now in after.items() if before.get(email) != now]
+    lines += [f"  → {email} {_outcome(*after[email])}" for email in changed]
+    if not changed:
+        lines.append("  → held for review" if info.get("held") else "  → no prospect affected")
+    return lines
+
+
+def _outcome(state: str, reason: str | None) -> str:
+    said = OUTCOMES.get(state, state)
+    why = REASONS.get(reason or "", reason if state in ("bounced", "stopped") else None)
+    return f"{said} ({why})" if why else said

@@ -173,7 +173,7 @@ def expected_row(group: str, sends: Sequence[SeenSend], outcomes: Sequence[SeenO
               for kind in ("reply", "unsubscribe", "auto_reply")}
     contacted = len({s.prospect for s in sends})
     return {
-        "group": group, "sent": len(sends), "delivered": len(sends) - sum(bounced.values()),
+        "group": group, "subject": None, "sent": len(sends), "delivered": len(sends) - sum(bounced.values()),
         "contacted": contacted, "replied": people["reply"],
         "reply_rate": round(people["reply"] / contacted, 4) if contacted else 0.0,
         "bounced_hard": bounced["bounce_hard"], "bounced_soft": bounced["bounce_soft"],
@@ -184,11 +184,14 @@ def expected_row(group: str, sends: Sequence[SeenSend], outcomes: Sequence[SeenO
 
 def expected_report(campaign: str | None, by: str | None, sends: Sequence[SeenSend],
                     outcomes: Sequence[SeenOutcome], waiting: Sequence[Waiting],
-                    name: str) -> dict[str, Any]:
+                    name: str, subjects: dict[str, str] | None = None) -> dict[str, Any]:
     """The whole ``report [campaign] --json [--by by]`` document; ``name`` is the campaign
-    all observations belong to (``campaign`` is what the command was given)."""
+    all observations belong to (``campaign`` is what the command was given); ``subjects``:
+    the sequence's subject of each variant (``step 1 A``), named by ``--by variant``."""
     by = by or (None if campaign else "campaign")
     rows = expected_rows(by, sends, outcomes, waiting, name) if by else []
+    if by == "variant":
+        rows = [{**row, "subject": (subjects or {}).get(row["group"])} for row in rows]
     total = expected_row("total", sends, outcomes, waiting)
     return {"campaign": campaign, "by": by, "total": total, "rows": rows}
 

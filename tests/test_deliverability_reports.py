@@ -100,6 +100,7 @@ def check_report_and_export_cli(campaign: Any) -> None:
     runner = CliRunner()
     as_json = json.loads(runner.invoke(cli, ["report", "c", "--json", "--by", "variant"]).output)
     assert as_json["total"]["replied"] == 2 and as_json["rows"][0]["group"] == "step 1 A"
+    assert as_json["rows"][0]["subject"] == "Hello {{ company }}"  # the variant, by its words
     as_csv = runner.invoke(cli, ["report", "--csv"]).output
     rows = list(csv.DictReader(io.StringIO(as_csv)))
     assert [r["group"] for r in rows] == ["c", "total"] and rows[1]["replied"] == "2"

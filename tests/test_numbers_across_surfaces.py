@@ -109,3 +109,23 @@ def test_every_surface_shows_the_same_numbers(world: World) -> None:
     assert (listed.sent_today, listed.cap_today) == (1, 25)
     assert status["today"] == dashboard.day.text == "1 / 25 ramping"
     assert status["daily_cap"] == dashboard.day.daily_cap == 40
+
+
+def test_variants_are_named_by_their_subject(world: World) -> None:
+    """``report --by variant``: "step 1 A" comes with the subject it was sent with — in the
+    text table, the CSV and the JSON (a field of its own; ``group`` stays as it was)."""
+    a, b = "{{ company }} and cold email", "Quick question, {{ first_name }}"
+    rows = {r.group: r for r in build_report(world.db, "q1", "variant").rows}
+    assert (rows["step 1 A"].subject, rows["step 1 B"].subject) == (a, b)
+    assert {r.subject for r in build_report(world.db, "q1", "step").rows} == {None}
+
+    runner = CliRunner()
+    as_json = json.loads(runner.invoke(cli, ["report", "q1", "--json", "--by", "variant"]).stdout)
+    assert [(r["group"], r["subject"]) for r in as_json["rows"]][:2] == [
+        ("step 1 A", a), ("step 1 B", b)]
+    assert as_json["total"]["subject"] is None
+    as_csv = runner.invoke(cli, ["report", "q1", "--csv", "--by", "variant"]).stdout
+    assert as_csv.splitlines()[0].startswith("group,subject,sent,")
+    assert f"step 1 A,{a}," in as_csv
+    table = runner.invoke(cli, ["report", "q1", "--by", "variant"], env={"COLUMNS": "250"}).output
+    assert f"step 1 A “{a}”" in table and f"step 1 B “{b}”" in table, table

@@ -75,6 +75,7 @@ steps:
     body: "Hi {{ first_name }}, step 3 (variant A)."
 """
 STEPS = 3
+SUBJECTS = {"step 1 A": "Hello {{ company }}", "step 1 B": "A question, {{ first_name }}"}
 DEADLINE = 30.0  # seconds for the whole campaign to settle
 
 
@@ -152,7 +153,8 @@ async def test_report_equals_what_the_mail_stack_saw(stack: MailStack, tmp_path:
     assert_scenario_happened(setup, observed)
     runner = CliRunner()
     for by in (None, "step", "variant", "mailbox", "day"):
-        expected = expected_report(setup.campaign, by, *as_tally(observed), setup.campaign)
+        expected = expected_report(setup.campaign, by, *as_tally(observed), setup.campaign,
+                                   SUBJECTS)
         assert report_json(runner, setup.campaign, by) == expected, f"--by {by}"
     all_campaigns = expected_report(None, None, *as_tally(observed), setup.campaign)
     assert report_json(runner, None, None) == all_campaigns

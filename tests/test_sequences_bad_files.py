@@ -24,7 +24,7 @@ CASES: list[tuple[str, tuple[str, ...] | None, list[str]]] = [
     ("yaml_duplicate_key.yaml", None,
      ["yaml_duplicate_key.yaml:5:5:", 'duplicate key "body"', "may appear only once"]),
     ("yaml_custom_tag.yaml", None, ["yaml_custom_tag.yaml:1:7: name:", "tags", "not allowed"]),
-    ("empty.yaml", None, ["empty.yaml:1:1:", "the file is empty", "example-en.yaml"]),
+    ("empty.yaml", None, ["empty.yaml:1:1:", "the file is empty", "sequence new --example en"]),
     ("not_a_mapping.yaml", None, ["not_a_mapping.yaml:1:1:", "not a mapping"]),
     ("missing_steps.yaml", None, ["missing required key `steps`", "add `steps: …`"]),
     ("unknown_key_top.yaml", None,

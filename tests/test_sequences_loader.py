@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -140,3 +141,35 @@ def test_template_lines_map_into_block_and_quoted_scalars() -> None:
     assert subject.startswith("lines.yaml:3:21: steps[0].subject: unknown merge field `Company`")
     assert body.startswith("lines.yaml:6:14:")
     assert "did you mean `company`?" in body
+
+
+def test_examples_ship_in_the_package() -> None:
+    """``outreach sequence new --example de`` prints the shipped file (the repo's
+    ``sequences/`` links to the same one); package-data includes it; no name lists them."""
+    from fnmatch import fnmatch
+
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+    from outreach.sequences.examples import examples
+
+    assert [e.name for e in examples()] == ["de", "en"]
+    runner = CliRunner()
+    german = runner.invoke(cli, ["sequence", "new", "--example", "de"])
+    assert german.exit_code == 0
+    assert german.stdout == (ROOT / "sequences" / "example-de.yaml").read_text(encoding="utf-8")
+    assert load_sequence_text(german.stdout).name == "Geschäftsführer DACH (Beispiel)"
+    for listing in (runner.invoke(cli, ["sequence", "new"]),
+                    runner.invoke(cli, ["sequence", "new", "--example"])):
+        assert listing.exit_code == 0
+        assert "de   Geschäftsführer DACH (Beispiel)" in listing.stdout
+        assert "en   Q1 founders (example)" in listing.stdout
+    unknown = runner.invoke(cli, ["sequence", "new", "--example", "fr"])
+    assert unknown.exit_code == 3 and "there are de, en" in unknown.output
+
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["outreach"]
+    for shipped in (ROOT / "outreach" / "data" / "sequences").glob("*.yaml"):
+        inside = shipped.relative_to(ROOT / "outreach").parts  # setuptools: '*' stops at '/'
+        assert any(len(p.split("/")) == len(inside)
+                   and all(map(fnmatch, inside, p.split("/"))) for p in patterns), inside

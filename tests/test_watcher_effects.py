@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from outreach.lifecycle import Cause
+from outreach.lifecycle.campaigns import bounce_pause_reason, check_bounce_rate
 from outreach.lifecycle.ending import resume_due
 from outreach.lifecycle.inbound import apply_actions
 from outreach.lifecycle.rules import CheckBounceRate, End, Pause, SoftBounce, Suppress
@@ -117,3 +118,27 @@ def test_soft_bounces_and_the_bounce_rate_check(any_db: str, tmp_path: Path) -> 
         entry = is_suppressed(session, BEN)
         assert entry is not None and entry.reason == "bounce"
         assert session.get_one(Campaign, ben.campaign_id).state == "active"  # nothing was sent
+
+
+def test_a_bounce_pause_states_its_base(any_db: str, tmp_path: Path) -> None:
+    db = started(tmp_path)
+    ben = enrollment_of(db, BEN)
+    assert ben.id is not None
+    with session_scope(db) as session:
+        for send in session.exec(select(Send)):
+            send.state = "sent"
+            session.add(send)
+    apply(db, End(ben.id, "bounced", "hard bounce 5.1.1"))
+    with session_scope(db) as session:
+        assert check_bounce_rate(session.connection(), ben.campaign_id, utcnow(), window=2)
+    with Session(db) as session:
+        reason = session.get_one(Campaign, ben.campaign_id).pause_reason
+    assert reason is not None and reason.startswith(
+        "1 of the last 2 sends bounced (50 %, limit 5 %)"), reason
+
+
+def test_a_bounce_pause_before_a_full_window_says_so() -> None:
+    assert bounce_pause_reason(3, 50, 50, 0.05).startswith(
+        "3 of the last 50 sends bounced (6 %, limit 5 %): ")
+    assert bounce_pause_reason(3, 20, 50, 0.05).startswith(
+        "3 of the first 20 sends bounced (6 % of a 50-send window, limit 5 %): ")

@@ -6,6 +6,7 @@ import asyncio
 import os
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -60,10 +61,20 @@ def demo(timeout: float) -> None:
 
 
 async def _run(seconds: float) -> None:
+    from outreach.demo import narrate, roster
+
+    seen = roster(open_store())
     with Live(_table(), console=console, refresh_per_second=4, transient=False) as live:
 
         def on_event(kind: str, info: dict[str, object]) -> None:
-            print_event(kind, info)
+            nonlocal seen
+            now = roster(open_store())
+            lines = narrate(kind, info, seen, now)
+            seen = now
+            if lines:
+                _say(lines)
+            else:
+                print_event(kind, info)
             live.update(_table())
 
         fast = EngineConfig(poll_interval=1.0)
@@ -76,6 +87,14 @@ async def _run(seconds: float) -> None:
         services.stop()
         await running
         live.update(_table())
+
+
+def _say(lines: list[str]) -> None:
+    """An inbound event as the demo narrates it (the headline stamped like a send)."""
+    stamp = datetime.now().strftime("%H:%M:%S")
+    console.print(f"{stamp} [cyan]{lines[0]}[/]", highlight=False)
+    for line in lines[1:]:
+        console.print(f"         {line}", highlight=False)
 
 
 def _settled() -> bool:
@@ -103,4 +122,5 @@ def _summary() -> None:
     console.print(
         "  outreach mailbox add you@company.com --smtp-host … --imap-host … --password-stdin"
     )
-    console.print("  outreach sequence check sequences/example-en.yaml")
+    console.print("  outreach sequence new --example en > q1.yaml")
+    console.print("  outreach sequence check q1.yaml")

@@ -11,7 +11,7 @@ import click
 from outreach.cli.output import print_json, print_table
 from outreach.errors import ConfigError
 from outreach.store import open_store
-from outreach.views.exports import KINDS, export_rows, to_csv
+from outreach.views.exports import KINDS, export_rows, to_csv, to_excel_csv
 from outreach.views.numbers import percent
 from outreach.views.reports import GROUPINGS, Report, build_report
 
@@ -42,7 +42,9 @@ def report(campaign: str | None, by: str | None, as_json: bool, as_csv: bool) ->
     rows = [*(r.as_dict() for r in result.rows), result.total.as_dict()]
     if kind == "csv":
         return click.echo(to_csv(rows), nl=False)
-    print_table([_percent(row) for row in rows], COLUMNS, title=_title(result))
+    titled = [{**row, "group": line.title}
+              for row, line in zip(rows, [*result.rows, result.total], strict=True)]
+    print_table([_percent(row) for row in titled], COLUMNS, title=_title(result))
 
 
 def _percent(row: dict[str, Any]) -> dict[str, Any]:
@@ -60,16 +62,28 @@ def _title(result: Report) -> str:
 @click.option("--campaign", help="Only this campaign.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of objects.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row (the default).")
+@click.option("--excel", "as_excel", is_flag=True,
+              help="For Excel: ';'-separated UTF-8 with a byte-order mark (umlauts intact, "
+                   "one column per field in a German locale).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
-def export(what: str, campaign: str | None, as_json: bool, as_csv: bool,
+def export(what: str, campaign: str | None, as_json: bool, as_csv: bool, as_excel: bool,
            output: Path | None) -> None:
     """Export replies, prospects or events for a CRM or a spreadsheet."""
-    kind = _format_option(as_json, as_csv)
+    if as_excel and (as_json or as_csv):
+        raise ConfigError("choose one of --json, --csv and --excel")
+    kind = "excel" if as_excel else _format_option(as_json, as_csv)
     rows = export_rows(open_store(), what, campaign)
-    text = (json.dumps(rows, indent=2, ensure_ascii=False) + "\n" if kind == "json"
-            else to_csv(rows))
+    data = _export_bytes(rows, kind)
     if output is None:
-        return click.echo(text, nl=False)
-    output.write_text(text, encoding="utf-8")
+        return click.echo(data, nl=False)
+    output.write_bytes(data)
     click.echo(f"{len(rows)} {what} written to {output}", err=True)
+
+
+def _export_bytes(rows: list[dict[str, Any]], kind: str) -> bytes:
+    if kind == "excel":
+        return to_excel_csv(rows)
+    if kind == "json":
+        return (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return to_csv(rows).encode("utf-8")

@@ -124,6 +124,21 @@ def preview(path: Path, email: str, mailbox_email: str | None, campaign_key: str
         state = after_send(state, message_id, str(message["Subject"]), step.new_thread)
 
 
+@sequence.command("new")
+@click.option("--example", "name", metavar="NAME", is_flag=False, flag_value="",
+              help="The shipped example to start from (without NAME: list them).")
+def new(name: str | None) -> None:
+    """Print an example sequence to start from: `outreach sequence new --example de > q1.yaml`."""
+    from outreach.sequences.examples import example, examples
+
+    if not name:
+        click.echo("Example sequences (outreach sequence new --example NAME > q1.yaml):")
+        for shown in examples():
+            click.echo(f"  {shown.name:<4} {shown.title}")
+        return
+    click.echo(example(name).text, nl=False)
+
+
 @sequence.command("schema")
 def schema() -> None:
     """Print the JSON Schema of sequence files (for editor completion)."""

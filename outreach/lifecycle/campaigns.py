@@ -61,19 +61,33 @@ def check_bounce_rate(
         .where(SEND.c.campaign_id == campaign_id, SEND.c.state.in_(("sent", "failed")))
         .order_by(SEND.c.updated_at.desc())
         .limit(window)
-    ).scalars()
+    ).scalars().all()
     bounced = sum(state == "bounced" for state in recent)
     if bounced / window <= limit:
         return False
     state = conn.execute(select(CAMPAIGN.c.state).where(CAMPAIGN.c.id == campaign_id)).scalar()
     if state != "active":
         return False
-    reason = (
-        f"bounce rate {bounced}/{window} of the last sends is above {limit:.0%}: "
-        "check the prospect list, then `outreach campaign resume`"
-    )
+    reason = bounce_pause_reason(bounced, len(recent), window, limit)
     set_campaign_state(conn, campaign_id, "paused", reason, now)
     return True
+
+
+def bounce_pause_reason(bounced: int, seen: int, window: int, limit: float) -> str:
+    """Why a campaign was paused for bounces, with the base of the percentage: ``3 of the
+    last 50 sends bounced (6 %, limit 5 %)``; before ``window`` sends the rate is still a
+    share of the whole window, and says so."""
+    share = f"{_percent(bounced / window)} %"
+    if seen >= window:
+        counted = f"{bounced} of the last {window} sends bounced ({share}"
+    else:
+        counted = f"{bounced} of the first {seen} sends bounced ({share} of a {window}-send window"
+    return (f"{counted}, limit {_percent(limit)} %): check the prospect list, "
+            "then `outreach campaign resume`")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.3g}"
 
 
 def requeue_for_sequence(

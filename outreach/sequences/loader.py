@@ -104,7 +104,7 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
 
 class _NotAMapping(ValueError):
     hint = ("a sequence file is a mapping with at least `name:` and `steps:`; "
-            "copy sequences/example-en.yaml to start")
+            "start from an example: `outreach sequence new --example en > q1.yaml`")
 
 
 def _mapping_root(data: Any) -> dict[str, Any]:

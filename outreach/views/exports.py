@@ -1,4 +1,5 @@
-"""``outreach export``: replies, prospects or events as flat rows for a CRM (CSV or JSON).
+"""``outreach export``: replies, prospects or events as flat rows for a CRM (CSV or JSON),
+or for a spreadsheet that Excel in a German (or any ``;``-list) locale opens as it is.
 
 Each export is a list of dicts with the same keys in every row (CSV needs a header);
 values are plain strings, numbers, booleans or None.
@@ -133,18 +134,31 @@ def export_rows(db: Engine, kind: str, campaign: str | None = None) -> list[Row]
         db, campaign)
 
 
-def to_csv(rows: Iterable[Row]) -> str:
+def to_csv(rows: Iterable[Row], delimiter: str = ",", line_end: str = "\n") -> str:
     """CSV with a header; nested values (event data) as compact JSON; text that a
     spreadsheet would run as a formula is neutralized (:func:`csv_safe`)."""
     rows = list(rows)
     out = io.StringIO()
     if not rows:
         return ""
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(
+        out, fieldnames=list(rows[0]), delimiter=delimiter, lineterminator=line_end)
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _cell(v) for k, v in row.items()})
     return out.getvalue()
+
+
+EXCEL_BOM = "\ufeff"
+
+
+def to_excel_csv(rows: Iterable[Row]) -> bytes:
+    """CSV as Excel opens it by double-click in a German locale: UTF-8 with a byte-order
+    mark (without it Excel reads "Müller" as "MÃ¼ller"), ``;`` between fields (the list
+    separator where ``,`` is the decimal comma) and CRLF line ends; formulas neutralized
+    as in :func:`to_csv`."""
+    text = to_csv(rows, delimiter=";", line_end="\r\n")
+    return (EXCEL_BOM + text).encode("utf-8") if text else b""
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -6,13 +6,14 @@ the same the TUI and ``status`` show; this module only names the rows.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from outreach.campaigns.rows import get_campaign
+from outreach.store.models import Campaign
 from outreach.views.numbers import Dimension, Numbers, campaign_numbers, label
 
 GROUPINGS = ("campaign", "step", "variant", "mailbox", "day")
@@ -40,9 +41,18 @@ class ReportRow:
     unsubscribed: int
     auto_replies: int
     in_progress: int | None
+    subject: str | None = None
+    """By variant: the variant's subject as the sequence writes it (None: a reply in the
+    thread, or a step no campaign in the report has)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        fields = asdict(self)
+        return {"group": fields.pop("group"), "subject": fields.pop("subject"), **fields}
+
+    @property
+    def title(self) -> str:
+        """The group as a person reads it: ``step 1 A “Kurze Frage zu {{ company }}”``."""
+        return f"{self.group} “{self.subject}”" if self.subject else self.group
 
 
 @dataclass(frozen=True)
@@ -76,4 +86,38 @@ def build_report(db: Engine, campaign: str | None = None, by: str | None = None)
     scope = None if campaign is None else [campaign]
     grouped, whole = campaign_numbers(db, [dims, ()], campaigns=scope)
     rows = tuple(report_row(label(dims, key), n) for key, n in grouped.items()) if by else ()
+    if by == "variant":
+        rows = _with_subjects(db, rows, scope)
     return Report(campaign, by, rows, report_row("total", whole.get((), Numbers())))
+
+
+def _with_subjects(
+    db: Engine, rows: tuple[ReportRow, ...], scope: list[str] | None
+) -> tuple[ReportRow, ...]:
+    subjects = variant_subjects(db, scope)
+    return tuple(replace(row, subject=subjects.get(row.group)) for row in rows)
+
+
+def variant_subjects(db: Engine, campaigns: list[str] | None = None) -> dict[str, str]:
+    """Each variant's subject by its report group (``step 1 A``), from the sequence the
+    campaigns were started with; several campaigns that differ are joined with `` / ``."""
+    found: dict[str, list[str]] = {}
+    with Session(db) as session:
+        query = select(Campaign).order_by(col(Campaign.id))
+        if campaigns is not None:
+            query = query.where(col(Campaign.name).in_(campaigns))
+        for campaign in session.exec(query):
+            for group, subject in _snapshot_subjects(campaign.sequence):
+                if subject not in found.setdefault(group, []):
+                    found[group].append(subject)
+    return {group: " / ".join(subjects) for group, subjects in found.items()}
+
+
+def _snapshot_subjects(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
+    """(group, subject) of every variant with a subject of its own in a stored sequence."""
+    return [
+        (label(("step", "variant"), (index + 1, chr(65 + number))), variant["subject"])
+        for index, step in enumerate(snapshot.get("steps", []))
+        for number, variant in enumerate(step.get("variants", []))
+        if variant.get("subject")
+    ]
