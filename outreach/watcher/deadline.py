@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import sys
 import threading
 from collections.abc import Collection
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
@@ -119,6 +121,7 @@ class ClassifierProcess:
         """The pipe to the worker, started (and ready) when it was not running."""
         if self._conn is None:
             context = multiprocessing.get_context("spawn")  # no fork of a threaded process
+            _ensure_resource_tracker()
             ours, theirs = context.Pipe()
             self._process = context.Process(
                 target=_serve, args=(theirs,), name="outreach-classifier", daemon=True
@@ -129,6 +132,34 @@ class ClassifierProcess:
             if not ours.poll(_START_TIMEOUT) or ours.recv() != _READY:
                 raise OSError("the classifier worker did not start")
         return self._conn
+
+
+_tracker_lock = threading.Lock()
+
+
+def _ensure_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr.
+
+    The tracker is spawned with ``sys.stderr``'s descriptor; inside the TUI (and under
+    pytest's capture) ``sys.stderr`` is an object without one, and spawning fails with
+    "bad value(s) in fds_to_keep". The original stderr serves for that one spawn.
+    """
+    with _tracker_lock:
+        if _has_descriptor(sys.stderr) or not _has_descriptor(sys.__stderr__):
+            resource_tracker.ensure_running()
+            return
+        replaced, sys.stderr = sys.stderr, sys.__stderr__
+        try:
+            resource_tracker.ensure_running()
+        finally:
+            sys.stderr = replaced
+
+
+def _has_descriptor(stream: object) -> bool:
+    try:
+        return int(stream.fileno()) >= 0  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - no stream, or one without a descriptor
+        return False
 
 
 def _serve(conn: Connection) -> None:
