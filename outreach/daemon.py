@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 
+from outreach.logs import event_line, text_fields
 from outreach.services import Services
 
 log = logging.getLogger("outreach.daemon")
@@ -17,14 +18,10 @@ STOP_DEADLINE = 9.0
 
 
 def log_event(kind: str, info: dict[str, object]) -> None:
-    """Engine/watcher events as log lines with their fields (JSON keys in JSON mode)."""
-    fields = {k: (str(v) if v is not None else None) for k, v in info.items()}
-    log.info(
-        "%s %s",
-        kind,
-        " ".join(f"{k}={v}" for k, v in fields.items()),
-        extra={"event": kind, **{f"f_{k}": v for k, v in fields.items()}},
-    )
+    """Engine/watcher events as one log line each, with their fields (JSON keys in JSON
+    mode, ``key=value`` in text): see :func:`outreach.logs.event_line`."""
+    event, fields = event_line(kind, info)
+    log.info("%s %s", event, text_fields(fields), extra={"event": event, "fields": fields})
 
 
 class Daemon:

@@ -265,19 +265,21 @@ def start_campaign(
 
     With ``verify``, every prospect's address is checked first (syntax, the domain takes
     mail, not disposable): invalid ones become ``invalid`` enrollments and get nothing.
+
+    Raises:
+        ConfigError: the campaign is not a draft, or it would send nothing (every
+            enrollment ended, e.g. invalid): it stays a draft.
+        ValidationFailed: a prospect or a step would fail its sends.
     """
     now = now or utcnow()
     if verify:
         from outreach.campaigns.verify import verify_enrollments
 
+        require_draft(engine, name)
         verify_enrollments(engine, name)
     with session_scope(engine) as session:
         campaign = get_campaign(session, name)
-        if campaign.state != "draft":
-            raise ConfigError(
-                f"campaign {name!r} is {campaign.state}, not a draft",
-                hint="use `campaign resume` for a paused one",
-            )
+        _check_draft(campaign)
         failures = preflight(session, campaign)
         if failures:
             raise ValidationFailed(
@@ -287,8 +289,41 @@ def start_campaign(
             )
         conn = session.connection()
         queued = queue_first_steps(conn, row_id(campaign.id), now)
+        if queued == 0:
+            raise _nothing_to_send(session, campaign)
         mark_started(conn, row_id(campaign.id), queued, now)
     return queued
+
+
+def require_draft(engine: Engine, name: str) -> None:
+    """Raises ConfigError unless campaign ``name`` is a draft (only a draft can start)."""
+    with Session(engine) as session:
+        _check_draft(get_campaign(session, name))
+
+
+def _check_draft(campaign: Campaign) -> None:
+    if campaign.state != "draft":
+        raise ConfigError(
+            f"campaign {campaign.name!r} is {campaign.state}, not a draft",
+            hint="use `campaign resume` for a paused one",
+        )
+
+
+def _nothing_to_send(session: Session, campaign: Campaign) -> ConfigError:
+    """The error of a start that would queue nothing, with the enrollments' states."""
+    rows = session.exec(
+        select(Enrollment.state, func.count())
+        .where(Enrollment.campaign_id == campaign.id)
+        .group_by(col(Enrollment.state))
+    )
+    states = ", ".join(f"{count} {state}" for state, count in sorted(rows.all()))
+    return ConfigError(
+        f"campaign {campaign.name!r} not started: it would send nothing "
+        f"(enrollments: {states or 'none'}); it stays a draft",
+        hint=f"fix or replace the prospects (`outreach campaign show {campaign.name}` lists "
+        f"why each ended); if DNS was wrong, `outreach campaign verify {campaign.name}` "
+        "checks the addresses again",
+    )
 
 
 def set_state(engine: Engine, name: str, state: str, reason: str | None = None) -> Campaign:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from outreach.campaigns.update import update_campaign
 from outreach.cli.output import print_json, print_table
 from outreach.store import open_store
 from outreach.views import campaign_list as views
+
+if TYPE_CHECKING:
+    from outreach.deliverability.verify import VerifySummary
 
 INCLUDE_ACTIVE = "Also enroll people live in another campaign (skipped by default)."
 
@@ -130,12 +134,49 @@ def update(name: str, sequence_path: Path, yes: bool) -> None:
     help="Check every address (syntax, MX, disposable) first; invalid ones get nothing.",
 )
 def start(name: str, verify: bool) -> None:
-    """Verify addresses, preflight every prospect × step, then queue the first emails."""
-    queued = service.start_campaign(open_store(), name, verify=verify)
+    """Verify addresses, preflight every prospect × step, then queue the first emails.
+
+    A campaign that would send nothing (every address invalid …) is not started: it stays
+    a draft and the command exits non-zero."""
+    from outreach.campaigns.verify import verify_enrollments  # DNS: only when verifying
+
+    db = open_store()
+    if verify:
+        service.require_draft(db, name)
+        _echo_verification(verify_enrollments(db, name))
+    queued = service.start_campaign(db, name)
     click.echo(
         f"campaign {name!r} started: {queued} first emails queued; "
         "they leave while `outreach run` (or the TUI/daemon) runs"
     )
+
+
+@campaign.command("verify")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable verdicts.")
+def verify_(name: str, as_json: bool) -> None:
+    """Check the addresses of a campaign's not-yet-contacted prospects again, asking DNS
+    afresh: invalid ones end `invalid`; in a draft, ones an earlier check found invalid
+    and that now pass are enrolled again."""
+    from outreach.campaigns.verify import verify_enrollments
+
+    summary = verify_enrollments(open_store(), name, recheck=True)
+    if as_json:
+        return print_json(summary.as_dict())
+    _echo_verification(summary)
+
+
+def _echo_verification(summary: VerifySummary) -> None:
+    """The counts, then every invalid address with why; unknown ones are sent normally."""
+    counts = summary.as_dict()
+    click.echo(
+        f"verified {counts['checked']} address(es): {counts['valid']} valid, "
+        f"{counts['risky']} risky (sent), {counts['invalid']} invalid (not sent), "
+        f"{counts['unknown']} unknown (DNS could not tell; sent)"
+    )
+    for verdict in summary.verdicts:
+        if verdict.status in ("invalid", "unknown"):
+            click.echo(f"  {verdict.status:<8} {verdict.email}: {verdict.reason}")
 
 
 @campaign.command("pause")

@@ -30,6 +30,9 @@ from outreach.views.status import status as read_status
 @click.option("--no-watcher", is_flag=True, help="Send only; do not watch inboxes.")
 @click.option("--debug", is_flag=True, help="Debug-level logs.")
 @click.option(
+    "--verbose", is_flag=True, help="Also the libraries' logs (Alembic, imapclient …)."
+)
+@click.option(
     "--lease-ttl",
     default=30.0,
     show_default=True,
@@ -42,6 +45,7 @@ def daemon(
     poll: float,
     no_watcher: bool,
     debug: bool,
+    verbose: bool,
     lease_ttl: float,
     heartbeat: float,
     no_pacing: bool,
@@ -51,7 +55,7 @@ def daemon(
     Stops cleanly on SIGTERM/SIGINT (the send in flight is finished, exit 0 within 10 s);
     SIGHUP re-reads mailboxes, campaigns and rule files.
     """
-    logs.configure(log_format, logging.DEBUG if debug else logging.INFO)
+    logs.configure(log_format, logging.DEBUG if debug else logging.INFO, verbose=verbose)
     if heartbeat * 2 >= lease_ttl:
         raise ConfigError("--heartbeat must be under half of --lease-ttl, or leases lapse")
     config = EngineConfig(

@@ -7,24 +7,41 @@ import signal
 from datetime import datetime
 
 import click
+from rich.markup import escape
 
 from outreach.cli.output import console
 from outreach.engine.config import EngineConfig
+from outreach.logs import event_line, text_fields
 from outreach.services import Services, build_services
 from outreach.store import open_store
 
 
 def print_event(kind: str, info: dict[str, object]) -> None:
-    """One line per thing that happened, for people watching the terminal."""
+    """One line per thing that happened, for people watching the terminal (the same
+    events and fields as the daemon's log)."""
     stamp = datetime.now().strftime("%H:%M:%S")
-    if kind == "sent":
-        step = int(str(info["step"])) + 1
-        console.print(f"{stamp} [green]sent[/]  step {step} → {info['to']}  “{info['subject']}”")
-    elif kind in ("deferred", "failed", "pause_mailbox"):
-        console.print(f"{stamp} [yellow]{kind}[/] {info.get('to', '')}: {info.get('message')}")
+    event, fields = event_line(kind, info)
+    if event == "sent":
+        rest = text_fields(_rest(fields, "step", "prospect", "subject"))
+        console.print(
+            f"{stamp} [green]sent[/]  step {fields['step']} → {escape(str(fields['prospect']))}"
+            f"  “{escape(str(fields['subject']))}”  ({escape(rest)})",
+            soft_wrap=True,
+        )
+    elif event in ("deferred", "failed", "mailbox_paused"):
+        rest = text_fields(_rest(fields, "prospect", "message"))
+        who = escape(str(fields.get("prospect", "")))
+        console.print(
+            f"{stamp} [yellow]{event}[/] {who}: {escape(str(fields.get('message')))}"
+            f"  ({escape(rest)})",
+            soft_wrap=True,
+        )
     else:
-        details = ", ".join(f"{k}={v}" for k, v in info.items())
-        console.print(f"{stamp} [cyan]{kind}[/] {details}")
+        console.print(f"{stamp} [cyan]{event}[/] {escape(text_fields(fields))}", soft_wrap=True)
+
+
+def _rest(fields: dict[str, object], *shown: str) -> dict[str, object]:
+    return {k: v for k, v in fields.items() if k not in shown}
 
 
 async def run_in_foreground(services: Services) -> None:

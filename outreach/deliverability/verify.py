@@ -22,6 +22,7 @@ from outreach.deliverability.dns import ResolverSpec, make_async_resolver, resol
 from outreach.deliverability.domain_cache import cached_statuses, store_statuses
 from outreach.deliverability.domain_lookup import (
     DEFAULT_CONCURRENCY,
+    RETRY_DELAY_S,
     DomainStatus,
     domain_statuses,
 )
@@ -98,22 +99,26 @@ async def verify_addresses(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_progress: Progress | None = None,
+    fresh: bool = False,
+    retry_delay: float = RETRY_DELAY_S,
 ) -> VerifySummary:
-    """Verify ``addresses``: each distinct domain is looked up once (or read from cache)."""
+    """Verify ``addresses``: each distinct domain is looked up once (or read from the
+    cache, unless ``fresh``)."""
     facts = [address_facts(a) for a in addresses]
     domains = {f.domain for f in facts if _needs_dns(f)}
     with Session(db) as session:
-        known = cached_statuses(session, domains)
+        known = {} if fresh else cached_statuses(session, domains)
     advance = _per_domain_progress(facts, on_progress)
     for cached in known.values():
         advance(cached)
     resolver = make_async_resolver(spec or resolver_from_env())
-    fresh = await domain_statuses(resolver, domains - set(known), concurrency, advance)
+    looked_up = await domain_statuses(resolver, domains - set(known), concurrency, advance,
+                                      retry_delay)
     with session_scope(db) as session:
-        store_statuses(session, fresh.values())
-    statuses = {**known, **fresh}
+        store_statuses(session, looked_up.values())
+    statuses = {**known, **looked_up}
     verdicts = tuple(verdict(f, statuses.get(f.domain)) for f in facts)
-    return VerifySummary(verdicts, len(domains), len(fresh))
+    return VerifySummary(verdicts, len(domains), len(looked_up))
 
 
 def _per_domain_progress(facts: list[AddressFacts],

@@ -307,6 +307,7 @@ class MailboxWorker:
         self.on_event(
             "sent",
             {
+                "campaign": facts.campaign_name,
                 "mailbox": facts.sender,
                 "to": facts.prospect.email,
                 "step": facts.step_index,
@@ -336,7 +337,14 @@ class MailboxWorker:
                 sending.defer(conn, facts, failure.code, failure.message, now + delay, now)
         self.on_event(
             failure.verdict,
-            {"to": facts.prospect.email, "code": failure.code, "message": failure.message},
+            {
+                "campaign": facts.campaign_name,
+                "mailbox": facts.sender,
+                "to": facts.prospect.email,
+                "step": facts.step_index,
+                "code": failure.code,
+                "message": failure.message,
+            },
         )
 
     def _held_in_doubt(self, send_id: int, failure: Failure) -> None:

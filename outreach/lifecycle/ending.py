@@ -252,3 +252,29 @@ def _reopen(conn: Connection, enrollment_id: int, kind: str, inbound_id: int,
     )
     record(conn, EventKind.REOPENED, subject, inbound_id=inbound_id, when=now, was=kind)
     return True
+
+
+def reopen_invalid(conn: Connection, enrollment_ids: Sequence[int], now: datetime) -> list[int]:
+    """Enrollments of a draft campaign ended ``invalid`` that a new verification no longer
+    finds undeliverable are active again (nothing is queued before the campaign starts).
+    Returns the ids reopened."""
+    reopened: list[int] = []
+    for enrollment_id in enrollment_ids:
+        row = conn.execute(
+            select(ENROLLMENT).where(
+                ENROLLMENT.c.id == enrollment_id,
+                ENROLLMENT.c.state == EnrollmentState.INVALID.value,
+                ENROLLMENT.c.steps_sent == 0,
+            )
+        ).first()
+        if row is None:
+            continue
+        conn.execute(
+            update(ENROLLMENT)
+            .where(ENROLLMENT.c.id == enrollment_id)
+            .values(state=EnrollmentState.ACTIVE.value, reason=None, updated_at=now)
+        )
+        about = Subject(row.campaign_id, row.id, row.prospect_id, row.mailbox_id)
+        record(conn, EventKind.REOPENED, about, when=now, reason="verified again", at="verify")
+        reopened.append(enrollment_id)
+    return reopened

@@ -20,6 +20,7 @@ from outreach import paths
 from outreach.accounts import account_of
 from outreach.errors import InboxUnreachable, OutreachError
 from outreach.lifecycle.ending import resume_due
+from outreach.lifecycle.rules import Pause
 from outreach.mailbox.classify import Rules, load_rules
 from outreach.mailbox.ports import InboxConnector
 from outreach.store.models import Mailbox, row_id, utcnow
@@ -218,10 +219,13 @@ class Watcher:
 
     def _report(self, watch: MailboxWatch, item: Handled) -> None:
         verdict = item.verdict
+        ref = verdict.match.enrollment
+        about = {"campaign": ref.campaign_name, "prospect": ref.email} if ref else {}
         self.on_event(
             verdict.result.kind.value,
             {
                 "mailbox": watch.account.email,
+                **about,
                 "from": verdict.fetched.facts.from_addr,
                 "subject": verdict.fetched.facts.subject,
                 "via": verdict.match.via,
@@ -229,3 +233,8 @@ class Watcher:
                 "held": verdict.held,
             },
         )
+        if verdict.held is None:
+            for action in verdict.actions:
+                if isinstance(action, Pause):  # an out-of-office: the person waits
+                    self.on_event("person_paused", {"mailbox": watch.account.email, **about,
+                                                    "until": action.resume_at})
