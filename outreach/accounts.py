@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 from outreach import secrets
 from outreach.addresses import check_header_text, normalize_address
 from outreach.errors import ConfigError, NotFoundError
-from outreach.mailbox.account import Account, Endpoint
+from outreach.mailbox.account import DEFAULT_PORTS, Account, Endpoint, make_endpoint
 from outreach.planner.pacing import parse_ramp
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, utcnow
@@ -60,26 +61,54 @@ def check_new_mailbox(new: NewMailbox) -> None:
             raise ConfigError(f"{option} {host!r} is not a host name")
 
 
-def add_mailbox(engine: Engine, new: NewMailbox, password: str | None) -> Mailbox:
-    """Create (or update) a mailbox; the password goes to the keyring, never the DB."""
+def add_mailbox(
+    engine: Engine, new: NewMailbox, password: str | None, *, replace: bool = False
+) -> Mailbox:
+    """Create a mailbox; the password goes to the keyring, never the DB. An address that is
+    already configured is refused (ConfigError pointing to ``mailbox edit``) unless
+    ``replace`` (the TUI's edit form, which sends every field)."""
     email = mailbox_address(new.email)
     check_new_mailbox(new)
     source = _secret_source(new, password)
+    _check_limits(new)
+    with session_scope(engine) as session:
+        row = session.exec(select(Mailbox).where(Mailbox.email == email)).first()
+        if row is not None and not replace:
+            raise _already_there(email)
+        if password is not None:
+            secrets.store_password(email, password)
+        row = row or Mailbox(
+            email=email, username="", smtp_host="", smtp_port=0, imap_host="", imap_port=0
+        )
+        _apply(row, new, email, source)
+        session.add(row)
+    return row
+
+
+def refuse_existing(engine: Engine, email: str) -> None:
+    """Raise the ``add`` refusal now (before a password prompt) if ``email`` is configured."""
+    address = mailbox_address(email)
+    with Session(engine) as session:
+        if session.exec(select(Mailbox.id).where(Mailbox.email == address)).first() is not None:
+            raise _already_there(address)
+
+
+def _already_there(email: str) -> ConfigError:
+    return ConfigError(
+        f"mailbox {email} already exists; nothing was changed",
+        hint=f"change only the settings you name with `outreach mailbox edit {email} …` "
+        "(e.g. --password-stdin, --smtp-port 465, --name …), "
+        "or `outreach mailbox remove` it first to start over",
+    )
+
+
+def _check_limits(new: NewMailbox) -> None:
     if new.sent_copy not in SENT_COPY_MODES:
         raise ConfigError(f"--sent-copy must be one of {', '.join(SENT_COPY_MODES)}")
     if new.ramp:
         parse_ramp(new.ramp)
     if new.daily_cap < 1:
         raise ConfigError(f"--daily-cap must be at least 1, not {new.daily_cap}")
-    if password is not None:
-        secrets.store_password(email, password)
-    with session_scope(engine) as session:
-        row = session.exec(select(Mailbox).where(Mailbox.email == email)).first() or Mailbox(
-            email=email, username="", smtp_host="", smtp_port=0, imap_host="", imap_port=0
-        )
-        _apply(row, new, email, source)
-        session.add(row)
-    return row
 
 
 def _secret_source(new: NewMailbox, password: str | None) -> str:
@@ -114,6 +143,133 @@ def _apply(row: Mailbox, new: NewMailbox, email: str, source: str) -> None:
     row.password_command = new.password_command
     row.oauth2_token_command = new.oauth2_token_command
     row.append_to_sent = new.sent_copy
+
+
+@dataclass(frozen=True)
+class MailboxChanges:
+    """What ``mailbox edit`` changes: ``None`` keeps a setting, ``""`` clears an optional one
+    (display name, login name, ramp, timezone). The password travels separately."""
+
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_security: str | None = None
+    imap_host: str | None = None
+    imap_port: int | None = None
+    imap_security: str | None = None
+    username: str | None = None
+    display_name: str | None = None
+    daily_cap: int | None = None
+    ramp: str | None = None
+    timezone: str | None = None
+    sent_copy: str | None = None
+    insecure_skip_verify: bool | None = None
+    password_command: str | None = None
+    oauth2_token_command: str | None = None
+
+
+def edit_mailbox(
+    engine: Engine, email: str, changes: MailboxChanges, password: str | None
+) -> tuple[Mailbox, list[str]]:
+    """Change only the given settings of a mailbox; returns it and what changed
+    ("smtp: a → b"). A new password goes to the keyring; moving to a command forgets it."""
+    with session_scope(engine) as session:
+        row = get_mailbox(session, email)
+        before = mailbox_summary(row)
+        new_secret = password is not None or _secret_changed(changes)
+        new = _edited(row, changes, new_secret)
+        check_new_mailbox(new)
+        _check_limits(new)
+        source = _secret_source(new, password) if new_secret else row.secret_source
+        timezone = _edited_timezone(row.timezone, changes.timezone)
+        if password is not None:
+            secrets.store_password(row.email, password)
+        _apply(row, new, row.email, source)
+        row.timezone = timezone
+        session.add(row)
+        changed = _differences(before, mailbox_summary(row))
+    if before["secret"] == "keyring" and source != "keyring":
+        secrets.delete_password(row.email)
+    if password is not None:
+        changed.append("password: replaced in the OS keyring")
+    return row, changed
+
+
+def _secret_changed(changes: MailboxChanges) -> bool:
+    return changes.password_command is not None or changes.oauth2_token_command is not None
+
+
+def _edited(row: Mailbox, changes: MailboxChanges, new_secret: bool) -> NewMailbox:
+    """The mailbox as it will be; a new secret replaces every old source."""
+    username = row.username if row.username != row.email else None
+    return NewMailbox(
+        email=row.email,
+        smtp=_edited_endpoint("smtp", row.smtp_host, row.smtp_port, row.smtp_security, changes),
+        imap=_edited_endpoint("imap", row.imap_host, row.imap_port, row.imap_security, changes),
+        username=_given(username, changes.username),
+        display_name=_given(row.display_name, changes.display_name),
+        daily_cap=row.daily_cap if changes.daily_cap is None else changes.daily_cap,
+        ramp=_given(row.ramp, changes.ramp),
+        insecure_skip_verify=(
+            row.insecure_skip_verify
+            if changes.insecure_skip_verify is None
+            else changes.insecure_skip_verify
+        ),
+        password_command=changes.password_command if new_secret else row.password_command,
+        oauth2_token_command=(
+            changes.oauth2_token_command if new_secret else row.oauth2_token_command
+        ),
+        sent_copy=changes.sent_copy or row.append_to_sent,
+    )
+
+
+def _given(current: str | None, change: str | None) -> str | None:
+    """The changed value (``""`` clears it), else the current one."""
+    if change is None:
+        return current
+    return change if change != "" else None
+
+
+def _edited_endpoint(
+    protocol: str, host: str, port: int, security: str, changes: MailboxChanges
+) -> Endpoint:
+    """One server with the changes applied. A new security without a port moves a default
+    port along (587 → 465 for tls); a port someone chose stays."""
+    new_security = getattr(changes, f"{protocol}_security") or security
+    new_port: int | None = getattr(changes, f"{protocol}_port")
+    if new_port is None and new_security != security:
+        was_default = DEFAULT_PORTS.get((protocol, security)) == port
+        new_port = None if was_default else port
+    elif new_port is None:
+        new_port = port
+    new_host = getattr(changes, f"{protocol}_host") or host
+    return make_endpoint(protocol, new_host, new_port, new_security)
+
+
+def _edited_timezone(current: str | None, change: str | None) -> str | None:
+    if change is None:
+        return current
+    if not change:
+        return None
+    try:
+        ZoneInfo(change)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"--timezone {change!r} is not a time zone",
+            hint="give an IANA name like Europe/Berlin, or \"\" for this machine's zone",
+        ) from None
+    return change
+
+
+def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [
+        f"{key}: {_shown(before[key])} → {_shown(after[key])}"
+        for key in after
+        if before.get(key) != after[key]
+    ]
+
+
+def _shown(value: object) -> str:
+    return "(none)" if value is None or value == "" else str(value)
 
 
 def get_mailbox(session: Session, email: str) -> Mailbox:
@@ -183,6 +339,7 @@ def mailbox_summary(row: Mailbox) -> dict[str, Any]:
         "secret": row.secret_source,
         "daily_cap": row.daily_cap,
         "ramp": row.ramp,
+        "timezone": row.timezone,
         "sent_folder": row.sent_folder,
         "sent_copy": row.append_to_sent,
         "insecure_skip_verify": row.insecure_skip_verify,

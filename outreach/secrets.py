@@ -77,7 +77,7 @@ def fetch_secret(ref: SecretRef) -> str:
     if secret is None:
         raise SecretError(
             f"no password for {ref.address} in the keyring",
-            hint=f"run `outreach mailbox add {ref.address} … --password-stdin` again",
+            hint=f"store it with `outreach mailbox edit {ref.address} --password-stdin`",
         )
     return secret
 

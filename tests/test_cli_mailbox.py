@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import keyring
+import pytest
 from click.testing import CliRunner
 
 from outreach.cli import cli
@@ -117,3 +118,113 @@ def test_password_command_failure_is_reported_without_output(outreach_home: Path
     assert result.exit_code == 1
     assert "exited with 3" in result.output
     assert "leaked" not in result.output
+
+
+def _listed(runner: CliRunner) -> dict[str, object]:
+    [row] = json.loads(runner.invoke(cli, ["mailbox", "list", "--json"]).output)
+    return dict(row)
+
+
+def test_add_of_an_existing_address_refuses_and_points_to_edit(outreach_home: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, add_args("rep@sales.test", "--password-stdin"), input=SECRET + "\n")
+    before = _listed(runner)
+    again = add_args("rep@sales.test", "--password-stdin")
+    again[again.index("2525")] = "587"
+    result = runner.invoke(cli, again, input="other-password\n")
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert "outreach mailbox edit rep@sales.test" in result.output
+    assert _listed(runner) == before
+    assert keyring.get_password("outreach", "rep@sales.test") == SECRET
+
+
+def test_edit_changes_only_the_given_fields(outreach_home: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, add_args("rep@sales.test", "--password-stdin", "--ramp", "10+5/day"),
+                  input=SECRET + "\n")
+    before = _listed(runner)
+    result = runner.invoke(cli, [
+        "mailbox", "edit", "Rep@Sales.test", "--daily-cap", "25", "--timezone", "Europe/Berlin",
+        "--sent-copy", "append",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "daily_cap: 40 → 25" in result.output
+    assert "timezone: (none) → Europe/Berlin" in result.output
+    after = _listed(runner)
+    assert after == {**before, "daily_cap": 25, "timezone": "Europe/Berlin", "sent_copy": "append"}
+    assert after["smtp"] == "127.0.0.1:2525" and after["name"] == "Rep One"
+    assert keyring.get_password("outreach", "rep@sales.test") == SECRET
+
+
+def test_edit_password_stdin_replaces_only_the_password(outreach_home: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, add_args("rep@sales.test", "--password-stdin"), input=SECRET + "\n")
+    before = _listed(runner)
+    result = runner.invoke(cli, ["mailbox", "edit", "rep@sales.test", "--password-stdin"],
+                           input="n3w-Pa55\n")
+    assert result.exit_code == 0, result.output
+    assert "password: replaced in the OS keyring" in result.output
+    assert "n3w-Pa55" not in result.output
+    assert keyring.get_password("outreach", "rep@sales.test") == "n3w-Pa55"
+    assert _listed(runner) == before
+
+
+def test_edit_to_a_password_command_forgets_the_keyring_entry(outreach_home: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, add_args("rep@sales.test", "--password-stdin"), input=SECRET + "\n")
+    result = runner.invoke(
+        cli, ["mailbox", "edit", "rep@sales.test", "--password-command", "pass show mail/rep"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "secret: keyring → command" in result.output
+    assert keyring.get_password("outreach", "rep@sales.test") is None
+    both = runner.invoke(cli, ["mailbox", "edit", "rep@sales.test", "--password-stdin",
+                               "--password-command", "true"], input="x\n")
+    assert both.exit_code == 2
+    assert "exactly one of" in both.output
+
+
+def test_edit_security_moves_a_default_port_and_keeps_a_chosen_one(outreach_home: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, ["mailbox", "add", "rep@sales.test", "--smtp-host", "smtp.sales.test",
+                        "--imap-host", "imap.sales.test", "--imap-port", "10993",
+                        "--password-command", "true"])
+    result = runner.invoke(cli, ["mailbox", "edit", "rep@sales.test", "--smtp-security", "tls",
+                                 "--imap-security", "starttls", "--name", "Rep Zwei"])
+    assert result.exit_code == 0, result.output
+    row = _listed(runner)
+    assert (row["smtp"], row["smtp_security"]) == ("smtp.sales.test:465", "tls")
+    assert (row["imap"], row["imap_security"]) == ("imap.sales.test:10993", "starttls")
+    assert row["name"] == "Rep Zwei" and row["secret"] == "command"
+    cleared = runner.invoke(cli, ["mailbox", "edit", "rep@sales.test", "--name", ""])
+    assert cleared.exit_code == 0, cleared.output
+    assert _listed(runner)["name"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "words"),
+    [
+        ([], 2, "nothing to change"),
+        (["--timezone", "Mars/Olympus"], 2, "not a time zone"),
+        (["--daily-cap", "0"], 2, "--daily-cap must be at least 1"),
+        (["--smtp-security", "none", "--smtp-host", "smtp.example.com"], 2, "clear text"),
+        (["--ramp", "lots"], 2, "ramp"),
+    ],
+)
+def test_edit_refuses_bad_values_and_changes_nothing(
+    outreach_home: Path, args: list[str], exit_code: int, words: str
+) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, add_args("rep@sales.test", "--password-command", "true"))
+    before = _listed(runner)
+    result = runner.invoke(cli, ["mailbox", "edit", "rep@sales.test", *args])
+    assert result.exit_code == exit_code, result.output
+    assert words in result.output
+    assert _listed(runner) == before
+
+
+def test_edit_of_an_unknown_mailbox_says_so(outreach_home: Path) -> None:
+    result = CliRunner().invoke(cli, ["mailbox", "edit", "nobody@sales.test", "--daily-cap", "5"])
+    assert result.exit_code == 3
+    assert "no mailbox" in result.output

@@ -49,7 +49,7 @@ def test_mailbox_test_passes_every_step(
     _assert_secret_nowhere(REP.password, outreach_home, result.output, caplog.text)
 
 
-def test_wrong_password_shows_the_servers_words(
+def test_wrong_password_in_plain_words_then_edit_fixes_it(
     trust_stack: MailStack, outreach_home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -59,10 +59,23 @@ def test_wrong_password_shows_the_servers_words(
     result = runner.invoke(cli, ["-vv", "mailbox", "test", REP.address])
     assert result.exit_code == 1
     smtp_auth = next(line for line in result.output.splitlines() if "SMTP AUTH" in line)
-    assert smtp_auth.startswith("✗") and "535" in smtp_auth, result.output
+    assert smtp_auth.startswith("✗ SMTP AUTH — wrong user name or password: the server said “")
+    assert "(535 5.7.8)" in smtp_auth, result.output
     imap_login = next(line for line in result.output.splitlines() if "IMAP LOGIN" in line)
-    assert imap_login.startswith("✗") and "authentication failed" in imap_login.lower()
+    assert imap_login.startswith("✗ IMAP LOGIN — wrong user name or password: the server said “")
+    assert "authentication failed" in imap_login.lower() and "(AUTHENTICATIONFAILED)" in imap_login
+    for line in (smtp_auth, imap_login):
+        assert "b'" not in line and "[AUTHENTICATIONFAILED]" not in line, line
+        assert "Try: check the password" in line
+        assert f"`outreach mailbox edit {REP.address} --password-stdin`" in line
     _assert_secret_nowhere(wrong, outreach_home, result.output, caplog.text)
+
+    fixed = runner.invoke(cli, ["mailbox", "edit", REP.address, "--password-stdin"],
+                          input=f"{REP.password}\n")
+    assert fixed.exit_code == 0, fixed.output
+    again = runner.invoke(cli, ["mailbox", "test", REP.address])
+    assert again.exit_code == 0, again.output
+    assert not any(line.startswith("✗") for line in again.output.splitlines())
 
 
 def test_untrusted_certificate_is_refused_with_advice(mailstack: MailStack, outreach_home: Path) -> None:

@@ -108,8 +108,13 @@ def test_a_stale_token_is_refused_with_the_servers_words_until_the_command_refre
     stale = mailbox_test()
 
     assert stale.exit_code == 1, stale.output
-    assert "✗ SMTP XOAUTH2 — 535 5.7.8 Username and access token not accepted" in stale.output
-    assert "✗ IMAP LOGIN — [AUTHENTICATIONFAILED] Invalid credentials" in stale.output
+    token_refused = "the OAuth2 access token was not accepted (expired, or for another account)"
+    assert (f"✗ SMTP XOAUTH2 — {token_refused}: the server said “Username and access token not "
+            "accepted" in stale.output), stale.output
+    assert "(535 5.7.8)" in stale.output
+    assert (f"✗ IMAP LOGIN — {token_refused}: the server said “Invalid credentials"
+            in stale.output)
+    assert "(AUTHENTICATIONFAILED)" in stale.output and "--password-stdin" not in stale.output
     token_file.write_text(REFRESHED + "\n")  # the token tool refreshed its cache
 
     fresh = mailbox_test()  # the command runs again at each connection

@@ -232,7 +232,8 @@ def _mailbox_problems(session: Session, campaign: Campaign) -> list[str]:
             wire_address(box.email)
         except ConfigError as exc:
             problems.append(
-                f"mailbox {box.email}: {exc.message} (fix it with `outreach mailbox add`)"
+                f"mailbox {box.email}: {exc.message} "
+                f"(fix it with `outreach mailbox edit {box.email} --name …`)"
             )
     return problems
 

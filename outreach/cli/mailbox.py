@@ -74,7 +74,9 @@ def add(
     insecure_skip_verify: bool,
     sent_copy: str,
 ) -> None:
-    """Add (or update) a mailbox. The password goes to the OS keyring, never to the database."""
+    """Add a mailbox. The password goes to the OS keyring, never to the database.
+
+    An address that is already configured is refused: change it with `mailbox edit`."""
     new = accounts.NewMailbox(
         email=email,
         smtp=make_endpoint("smtp", smtp_host, smtp_port, smtp_security),
@@ -88,17 +90,66 @@ def add(
         oauth2_token_command=oauth2_token_command,
         sent_copy=sent_copy,
     )
+    engine = open_store()
+    accounts.refuse_existing(engine, email)
     password = _read_password() if password_stdin else None
     if insecure_skip_verify:
-        err_console.print(
-            "[bold red]WARNING:[/] TLS certificates of this mailbox will NOT be verified. "
-            "Anyone on the network path can read your password and mail. Use this only "
-            "for a self-signed test server."
-        )
-    row = accounts.add_mailbox(open_store(), new, password)
+        _warn_insecure()
+    row = accounts.add_mailbox(engine, new, password)
     click.echo(
         f"mailbox {row.email} saved (secret: {row.secret_source}); "
         f"check it with `outreach mailbox test {row.email}`"
+    )
+
+
+@mailbox.command("edit")
+@click.argument("email")
+@click.option("--smtp-host", help="SMTP server (submission) host.")
+@click.option("--smtp-port", type=int, help="Kept unless given (a default port follows security).")
+@click.option("--smtp-security", type=SECURITY)
+@click.option("--imap-host", help="IMAP server host.")
+@click.option("--imap-port", type=int, help="Kept unless given (a default port follows security).")
+@click.option("--imap-security", type=SECURITY)
+@click.option("--username", help='Login name ("" = the address).')
+@click.option("--name", "display_name", help='Display name in From ("" = none).')
+@click.option("--daily-cap", type=int, help="Sends per day, all campaigns.")
+@click.option("--ramp", help='Ramp-up, e.g. 10+5/day ("" = none).')
+@click.option("--timezone", help='Day boundary of the daily cap, e.g. Europe/Berlin ("" = this '
+              "machine's).")
+@click.option("--sent-copy", type=click.Choice(accounts.SENT_COPY_MODES))
+@click.option("--insecure-skip-verify/--verify-tls", default=None,
+              help="Stop/start verifying TLS certificates (skip: test servers only!).")
+@click.option("--password-stdin", is_flag=True, help="Read a new password into the OS keyring.")
+@click.option("--password-command", help="Shell command printing the password at use time.")
+@click.option("--oauth2-token-command", help="Shell command printing an OAuth2 access token.")
+def edit(email: str, password_stdin: bool, **given: str | int | bool | None) -> None:
+    """Change only the settings you name; everything else stays as it is."""
+    changes = accounts.MailboxChanges(**given)  # type: ignore[arg-type]
+    if changes == accounts.MailboxChanges() and not password_stdin:
+        raise ConfigError(
+            f"nothing to change for {email}",
+            hint="name a setting, e.g. `--password-stdin`, `--smtp-port 465` or `--name …` "
+            "(see `outreach mailbox edit --help`)",
+        )
+    password = _read_password() if password_stdin else None
+    if changes.insecure_skip_verify:
+        _warn_insecure()
+    row, changed = accounts.edit_mailbox(open_store(), email, changes, password)
+    click.echo(f"mailbox {row.email} " + ("updated:" if changed else "unchanged"))
+    for line in changed:
+        click.echo(f"  {line}")
+    if row.paused:
+        click.echo(
+            f"it is still paused ({row.pause_reason}): check it with "
+            f"`outreach mailbox test {row.email}`, then `outreach mailbox resume {row.email}`"
+        )
+
+
+def _warn_insecure() -> None:
+    err_console.print(
+        "[bold red]WARNING:[/] TLS certificates of this mailbox will NOT be verified. "
+        "Anyone on the network path can read your password and mail. Use this only "
+        "for a self-signed test server."
     )
 
 

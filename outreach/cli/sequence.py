@@ -13,6 +13,7 @@ from outreach.cli.output import console, print_json
 from outreach.deliverability.lint import lint_file
 from outreach.errors import NotFoundError
 from outreach.mailbox.compose import Envelope, as_bytes, compose
+from outreach.mailbox.readable import readable
 from outreach.mailbox.thread import Thread, ThreadState, after_send, continuing
 from outreach.sequences import (
     Problem,
@@ -88,8 +89,12 @@ def _problem_json(problem: Problem) -> dict[str, str | int | None]:
     show_default=True,
     help="Campaign name: picks the same A/B variant the campaign would.",
 )
-def preview(path: Path, email: str, mailbox_email: str | None, campaign_key: str) -> None:
-    """Show the messages exactly as they will be sent to one prospect, headers included."""
+@click.option("--raw", is_flag=True, help="The MIME source as sent, every header encoded.")
+def preview(
+    path: Path, email: str, mailbox_email: str | None, campaign_key: str, raw: bool
+) -> None:
+    """Show each step as the prospect will read it (From, To, Subject, Date and the text);
+    `--raw` shows the source exactly as it is sent, headers included."""
     seq = load_sequence(path)
     with Session(open_store()) as session:
         prospect = session.exec(select(Prospect).where(Prospect.email == email.lower())).first()
@@ -120,8 +125,21 @@ def preview(path: Path, email: str, mailbox_email: str | None, campaign_key: str
         message = compose(envelope, rendered, thread)
         label = f" (variant {chr(65 + variant)})" if len(step.variants) > 1 else ""
         console.rule(f"step {step.index + 1}{label}")
-        click.echo(as_bytes(message).decode("utf-8", errors="replace").replace("\r\n", "\n"))
+        _show(as_bytes(message), raw)
         state = after_send(state, message_id, str(message["Subject"]), step.new_thread)
+
+
+def _show(wire: bytes, raw: bool) -> None:
+    if raw:
+        click.echo(wire.decode("utf-8", errors="replace").replace("\r\n", "\n"))
+        return
+    seen = readable(wire)
+    for name, value in seen.headers:
+        click.echo(f"{name + ':':<9}{value}")
+    click.echo()
+    click.echo(seen.text.rstrip("\n"))
+    if seen.has_html:
+        click.echo("\n(an HTML version goes along; mail clients that show HTML show that one)")
 
 
 @sequence.command("new")

@@ -29,18 +29,18 @@ from outreach.mailbox.probe import ProbeStep, probe_account
 from outreach.store.models import Mailbox
 
 STEP_FIXES: dict[str, str] = {
-    "secret": "store the password again: `outreach mailbox add ADDRESS … --password-stdin`",
-    "connect": "check host and port (`outreach mailbox add … --smtp-host/--imap-host`) and "
-    "that no firewall blocks the connection",
+    "secret": "store the password again: `outreach mailbox edit ADDRESS --password-stdin`",
+    "connect": "check host and port (`outreach mailbox edit ADDRESS --smtp-host/--imap-host "
+    "…`) and that no firewall blocks the connection",
     "EHLO": "the server refused the greeting: check that this is a submission port (587/465)",
     "STARTTLS": "use --smtp-security tls with port 465, or trust the server's CA "
     "(SSL_CERT_FILE)",
     "TLS": "check the port speaks implicit TLS (465 for SMTP, 993 for IMAP)",
-    "AUTH": "check the username and password (with 2FA an app password is needed): "
-    "run `outreach mailbox add` again",
+    "AUTH": "check the username and password (with 2FA an app password is needed), "
+    "then `outreach mailbox edit ADDRESS --password-stdin`",
     "XOAUTH2": "refresh the token your --oauth2-token-command prints",
-    "LOGIN": "check the username and password (with 2FA an app password is needed): "
-    "run `outreach mailbox add` again",
+    "LOGIN": "check the username and password (with 2FA an app password is needed), "
+    "then `outreach mailbox edit ADDRESS --password-stdin`",
     "SELECT INBOX": "the account has no readable INBOX: ask your provider to enable IMAP",
     "Sent folder": "create a Sent folder (or enable SPECIAL-USE) so sent copies can be filed",
 }

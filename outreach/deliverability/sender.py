@@ -66,6 +66,6 @@ def daily_cap_finding(cap: int, smtp_host: str, domain: str) -> Finding:
         return ok("Daily cap", f"{cap} a day (provider limit unknown)")
     if cap > limit.daily:
         return warn("Daily cap", f"{cap} a day is above {limit.provider}'s documented limit "
-                    f"of {limit.daily:,}", f"lower it: `outreach mailbox add … --daily-cap "
+                    f"of {limit.daily:,}", f"lower it: `outreach mailbox edit ADDRESS --daily-cap "
                     f"{min(limit.daily, 100)}` (the provider suspends sending beyond it)")
     return ok("Daily cap", f"{cap} a day, within {limit.provider}'s limit of {limit.daily:,}")

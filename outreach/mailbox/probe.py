@@ -26,6 +26,13 @@ from outreach.mailbox.connect import (
     smtp_client,
     smtp_password_auth,
 )
+from outreach.mailbox.refusals import (
+    ADDRESS,
+    Refusal,
+    explain_plain,
+    imap_refusal,
+    smtp_refusal,
+)
 
 
 @dataclass(frozen=True)
@@ -39,39 +46,57 @@ class ProbeStep:
 
 
 class _Steps:
-    """Collects steps; ``run`` records success or the error's words and says whether to go on."""
+    """Collects steps: a success with its detail, or a failure in plain words."""
 
-    def __init__(self, protocol: str) -> None:
+    def __init__(self, protocol: str, account: Account) -> None:
         self.protocol = protocol
+        self.account = account
         self.items: list[ProbeStep] = []
 
     def ok(self, name: str, detail: str = "") -> None:
         self.items.append(ProbeStep(self.protocol, name, True, detail))
 
     def fail(self, name: str, exc: BaseException) -> None:
-        self.items.append(ProbeStep(self.protocol, name, False, describe_error(exc)))
+        self.items.append(
+            ProbeStep(
+                self.protocol,
+                name,
+                False,
+                describe_error(exc, self.account.email, oauth2=self.account.uses_oauth2),
+            )
+        )
 
 
-def describe_error(exc: BaseException) -> str:
-    """The server's own words where there are any, else the error's name and text."""
-    if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return f"{exc.code} {exc.message}".strip()
+def describe_error(exc: BaseException, address: str = ADDRESS, *, oauth2: bool = False) -> str:
+    """What went wrong in plain words, with the server's own text and what to try
+    (``address`` names the mailbox in that advice; ``oauth2``: the secret is a token)."""
+    refusal = _refusal(exc)
+    if refusal is not None:
+        return (refusal.with_token() if oauth2 else refusal).describe(address)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return (
             f"TLS certificate not trusted: {exc.verify_message} "
             "(use --insecure-skip-verify only for a test server)"
         )
-    if isinstance(exc, IMAPClientError | imaplib.IMAP4.error):
-        text = exc.args[0] if exc.args else str(exc)
-        return text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     if isinstance(exc, socket.gaierror):
         return f"host not found: {exc}"
     text = str(exc) or type(exc).__name__
+    explained = explain_plain(text, address)
+    if explained:
+        return explained
     return f"{type(exc).__name__}: {text}" if type(exc).__name__ not in text else text
 
 
+def _refusal(exc: BaseException) -> Refusal | None:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return smtp_refusal(exc.code, exc.message)
+    if isinstance(exc, IMAPClientError | imaplib.IMAP4.error):
+        return imap_refusal(exc.args[0] if exc.args else str(exc))
+    return None
+
+
 async def probe_smtp(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
-    steps = _Steps("smtp")
+    steps = _Steps("smtp", account)
     client = smtp_client(account, timeout=20)
     try:
         await _smtp_steps(client, account, get_secret, steps)
@@ -129,7 +154,7 @@ def _tls_version(client: aiosmtplib.SMTP) -> str:
 
 
 def probe_imap(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
-    steps = _Steps("imap")
+    steps = _Steps("imap", account)
     name = f"connect {account.imap}"
     try:
         client = imap_client(account.imap, account.insecure_skip_verify, timeout=20)

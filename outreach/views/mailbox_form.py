@@ -61,6 +61,8 @@ class MailboxForm:
     password: str | None
     """The typed password (None: a password command, or keep the stored one)."""
     keep_password: bool = False
+    editing: bool = False
+    """Saving replaces the stored mailbox of the same address (the edit form)."""
 
 
 def check_form(
@@ -92,7 +94,7 @@ def check_form(
         insecure_skip_verify=values.get("insecure_skip_verify") == "true",
         password_command=command or None,
     )
-    return MailboxForm(new, password or None, keep), errors
+    return MailboxForm(new, password or None, keep, editing), errors
 
 
 def _secret(
@@ -220,5 +222,5 @@ def save_form(db: Engine, form: MailboxForm) -> str:
     password = form.password
     if form.keep_password:
         password = secrets.fetch_secret(SecretRef(form.new.email, "keyring"))
-    row = accounts.add_mailbox(db, form.new, password)
+    row = accounts.add_mailbox(db, form.new, password, replace=form.editing)
     return row.email
