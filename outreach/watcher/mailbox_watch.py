@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -145,6 +146,7 @@ class Unreachable:
         self.delay = shortest
         self.until = 0.0
         self.reason = ""
+        self._lock = threading.Lock()  # the IDLE connection and the checks fail in threads
 
     def check(self) -> None:
         """Raise :class:`InboxUnreachable` while the back-off runs (nothing is tried)."""
@@ -161,10 +163,16 @@ class Unreachable:
         return max(0.0, self.until - time.monotonic())
 
     def failed(self, exc: ConnectionFailed) -> InboxUnreachable:
-        self.reason = exc.message
-        wait, self.delay = self.delay, min(self.delay * 2, self.longest)
-        self.until = time.monotonic() + wait
-        log.warning("%s (retrying in %.0f s)", exc.message, wait)
+        """Start (or double) the back-off and log one line; a second connection of the
+        mailbox failing while it already runs adds nothing."""
+        with self._lock:
+            left = self.until - time.monotonic()
+            if left > 0:
+                return InboxUnreachable(exc.message, left)
+            self.reason = exc.message
+            wait, self.delay = self.delay, min(self.delay * 2, self.longest)
+            self.until = time.monotonic() + wait
+        log.warning("%s (retrying in %g s)", exc.message, round(wait, 1))
         return InboxUnreachable(exc.message, wait)
 
     def succeeded(self) -> None:
@@ -200,8 +208,7 @@ async def ring_on_news(watch: MailboxWatch) -> None:
             await _idle_rounds(client, watch)
         except Exception as exc:  # noqa: BLE001 - reconnect after any IMAP/network error
             watch.bell.set()  # what happened meanwhile is looked at by a check
-            if watch.backoff.remaining() <= 0:
-                watch.backoff.failed(ConnectionFailed(f"IDLE on {watch.account.email}: {exc}"))
+            watch.backoff.failed(ConnectionFailed(f"IDLE on {watch.account.email}: {exc}"))
         finally:
             if client is not None:
                 client.drop()
