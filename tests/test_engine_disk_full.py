@@ -123,7 +123,9 @@ async def test_outreach_run_on_a_full_disk_stops_with_a_non_zero_exit(
     volume = tmp_path / "volume"
     volume.mkdir()
     mount = ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(volume)]
-    await asyncio.to_thread(subprocess.run, mount, check=True)
+    mounted = await asyncio.to_thread(subprocess.run, mount, capture_output=True, text=True)
+    if mounted.returncode != 0:  # root without CAP_SYS_ADMIN (a container): no tmpfs here
+        pytest.skip(f"cannot mount a tmpfs: {mounted.stderr.strip()}")
     try:
         await _full_disk_run(sandbox, tmp_path, volume)
     finally:
