@@ -10,10 +10,7 @@ import click
 
 from outreach import logs
 from outreach.cli.output import console, print_json, print_table
-from outreach.daemon import Daemon, log_event
-from outreach.engine.config import EngineConfig
 from outreach.errors import ConfigError
-from outreach.services import build_services
 from outreach.store import open_store
 from outreach.views.status import status as read_status
 
@@ -55,6 +52,10 @@ def daemon(
     Stops cleanly on SIGTERM/SIGINT (the send in flight is finished, exit 0 within 10 s);
     SIGHUP re-reads mailboxes, campaigns and rule files.
     """
+    from outreach.daemon import Daemon, log_event  # the engine: only for the daemon itself
+    from outreach.engine.config import EngineConfig
+    from outreach.services import build_services
+
     logs.configure(log_format, logging.DEBUG if debug else logging.INFO, verbose=verbose)
     if heartbeat * 2 >= lease_ttl:
         raise ConfigError("--heartbeat must be under half of --lease-ttl, or leases lapse")
