@@ -18,11 +18,10 @@ from sqlalchemy import Connection, bindparam, select, update
 from outreach.lifecycle.events import record
 from outreach.lifecycle.queueing import first_pending_due, queue_next_steps
 from outreach.lifecycle.values import Cause, EnrollmentRef, Subject
-from outreach.states import ENDED_BY, LIVE, EnrollmentState, EventKind, SendState
+from outreach.states import ENDED_BY, LIVE, PENDING, EnrollmentState, EventKind, SendState
 from outreach.store.repository import (
     ENROLLMENT,
     EVENT,
-    PENDING_STATES,
     SEND,
     cancel_pending,
     live_enrollments_of,
@@ -128,7 +127,7 @@ def pause_until(
         update(SEND)
         .where(
             SEND.c.enrollment_id == ref.id,
-            SEND.c.state.in_(PENDING_STATES),
+            SEND.c.state.in_(PENDING),
             SEND.c.due_at < resume_at,
         )
         .values(due_at=resume_at, updated_at=now)
@@ -184,20 +183,21 @@ def reactivate(
             update(SEND)
             .where(
                 SEND.c.enrollment_id == enrollment_id,
-                SEND.c.state.in_(PENDING_STATES),
+                SEND.c.state.in_(PENDING),
                 SEND.c.due_at == held_until,
             )
             .values(due_at=now, updated_at=now)
         )
+    pending = first_pending_due(conn, enrollment_id)
     conn.execute(
         update(ENROLLMENT)
         .where(ENROLLMENT.c.id == enrollment_id)
         .values(
             state=EnrollmentState.ACTIVE.value, reason=None, resume_at=None, updated_at=now,
-            next_due_at=first_pending_due(conn, enrollment_id),
+            next_due_at=pending,
         )  # fmt: skip
     )
-    if first_pending_due(conn, enrollment_id) is None:
+    if pending is None:
         queue_next_steps(conn, [enrollment_id], None, now)
 
 
@@ -207,7 +207,7 @@ def reopen_ended_by(conn: Connection, inbound_id: int, now: datetime) -> list[in
     rows = conn.execute(
         select(EVENT.c.enrollment_id, EVENT.c.kind)
         .where(EVENT.c.inbound_id == inbound_id, EVENT.c.enrollment_id.is_not(None))
-        .where(EVENT.c.kind.in_([*(k.value for k in ENDED_BY.values()), "paused"]))
+        .where(EVENT.c.kind.in_([*ENDED_BY.values(), EventKind.PAUSED]))
     ).all()
     reopened: list[int] = []
     for enrollment_id, kind in rows:
@@ -217,8 +217,10 @@ def reopen_ended_by(conn: Connection, inbound_id: int, now: datetime) -> list[in
 
 
 _STATE_EVENTS = (
-    "replied", "stopped", "bounced", "unsubscribed", "paused", "resumed", "reopened",
+    EventKind.REPLIED, EventKind.STOPPED, EventKind.BOUNCED, EventKind.UNSUBSCRIBED,
+    EventKind.PAUSED, EventKind.RESUMED, EventKind.REOPENED,
 )  # fmt: skip
+"""Events that set an enrollment's state: the last one says who set it."""
 
 
 def _reopen(conn: Connection, enrollment_id: int, kind: str, inbound_id: int,

@@ -62,7 +62,7 @@ def screen(
     with Session(bind=conn) as session:
         blocked = suppressions_for(session, [c.email for c in candidates])
     live = live_elsewhere(conn, [c.id for c in candidates], campaign_id)
-    already = _enrolled_in(conn, campaign_id, [c.id for c in candidates])
+    already = _enrollment_ids(conn, campaign_id, [c.id for c in candidates])
     eligible: list[Candidate] = []
     skipped: list[Skipped] = []
     for candidate in candidates:
@@ -110,17 +110,6 @@ def live_elsewhere(
             paused = ", paused" if row.state == EnrollmentState.PAUSED else ""
             found[row.prospect_id].append(f"{row.name} (step {step} of {total}{paused})")
     return {pid: "already in campaign " + ", ".join(names) for pid, names in found.items()}
-
-
-def _enrolled_in(conn: Connection, campaign_id: int, prospect_ids: list[int]) -> set[int]:
-    found: set[int] = set()
-    for start in range(0, len(prospect_ids), CHUNK):
-        query = select(ENROLLMENT.c.prospect_id).where(
-            ENROLLMENT.c.campaign_id == campaign_id,
-            ENROLLMENT.c.prospect_id.in_(prospect_ids[start : start + CHUNK]),
-        )
-        found.update(conn.execute(query).scalars())
-    return found
 
 
 def enroll(

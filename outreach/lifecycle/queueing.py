@@ -22,13 +22,12 @@ from outreach.mailbox.thread import new_message_id
 from outreach.planner.windows import after_wait, next_open
 from outreach.sequences import Sequence, choose_variant
 from outreach.sequences.prospect import zone_of
-from outreach.states import EnrollmentState, SendState
+from outreach.states import PENDING, EnrollmentState, SendState
 from outreach.store.repository import (
     CAMPAIGN,
     ENROLLMENT,
     INSERT_SEND,
     MAILBOX,
-    PENDING_STATES,
     PROSPECT,
     SEND,
     maybe_utc,
@@ -143,7 +142,7 @@ def queue_next_steps(
 def _already_queued(conn: Connection, ids: list[int]) -> set[int]:
     query = select(SEND.c.enrollment_id).where(
         SEND.c.enrollment_id.in_(ids),
-        SEND.c.state.in_((*PENDING_STATES, SendState.SENDING.value)),
+        SEND.c.state.in_((*PENDING, SendState.SENDING.value)),
     )
     return set(conn.execute(query).scalars())
 
@@ -160,6 +159,6 @@ def _last_sent(conn: Connection, ids: list[int]) -> dict[int, datetime]:
 def first_pending_due(conn: Connection, enrollment_id: int) -> datetime | None:
     """When the enrollment's earliest queued send is due."""
     query = select(func.min(SEND.c.due_at)).where(
-        SEND.c.enrollment_id == enrollment_id, SEND.c.state.in_(PENDING_STATES)
+        SEND.c.enrollment_id == enrollment_id, SEND.c.state.in_(PENDING)
     )
     return maybe_utc(conn.execute(query).scalar())

@@ -204,7 +204,7 @@ def smtp_refused(
         conn, facts.prospect.id, EnrollmentState.BOUNCED, reason, cause, now,
         answered=facts.enrollment_id,
     )  # fmt: skip
-    suppress_values(conn, [facts.prospect.email], "bounce", f"smtp {code}", now)
+    suppress_values(conn, [facts.prospect.email], "bounce", f"smtp {code}")
     record(
         conn, EventKind.BOUNCE, facts.subject_ids, when=now,
         hard=True, code=code, message=message, at="smtp",

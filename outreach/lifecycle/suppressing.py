@@ -31,7 +31,7 @@ class Suppressed:
 
 
 def suppress_values(
-    conn: Connection, values: Sequence[str], reason: str, source: str | None, now: datetime
+    conn: Connection, values: Sequence[str], reason: str, source: str | None
 ) -> list[SuppressOutcome]:
     """Add normalized ``values`` to the suppression list (existing ones are kept as is)."""
     with Session(bind=conn) as session:
@@ -49,7 +49,7 @@ def suppress_and_stop(
     now: datetime,
 ) -> Suppressed:
     """Suppress normalized ``values`` and end every live enrollment they cover."""
-    outcomes = suppress_values(conn, values, reason, source, now)
+    outcomes = suppress_values(conn, values, reason, source)
     stopped: list[int] = []
     for value in values:
         stopped += stop_covered(conn, value, f"suppressed ({reason})", cause, now)

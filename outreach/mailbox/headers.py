@@ -148,11 +148,6 @@ def _pairs(value: str) -> list[tuple[str, str]]:
     return []
 
 
-def first_address(value: str) -> str | None:
-    """The first address of an address header (as written, not decoded), lower-cased."""
-    return first_pair(value)[1]
-
-
 def claimed_address(name: str, address: str | None) -> str | None:
     """An address shown in a (decoded) display name that is not ``address``."""
     if "@" not in name:

@@ -50,8 +50,6 @@ SEND, ENROLLMENT, PROSPECT = _table(Send), _table(Enrollment), _table(Prospect)
 CAMPAIGN, MAILBOX, SUPPRESSION = _table(Campaign), _table(Mailbox), _table(Suppression)
 EVENT, LEASE = _table(Event), _table(MailboxLease)
 
-LIVE_STATES = LIVE
-PENDING_STATES = PENDING
 
 
 def maybe_utc(value: datetime | None) -> datetime | None:
@@ -126,7 +124,7 @@ FACTS_LOCKED = FACTS.with_for_update(of=SEND)  # PostgreSQL; SQLite's writer loc
 def _queued(*where: Any) -> Any:
     """Pending sends of live work: active campaign, active enrollment, plus ``where``."""
     return and_(
-        one_of(SEND.c.state, PENDING_STATES),
+        one_of(SEND.c.state, PENDING),
         CAMPAIGN.c.state == "active",
         ENROLLMENT.c.state == "active",
         *where,
@@ -250,7 +248,7 @@ def cancel_pending(enrollment_ids: Any, reason: str, at: datetime) -> Any:
     """Cancel every queued send of the given enrollments."""
     return (
         update(SEND)
-        .where(SEND.c.enrollment_id.in_(enrollment_ids), SEND.c.state.in_(PENDING_STATES))
+        .where(SEND.c.enrollment_id.in_(enrollment_ids), SEND.c.state.in_(PENDING))
         .values(state="cancelled", error=reason, updated_at=at)
     )
 
@@ -269,7 +267,7 @@ def live_enrollments_of(where: Any) -> Any:
                 CAMPAIGN, CAMPAIGN.c.id == ENROLLMENT.c.campaign_id
             )
         )
-        .where(ENROLLMENT.c.state.in_(LIVE_STATES), where)
+        .where(ENROLLMENT.c.state.in_(LIVE), where)
         .order_by(ENROLLMENT.c.id)
     )
 

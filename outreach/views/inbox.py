@@ -102,16 +102,6 @@ def inbox_page(
     return Page(items, total, offset, limit)
 
 
-def inbox_item(db: Engine, inbound_id: int) -> InboxItem | None:
-    with Session(db) as session:
-        row = session.exec(_item_query().where(col(InboundMessage.id) == inbound_id)).first()
-        if row is None:
-            return None
-        caused = effects_of(session, [inbound_id])
-    message, campaign, prospect, state = row
-    return _item(message, campaign, prospect, state, caused.get(inbound_id, ()))
-
-
 def _filter(which: InboxFilter) -> list[ColumnElement[bool]]:
     if which == "all":
         return []

@@ -504,11 +504,3 @@ def _day(
         first_day=first_day,
         today=today,
     )
-
-
-def all_mailbox_days(db: Engine, now: datetime) -> list[MailboxDay]:
-    """Every mailbox's day, by address."""
-    with Session(db) as session:
-        boxes = list(session.execute(sa_select(Mailbox).order_by(col(Mailbox.email))).scalars())
-        days = mailbox_days(session, boxes, now)
-    return [days[m.id] for m in boxes if m.id is not None]
