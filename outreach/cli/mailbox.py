@@ -8,9 +8,11 @@ import sys
 import click
 
 from outreach import accounts, secrets
+from outreach.cli.mailbox_autoconfig import choose_servers
 from outreach.cli.output import check_mark, console, err_console, print_json, print_table
 from outreach.errors import ConfigError
-from outreach.mailbox.account import SECURITIES, make_endpoint
+from outreach.mailbox.account import SECURITIES
+from outreach.mailbox.discovery import ServerFlags
 from outreach.mailbox.probe import probe_account
 from outreach.store import open_store, session_scope
 
@@ -24,12 +26,13 @@ def mailbox() -> None:
 
 @mailbox.command("add")
 @click.argument("email")
-@click.option("--smtp-host", required=True, help="SMTP server (submission) host.")
+@click.option("--smtp-host", help="SMTP server (submission) host. Without it (or --imap-host) "
+              "the settings are looked up: presets, MX, SRV, autoconfig.")
 @click.option("--smtp-port", type=int, help="Default: 587 starttls, 465 tls, 25 none.")
-@click.option("--smtp-security", type=SECURITY, default="starttls", show_default=True)
-@click.option("--imap-host", required=True, help="IMAP server host (may differ from SMTP).")
+@click.option("--smtp-security", type=SECURITY, help="Default: starttls.")
+@click.option("--imap-host", help="IMAP server host (may differ from SMTP).")
 @click.option("--imap-port", type=int, help="Default: 993 tls, 143 starttls/none.")
-@click.option("--imap-security", type=SECURITY, default="tls", show_default=True)
+@click.option("--imap-security", type=SECURITY, help="Default: tls.")
 @click.option("--username", help="Login name, if not the address.")
 @click.option("--name", "display_name", help='Display name in From, e.g. "Lena Maier".')
 @click.option(
@@ -39,10 +42,8 @@ def mailbox() -> None:
 @click.option(
     "--sent-copy",
     type=click.Choice(("auto", "append", "server", "plus")),
-    default="auto",
-    show_default=True,
-    help="How copies reach Sent: we APPEND them, the server files them (Gmail, M365), or "
-    "plus: the server files a copy sent to you+Sent@ (exact crash recovery).",
+    help="How copies reach Sent (default auto): we APPEND them, the server files them (Gmail, "
+    "M365), or plus: the server files a copy sent to you+Sent@ (exact crash recovery).",
 )
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from stdin into the OS keyring."
@@ -56,14 +57,17 @@ def mailbox() -> None:
     is_flag=True,
     help="Do not verify TLS certificates (test servers only!).",
 )
+@click.option("--yes", is_flag=True, help="Save the settings found without asking.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON; settings found are only shown unless --yes.")
 def add(
     email: str,
-    smtp_host: str,
+    smtp_host: str | None,
     smtp_port: int | None,
-    smtp_security: str,
-    imap_host: str,
+    smtp_security: str | None,
+    imap_host: str | None,
     imap_port: int | None,
-    imap_security: str,
+    imap_security: str | None,
     username: str | None,
     display_name: str | None,
     daily_cap: int,
@@ -72,30 +76,49 @@ def add(
     password_command: str | None,
     oauth2_token_command: str | None,
     insecure_skip_verify: bool,
-    sent_copy: str,
+    sent_copy: str | None,
+    yes: bool,
+    as_json: bool,
 ) -> None:
     """Add a mailbox. The password goes to the OS keyring, never to the database.
 
+    Without --smtp-host/--imap-host the servers are looked up like Thunderbird does and
+    shown, with where they came from, before saving; other server flags override them.
     An address that is already configured is refused: change it with `mailbox edit`."""
+    engine = open_store()
+    accounts.refuse_existing(engine, email)
+    servers = choose_servers(
+        email,
+        ServerFlags(smtp_host, smtp_port, smtp_security),
+        ServerFlags(imap_host, imap_port, imap_security),
+        username,
+        sent_copy,
+        yes=yes,
+        as_json=as_json,
+        password_stdin=password_stdin,
+    )
+    if servers is None:
+        return
     new = accounts.NewMailbox(
         email=email,
-        smtp=make_endpoint("smtp", smtp_host, smtp_port, smtp_security),
-        imap=make_endpoint("imap", imap_host, imap_port, imap_security),
-        username=username,
+        smtp=servers.smtp,
+        imap=servers.imap,
+        username=servers.username,
         display_name=display_name,
         daily_cap=daily_cap,
         ramp=ramp,
         insecure_skip_verify=insecure_skip_verify,
         password_command=password_command,
         oauth2_token_command=oauth2_token_command,
-        sent_copy=sent_copy,
+        sent_copy=servers.sent_copy,
     )
-    engine = open_store()
-    accounts.refuse_existing(engine, email)
     password = _read_password() if password_stdin else None
     if insecure_skip_verify:
         _warn_insecure()
     row = accounts.add_mailbox(engine, new, password)
+    if as_json:
+        return print_json({**accounts.mailbox_summary(row), "saved": True,
+                           "autoconfig": servers.autoconfig_json()})
     click.echo(
         f"mailbox {row.email} saved (secret: {row.secret_source}); "
         f"check it with `outreach mailbox test {row.email}`"
