@@ -14,6 +14,8 @@ The zone ``ac.test`` (served by its own NSD, started with tests/fixtures/dns.py'
 - ``xml.ac.test``: only an autoconfig file at ``autoconfig.xml.ac.test``
 - ``wellknown.ac.test``: only a file at ``wellknown.ac.test/.well-known/…``
 - ``bad.ac.test``: a malformed autoconfig file;  ``none.ac.test``: nothing anywhere
+- ``moved.ac.test``: its autoconfig URL redirects (301) to xml.ac.test's file
+- ``downgrade.ac.test``: its autoconfig URL redirects to plain http (not followed)
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 ZONE = "ac.test"
-WEB_DOMAINS = ("both", "srvxml", "dotsrv", "xml", "wellknown", "bad", "none", "srv")
+WEB_DOMAINS = ("both", "srvxml", "dotsrv", "xml", "wellknown", "bad", "none", "srv", "moved",
+               "downgrade")
 AUTOCONFIG_PATH = "/mail/config-v1.1.xml"
 WELL_KNOWN_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml"
 
@@ -112,8 +115,8 @@ MALFORMED_XML = b"""<?xml version="1.0"?>
 """
 
 
-def routes() -> dict[tuple[str, str], bytes]:
-    """(host, path) → the file served; anything else is a 404."""
+def routes() -> dict[tuple[str, str], bytes | str]:
+    """(host, path) → the file served, or a URL to redirect to (a str); else a 404."""
     def auto(label: str) -> tuple[str, str]:
         return f"autoconfig.{label}.{ZONE}", AUTOCONFIG_PATH
 
@@ -124,6 +127,8 @@ def routes() -> dict[tuple[str, str], bytes]:
         auto("xml"): config_xml("imap.%EMAILDOMAIN%", "smtp.%EMAILDOMAIN%", "%EMAILLOCALPART%"),
         (f"wellknown.{ZONE}", WELL_KNOWN_PATH): config_xml("imap.wk.ac.test", "smtp.wk.ac.test"),
         auto("bad"): MALFORMED_XML,
+        auto("moved"): f"https://autoconfig.xml.{ZONE}{AUTOCONFIG_PATH}",
+        auto("downgrade"): f"http://autoconfig.downgrade.{ZONE}{AUTOCONFIG_PATH}",
     }
 
 
@@ -132,7 +137,7 @@ def routes() -> dict[tuple[str, str], bytes]:
 
 @dataclass(frozen=True)
 class LoopbackCa:
-    """A CA's PEM file (what OUTREACH_AUTOCONFIG_CA points to) and the server's key pair."""
+    """A CA's PEM file (what SSL_CERT_FILE points to) and the server's key pair."""
 
     ca_file: Path
     cert_file: Path
@@ -200,7 +205,7 @@ class WebServer:
     """A running loopback HTTPS server: its port and every (host, path?query) it was asked."""
 
     port: int
-    routes: dict[tuple[str, str], bytes]
+    routes: dict[tuple[str, str], bytes | str]
     requests: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -218,7 +223,12 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
             host = (self.headers.get("Host") or "").split(":")[0]
             web.requests.append((host, self.path))
             body = web.routes.get((host, self.path.split("?")[0]))
-            self.send_response(200 if body is not None else 404)
+            if isinstance(body, str):
+                self.send_response(301)
+                self.send_header("Location", body)
+                body = b"moved"
+            else:
+                self.send_response(200 if body is not None else 404)
             self.send_header("Content-Type", "application/xml")
             payload = body if body is not None else b"not here"
             self.send_header("Content-Length", str(len(payload)))
@@ -232,7 +242,8 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def https_server(ca: LoopbackCa, served: dict[tuple[str, str], bytes]) -> Iterator[WebServer]:
+def https_server(ca: LoopbackCa, served: dict[tuple[str, str], bytes | str]
+                 ) -> Iterator[WebServer]:
     """A threaded HTTPS server on 127.0.0.1 (a free port) until the block ends."""
     web = WebServer(0, served)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(web))

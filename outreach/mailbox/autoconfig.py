@@ -12,8 +12,9 @@ reported (:class:`~outreach.mailbox.discovery.Attempt`), a failing one never fat
 
 DNS goes through the dnspython resolver the caller passes (``OUTREACH_DNS`` in the CLI); the
 HTTPS hosts are resolved through it too, so a pinned resolver is the only DNS ever asked.
-:class:`HttpsOptions` can trust one CA file instead of the system's and send every request
-to one address (the test suite's loopback server); certificates are always verified.
+Certificates are always verified, against the system's CAs (``SSL_CERT_FILE`` names a
+private CA, as everywhere in outreach); :class:`HttpsOptions` can send every request to one
+address (the test suite's loopback server).
 """
 
 from __future__ import annotations
@@ -55,23 +56,21 @@ DNS_LIFETIME_S = 3.0
 HTTPS_TIMEOUT_S = 4.0
 """Connect and read timeout of one autoconfig request."""
 MAX_REDIRECTS = 3
-CA_ENV = "OUTREACH_AUTOCONFIG_CA"
 CONNECT_ENV = "OUTREACH_AUTOCONFIG_CONNECT"
 
 
 @dataclass(frozen=True)
 class HttpsOptions:
-    """How autoconfig files are fetched. ``cafile``: trust only the CAs in this PEM file
-    (a company's inspecting proxy, the test suite's CA). ``connect_to``: connect every
-    request to this (host, port) whatever the URL's host (the name is still what TLS checks)."""
+    """How autoconfig files are fetched. ``connect_to``: connect every request to this
+    (host, port) whatever the URL's host (the name is still what TLS checks and Host says)."""
 
-    cafile: str | None = None
     connect_to: tuple[str, int] | None = None
     timeout: float = HTTPS_TIMEOUT_S
 
 
 def https_options_from_env() -> HttpsOptions:
-    """``$OUTREACH_AUTOCONFIG_CA`` (a PEM file) and ``$OUTREACH_AUTOCONFIG_CONNECT`` (host:port)."""
+    """``$OUTREACH_AUTOCONFIG_CONNECT`` (host:port): where every autoconfig request goes
+    instead of the URL's host (the test suite's loopback server)."""
     connect = os.environ.get(CONNECT_ENV) or None
     target = None
     if connect:
@@ -80,7 +79,7 @@ def https_options_from_env() -> HttpsOptions:
             raise ConfigError(f"{CONNECT_ENV}={connect!r} is not host:port",
                               hint="write e.g. 127.0.0.1:8443, or unset it")
         target = (host.strip("[]"), int(port))
-    return HttpsOptions(cafile=os.environ.get(CA_ENV) or None, connect_to=target)
+    return HttpsOptions(connect_to=target)
 
 
 def discover(
@@ -243,7 +242,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 
 def _fetch(url: str, resolver: dns.resolver.Resolver, https: HttpsOptions) -> bytes:
-    context = ssl.create_default_context(cafile=https.cafile)
+    context = ssl.create_default_context()
     for _ in range(MAX_REDIRECTS + 1):
         location, body = _get(url, resolver, https, context)
         if location is None:
