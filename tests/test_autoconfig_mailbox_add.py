@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -324,3 +326,48 @@ def test_https_hosts_are_resolved_through_the_pinned_resolver(ac_dns: ResolverSp
     assert autoconfig._address_of("autoconfig.xml.ac.test", resolver) == "127.0.0.1"
     with pytest.raises(autoconfig.FetchFailed, match="has no address in DNS"):
         autoconfig._address_of("autoconfig.none.ac.test", resolver)
+
+
+# -- silent servers: short timeouts, every source still reported ------------------------------
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port where UDP datagrams and TCP connections are taken but never answered."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+        udp.bind(("127.0.0.1", 0))
+        port = udp.getsockname()[1]
+        tcp.bind(("127.0.0.1", port))
+        tcp.listen(16)
+        yield port
+
+
+def test_a_silent_dns_server_costs_one_timeout_and_is_reported(
+    silent_port: int, loopback_only: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(autoconfig, "DNS_LIFETIME_S", 0.5)
+    resolver = make_resolver(ResolverSpec("127.0.0.1", silent_port))
+    with socket.socket() as closed:  # bound, not listening: connections are refused at once
+        closed.bind(("127.0.0.1", 0))
+        https = HttpsOptions(connect_to=closed.getsockname())
+        started = time.monotonic()
+        result = discover("rep@firma.test", resolver, https)
+        elapsed = time.monotonic() - started
+    assert result.found is None
+    outcomes = {a.source: a.outcome for a in result.attempts}
+    assert outcomes["MX of firma.test"] == "DNS gave no answer within 0.5 s"
+    assert outcomes["SRV _submission._tcp.firma.test"] == "DNS gave no answer within 0.5 s"
+    assert "Connection refused" in outcomes[
+        "https://firma.test/.well-known/autoconfig/mail/config-v1.1.xml"]
+    assert elapsed < 2.0, f"five DNS questions at once take one timeout, not five: {elapsed}"
+
+
+def test_a_silent_https_server_times_out_and_is_reported(
+    ac_dns: ResolverSpec, silent_port: int, loopback_only: None
+) -> None:
+    https = HttpsOptions(connect_to=("127.0.0.1", silent_port), timeout=0.5)
+    result = discover("rep@none.ac.test", make_resolver(ac_dns), https)
+    assert result.found is None
+    outcomes = {a.source: a.outcome for a in result.attempts}
+    assert outcomes["https://none.ac.test/.well-known/autoconfig/mail/config-v1.1.xml"] == (
+        "no answer within 0.5 s")

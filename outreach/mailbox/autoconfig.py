@@ -24,7 +24,7 @@ import os
 import socket
 import ssl
 import urllib.parse
-from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,17 +88,21 @@ def discover(
     """Settings for ``address`` from the first source that has them, and every source asked."""
     domain = wire_address(address).rpartition("@")[2].lower()
     attempts: list[Attempt] = []
-    sources: tuple[Callable[[], FoundSettings | None], ...] = (
-        lambda: _by_domain(domain, attempts),
-        lambda: _by_mx(domain, resolver, attempts),
-        lambda: _by_srv(domain, resolver, attempts),
-        lambda: _by_autoconfig(address, domain, resolver, https or HttpsOptions(), attempts),
-    )
-    for source in sources:
-        found = source()
-        if found is not None:
-            return Discovery(found, tuple(attempts))
-    return Discovery(None, tuple(attempts))
+    found = _by_domain(domain, attempts)
+    if found is None:
+        answers = _ask_all(resolver, dns_questions(domain))
+        found = (
+            _by_mx(domain, answers, attempts)
+            or _by_srv(domain, answers, attempts)
+            or _by_autoconfig(address, domain, resolver, https or HttpsOptions(), attempts)
+        )
+    return Discovery(found, tuple(attempts))
+
+
+def dns_questions(domain: str) -> list[tuple[str, str]]:
+    """The MX and SRV questions for ``domain``, asked together (see :func:`_ask_all`)."""
+    srv = [f"{prefix}.{domain}" for prefix, _ in (*SRV_IMAP, *SRV_SMTP)]
+    return [(domain, "MX"), *((name, "SRV") for name in srv)]
 
 
 def _by_domain(domain: str, attempts: list[Attempt]) -> FoundSettings | None:
@@ -112,11 +116,10 @@ def _by_domain(domain: str, attempts: list[Attempt]) -> FoundSettings | None:
                        f"({preset.doc})")
 
 
-def _by_mx(domain: str, resolver: dns.resolver.Resolver, attempts: list[Attempt]
-           ) -> FoundSettings | None:
+def _by_mx(domain: str, answers: DnsAnswers, attempts: list[Attempt]) -> FoundSettings | None:
     what = f"MX of {domain}"
     try:
-        records = sorted(_records(resolver, domain, "MX"), key=lambda r: r.preference)
+        records = sorted(_answer(answers, domain, "MX"), key=lambda r: r.preference)
     except DnsQuestionFailed as exc:
         attempts.append(Attempt(what, str(exc)))
         return None
@@ -130,10 +133,9 @@ def _by_mx(domain: str, resolver: dns.resolver.Resolver, attempts: list[Attempt]
     return from_preset(preset, "mx", f"MX {host} → built-in preset {preset.name} ({preset.doc})")
 
 
-def _by_srv(domain: str, resolver: dns.resolver.Resolver, attempts: list[Attempt]
-            ) -> FoundSettings | None:
-    imap = _srv_endpoint(domain, SRV_IMAP, resolver, attempts)
-    smtp = _srv_endpoint(domain, SRV_SMTP, resolver, attempts)
+def _by_srv(domain: str, answers: DnsAnswers, attempts: list[Attempt]) -> FoundSettings | None:
+    imap = _srv_endpoint(domain, SRV_IMAP, answers, attempts)
+    smtp = _srv_endpoint(domain, SRV_SMTP, answers, attempts)
     if imap is None or smtp is None:
         return None
     (imap_endpoint, imap_name), (smtp_endpoint, smtp_name) = imap, smtp
@@ -143,19 +145,19 @@ def _by_srv(domain: str, resolver: dns.resolver.Resolver, attempts: list[Attempt
 def _srv_endpoint(
     domain: str,
     names: tuple[tuple[str, Security], ...],
-    resolver: dns.resolver.Resolver,
+    answers: DnsAnswers,
     attempts: list[Attempt],
 ) -> tuple[Endpoint, str] | None:
     """The first of ``names`` that offers a server, with the record name it came from."""
     for prefix, security in names:
         name = f"{prefix}.{domain}"
         try:
-            answers = _records(resolver, name, "SRV")
+            rdata = _answer(answers, name, "SRV")
         except DnsQuestionFailed as exc:
             attempts.append(Attempt(f"SRV {name}", str(exc)))
             continue
         records = [SrvRecord(r.priority, r.weight, r.port, str(r.target).rstrip("."))
-                   for r in answers]
+                   for r in rdata]
         chosen = choose_srv(records)
         if chosen is None:
             attempts.append(Attempt(f"SRV {name}",
@@ -201,6 +203,29 @@ def autoconfig_urls(address: str, domain: str) -> tuple[str, str]:
 
 class DnsQuestionFailed(Exception):
     """The answer is unknown (timeout, SERVFAIL, REFUSED): that source failed."""
+
+
+DnsAnswers = dict[tuple[str, str], "list[Any] | DnsQuestionFailed"]
+"""(name, type) → its records, or why there is no answer."""
+
+
+def _ask_all(resolver: dns.resolver.Resolver, questions: list[tuple[str, str]]) -> DnsAnswers:
+    """Every question at once, so a silent DNS server costs one timeout, not one each."""
+    def ask(question: tuple[str, str]) -> list[Any] | DnsQuestionFailed:
+        try:
+            return _records(resolver, *question)
+        except DnsQuestionFailed as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+        return dict(zip(questions, pool.map(ask, questions), strict=True))
+
+
+def _answer(answers: DnsAnswers, name: str, rdtype: str) -> list[Any]:
+    answer = answers[(name, rdtype)]
+    if isinstance(answer, DnsQuestionFailed):
+        raise answer
+    return answer
 
 
 def _records(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> list[Any]:
