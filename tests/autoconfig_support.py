@@ -5,6 +5,7 @@ the test on loopback.
 The zone ``ac.test`` (served by its own NSD, started with tests/fixtures/dns.py's helpers):
 
 - ``m365.ac.test``: MX → ``m365-ac-test.mail.protection.outlook.com`` (Microsoft 365 preset)
+- ``bücher.ac.test`` (``xn--bcher-kva``): the same, for an internationalized domain
 - ``gws.ac.test``: MX → ``smtp.google.com`` (Google preset)
 - ``ionos.ac.test``: MX → ``mx00.ionos.de`` (IONOS preset)
 - ``srv.ac.test``: SRV ``_imaps`` (two priorities) and ``_submission``; MX to its own host
@@ -54,6 +55,7 @@ def zone_text() -> str:
         f"@ IN NS ns.{ZONE}.",
         "ns IN A 127.0.0.1",
         "m365 IN MX 10 m365-ac-test.mail.protection.outlook.com.",
+        "xn--bcher-kva IN MX 10 xn--bcher-kva-ac-test.mail.protection.outlook.com.",
         "gws IN MX 1 smtp.google.com.",
         "gws IN MX 5 alt1.aspmx.l.google.com.",
         "ionos IN MX 10 mx00.ionos.de.",

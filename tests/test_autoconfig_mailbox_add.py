@@ -123,6 +123,8 @@ def test_domain_preset_is_shown_with_its_source_and_saved(env: WebServer) -> Non
     [
         ("lena@m365.ac.test", "microsoft365", "outlook.office365.com:993",
          "smtp.office365.com:587", "m365-ac-test.mail.protection.outlook.com"),
+        ("lena@bücher.ac.test", "microsoft365", "outlook.office365.com:993",
+         "smtp.office365.com:587", "xn--bcher-kva-ac-test.mail.protection.outlook.com"),
         ("lena@gws.ac.test", "google", "imap.gmail.com:993", "smtp.gmail.com:587",
          "smtp.google.com"),
         ("lena@ionos.ac.test", None, "imap.ionos.de:993", "smtp.ionos.de:587", "mx00.ionos.de"),

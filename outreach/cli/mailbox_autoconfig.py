@@ -8,6 +8,7 @@ field it names.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,7 @@ def choose_servers(
     if smtp.host and imap.host:
         return ChosenServers(_flag_endpoint("smtp", smtp), _flag_endpoint("imap", imap),
                              username, sent_copy or "auto")
-    if password_stdin and not (yes or as_json):
+    if password_stdin and not (yes or as_json or sys.stdin.isatty()):
         raise ConfigError(
             "--password-stdin without --smtp-host/--imap-host: the settings found must be "
             "confirmed, but standard input carries the password",

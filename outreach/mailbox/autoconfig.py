@@ -123,8 +123,8 @@ def _by_mx(domain: str, answers: DnsAnswers, attempts: list[Attempt]) -> FoundSe
     except DnsQuestionFailed as exc:
         attempts.append(Attempt(what, str(exc)))
         return None
-    hosts = [str(r.exchange).rstrip(".").lower() for r in records]
-    match = preset_for_mx([h for h in hosts if h])
+    hosts = [h for h in (str(r.exchange).rstrip(".").lower() for r in records) if h]
+    match = preset_for_mx(hosts)
     if match is None:
         attempts.append(Attempt(what, f"{', '.join(hosts) or 'no MX'}: no known provider"))
         return None
