@@ -140,6 +140,15 @@ def test_mx_preset(env: WebServer, address: str, provider: str | None, imap: str
     assert data["sent_copy"] == ("server" if provider else "auto")
 
 
+def test_a_microsoft_365_mx_is_named_as_that_provider(env: WebServer) -> None:
+    result = add("lena@m365.ac.test", *PASSWORD_COMMAND, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "source: MX m365-ac-test.mail.protection.outlook.com → built-in preset Microsoft 365" \
+        in result.output
+    assert "Microsoft 365 mailbox (provider microsoft365)" in result.output
+    assert "Sent   the server files a copy of each message itself" in result.output
+
+
 def test_srv_records_lowest_priority_and_implicit_tls(env: WebServer) -> None:
     data = add_json("rep@srv.ac.test")
     assert (data["imap"], data["imap_security"]) == ("imap.srv.ac.test:993", "tls")
