@@ -154,7 +154,7 @@ def build_item(item_id: str, split: str, head: str, lines: list[str],
     new = "\n".join(sections["new"]).strip("\n")
     sig = "\n".join(sections["sig"]).strip("\n")
     note = " ".join(sections["note"]).strip() or None
-    reply_dt = parse_date(date_raw)
+    reply_dt = parse_date(date_raw).replace(second=zlib.crc32(item_id.encode()) % 60)
     to_name, to_addr = parseaddr(frm)
     to = f"{to_name} <{to_addr}>" if to_name else to_addr
     body = cold.body.replace("{hallo}", greeting(cold, frm))
