@@ -102,8 +102,12 @@ def check_item(it: dict[str, object], where: str) -> list[str]:
             errs.append(f"{where}: field 'referral' entry {ref!r} is not an address")
         elif ref.lower() not in new.lower():
             errs.append(f"{where}: field 'referral' {ref} not in new_text")
+        elif ref.lower() in str(it["from"]).lower():
+            errs.append(f"{where}: field 'referral' {ref} is the sender's own address")
     if not new_text_found(new, text):
         errs.append(f"{where}: field 'new_text' does not occur in 'text'")
+    if re.search(r"\{\w+\}", text):
+        errs.append(f"{where}: field 'text' has an unfilled {{placeholder}}")
     quoted = it["quoted_original"]
     if isinstance(quoted, str):
         flat = unquoted(text)
