@@ -14,7 +14,7 @@ Source format (one block per reply, blocks start with ``===``)::
     subj: RE: ...                 (optional; default "Re: " + the original's subject)
     until: 2025-07-01             (not_now only; omitted = null)
     ref: a@x.example.com, ...     (referral addresses; omitted = [])
-    note: why, for hard cases     (optional)
+    note: why, for hard cases     (optional; may also be the block's last line)
     ---
     the prospect's own words (new_text)
     -- sig
@@ -110,6 +110,10 @@ def parse_items(path: Path) -> list[Item]:
         elif section == "head" and line.strip():
             key, _, value = line.partition(":")
             items[-1].headers[key.strip()] = value.strip()
+        elif section in {"new", "sig"} and line.startswith("note: "):
+            items[-1].headers["note"] = line[6:].strip()
+        elif section in {"new", "sig"} and line.startswith(("until:", "ref:", "subj:")):
+            fail(where, "header line below the body: move it above ---")
         elif section in {"new", "sig"} and line == "-- sig":
             section = "sig"
             items[-1].sig = []
@@ -243,6 +247,8 @@ def build(item: Item, index: int, originals: dict[str, Original]) -> dict[str, o
         if item.style != "none":
             assert orig is not None, item.where
             sent = item.date - dt.timedelta(hours=GAPS[index % len(GAPS)])
+            while sent.weekday() >= 5:  # our cold emails go out on working days
+                sent -= dt.timedelta(days=1)
             parts.append(render_quote(item.style, orig, sent, h["from"]))
             quoted_original = orig.body
         text = "\n\n".join(parts)
