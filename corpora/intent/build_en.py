@@ -23,6 +23,7 @@ Source format (one block per reply, blocks start with ``===``)::
 Style ``inline``: the body holds the whole text; lines starting with ``>`` are quoted from
 the original, a line starting with ``!`` is the client's attribution line (kept, not new
 text), everything else is the prospect's words (new_text = those paragraphs joined).
+A style ending in ``-bottom`` (``gmail-bottom``) puts the quote above the reply.
 """
 
 from __future__ import annotations
@@ -205,6 +206,15 @@ def render_quote(style: str, orig: Original, sent: dt.datetime, to: str) -> str:
     raise ValueError(style)
 
 
+def reply_prefix(style: str) -> str:
+    """What the client puts before the subject of a reply (or forward)."""
+    if style.startswith("outlook-de"):
+        return "AW: "
+    if style.startswith("outlook"):
+        return "RE: "
+    return "Fwd: " if style == "fwd" else "Re: "
+
+
 def inline_parts(lines: list[str]) -> tuple[str, str, str]:
     """Whole text, the prospect's words and the quoted lines of an inline answer."""
     text, quoted, paragraphs, current = [], [], [], []
@@ -249,12 +259,16 @@ def build(item: Item, index: int, originals: dict[str, Original]) -> dict[str, o
             sent = item.date - dt.timedelta(hours=GAPS[index % len(GAPS)])
             while sent.weekday() >= 5:  # our cold emails go out on working days
                 sent -= dt.timedelta(days=1)
-            parts.append(render_quote(item.style, orig, sent, h["from"]))
+            quote = render_quote(item.style.removesuffix("-bottom"), orig, sent, h["from"])
+            if item.style.endswith("-bottom"):
+                parts.insert(0, quote)
+            else:
+                parts.append(quote)
             quoted_original = orig.body
         text = "\n\n".join(parts)
         if item.style == "iphone" and not sig:
             fail(item.where, "iphone style wants a sig (Sent from my iPhone)")
-    subject = h.get("subj") or ("Re: " + orig.subject if orig else "Re: (no subject)")
+    subject = h.get("subj") or (reply_prefix(item.style) + orig.subject if orig else "Re: ")
     until = h.get("until") or None
     if until:
         dt.date.fromisoformat(until)
@@ -266,8 +280,7 @@ def build(item: Item, index: int, originals: dict[str, Original]) -> dict[str, o
     for ref in refs:
         if ref.lower() not in new_text.lower():
             fail(item.where, f"referral {ref} not in new_text")
-    for domain in re.findall(r"@([\w.-]+)", text + " " + h["from"]):
-        domain = domain.rstrip(".")
+    for domain in re.findall(r"[\w.+-]+@((?:[\w-]+\.)+[a-z]{2,})", text + " " + h["from"], re.I):
         if not re.search(r"(^|[.-])example\.(com|org|net)$", domain.lower()):
             fail(item.where, f"domain {domain} is not a fake example domain")
     return {
