@@ -13,6 +13,10 @@ class WatcherConfig:
     """Wait with IMAP IDLE where the server supports it (else poll every ``poll_interval``)."""
     idle_renew: float = 25 * 60.0
     """Re-issue IDLE after this many seconds: servers drop it after 29 minutes (RFC 2177)."""
+    idle_settle: float = 1.0
+    """The first IDLE round after a check ends after this many seconds: some servers (the
+    embedded sandbox's pymap) announce only mail that arrives once IDLE began, and tell at
+    DONE what came between the check and the IDLE."""
     poll_interval: float = 60.0
     """Look at every folder at least this often (the only way without IDLE; the Junk folder
     and resuming paused enrollments always run on this beat)."""

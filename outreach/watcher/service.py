@@ -125,7 +125,7 @@ class Watcher:
     def stop(self) -> None:
         self._stopping.set()
         for watch in self.watches.values():
-            watch.stopping.set()
+            watch.stop()
 
     async def refresh(self) -> None:
         """Start watching new mailboxes; restart changed ones, stop removed ones."""
@@ -205,8 +205,9 @@ class Watcher:
         watch = self.watches.pop(mailbox_id, None)
         tasks = self._tasks.pop(mailbox_id, [])
         if watch is not None:
-            watch.stopping.set()
-        await asyncio.wait(tasks[:1], timeout=STOP_TIMEOUT)  # the poll loop ends by itself
+            watch.stop()
+        if tasks:  # both loops end by themselves: a check in progress finishes, IDLE ends
+            await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
