@@ -60,6 +60,9 @@ class MailboxWatch:
         """Set after every check (the IDLE loop waits for the check its ring asked for)."""
         self._queued = 0  # checks waiting for the connection
         self._settle = False  # the next IDLE round is the short one after a check
+        self.idling = False
+        """IDLE works on the kept connection (the periodic look can be rarer)."""
+        self._context_cache: tuple[float, Context] | None = None
         self.stopping = asyncio.Event()
         self.inbox = FolderSync(db, self.mailbox_id, INBOX)
         self.junk: FolderSync | None = None
@@ -138,11 +141,13 @@ class MailboxWatch:
                     return True
                 news = await client.idle_once(seconds, ring, self.wanted)
                 self._settle = False
+                self.idling = True
                 return news
             except asyncio.CancelledError:  # perhaps left in IDLE: no LOGOUT would be heard
                 self._drop_broken()
                 raise
             except Exception as exc:  # noqa: BLE001 - any IMAP/network error: reconnect
+                self.idling = False
                 await asyncio.to_thread(self._drop_broken)
                 raise ConnectionFailed(f"IDLE on {self.account.email}: {exc}") from exc
 
@@ -193,9 +198,18 @@ class MailboxWatch:
         return self._client, self._inbox_state
 
     def _context(self) -> Context:
+        """What classifying needs; our own addresses are re-read at most every
+        ``poll_interval`` (a check of an idle mailbox then costs no query for them)."""
+        now = time.monotonic()
+        cached = self._context_cache
+        if cached is not None and now - cached[0] < self.config.poll_interval:
+            if cached[1].rules is self.rules:
+                return cached[1]
         with Session(self.db) as session:
             ours = our_addresses(session)
-        return Context(self.mailbox_id, self.rules, ours, self.config)
+        context = Context(self.mailbox_id, self.rules, ours, self.config)
+        self._context_cache = (now, context)
+        return context
 
     def _check_junk(self, client: FolderReader, context: Context) -> list[Handled]:
         """STATUS first; EXAMINE the Junk folder only when it has news, then back to INBOX."""
@@ -211,6 +225,7 @@ class MailboxWatch:
             self._inbox_state = client.examine(INBOX)
 
     def _drop(self) -> None:
+        self.idling = False
         client, self._client, self._inbox_state = self._client, None, None
         if client is not None:
             client.close()

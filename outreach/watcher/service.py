@@ -168,7 +168,7 @@ class Watcher:
         backoff = self._backoff(watch)
         while not watch.stopping.is_set():
             watch.bell.clear()
-            delay = self.config.poll_interval
+            delay = self.config.idle_poll_interval if watch.idling else self.config.poll_interval
             try:
                 await self.check(watch.mailbox_id)
             except InboxUnreachable as exc:  # logged once by the watch's back-off
