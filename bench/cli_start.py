@@ -27,6 +27,8 @@ OUTREACH = [sys.executable, "-m", "outreach"]
 BASELINES = {
     "python -c pass": [sys.executable, "-c", "pass"],
     'python -c "import outreach"': [sys.executable, "-c", "import outreach"],
+    # the floor of every command that reads the database: the DB libraries alone
+    'python -c "import sqlmodel"': [sys.executable, "-c", "import sqlmodel"],
 }
 COMMANDS = {
     "outreach --help": [*OUTREACH, "--help"],

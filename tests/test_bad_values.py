@@ -276,6 +276,8 @@ def test_an_unreachable_inbox_backs_off_with_one_line_per_attempt(
     watch.connector = _DownConnector()  # type: ignore[assignment]
     watch.account = SimpleNamespace(email="rep@sales.test")  # type: ignore[assignment]
     watch.lock = asyncio.Lock()
+    watch.wanted, watch.checked, watch.stopping = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    watch._queued, watch._settle, watch.idling = 0, False, False
     watch._client = None
     watch._inbox_state = None
     watch.backoff = Unreachable("rep@sales.test", 60, 300)

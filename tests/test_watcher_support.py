@@ -30,7 +30,8 @@ T = TypeVar("T")
 
 
 def fast_watcher_config(**overrides: object) -> WatcherConfig:
-    values: dict[str, object] = {"poll_interval": 0.5, "reconnect_min": 0.2, "reconnect_max": 1.0}
+    values: dict[str, object] = {"poll_interval": 0.5, "idle_poll_interval": 0.5,
+                                 "reconnect_min": 0.2, "reconnect_max": 1.0}
     values.update(overrides)
     return WatcherConfig(**values)  # type: ignore[arg-type]
 

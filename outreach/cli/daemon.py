@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -68,6 +67,8 @@ def daemon(
     services = build_services(
         open_store(), kind="daemon", on_event=log_event, engine_config=config, watch=not no_watcher
     )
+    import asyncio
+
     asyncio.run(Daemon(services).run())
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
@@ -13,7 +12,6 @@ from outreach.cli.output import check_mark, console, err_console, print_json, pr
 from outreach.errors import ConfigError
 from outreach.mailbox.account import SECURITIES
 from outreach.mailbox.discovery import ServerFlags
-from outreach.mailbox.probe import probe_account
 from outreach.store import open_store, session_scope
 
 SECURITY = click.Choice(SECURITIES)
@@ -208,6 +206,10 @@ def test(email: str, as_json: bool) -> None:
     with session_scope(engine) as session:
         row = accounts.get_mailbox(session, email)
     account = accounts.account_of(row)
+    import asyncio  # the probe (aiosmtplib, imapclient) loads only for `mailbox test`
+
+    from outreach.mailbox.probe import probe_account
+
     steps = asyncio.run(probe_account(account, lambda: secrets.fetch_secret(account.secret)))
     sent = next((s.detail for s in steps if s.name == "Sent folder" and s.ok), None)
     if sent:

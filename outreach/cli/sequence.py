@@ -12,9 +12,6 @@ from sqlmodel import Session, select
 from outreach.cli.output import console, print_json
 from outreach.deliverability.lint import lint_file
 from outreach.errors import NotFoundError
-from outreach.mailbox.compose import Envelope, as_bytes, compose
-from outreach.mailbox.readable import readable
-from outreach.mailbox.thread import Thread, ThreadState, after_send, continuing
 from outreach.sequences import (
     Problem,
     check_sequence_file,
@@ -95,6 +92,10 @@ def preview(
 ) -> None:
     """Show each step as the prospect will read it (From, To, Subject, Date and the text);
     `--raw` shows the source exactly as it is sent, headers included."""
+    # composing loads the email package's MIME machinery: only `preview` pays for it
+    from outreach.mailbox.compose import Envelope, as_bytes, compose
+    from outreach.mailbox.thread import Thread, ThreadState, after_send, continuing
+
     seq = load_sequence(path)
     with Session(open_store()) as session:
         prospect = session.exec(select(Prospect).where(Prospect.email == email.lower())).first()
@@ -130,6 +131,8 @@ def preview(
 
 
 def _show(wire: bytes, raw: bool) -> None:
+    from outreach.mailbox.readable import readable
+
     if raw:
         click.echo(wire.decode("utf-8", errors="replace").replace("\r\n", "\n"))
         return

@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from outreach.errors import OutreachError
@@ -239,6 +238,8 @@ class Leases:
         return held
 
     def _ensure_rows(self, conn: Connection) -> None:
+        from sqlalchemy.dialects import postgresql, sqlite  # only the engine needs them
+
         dialect = postgresql if self.presence.shared else sqlite
         statement = (
             dialect.insert(MailboxLease)

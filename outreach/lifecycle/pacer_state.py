@@ -6,24 +6,14 @@ import random
 from collections import deque
 from datetime import date, datetime, timedelta
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
-from tzlocal import get_localzone
 
 from outreach.lifecycle.snapshots import campaign_sequence
+from outreach.lifecycle.zones import mailbox_zone
 from outreach.planner.pacing import MailboxPacer, ramped_cap, random_gap
-from outreach.planner.windows import zone
 from outreach.store.models import Campaign, Mailbox, Prospect, Send
-
-
-def mailbox_zone(mailbox: Mailbox) -> ZoneInfo:
-    """The day boundary of the mailbox's daily cap: its own setting, else this machine's."""
-    if mailbox.timezone:
-        return zone(mailbox.timezone)
-    local = get_localzone()
-    return local if isinstance(local, ZoneInfo) else zone("UTC")
 
 
 def load_pacer(

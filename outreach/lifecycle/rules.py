@@ -10,7 +10,7 @@ domain in every campaign with ``on_company_reply``. The actions are applied by
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -178,13 +178,6 @@ def held_reason(result: Classification, situation: Situation) -> str | None:
         failed = ", ".join(origin.auth_failures)
         return f"sender not authenticated ({failed}) and not in a thread of ours"
     return None
-
-
-def pending_review(details: Mapping[str, object], manual_kind: str | None) -> str | None:
-    """Why a stored message still waits for a person: its ``held`` reason, until someone
-    re-classifies it by hand (None when it acted, or was reviewed)."""
-    held = details.get("held")
-    return str(held) if held and manual_kind is None else None
 
 
 def _person_ends(

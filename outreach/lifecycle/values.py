@@ -3,6 +3,7 @@ enrollment as the rules and the watcher's matching see it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,3 +60,10 @@ class EnrollmentRef:
     @property
     def subject(self) -> Subject:
         return Subject(self.campaign_id, self.id, self.prospect_id, self.mailbox_id)
+
+
+def pending_review(details: Mapping[str, object], manual_kind: str | None) -> str | None:
+    """Why a stored message still waits for a person: its ``held`` reason, until someone
+    re-classifies it by hand (None when it acted, or was reviewed)."""
+    held = details.get("held")
+    return str(held) if held and manual_kind is None else None

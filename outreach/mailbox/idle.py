@@ -3,8 +3,9 @@
 imapclient's ``idle_check`` reads from a non-blocking socket and aborts on a response
 that arrives in pieces. Here the loop only watches the socket for readability
 (``add_reader``); the responses are then read by ``idle_done`` in blocking mode, with
-the connection's socket timeout. The doorbell connection never fetches: the watcher's
-other connection does, so a ring costs one DONE round trip.
+the connection's socket timeout. The same connection fetches between IDLE rounds (one
+connection per mailbox: Gmail and Microsoft 365 cap them per account), so a round can be
+ended early by an ``interrupt`` event when a check wants the connection.
 """
 
 from __future__ import annotations
@@ -40,20 +41,27 @@ def has_buffered_input(client: IMAPClient) -> bool:
         sock.settimeout(timeout)
 
 
-async def wait_readable(client: IMAPClient, seconds: float) -> bool:
-    """True when the server sent something within ``seconds``."""
+async def wait_readable(
+    client: IMAPClient, seconds: float, interrupt: asyncio.Event | None = None
+) -> bool:
+    """True when the server sent something within ``seconds`` (False when the time ran
+    out, or ``interrupt`` was set first)."""
     if has_buffered_input(client):
         return True
     loop = asyncio.get_running_loop()
     ready: asyncio.Future[bool] = loop.create_future()
     fd = client.socket().fileno()
     loop.add_reader(fd, _set_once, ready)
+    waiters: list[asyncio.Future[Any]] = [ready]
+    if interrupt is not None:
+        waiters.append(asyncio.ensure_future(interrupt.wait()))
     try:
-        return await asyncio.wait_for(ready, seconds)
-    except TimeoutError:
-        return False
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        return ready.done()
     finally:
         loop.remove_reader(fd)
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _set_once(future: asyncio.Future[bool]) -> None:
@@ -67,17 +75,22 @@ def news_in(responses: list[Any]) -> bool:
 
 
 async def idle_once(
-    client: IMAPClient, seconds: float, on_idling: Callable[[], None] = lambda: None
+    client: IMAPClient,
+    seconds: float,
+    on_idling: Callable[[], None] = lambda: None,
+    interrupt: asyncio.Event | None = None,
 ) -> bool:
-    """One IDLE round: enter, call ``on_idling``, wait up to ``seconds``, leave; True on news.
+    """One IDLE round: enter, call ``on_idling``, wait up to ``seconds`` (or until
+    ``interrupt`` is set), leave; True on news. Updates that came with the DONE count too:
+    mail that arrived just as the round was interrupted is not lost.
 
     Cancelled while waiting, the connection is left in IDLE: the caller drops it.
     """
     await asyncio.to_thread(client.idle)
     on_idling()
-    readable = await wait_readable(client, seconds)
+    await wait_readable(client, seconds, interrupt)
     _text, responses = await asyncio.to_thread(client.idle_done)
-    return readable and news_in(responses)
+    return news_in(responses)
 
 
 def close_quietly(client: IMAPClient | None) -> None:

@@ -1,8 +1,8 @@
 """IMAP reads of one folder, read-only toward the user's mail (imapclient, blocking).
 
 :class:`ImapConnector` opens an :class:`ImapSession` per connection: the imapclient adapter
-behind the watcher's ports (:class:`~outreach.mailbox.ports.FolderReader`,
-:class:`~outreach.mailbox.ports.Doorbell`).
+behind the watcher's port :class:`~outreach.mailbox.ports.FolderReader` (reads, and IDLE
+in between).
 
 Folders are opened with EXAMINE (``readonly=True``) and bodies are fetched with
 ``BODY.PEEK``: nothing is ever flagged seen, moved, deleted or expunged.
@@ -10,6 +10,7 @@ Folders are opened with EXAMINE (``readonly=True``) and bodies are fetched with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
@@ -20,7 +21,7 @@ from outreach.mailbox import idle
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import open_imap
 from outreach.mailbox.headers import HEADER_FIELDS
-from outreach.mailbox.ports import INBOX, FolderState, HeaderBlock
+from outreach.mailbox.ports import FolderState, HeaderBlock
 
 HEADERS_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 JUNK_NAMES = ("Junk", "Spam", "Junk E-mail", "Junk Email", "Bulk Mail", "Spamverdacht")
@@ -105,8 +106,7 @@ def find_junk_folder(client: IMAPClient) -> str | None:
 
 
 class ImapSession:
-    """One imapclient connection as a :class:`~outreach.mailbox.ports.FolderReader` and a
-    :class:`~outreach.mailbox.ports.Doorbell`."""
+    """One imapclient connection as a :class:`~outreach.mailbox.ports.FolderReader`."""
 
     def __init__(self, client: IMAPClient) -> None:
         self.client = client
@@ -135,8 +135,10 @@ class ImapSession:
     def can_idle(self) -> bool:
         return idle.idle_supported(self.client)
 
-    async def idle_once(self, seconds: float, on_idling: Callable[[], None]) -> bool:
-        return await idle.idle_once(self.client, seconds, on_idling)
+    async def idle_once(
+        self, seconds: float, on_idling: Callable[[], None], interrupt: asyncio.Event
+    ) -> bool:
+        return await idle.idle_once(self.client, seconds, on_idling, interrupt)
 
     def close(self) -> None:
         idle.close_quietly(self.client)
@@ -152,12 +154,3 @@ class ImapConnector:
         client = open_imap(account, secrets.fetch_secret(account.secret))
         client.normalise_times = False  # INTERNALDATEs come back timezone-aware
         return ImapSession(client)
-
-    def doorbell(self, account: Account) -> ImapSession:
-        session = self.reader(account)
-        try:
-            session.examine(INBOX)
-        except BaseException:
-            session.close()
-            raise
-        return session

@@ -7,6 +7,7 @@ adapters stand behind them (aiosmtplib, imapclient) is decided by the compositio
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -186,20 +187,12 @@ class FolderReader(Protocol):
         """Returns: whether the server offers IDLE."""
         ...
 
-    def close(self) -> None:
-        """Log out (or drop a broken session); never raises."""
-        ...
-
-
-class Doorbell(Protocol):
-    """A session IDLEing on the INBOX: it only says that something happened."""
-
-    def can_idle(self) -> bool:
-        """Returns: whether the server offers IDLE (if not, the caller polls)."""
-        ...
-
-    async def idle_once(self, seconds: float, on_idling: Callable[[], None]) -> bool:
-        """One IDLE round of at most ``seconds``; ``on_idling`` is called once it is in IDLE.
+    async def idle_once(
+        self, seconds: float, on_idling: Callable[[], None], interrupt: asyncio.Event
+    ) -> bool:
+        """One IDLE round on the selected INBOX: at most ``seconds``, ended early when
+        ``interrupt`` is set (someone wants the connection); ``on_idling`` is called once
+        it is in IDLE. The session is usable for reads again when it returns.
 
         Returns:
             Whether the server reported news.
@@ -209,27 +202,24 @@ class Doorbell(Protocol):
         """
         ...
 
+    def close(self) -> None:
+        """Log out (or drop a broken session); never raises."""
+        ...
+
     def drop(self) -> None:
-        """Close the socket without a goodbye; never raises."""
+        """Close the socket without a goodbye (a session left in IDLE); never raises."""
         ...
 
 
 class InboxConnector(Protocol):
-    """Opens the watcher's sessions of one mailbox (blocking: call it from a thread)."""
+    """Opens the watcher's session of one mailbox (blocking: call it from a thread)."""
 
     def reader(self, account: Account) -> FolderReader:
-        """Returns: a logged-in read-only session.
+        """Returns: a logged-in read-only session (the mailbox's only one: it fetches,
+        and IDLEs on the INBOX in between).
 
         Raises:
             OSError, imaplib.IMAP4.error, outreach.errors.OutreachError: the server cannot
                 be reached, refuses the login, or the secret cannot be read.
-        """
-        ...
-
-    def doorbell(self, account: Account) -> Doorbell:
-        """Returns: a logged-in session with the INBOX selected, ready to IDLE.
-
-        Raises:
-            The same as :meth:`reader`.
         """
         ...

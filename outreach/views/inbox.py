@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from outreach.lifecycle.rules import pending_review
+from outreach.lifecycle.values import pending_review
 from outreach.states import INBOUND_KINDS
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Prospect
 from outreach.views.common import Page, aware, check_page_args

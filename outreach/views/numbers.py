@@ -29,8 +29,8 @@ from sqlalchemy import ColumnElement, Engine, distinct, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from outreach.lifecycle.pacer_state import mailbox_zone
-from outreach.lifecycle.rules import pending_review
+from outreach.lifecycle.values import pending_review
+from outreach.lifecycle.zones import mailbox_zone
 from outreach.planner.pacing import ramped_cap
 from outreach.states import LIVE
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send, as_utc

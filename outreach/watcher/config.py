@@ -13,9 +13,18 @@ class WatcherConfig:
     """Wait with IMAP IDLE where the server supports it (else poll every ``poll_interval``)."""
     idle_renew: float = 25 * 60.0
     """Re-issue IDLE after this many seconds: servers drop it after 29 minutes (RFC 2177)."""
+    idle_settle: float = 1.0
+    """The first IDLE round after a check ends after this many seconds: some servers (the
+    embedded sandbox's pymap) announce only mail that arrives once IDLE began, and tell at
+    DONE what came between the check and the IDLE."""
     poll_interval: float = 60.0
     """Look at every folder at least this often (the only way without IDLE; the Junk folder
     and resuming paused enrollments always run on this beat)."""
+    idle_poll_interval: float = 300.0
+    """While IDLE works, the periodic look (the Junk folder; and that the connection still
+    lives) runs this often instead: IDLE announces INBOX mail, and the engine's pre-send
+    re-check looks at Junk too, so no follow-up goes out after a spam-foldered reply. A
+    team daemon watching 1,000 mailboxes stays near idle this way."""
     watch_junk: bool = True
     """Also look at the Junk/Spam folder (replies do land there)."""
     first_look_back: timedelta = timedelta(days=14)

@@ -1,20 +1,25 @@
-"""One watched mailbox: a fetch connection (INBOX selected, Junk by STATUS) and a doorbell.
+"""One watched mailbox over ONE IMAP connection: IDLE on INBOX, DONE on news, fetch, IDLE.
 
-Connections: the *fetch* connection keeps INBOX selected read-only; a check is a NOOP and
-a UID SEARCH there plus one STATUS of the Junk folder (EXAMINE'd only when it has news). The
-*doorbell* connection IDLEs on INBOX and only rings; the Junk folder is polled (on every
-ring, every ``poll_interval`` and every pre-send re-check) rather than given a second
-IDLE connection: spam-foldered replies are rare and one connection per mailbox is spared.
-Checks of one mailbox never overlap (an asyncio lock).
+Gmail and Microsoft 365 cap simultaneous IMAP connections per account (and a team daemon
+watching 1,000 mailboxes should hold 1,000 connections, not 2,000), so the same session
+keeps INBOX selected read-only, IDLEs there between checks and fetches when it has news.
+A check is a NOOP and a UID SEARCH in INBOX plus one STATUS of the Junk folder (EXAMINE'd
+only when it has news); the Junk folder is polled (on every ring, every ``poll_interval``
+and every pre-send re-check) rather than IDLEd on.
+
+Whoever holds ``lock`` owns the connection: the IDLE loop (:func:`ring_on_news`) takes it
+for one IDLE round at a time; a check sets ``wanted``, which ends the round at once (DONE),
+and gets the connection next (asyncio's lock is first come, first served).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -22,7 +27,7 @@ from sqlmodel import Session
 from outreach.accounts import account_of
 from outreach.errors import ConnectionFailed, InboxUnreachable
 from outreach.mailbox.classify import Rules
-from outreach.mailbox.ports import INBOX, Doorbell, FolderReader, FolderState, InboxConnector
+from outreach.mailbox.ports import INBOX, FolderReader, FolderState, InboxConnector
 from outreach.store.models import Mailbox
 from outreach.watcher.config import WatcherConfig
 from outreach.watcher.inbound import Context
@@ -49,6 +54,15 @@ class MailboxWatch:
         self.lock = asyncio.Lock()
         self.bell = asyncio.Event()
         """Set when the server reported news (IDLE): check now."""
+        self.wanted = asyncio.Event()
+        """Set while a check waits for the connection: the IDLE round in progress ends."""
+        self.checked = asyncio.Event()
+        """Set after every check (the IDLE loop waits for the check its ring asked for)."""
+        self._queued = 0  # checks waiting for the connection
+        self._settle = False  # the next IDLE round is the short one after a check
+        self.idling = False
+        """IDLE works on the kept connection (the periodic look can be rarer)."""
+        self._context_cache: tuple[float, Context] | None = None
         self.stopping = asyncio.Event()
         self.inbox = FolderSync(db, self.mailbox_id, INBOX)
         self.junk: FolderSync | None = None
@@ -65,7 +79,7 @@ class MailboxWatch:
                 it failed recently and its back-off has not run out: then nothing is tried,
                 so the engine's pre-send re-checks do not log in again at every poll.
         """
-        async with self.lock:
+        async with self._turn():
             self.backoff.check()
             try:
                 handled = await asyncio.to_thread(self._check)
@@ -75,8 +89,67 @@ class MailboxWatch:
             return handled
 
     async def close(self) -> None:
-        async with self.lock:
+        async with self._turn():
             await asyncio.to_thread(self._drop)
+
+    def stop(self) -> None:
+        """Stop watching: the IDLE round in progress ends now."""
+        self.stopping.set()
+        self.wanted.set()
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """The connection, as soon as the IDLE round in progress (if any) has ended."""
+        self._queued += 1
+        self.wanted.set()
+        waiting = True
+        try:
+            async with self.lock:
+                waiting = False
+                self._leave_queue()
+                yield
+        finally:
+            if waiting:  # cancelled while queued
+                self._leave_queue()
+            self.checked.set()
+
+    def _leave_queue(self) -> None:
+        self._queued -= 1
+        if not self._queued and not self.stopping.is_set():
+            self.wanted.clear()
+
+    async def idle_round(self) -> bool:
+        """One IDLE round on the kept connection (connecting first); True on news.
+
+        A new connection rings the bell once it is in IDLE: mail that came while it was
+        being set up announces nothing. Returns False at once when a check is waiting for
+        the connection, or the server cannot IDLE (then ``idle_capable`` is False).
+
+        Raises:
+            ConnectionFailed: the connection could not be made, or broke (it is dropped).
+        """
+        async with self.lock:
+            if self.wanted.is_set():  # a check is queued behind us: let it go first
+                return False
+            ring = self.bell.set if self._client is None else _nothing
+            seconds = self.config.idle_settle if self._settle else self.config.idle_renew
+            try:
+                client, _state = await asyncio.to_thread(self._connected)
+                if not self.idle_capable:
+                    return False
+                if self._settle and await asyncio.to_thread(self._missed, client):
+                    return True
+                news = await client.idle_once(seconds, ring, self.wanted)
+                self._settle = False
+                self.idling = True
+                return news
+            except asyncio.CancelledError:  # perhaps left in IDLE: no LOGOUT would be heard
+                self._drop_broken()
+                raise
+            except Exception as exc:  # noqa: BLE001 - any IMAP/network error: reconnect
+                self.idling = False
+                await asyncio.to_thread(self._drop_broken)
+                raise ConnectionFailed(f"IDLE on {self.account.email}: {exc}") from exc
 
     # -- blocking part (a worker thread) ---------------------------------------------
 
@@ -95,13 +168,24 @@ class MailboxWatch:
             raise self._failed(exc) from exc
 
     def _check_once(self) -> list[Handled]:
+        self._settle = True
         client, state = self._connected()
         context = self._context()
         handled = self.inbox.catch_up(client, state, context)
         return handled + self._check_junk(client, context)
 
+    def _missed(self, client: FolderReader) -> bool:
+        """Whether INBOX got mail during the last check: the session counts it already, so
+        IDLE would not announce it (one NOOP + UID SEARCH before the first IDLE round)."""
+        saved = self.inbox.last_seen()
+        return saved is not None and bool(client.uids_after(saved.last_uid))
+
     def _failed(self, exc: Exception) -> ConnectionFailed:
         return ConnectionFailed(f"could not check the mailbox {self.account.email}: {exc}")
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
 
     def _connected(self) -> tuple[FolderReader, FolderState]:
         if self._client is None or self._inbox_state is None:
@@ -114,9 +198,18 @@ class MailboxWatch:
         return self._client, self._inbox_state
 
     def _context(self) -> Context:
+        """What classifying needs; our own addresses are re-read at most every
+        ``poll_interval`` (a check of an idle mailbox then costs no query for them)."""
+        now = time.monotonic()
+        cached = self._context_cache
+        if cached is not None and now - cached[0] < self.config.poll_interval:
+            if cached[1].rules is self.rules:
+                return cached[1]
         with Session(self.db) as session:
             ours = our_addresses(session)
-        return Context(self.mailbox_id, self.rules, ours, self.config)
+        context = Context(self.mailbox_id, self.rules, ours, self.config)
+        self._context_cache = (now, context)
+        return context
 
     def _check_junk(self, client: FolderReader, context: Context) -> list[Handled]:
         """STATUS first; EXAMINE the Junk folder only when it has news, then back to INBOX."""
@@ -132,9 +225,16 @@ class MailboxWatch:
             self._inbox_state = client.examine(INBOX)
 
     def _drop(self) -> None:
+        self.idling = False
         client, self._client, self._inbox_state = self._client, None, None
         if client is not None:
             client.close()
+
+    def _drop_broken(self) -> None:
+        """Drop a session that may be left in IDLE (no LOGOUT: it would not be heard)."""
+        client, self._client, self._inbox_state = self._client, None, None
+        if client is not None:
+            client.drop()
 
 
 class Unreachable:
@@ -186,40 +286,43 @@ Backoff = Callable[[Exception], float]
 
 
 async def ring_on_news(watch: MailboxWatch) -> None:
-    """IDLE on INBOX until ``watch.stopping``; sets ``watch.bell`` when the server reports news.
+    """IDLE on INBOX until ``watch.stopping``; sets ``watch.bell`` when the server reports
+    news, and waits for that check before IDLEing again.
 
     Returns when the server cannot IDLE (the caller then polls). Connection failures share
     the mailbox's back-off with the checks, so an outage is logged once per attempt, not
-    once by each connection.
+    once by each user of the connection.
     """
     while not watch.stopping.is_set():
         waiting = watch.backoff.remaining()
-        if waiting > 0:  # the checks found the server unreachable: wait out their back-off
+        if waiting > 0:  # the connection failed: wait out the back-off
             await _pause(watch.stopping, waiting)
             continue
-        client: Doorbell | None = None
+        watch.checked.clear()
+        if watch.wanted.is_set():  # a check has the connection next: wait for it
+            await _first(watch.checked, watch.stopping)
+            continue
         try:
-            client = await asyncio.to_thread(watch.connector.doorbell, watch.account)
-            if not client.can_idle():
-                return
-            watch.backoff.succeeded()
-            # Mail that came while this connection was being set up announces nothing:
-            # the first IDLE of each connection rings once to have it looked at.
-            await _idle_rounds(client, watch)
-        except Exception as exc:  # noqa: BLE001 - reconnect after any IMAP/network error
+            news = await watch.idle_round()
+        except ConnectionFailed as exc:
             watch.bell.set()  # what happened meanwhile is looked at by a check
-            watch.backoff.failed(ConnectionFailed(f"IDLE on {watch.account.email}: {exc}"))
-        finally:
-            if client is not None:
-                client.drop()
-
-
-async def _idle_rounds(client: Doorbell, watch: MailboxWatch) -> None:
-    ring_once: Callable[[], None] = watch.bell.set
-    while not watch.stopping.is_set():
-        if await client.idle_once(watch.config.idle_renew, ring_once):
+            watch.backoff.failed(exc)
+            continue
+        if watch.connected and not watch.idle_capable:
+            return
+        if news:
             watch.bell.set()
-        ring_once = _nothing
+            await _first(watch.checked, watch.stopping)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Until one of ``events`` is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def _nothing() -> None:

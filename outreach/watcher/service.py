@@ -125,7 +125,7 @@ class Watcher:
     def stop(self) -> None:
         self._stopping.set()
         for watch in self.watches.values():
-            watch.stopping.set()
+            watch.stop()
 
     async def refresh(self) -> None:
         """Start watching new mailboxes; restart changed ones, stop removed ones."""
@@ -168,7 +168,7 @@ class Watcher:
         backoff = self._backoff(watch)
         while not watch.stopping.is_set():
             watch.bell.clear()
-            delay = self.config.poll_interval
+            delay = self.config.idle_poll_interval if watch.idling else self.config.poll_interval
             try:
                 await self.check(watch.mailbox_id)
             except InboxUnreachable as exc:  # logged once by the watch's back-off
@@ -205,8 +205,9 @@ class Watcher:
         watch = self.watches.pop(mailbox_id, None)
         tasks = self._tasks.pop(mailbox_id, [])
         if watch is not None:
-            watch.stopping.set()
-        await asyncio.wait(tasks[:1], timeout=STOP_TIMEOUT)  # the poll loop ends by itself
+            watch.stop()
+        if tasks:  # both loops end by themselves: a check in progress finishes, IDLE ends
+            await asyncio.wait(tasks, timeout=STOP_TIMEOUT)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -22,8 +22,8 @@ from outreach.lifecycle import Cause, EventKind, Subject
 from outreach.lifecycle.ending import reopen_ended_by
 from outreach.lifecycle.events import record
 from outreach.lifecycle.inbound import apply_actions
-from outreach.lifecycle.rules import Action, Situation, decide, pending_review
-from outreach.lifecycle.values import EnrollmentRef
+from outreach.lifecycle.rules import Action, Situation, decide
+from outreach.lifecycle.values import EnrollmentRef, pending_review
 from outreach.mailbox.classify import (
     AutoReply,
     Bounce,
