@@ -8,7 +8,7 @@ phrases, and finally a person's reply.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from email.message import Message
 
 from outreach.mailbox.classify import mime
@@ -27,26 +27,38 @@ from outreach.mailbox.classify.unsubscribe import unsubscribe_phrase, unsubscrib
 
 
 def classify(
-    msg: Message, *, rules: Rules | None = None, our_addresses: Collection[str] = ()
+    msg: Message,
+    *,
+    rules: Rules | None = None,
+    our_addresses: Collection[str] = (),
+    sent_texts: Sequence[str] = (),
 ) -> Classification:
-    """Classify an inbound message as reply, auto_reply, bounce, unsubscribe or other."""
+    """Classify an inbound message as reply, auto_reply, bounce, unsubscribe or other.
+
+    ``sent_texts``: the text of the steps we sent that the message answers. Lines that
+    repeat them are never the sender's words (an opt-out PS quoted back is not an opt-out).
+    """
     try:
         ours = frozenset(address.lower() for address in our_addresses)
-        return _classify(msg, rules or default_rules(), ours)
+        return _classify(msg, rules or default_rules(), ours, tuple(sent_texts))
     except Exception as exc:  # a safety net: hostile input must never stop the watcher
         # A person's reply is the safe guess: it halts follow-ups instead of mailing on.
         return Classification(Kind.REPLY, f"unreadable message ({type(exc).__name__})")
 
 
-def new_text(msg: Message, *, rules: Rules | None = None) -> str:
-    """The sender's own text: quotes, forwarded mail and signature removed."""
+def new_text(
+    msg: Message, *, rules: Rules | None = None, sent_texts: Sequence[str] = ()
+) -> str:
+    """The sender's own text: quotes, forwarded mail, our own text and signature removed."""
     try:
-        return split_reply(mime.body_text(msg), rules).body
+        return split_reply(mime.body_text(msg), rules, sent_texts).body
     except Exception:
         return ""
 
 
-def _classify(msg: Message, rules: Rules, ours: frozenset[str]) -> Classification:
+def _classify(
+    msg: Message, rules: Rules, ours: frozenset[str], sent_texts: tuple[str, ...]
+) -> Classification:
     if mime.from_address(msg)[1] in ours:
         return Classification(Kind.OTHER, "sent from our own address", flags=frozenset({"from_us"}))
     if is_feedback_report(msg):
@@ -60,7 +72,7 @@ def _classify(msg: Message, rules: Rules, ours: frozenset[str]) -> Classificatio
         return Classification(Kind.BOUNCE, verdict.evidence, bounce=verdict.bounce)
     if verdict.delivered_dsn:
         return Classification(Kind.OTHER, verdict.evidence, flags=frozenset({"delivered_dsn"}))
-    return _classify_text(msg, split_reply(mime.body_text(msg), rules), rules)
+    return _classify_text(msg, split_reply(mime.body_text(msg), rules, sent_texts), rules)
 
 
 def _classify_text(msg: Message, split: ReplySplit, rules: Rules) -> Classification:
