@@ -194,6 +194,9 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
     ref = verdict.match.enrollment
     assert ref is not None
     held = {"classified_as": row.kind, "reason": verdict.held} if verdict.held else {}
+    bounce = verdict.result.bounce if verdict.result.kind is Kind.BOUNCE else None
+    # hard: never mail the address again; final: the server no longer retries.
+    facts = {"hard": bounce.hard, "final": bounce.final} if bounce is not None else {}
     record_event(
         session.connection(),
         EventKind.HELD if verdict.held else EventKind(row.kind),
@@ -204,5 +207,6 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
         sender=row.from_addr,
         subject=row.subject,
         via=verdict.match.via,
+        **facts,
         **held,
     )

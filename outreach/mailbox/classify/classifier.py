@@ -1,7 +1,8 @@
 """``classify``: what an inbound message means for a sequence. Pure, never raises.
 
 Order matters: our own copies, then feedback reports, challenge-response notices sent as
-delivery reports, and bounces (which often carry ``Auto-Submitted`` too), then an
+delivery reports, disposition notifications (a refusal is a bounce that names the
+refuser; a read receipt is nothing), and bounces (which often carry ``Auto-Submitted`` too), then an
 "unsubscribe" subject, automatic answers, list mail that answers nothing, opt-out
 phrases, and finally a person's reply.
 """
@@ -20,7 +21,15 @@ from outreach.mailbox.classify.autoreply import (
 from outreach.mailbox.classify.bounce import detect_bounce
 from outreach.mailbox.classify.challenge import challenge_evidence
 from outreach.mailbox.classify.dsn import is_feedback_report
-from outreach.mailbox.classify.model import AutoReply, Classification, Kind
+from outreach.mailbox.classify.mdn import is_disposition_report, read_disposition
+from outreach.mailbox.classify.model import (
+    AutoReply,
+    Bounce,
+    BounceReason,
+    Classification,
+    FailedRecipient,
+    Kind,
+)
 from outreach.mailbox.classify.quotes import ReplySplit, split_reply
 from outreach.mailbox.classify.rules import Rules, default_rules
 from outreach.mailbox.classify.unsubscribe import unsubscribe_phrase, unsubscribe_subject
@@ -67,6 +76,8 @@ def _classify(
     if evidence := challenge_evidence(msg, rules):
         auto = AutoReply()
         return Classification(Kind.AUTO_REPLY, evidence, auto_reply=auto, flags=_CHALLENGE)
+    if is_disposition_report(msg):
+        return _disposition(msg)
     verdict = detect_bounce(msg, rules, ours)
     if verdict.bounce is not None:
         return Classification(Kind.BOUNCE, verdict.evidence, bounce=verdict.bounce)
@@ -86,6 +97,26 @@ def _classify_text(msg: Message, split: ReplySplit, rules: Rules) -> Classificat
     if evidence := unsubscribe_phrase(split.body, rules):
         return Classification(Kind.UNSUBSCRIBE, evidence, new_text=split.body)
     return Classification(Kind.REPLY, "written by a person", new_text=split.body)
+
+
+def _disposition(msg: Message) -> Classification:
+    """A refusal (Sieve ``reject``, "deleted") acts like a hard bounce naming the refuser;
+    a read receipt or an unreadable notification changes nothing."""
+    found = read_disposition(msg)
+    if found is None or not found.refused:
+        what = found.disposition if found else "unreadable"
+        flags = frozenset({"disposition_notification"})
+        return Classification(Kind.OTHER, f"disposition notification ({what})", flags=flags)
+    refuser = FailedRecipient(
+        address=found.recipient,
+        action=found.disposition,
+        diagnostic=found.explanation or None,
+        reason=BounceReason.REFUSED,
+        original_address=found.original_recipient,
+    )
+    bounce = Bounce((refuser,), found.original_message_id, standard=True)
+    evidence = f"message refused: disposition {found.disposition} (RFC 8098)"
+    return Classification(Kind.BOUNCE, evidence, bounce=bounce, flags=frozenset({"refusal"}))
 
 
 _BULK = frozenset({"bulk"})
