@@ -32,6 +32,9 @@
 #   MAILSTACK_SMTP_PORT, MAILSTACK_SMTPS_PORT, MAILSTACK_IMAP_PORT, MAILSTACK_IMAPS_PORT,
 #   MAILSTACK_RELAY_PORT
 #       fixed ports instead of free ones picked at start
+#   MAILSTACK_SENT_FOLDER, MAILSTACK_JUNK_FOLDER  names of the Sent and Junk folders
+#       (default Sent, Junk; e.g. "Gesendete Objekte", "Junk-E-Mail" as Outlook names them)
+#   MAILSTACK_SPECIAL_USE  "no": the folders carry no SPECIAL-USE flag (found by name only)
 #   MAILSTACK_QUEUE_LIFETIME  how long a deferred message is retried before its final
 #       "Action: failed" DSN (Postfix time, default 20s; 0 = bounce at the first 4xx)
 set -euo pipefail
@@ -195,12 +198,12 @@ userdb {
 namespace inbox {
   inbox = yes
   separator = /
-  mailbox Sent {
-    special_use = \\Sent
+  mailbox "${MAILSTACK_SENT_FOLDER:-Sent}" {
+    $(special_use '\Sent')
     auto = subscribe
   }
-  mailbox Junk {
-    special_use = \\Junk
+  mailbox "${MAILSTACK_JUNK_FOLDER:-Junk}" {
+    $(special_use '\Junk')
     auto = subscribe
   }
   mailbox Drafts {
@@ -260,6 +263,11 @@ service anvil {
   }
 }
 EOF
+}
+
+# A folder's SPECIAL-USE line, unless MAILSTACK_SPECIAL_USE=no.
+special_use() {
+    [[ "${MAILSTACK_SPECIAL_USE:-yes}" == "no" ]] || printf 'special_use = %s' "$1"
 }
 
 # Pigeonhole Sieve in LMTP when installed: each user's ~/.dovecot.sieve (see cmd_sieve).

@@ -29,7 +29,12 @@ from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
 from outreach.lifecycle import PENDING, sending
 from outreach.lifecycle.facts import SendFacts, load_facts
-from outreach.lifecycle.mailboxes import auth_retry_due, pause_mailbox, resume_mailbox
+from outreach.lifecycle.mailboxes import (
+    auth_retry_due,
+    note_sent_copy_failed,
+    pause_mailbox,
+    resume_mailbox,
+)
 from outreach.lifecycle.pacer_state import load_pacer
 from outreach.lifecycle.snapshots import sequence_for
 from outreach.mailbox.ports import SentFiler, SmtpSender
@@ -89,6 +94,8 @@ class MailboxWorker:
         self.stopping = stopping
         self._lease_lost = False
         self._due: deque[tuple[int, int]] = deque()
+        self._copy_failure: tuple[str | None, str] | None = None
+        """The last Sent-copy failure noted (folder, server's words); None after a success."""
 
     async def start(self) -> None:
         """Finish what a crash interrupted and re-spread a backlog, before the first send."""
@@ -371,8 +378,9 @@ class MailboxWorker:
                 self.sentbox.file_copy, letter.message_id, letter.data, letter.date
             )
         except Exception as exc:  # noqa: BLE001 - the mail is out; the copy is retried later
-            log.warning("could not copy %s to Sent: %s", letter.message_id, exc)
+            self._copy_failed(letter.message_id, exc)
             return
+        self._copy_failure = None
         with self.db.begin() as conn:
             sending.mark_filed(conn, send_id, filed)
         with session_scope(self.db) as session:
@@ -380,6 +388,18 @@ class MailboxWorker:
                 mailbox = session.get_one(Mailbox, self.mailbox_id)
                 mailbox.append_to_sent = self.sentbox.append_mode
                 session.add(mailbox)
+
+    def _copy_failed(self, message_id: str, exc: Exception) -> None:
+        """Log each failure; a new kind of failure also becomes a health warning (event)."""
+        folder = self.sentbox.sent_folder
+        error = str(exc).strip() or type(exc).__name__
+        where = f"APPEND to {folder!r}" if folder else "no Sent folder"
+        log.error("could not file %s in Sent (%s): %s", message_id, where, error)
+        if self._copy_failure == (folder, error):
+            return
+        self._copy_failure = (folder, error)
+        with self.db.begin() as conn:
+            note_sent_copy_failed(conn, self.mailbox_id, folder, error, utcnow())
 
     async def retry_sent_copies(self) -> None:
         """Copies to Sent that failed earlier (IMAP down right after a send)."""
