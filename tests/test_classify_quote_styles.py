@@ -151,11 +151,19 @@ def test_the_prospects_own_opt_out_still_counts_next_to_our_quoted_ps() -> None:
     assert result.new_text == "Bitte abmelden, kein Bedarf."
 
 
-def test_short_lines_are_ours_only_between_our_lines() -> None:
-    lines = ["Danke", "", "wir helfen Teams wie Ihrem, schneller zu liefern.", "Lena",
-             "PS: Kein Interesse? Antworten Sie einfach mit"]  # fmt: skip
-    assert ours_mask(lines, [OURS]) == [False, False, True, True, True]
+def test_short_lines_are_ours_only_where_they_join_our_text() -> None:
+    lines = ["Danke", "", "Hallo Max,", "", "wir helfen Teams wie Ihrem, schneller zu liefern.",
+             "Viele Grüße", "Lena", "", "PS: Kein Interesse? Antworten Sie einfach mit"]
+    assert ours_mask(lines, [OURS]) == [False, False, True, False, True, True, True, False, True]
     assert ours_mask(["Lena", "", "Danke"], [OURS]) == [False, False, False]
+
+
+def test_an_answer_of_one_word_from_our_ps_stays_the_prospects() -> None:
+    ps = 'PS: Not relevant? Reply "unsubscribe" and I won\'t write again.'
+    ours = f"Hi Max,\n\nWorth a short call?\n\nunsubscribe\n{ps}\n"
+    body = f"unsubscribe\n\nHi Max,\n\nWorth a short call?\n\n{ps}\n"
+    result = classify(reply(body), sent_texts=[ours])
+    assert result.kind is Kind.UNSUBSCRIBE and result.new_text == "unsubscribe"
 
 
 def test_normalized_ignores_quote_markers_case_and_typographic_quotes() -> None:

@@ -101,8 +101,8 @@ class MailboxWorker:
         """Finish what a crash interrupted and re-spread a backlog, before the first send."""
         with self.db.begin() as conn:
             sending.advance_stragglers(conn, self.mailbox_id, utcnow())
+        await self.retry_sent_copies()  # first: copies still failing leave doubt undecided
         await self.in_doubt.resolve()
-        await self.retry_sent_copies()
         self._respread(utcnow())
 
     async def step(self) -> float:

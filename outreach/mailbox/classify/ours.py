@@ -4,8 +4,9 @@ We know what we sent. Whatever a client does to quote it (``>``, a TAB, an Outlo
 block, HTML turned into text, lines re-wrapped at 72 columns), the words stay ours. A line
 of the reply whose text (quote markers, case and white space aside) occurs in one of our
 sent steps is dropped; so the PS "reply 'abmelden' if you are not interested" never reads
-as the prospect's opt-out. Short lines ("Danke", "Hallo Max,") are dropped only next to
-a dropped line: on their own they may well be the prospect's.
+as the prospect's opt-out. Short lines ("Danke", "Hallo Max,") are dropped only where
+they join a dropped line as in our text: on their own they may well be the prospect's
+(an "unsubscribe" answered to our PS).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ _MARKERS_RE = re.compile(r"^(?:\s*(?:[>|:#]|[A-Za-z]{1,10}>(?=\s|$)))+")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
                          "\u201e": '"', "\u00ab": '"', "\u00bb": '"', "\u00a0": " "})
 _MIN_CHARS = 12
-"""A line this long that occurs in our text is ours; shorter ones only next to ours."""
+"""A line this long that occurs in our text is ours; shorter ones only in context."""
 _MAX_SENT_CHARS = 50_000
 
 
@@ -34,11 +35,10 @@ def ours_mask(lines: Sequence[str], sent_texts: Sequence[str]) -> list[bool]:
     if not sent:
         return [False] * len(lines)
     texts = [normalized(line) for line in lines]
-    found = [_in_sent(text, sent) for text in texts]
-    mask = [hit and len(text) >= _MIN_CHARS for text, hit in zip(texts, found, strict=True)]
-    for index, (text, hit) in enumerate(zip(texts, found, strict=True)):
-        if text and hit and not mask[index]:
-            mask[index] = _next_to_ours(mask, texts, index)
+    mask = [len(text) >= _MIN_CHARS and _in_sent(text, sent) for text in texts]
+    for index, text in enumerate(texts):
+        if text and not mask[index] and _in_sent(text, sent):
+            mask[index] = _continues_ours(mask, texts, index, sent)
     return mask
 
 
@@ -46,10 +46,16 @@ def _in_sent(text: str, sent: list[str]) -> bool:
     return bool(text) and any(text in whole for whole in sent)
 
 
-def _next_to_ours(mask: list[bool], texts: list[str], index: int) -> bool:
-    above = next((mask[i] for i in range(index - 1, -1, -1) if texts[i]), False)
-    below = next((mask[i] for i in range(index + 1, len(texts)) if texts[i]), False)
-    return above or below
+def _continues_ours(mask: list[bool], texts: list[str], index: int, sent: list[str]) -> bool:
+    """A short line is ours when, with the nearest line of ours above or below it, it reads
+    as one passage of our text ("Hallo Max," then our first sentence); an "unsubscribe"
+    written above our quoted PS does not."""
+    above = next((i for i in range(index - 1, -1, -1) if texts[i]), None)
+    below = next((i for i in range(index + 1, len(texts)) if texts[i]), None)
+    text = texts[index]
+    if above is not None and mask[above] and _in_sent(f"{texts[above]} {text}", sent):
+        return True
+    return below is not None and mask[below] and _in_sent(f"{text} {texts[below]}", sent)
 
 
 def drop_ours(lines: list[str], sent_texts: Sequence[str]) -> tuple[list[str], list[str]]:
