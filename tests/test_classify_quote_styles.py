@@ -68,6 +68,70 @@ PLAIN_STYLES = {
     f"December 7, 2026 10:00 AM\n*To:* Max <max@x.de>\n*Subject:* Kurze Frage\n\n{OURS}",
 }
 
+ATTRIBUTIONS = {
+    "thunderbird-en": "On 12/7/26 10:00 AM, Lena Maier wrote:",
+    "apple-mail-en": "> On Dec 7, 2026, at 10:00, Lena Maier <lena@sales.test> wrote:\n>",
+    "gmail-sv": "Den mån 7 dec. 2026 kl 10:00 skrev Lena Maier <lena@sales.test>:",
+    "thunderbird-da": "Den 07.12.2026 kl. 10.00 skrev Lena Maier:",
+    "gmail-no": "man. 7. des. 2026 kl. 10:00 skrev Lena Maier <lena@sales.test>:",
+    "thunderbird-pl": "W dniu 7.12.2026 o 10:00, Lena Maier pisze:",
+    "gmail-pl": "pon., 7 gru 2026 o 10:00 Lena Maier <lena@sales.test> napisał(a):",
+    "gmail-fi": "ma 7. jouluk. 2026 klo 10.00 Lena Maier (lena@sales.test) kirjoitti:",
+    "thunderbird-fr": "Le 07/12/2026 à 10:00, Lena Maier a écrit :",
+    "thunderbird-es": "El 7/12/26 a las 10:00, Lena Maier escribió:",
+    "thunderbird-it": "Il 07/12/26 10:00, Lena Maier ha scritto:",
+    "thunderbird-nl": "Op 07-12-2026 om 10:00 schreef Lena Maier:",
+    "gmail-pt": "Em seg., 7 de dez. de 2026 às 10:00, Lena Maier <lena@sales.test> escreveu:",
+}
+"""Attribution lines of Gmail, Thunderbird and Apple Mail in the OOO rules' languages."""
+OUTLOOK_HEADERS = {
+    "fr": "De : Lena Maier <lena@sales.test>\nEnvoyé : lundi 7 décembre 2026 10:00\nÀ : Max\n"
+    "Objet : Kurze Frage",
+    "es": "De: Lena Maier <lena@sales.test>\nEnviado el: lunes, 7 de diciembre de 2026 10:00\n"
+    "Para: Max\nAsunto: Kurze Frage",
+    "it": "Da: Lena Maier <lena@sales.test>\nInviato: lunedì 7 dicembre 2026 10:00\nA: Max\n"
+    "Oggetto: Kurze Frage",
+    "nl": "Van: Lena Maier <lena@sales.test>\nVerzonden: maandag 7 december 2026 10:00\n"
+    "Aan: Max\nOnderwerp: Kurze Frage",
+    "pl": "Od: Lena Maier <lena@sales.test>\nWysłano: poniedziałek, 7 grudnia 2026 10:00\n"
+    "Do: Max\nTemat: Kurze Frage",
+    "sv": "Från: Lena Maier <lena@sales.test>\nSkickat: den 7 december 2026 10:00\nTill: Max\n"
+    "Ämne: Kurze Frage",
+    "fi": "Lähettäjä: Lena Maier <lena@sales.test>\nLähetetty: maanantai 7. joulukuuta 2026\n"
+    "Vastaanottaja: Max\nAihe: Kurze Frage",
+    "da": "Fra: Lena Maier <lena@sales.test>\nSendt: 7. december 2026 10:00\nTil: Max\n"
+    "Emne: Kurze Frage",
+    "mac-en": "From: Lena Maier <lena@sales.test>\nDate: Monday, 7 December 2026 at 10:00\n"
+    "To: Max\nSubject: Kurze Frage",
+    "de-cc": "Von: Lena Maier <lena@sales.test>\nGesendet: Montag, 7. Dezember 2026 10:00\n"
+    "An: Max\nCc: Anna <a@x.de>\nBetreff: Kurze Frage",
+}
+
+
+QUOTED_UNDER = [
+    pytest.param(intro, prefix, id=f"{name}-{'tab' if prefix == chr(9) else 'gt'}")
+    for name, intro in ATTRIBUTIONS.items()
+    for prefix in ("> ", "\t")
+    if prefix == "> " or not intro.startswith(">")  # Apple Mail quotes with ">" only
+]
+
+
+@pytest.mark.parametrize(("intro", "prefix"), QUOTED_UNDER)
+def test_attribution_lines_in_every_language(intro: str, prefix: str) -> None:
+    top = f"{ANSWER}\n\n{intro}\n{indented(prefix)}\n"
+    bottom = f"{intro}\n{indented(prefix)}\n\n{ANSWER}\n"
+    assert " ".join(split_reply(top).body.split()) == ANSWER
+    if not intro.startswith(">"):
+        assert " ".join(split_reply(bottom).body.split()) == ANSWER
+
+
+@pytest.mark.parametrize("block", OUTLOOK_HEADERS.values(), ids=list(OUTLOOK_HEADERS))
+@pytest.mark.parametrize("rule", ["", "________________________________\n"], ids=["bare", "rule"])
+def test_outlook_header_blocks_in_every_language(block: str, rule: str) -> None:
+    text = f"{ANSWER}\n\n{rule}{block}\n\n{OURS}"
+    assert split_reply(text).body == ANSWER
+
+
 GMAIL_HTML = (
     '<div dir="ltr">Ja, gerne! Dienstag passt.</div><br><div class="gmail_quote">'
     '<div dir="ltr" class="gmail_attr">Am Mo., 7. Dez. 2026 um 10:00 Uhr schrieb Lena Maier '
