@@ -101,3 +101,16 @@ def test_hard_and_final_are_reported_apart() -> None:
     assert (delay["hard"], delay["final"]) == (False, False)
     assert (dead["hard"], dead["final"]) == (True, True)
     assert (full["hard"], full["final"]) == (False, True)
+
+
+def test_a_late_soft_bounce_is_counted_on_the_ended_enrollment(any_db: str, tmp_path: Path) -> None:
+    from tests.test_watcher_effects import ANNA, apply, event_kinds, started
+    from tests.test_watcher_support import enrollment_of
+
+    db = started(tmp_path)
+    anna = enrollment_of(db, ANNA).id
+    assert anna is not None
+    apply(db, End(anna, "stopped", "finished early"))
+    assert apply(db, SoftBounce(anna, 1)) == [f"enrollment {anna}: soft bounce #1"]
+    assert enrollment_of(db, ANNA).soft_bounces == 1
+    assert event_kinds(db)[-1] == "soft_bounce"
