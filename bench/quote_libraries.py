@@ -5,7 +5,8 @@
 For each corpus with expected reply texts (talon, discourse_email_reply_trimmer,
 email_reply_parser_family) the share of messages whose extracted new text meets the
 expectation, scored exactly as ``bench/classify_corpora.py`` scores ours (same input
-text: the message's text part, HTML turned into text by our converter). Libraries that
+text: the message's text part, HTML turned into text by our converter); then the same
+answer quoted in each mail client's style (:func:`client_styles`). Libraries that
 are not installed are listed as such; install them next to the project to compare
 (``pip install --target /tmp/libs quotequail mail-parser-reply talon`` and
 ``PYTHONPATH=/tmp/libs``):
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # classify_corpora
 
 from classify_corpora import (  # noqa: E402
     SPLIT_CORPORA,
@@ -109,6 +110,44 @@ LIBRARIES: dict[str, Callable[[], Splitter]] = {
 }
 
 
+def client_styles() -> dict[str, str]:
+    """Our answer above (or below) our first step quoted the way each client quotes it:
+    ``>``/TAB under Gmail/Thunderbird/Apple Mail attributions in the OOO rules' languages,
+    Outlook header blocks, s-nail/BSD mailx TAB blocks (from tests/test_classify_quote_styles)."""
+    from tests.test_classify_quote_styles import (
+        ANSWER,
+        ATTRIBUTIONS,
+        OURS,
+        OUTLOOK_HEADERS,
+        PLAIN_STYLES,
+        indented,
+    )
+
+    cases = dict(PLAIN_STYLES)
+    for name, intro in ATTRIBUTIONS.items():
+        cases[f"attr-gt-{name}"] = f"{ANSWER}\n\n{intro}\n{indented('> ')}\n"
+        if not intro.startswith(">"):
+            cases[f"attr-tab-{name}"] = f"{ANSWER}\n\n{intro}\n{indented(chr(9))}\n"
+    for name, block in OUTLOOK_HEADERS.items():
+        cases[f"outlook-{name}"] = f"{ANSWER}\n\n{block}\n\n{OURS}"
+    return cases
+
+
+def score_styles(splitter: Splitter, failures: list[str] | None = None) -> str:
+    """``ok/n (share)`` on :func:`client_styles` (the answer is "Ja, gerne! Dienstag passt.")."""
+    cases = client_styles()
+    ok = 0
+    for name, text in cases.items():
+        try:
+            good = " ".join(splitter(text).body.split()) == "Ja, gerne! Dienstag passt."
+        except Exception:  # noqa: BLE001 - a library failing on a text is a miss
+            good = False
+        ok += good
+        if not good and failures is not None:
+            failures.append(f"client styles: {name}")
+    return f"{ok}/{len(cases)} ({ok / len(cases):.3f})"
+
+
 def score(root: Path, splitter: Splitter, failures: list[str] | None = None) -> dict[str, str]:
     """``ok/n (share)`` per corpus for one splitter (a splitter that raises scores a miss)."""
     row: dict[str, str] = {}
@@ -135,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpora", type=Path, default=default_corpora_dir())
     parser.add_argument("--failures", metavar="NAME", help="list the misses of one splitter")
     args = parser.parse_args(argv)
-    print(f"{'splitter':26s} " + " ".join(f"{name:>32s}" for name in SPLIT_CORPORA))
+    columns = [*SPLIT_CORPORA, "client styles"]
+    print(f"{'splitter':26s} " + " ".join(f"{name:>32s}" for name in columns))
     for name, make in LIBRARIES.items():
         try:
             splitter = make()
@@ -144,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         misses: list[str] | None = [] if args.failures == name else None
         row = score(args.corpora, splitter, misses)
-        print(f"{name:26s} " + " ".join(f"{row[c]:>32s}" for c in SPLIT_CORPORA))
+        row["client styles"] = score_styles(splitter, misses)
+        print(f"{name:26s} " + " ".join(f"{row[c]:>32s}" for c in columns))
         for miss in misses or []:
             print(f"  {miss}")
     return 0

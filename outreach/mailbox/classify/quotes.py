@@ -10,12 +10,14 @@ signature starts at a ``-- `` line, a mobile footer ("Sent from my iPhone") or, 
 last lines, an underscore rule or a "-Name" sign-off.
 
 Why not a library: ``bench/quote_libraries.py`` scores maintained ones on the three
-public corpora with expected reply texts, on the same input and scoring as ours
-(2026-12; share of messages whose new text is right, discourse / talon / reply_parser):
-this module 63/64, 23/24, 82/85; talon 1.4.4 (last release 2017) 32/64, 22/24, 57/85;
-mail-parser-reply 1.36 16/64, 18/24, 38/85 (22/64, 18/24, 51/85 with our signature cut);
-quotequail 0.5.4 14/64, 7/24, 23/85 (20/64, 9/24, 36/85 with our signature cut). None
-knows TAB-indented quotes or compares with the text we sent.
+public corpora with expected reply texts, on the same input and scoring as ours, and on
+50 client quoting styles (2026-12; messages whose new text is right, discourse / talon /
+reply_parser / client styles): this module 63/64, 23/24, 82/85, 50/50 (45/50 before TAB
+quotes); talon 1.4.4 (last release 2017) 32/64, 22/24, 57/85, 24/50; mail-parser-reply
+1.36 16/64, 18/24, 38/85, 21/50 (22/64, 18/24, 51/85 with our signature cut); quotequail
+0.5.4 14/64, 7/24, 23/85, 21/50 (20/64, 9/24, 36/85, 22/50 with our signature cut).
+Of the 14 TAB-quoted styles talon and mail-parser-reply get 3, quotequail 7. None
+compares with the text we sent.
 """
 
 from __future__ import annotations
