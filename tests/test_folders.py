@@ -17,7 +17,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -53,6 +53,7 @@ from tests.fixtures.mailstack import (
     skip_or_fail_without_stack,
     start_stack,
 )
+from tests.polling import still_running, until
 from tests.test_watcher_support import unique_local
 
 GERMAN = {"MAILSTACK_SENT_FOLDER": "Gesendete Objekte", "MAILSTACK_JUNK_FOLDER": "Junk-E-Mail"}
@@ -236,3 +237,25 @@ async def second_send_in_doubt(db: Engine, first: Send) -> str:
             .values(state="sending", attempts=1, last_attempt_at=first.last_attempt_at)
         )  # fmt: skip
     return str(row.message_id)
+
+
+@pytest.mark.mailstack
+async def test_copies_are_filed_once_the_server_takes_them_again(
+    trusted: MailStack, tmp_path: Path
+) -> None:
+    db, rep = campaign_from(trusted, tmp_path, quota=1)
+    engine = send_engine(db, fast_config(sent_copy_retry=timedelta(0)))
+    task = asyncio.create_task(engine.run())
+    try:
+        await until(lambda: copy_failures(db), 30, what="a failed Sent copy noted",
+                    guard=still_running(task))  # fmt: skip
+        assert status(db)["mailboxes"][0]["warning"] is not None
+        trusted.add_user(rep, "rep-secret", quota_bytes=10_000_000)  # room in the mailbox now
+        await until(lambda: filed(db), 30, what="the copy filed on a later try",
+                    ok=lambda f: f == [True], guard=still_running(task))  # fmt: skip
+    finally:
+        engine.stop()
+        await asyncio.wait_for(task, 10)
+    assert status(db)["mailboxes"][0]["warning"] is None
+    [copy] = trusted.wait_for_messages(rep, 1, folder="Gesendete Objekte")
+    assert copy["Subject"].startswith("Hello")
