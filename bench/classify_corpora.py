@@ -18,7 +18,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -236,13 +236,17 @@ def nospace(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def split_verdict(example: Example) -> bool | None:
+Splitter = Callable[[str], ReplySplit]
+"""A reply splitter: plain text in, new text / signature / quoted out."""
+
+
+def split_verdict(example: Example, splitter: Splitter = split_reply) -> bool | None:
     """Whether the extracted new text meets the corpus expectation (None: no label)."""
     exp = example.expected
     if exp.get("duplicate_of"):
         return None
-    text = _input_text(example)
-    parts = split_reply(text)
+    text = input_text(example)
+    parts = splitter(text)
     with_sig = f"{parts.body}\n{parts.signature}" if parts.signature else parts.body
     if exp.get("expected_first_fragment") is not None and parts.body.strip():
         # "May include a signature": parsers differ on which closing lines are signature
@@ -262,7 +266,7 @@ def _with_leading_signature(wanted: str, parts: ReplySplit) -> str:
     return f"{parts.body}\n{parts.signature}" if parts.signature else parts.body
 
 
-def _input_text(example: Example) -> str:
+def input_text(example: Example) -> str:
     if example.msg is not None:
         return body_text(example.msg)
     raw = example.raw.decode("utf-8", errors="replace")

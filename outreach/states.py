@@ -100,6 +100,8 @@ class EventKind(StrEnum):
     CAMPAIGN_UPDATED = "campaign_updated"
     MAILBOX_PAUSED = "mailbox_paused"
     MAILBOX_RESUMED = "mailbox_resumed"
+    SENT_COPY_FAILED = "sent_copy_failed"
+    """Our copy could not be filed in Sent (data: folder, error): a mailbox health warning."""
 
 
 ENDED_BY = {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite runs for real, in one apt transaction:
-#   Postfix + Dovecot (the mail stack), NSD (the test DNS server), PostgreSQL 15 (team mode).
+#   Postfix + Dovecot with Pigeonhole Sieve (the mail stack), s-nail (a real mail client
+#   the tests reply with), NSD (the test DNS server), PostgreSQL 15 (team mode).
 #
 # Idempotent: exits at once when every binary is there. The packages are installed
 # without configuring or starting their system-wide services: Postfix is preseeded to
@@ -9,9 +10,10 @@
 # instances (scripts/mailstack.sh, scripts/dnsserver.sh, tests/fixtures/postgres.py).
 set -euo pipefail
 
-PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-lmtpd openssl nsd postgresql-15)
+PACKAGES=(postfix dovecot-core dovecot-imapd dovecot-lmtpd dovecot-sieve s-nail openssl nsd postgresql-15)
 BINARIES=(/usr/sbin/postfix /usr/sbin/postconf /usr/sbin/dovecot /usr/bin/doveadm
           /usr/bin/openssl /usr/lib/dovecot/imap /usr/lib/dovecot/lmtp
+          /usr/bin/sievec /usr/bin/s-nail
           /usr/sbin/nsd /usr/sbin/nsd-checkzone
           /usr/lib/postgresql/15/bin/initdb /usr/lib/postgresql/15/bin/pg_ctl)
 

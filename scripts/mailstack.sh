@@ -12,20 +12,29 @@
 #   mailstack.sh tempfail DIR ADDRESS on|reject|off
 #                                       make RCPT TO:<ADDRESS> answer 451 (or stop doing so)
 #   mailstack.sh expire DIR             expire every queued message now (final DSNs go out)
+#   mailstack.sh sieve DIR ADDRESS FILE make FILE the user's active Sieve script ('-': none)
 #
 # What it runs:
 #   Postfix submission  STARTTLS + SASL AUTH (via Dovecot's auth socket)  MAILSTACK_SMTP_PORT
 #   Postfix submissions implicit TLS + SASL AUTH                          MAILSTACK_SMTPS_PORT
 #   Dovecot IMAP        STARTTLS                                          MAILSTACK_IMAP_PORT
 #   Dovecot IMAPS       implicit TLS                                      MAILSTACK_IMAPS_PORT
+#   Postfix SMTP        plain, no AUTH: mail the stack itself sends       MAILSTACK_RELAY_PORT
+#                       (Pigeonhole Sieve vacation/reject answers)
 # Postfix hands mail for sales.test, prospects.test and acme.test to Dovecot LMTP over a
 # unix socket in DIR. Unknown recipients are accepted at RCPT time and refused by LMTP, so
 # the sender gets a real Postfix DSN bounce; users with a quota get a 452 (tempfail) when
 # full. Other domains are refused with an error DSN: nothing ever leaves the machine.
+# LMTP runs Pigeonhole Sieve (when dovecot-sieve is installed): a user's script set with
+# "sieve" can vacation-answer or reject; those answers go out through the relay port.
 #
 # Environment (all optional):
-#   MAILSTACK_SMTP_PORT, MAILSTACK_SMTPS_PORT, MAILSTACK_IMAP_PORT, MAILSTACK_IMAPS_PORT
+#   MAILSTACK_SMTP_PORT, MAILSTACK_SMTPS_PORT, MAILSTACK_IMAP_PORT, MAILSTACK_IMAPS_PORT,
+#   MAILSTACK_RELAY_PORT
 #       fixed ports instead of free ones picked at start
+#   MAILSTACK_SENT_FOLDER, MAILSTACK_JUNK_FOLDER  names of the Sent and Junk folders
+#       (default Sent, Junk; e.g. "Gesendete Objekte", "Junk-E-Mail" as Outlook names them)
+#   MAILSTACK_SPECIAL_USE  "no": the folders carry no SPECIAL-USE flag (found by name only)
 #   MAILSTACK_QUEUE_LIFETIME  how long a deferred message is retried before its final
 #       "Action: failed" DSN (Postfix time, default 20s; 0 = bounce at the first 4xx)
 set -euo pipefail
@@ -88,7 +97,7 @@ pick_free_ports() {
     [[ -x "$python" ]] || python=python3
     "$python" - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(5)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
@@ -102,6 +111,7 @@ choose_ports() {
     SMTPS_PORT=${MAILSTACK_SMTPS_PORT:-${free[1]}}
     IMAP_PORT=${MAILSTACK_IMAP_PORT:-${free[2]}}
     IMAPS_PORT=${MAILSTACK_IMAPS_PORT:-${free[3]}}
+    RELAY_PORT=${MAILSTACK_RELAY_PORT:-${free[4]}}
 }
 
 write_ports_env() {
@@ -111,6 +121,7 @@ MAILSTACK_SMTP_PORT=$SMTP_PORT
 MAILSTACK_SMTPS_PORT=$SMTPS_PORT
 MAILSTACK_IMAP_PORT=$IMAP_PORT
 MAILSTACK_IMAPS_PORT=$IMAPS_PORT
+MAILSTACK_RELAY_PORT=$RELAY_PORT
 MAILSTACK_CA_FILE=$TLS/ca.pem
 MAILSTACK_DIR=$DIR
 EOF
@@ -187,12 +198,12 @@ userdb {
 namespace inbox {
   inbox = yes
   separator = /
-  mailbox Sent {
-    special_use = \\Sent
+  mailbox "${MAILSTACK_SENT_FOLDER:-Sent}" {
+    $(special_use '\Sent')
     auto = subscribe
   }
-  mailbox Junk {
-    special_use = \\Junk
+  mailbox "${MAILSTACK_JUNK_FOLDER:-Junk}" {
+    $(special_use '\Junk')
     auto = subscribe
   }
   mailbox Drafts {
@@ -208,7 +219,9 @@ namespace inbox {
 mail_plugins = quota
 plugin {
   quota = maildir:User quota
+$(sieve_plugin_settings)
 }
+$(sieve_lmtp_settings)
 # A full mailbox answers 452 (Postfix defers and retries) instead of 552. Must be at top
 # level: inside plugin {} it is silently ignored.
 quota_full_tempfail = yes
@@ -250,6 +263,26 @@ service anvil {
   }
 }
 EOF
+}
+
+# A folder's SPECIAL-USE line, unless MAILSTACK_SPECIAL_USE=no.
+special_use() {
+    [[ "${MAILSTACK_SPECIAL_USE:-yes}" == "no" ]] || printf 'special_use = %s' "$1"
+}
+
+# Pigeonhole Sieve in LMTP when installed: each user's ~/.dovecot.sieve (see cmd_sieve).
+# Answers (vacation, reject MDNs) are submitted to Postfix's plain relay port.
+SIEVE_PLUGIN=/usr/lib/dovecot/modules/lib90_sieve_plugin.so
+sieve_plugin_settings() {
+    [[ -f "$SIEVE_PLUGIN" ]] || return 0
+    printf '  sieve = file:~/sieve;active=~/.dovecot.sieve\n'
+    printf '  sieve_vacation_min_period = 0\n'
+    printf '  sieve_vacation_default_period = 1s\n'
+}
+sieve_lmtp_settings() {
+    [[ -f "$SIEVE_PLUGIN" ]] || return 0
+    printf 'submission_host = %s:%s\n' "$HOST" "$RELAY_PORT"
+    printf 'protocol lmtp {\n  mail_plugins = $mail_plugins sieve\n}\n'
 }
 
 # Users live in files read on every lookup (dict fs), so one added at runtime can log in
@@ -348,6 +381,9 @@ write_postfix_master_cf() {
         echo "$HOST:$SMTPS_PORT inet n - n - - smtpd"
         echo "  -o smtpd_tls_wrappermode=yes"
         submission_options submissions
+        echo "$HOST:$RELAY_PORT inet n - n - - smtpd"
+        echo "  -o syslog_name=postfix/relay"
+        echo "  -o smtpd_relay_restrictions=permit_mynetworks,reject"
         cat <<'EOF'
 pickup     unix  n       -       n       60      1       pickup
 cleanup    unix  n       -       n       -       0       cleanup
@@ -402,7 +438,7 @@ port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 wait_for_ports() {
     local deadline=$((SECONDS + 15)) port
-    for port in "$SMTP_PORT" "$SMTPS_PORT" "$IMAP_PORT" "$IMAPS_PORT"; do
+    for port in "$SMTP_PORT" "$SMTPS_PORT" "$IMAP_PORT" "$IMAPS_PORT" "$RELAY_PORT"; do
         until port_open "$port"; do
             ((SECONDS < deadline)) || die "port $port did not open; see $LOG"
             sleep 0.05
@@ -545,8 +581,22 @@ cmd_expire() {
     /usr/sbin/postqueue -c "$PF_CONF" -f </dev/null >>"$LOG/start.log" 2>&1
 }
 
+# The user's home is DIR/mail/DOMAIN/LOCAL (see the userdb's default_fields).
+cmd_sieve() {
+    set_paths "$1"
+    local address=$2 file=$3 local_part domain home
+    require_address "$address"
+    [[ -f "$SIEVE_PLUGIN" ]] || die "Pigeonhole missing ($SIEVE_PLUGIN); run: bash scripts/install_test_deps.sh"
+    local_part=${address%@*} domain=${address#*@}
+    home="$MAIL/${domain,,}/${local_part,,}"
+    install -d -m 0700 -o "$MAIL_USER" -g "$MAIL_USER" "$MAIL/${domain,,}" "$home"
+    rm -f "$home/.dovecot.sieve" "$home/.dovecot.svbin"
+    [[ "$file" == "-" ]] && return 0
+    install -m 0600 -o "$MAIL_USER" -g "$MAIL_USER" "$file" "$home/.dovecot.sieve"
+}
+
 usage() {
-    sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -559,6 +609,7 @@ main() {
         add-user) [[ $# -ge 3 && $# -le 4 ]] || usage; cmd_add_user "$@" ;;
         tempfail) [[ $# -eq 3 ]] || usage; cmd_tempfail "$@" ;;
         expire) [[ $# -eq 1 ]] || usage; cmd_expire "$@" ;;
+        sieve) [[ $# -eq 3 ]] || usage; cmd_sieve "$@" ;;
         *) usage ;;
     esac
 }

@@ -31,9 +31,15 @@ def test_first_message_starts_a_thread() -> None:
     assert msg["Subject"] == "Kunde & wir" and msg["Thread-Topic"] == "Kunde & wir"
     assert msg["Message-ID"] == "<step2@firma.de>"
     assert "In-Reply-To" not in msg and "References" not in msg
-    assert msg["List-Unsubscribe"] == "<mailto:lena@firma.de?subject=unsubscribe>"
+    assert "List-Unsubscribe" not in msg  # one-to-one mail by default (RFC 3834 responders)
     assert len(base64.b64decode(msg["Thread-Index"])) == 22
     assert msg.get_content().replace("\r\n", "\n") == "Hallo Max,\n"
+
+
+def test_the_list_unsubscribe_header_when_the_sequence_asks_for_it() -> None:
+    rendered = RenderedMessage("Kunde & wir", "Hallo Max,\n")
+    msg = parse(as_bytes(compose(ENVELOPE, rendered, Thread(), unsubscribe_header=True)))
+    assert msg["List-Unsubscribe"] == "<mailto:lena@firma.de?subject=unsubscribe>"
 
 
 def test_follow_up_replies_in_the_thread() -> None:

@@ -18,10 +18,11 @@ from outreach.sequences import load_sequence
 ROOT = Path(__file__).resolve().parents[1]
 LINT_DIR = ROOT / "tests" / "data" / "lint"
 BAD = sorted(LINT_DIR.glob("*.yaml"))
+GOOD = ROOT / "tests/data/sequences/good"
 CLEAN = [*sorted((ROOT / "sequences").glob("*.yaml")), ROOT / "outreach/data/demo_sequence.yaml",
-         *sorted((ROOT / "tests/data/sequences/good").glob("*.yaml"))]
+         GOOD / "full.yaml"]
 RULES = {"spam_word", "all_caps", "exclamations", "links", "shortener", "images",
-         "subject_length", "html_only", "merge_tag", "spintax"}
+         "subject_length", "html_only", "merge_tag", "spintax", "no_opt_out"}
 
 
 def expected(path: Path) -> list[str]:
@@ -46,6 +47,21 @@ def test_every_rule_has_a_bad_example(outreach_home: Path) -> None:
 @pytest.mark.parametrize("path", CLEAN, ids=lambda p: p.stem)
 def test_examples_lint_clean(path: Path, outreach_home: Path) -> None:
     assert [str(f) for f in lint_file(path)] == []
+
+
+def test_without_the_header_the_first_step_needs_an_opt_out_sentence(
+    outreach_home: Path, tmp_path: Path
+) -> None:
+    [finding] = lint_file(GOOD / "minimal.yaml")  # defaults: no header, body "Hi"
+    assert (finding.rule, finding.step) == ("no_opt_out", 1)
+    assert "unsubscribe_header: true" in finding.why
+    with_ps = tmp_path / "ps.yaml"
+    with_ps.write_text(
+        "name: PS\nsteps:\n  - subject: Frage\n    body: |\n      Hallo,\n\n"
+        "      PS: Kein Interesse? Antworten Sie mit „abmelden“.\n", encoding="utf-8")
+    with_header = tmp_path / "header.yaml"
+    with_header.write_text((GOOD / "minimal.yaml").read_text() + "unsubscribe_header: true\n")
+    assert lint_file(with_ps) == [] and lint_file(with_header) == []
 
 
 def test_lint_sequence_gives_template_lines_for_the_tui(outreach_home: Path) -> None:

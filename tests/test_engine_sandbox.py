@@ -79,7 +79,7 @@ async def test_three_steps_threaded_to_each_prospect(
         assert second["In-Reply-To"] == first["Message-ID"]
         assert third["In-Reply-To"] == first["Message-ID"]
         assert third["References"].split() == [first["Message-ID"], second["Message-ID"]]
-        assert first["List-Unsubscribe"] == f"<mailto:{REP_ADDRESS}?subject=unsubscribe>"
+        assert "List-Unsubscribe" not in first  # unsubscribe_header is off by default
         assert "Rep Example" in first["From"]
     sent_copies = await sandbox.wait_for_messages_async(REP_ADDRESS, 9, folder="Sent")
     assert len({m["Message-ID"] for m in sent_copies}) == 9

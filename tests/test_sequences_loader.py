@@ -56,6 +56,7 @@ def test_minimal_file_gets_defaults() -> None:
     step = sequence.steps[0]
     assert (step.index, step.wait, step.new_thread) == (0, Wait(), True)
     assert step.variants[0].subject == 'Hello {{ first_name | default("there") }}'
+    assert sequence.unsubscribe_header is False
 
 
 def test_full_file_maps_every_field() -> None:
@@ -73,6 +74,7 @@ def test_full_file_maps_every_field() -> None:
     assert [s.new_thread for s in sequence.steps] == [True, False, False, True, False]
     assert sequence.steps[0].variants[0].html == "<p>Hi {{ first_name | default('there') }}</p>"
     assert sequence.steps[1].variants[0].subject is None
+    assert sequence.unsubscribe_header is True
 
 
 def test_schedule_is_open_respects_window_and_lunch() -> None:

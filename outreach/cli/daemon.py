@@ -114,5 +114,6 @@ def status(as_json: bool) -> None:
             "next_due_at",
             "last_sent_at",
             "lease_holder",
+            "warning",
         ],
     )

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from outreach.mailbox.probe import ProbeStep
 
 from outreach import accounts, secrets
 from outreach.cli.mailbox_autoconfig import choose_servers
@@ -13,6 +19,7 @@ from outreach.errors import ConfigError
 from outreach.mailbox.account import SECURITIES
 from outreach.mailbox.discovery import ServerFlags
 from outreach.store import open_store, session_scope
+from outreach.views.sent_copies import sent_copies
 
 SECURITY = click.Choice(SECURITIES)
 
@@ -187,13 +194,23 @@ def _read_password() -> str:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_(as_json: bool) -> None:
     """List the configured mailboxes."""
-    rows = [accounts.mailbox_summary(r) for r in accounts.list_mailboxes(open_store())]
+    engine = open_store()
+    boxes = accounts.list_mailboxes(engine)
+    with Session(engine) as session:
+        health = sent_copies(session, boxes)
+    rows = [
+        {**accounts.mailbox_summary(r), "warning": health[r.id or 0].warning,
+         "sent_copies": health[r.id or 0].as_dict()}
+        for r in boxes
+    ]  # fmt: skip
     if as_json:
         return print_json(rows)
     if not rows:
         return click.echo("no mailboxes yet: add one with `outreach mailbox add`")
     for row in rows:
         row["state"] = f"paused: {row['pause_reason']}" if row["paused"] else "active"
+        if row["warning"]:
+            row["state"] += f"; ⚠ {row['warning']}"
     print_table(rows, ["email", "name", "smtp", "imap", "secret", "daily_cap", "state"])
 
 
@@ -211,9 +228,12 @@ def test(email: str, as_json: bool) -> None:
     from outreach.mailbox.probe import probe_account
 
     steps = asyncio.run(probe_account(account, lambda: secrets.fetch_secret(account.secret)))
-    sent = next((s.detail for s in steps if s.name == "Sent folder" and s.ok), None)
+    sent = next((s.value for s in steps if s.name == "Sent folder" and s.ok), None)
     if sent:
         accounts.set_sent_folder(engine, row.email, sent)
+    copies = sent_copy_step(engine, row.email)
+    if copies is not None:
+        steps.append(copies)
     if as_json:
         print_json([s.__dict__ for s in steps])
     else:
@@ -224,6 +244,18 @@ def test(email: str, as_json: bool) -> None:
             )
     if not all(s.ok for s in steps):
         sys.exit(1)
+
+
+def sent_copy_step(engine: Engine, email: str) -> ProbeStep | None:
+    """A failed step when our copies to Sent have been failing (from the engine's record)."""
+    from outreach.mailbox.probe import ProbeStep
+
+    with Session(engine) as session:
+        row = accounts.get_mailbox(session, email)
+        health = sent_copies(session, [row])[row.id or 0]
+    if health.warning is None:
+        return None
+    return ProbeStep("imap", "Sent copies", False, health.warning)
 
 
 @mailbox.command("remove")

@@ -123,7 +123,7 @@ def preview(
         )
         fresh = step.new_thread or state is None
         thread = Thread() if fresh or state is None else continuing(state, now)
-        message = compose(envelope, rendered, thread)
+        message = compose(envelope, rendered, thread, unsubscribe_header=seq.unsubscribe_header)
         label = f" (variant {chr(65 + variant)})" if len(step.variants) > 1 else ""
         console.rule(f"step {step.index + 1}{label}")
         _show(as_bytes(message), raw)

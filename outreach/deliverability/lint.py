@@ -1,6 +1,7 @@
 """Content lint of a sequence: spam words (German and English), ALL CAPS, "!!!", links,
-images, URL shorteners, subject length, HTML-only mail, foreign merge tags and spintax
-explosion — each finding with the step, the line in the file and why it hurts.
+images, URL shorteners, subject length, HTML-only mail, foreign merge tags, spintax
+explosion and, without the List-Unsubscribe header, a first step offering no way to opt
+out — each finding with the step, the line in the file and why it hurts.
 
 ``lint_sequence`` works on a loaded ``Sequence`` (template-relative lines, for the TUI);
 ``lint_file`` / ``lint_source`` place findings at ``file:line``.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from outreach.deliverability.lint_rules import Hit, html_only_hit, template_hits
+from outreach.deliverability.lint_rules import Hit, html_only_hit, opt_out_hit, template_hits
 from outreach.deliverability.spam_words import SpamWords, load_spam_words
 from outreach.sequences import Sequence, load_sequence_text
 from outreach.sequences.locate import locate
@@ -54,7 +55,22 @@ def lint_sequence(sequence: Sequence, words: SpamWords | None = None) -> list[Li
     findings = [_finding(text, hit) for text in sequence_texts(sequence)
                 for hit in template_hits(text, words)]
     findings += _html_only(sequence)
+    findings += _opt_out(sequence)
     return findings
+
+
+def _opt_out(sequence: Sequence) -> list[LintFinding]:
+    """Without List-Unsubscribe, each variant of the first step should offer a way out."""
+    if sequence.unsubscribe_header:
+        return []
+    step = sequence.steps[0]
+    found = []
+    for index, variant in enumerate(step.variants):
+        hit = opt_out_hit(variant.body)
+        if hit is not None:
+            base = "steps[0]" + (f".variants[{index}]" if len(step.variants) > 1 else "")
+            found.append(_finding(TemplateText(f"{base}.body", variant.body, False), hit))
+    return found
 
 
 def _finding(text: TemplateText, hit: Hit) -> LintFinding:

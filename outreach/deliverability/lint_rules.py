@@ -162,6 +162,26 @@ def template_hits(text: TemplateText, words: SpamWords) -> list[Hit]:
     return [hit for rule in TEXT_RULES for hit in rule(text, visible, words)]
 
 
+_OPT_OUT_RE = re.compile(
+    r"abmelden|abbestellen|austragen|kein(?:e|en)?\s+(?:interesse|bedarf|weiteren|e-?mails?|"
+    r"nachrichten?)|nicht\s+(?:mehr\s+)?(?:schreiben|kontaktieren|melden)|unsubscribe|opt[\s-]?out|"
+    r"not\s+interested|no\s+(?:thanks|longer)|(?:stop|won't|will\s+not)\s+(?:e-?mail|writ|"
+    r"contact|follow)|remove\s+you|désinscri|desinscri|darse\s+de\s+baja|disiscriv|afmeld",
+    re.I,
+)
+"""Wording that offers the reader a way out, in the languages the classifier reads."""
+
+
+def opt_out_hit(body: str) -> Hit | None:
+    """A first step without List-Unsubscribe that offers no way out in its words."""
+    if _OPT_OUT_RE.search(visible_text(body)):
+        return None
+    return Hit("no_opt_out", 0, "the first step offers no way to opt out",
+               "without the List-Unsubscribe header (unsubscribe_header: false) add a "
+               "sentence such as \"PS: Not relevant? Reply 'unsubscribe' and I won't write "
+               "again.\" or set unsubscribe_header: true")
+
+
 def html_only_hit(body: str, html: str | None) -> Hit | None:
     """An HTML part whose plain-text part is empty or a stub."""
     if html is None:

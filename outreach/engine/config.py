@@ -23,6 +23,8 @@ class EngineConfig:
     """Temporary failures after which a send is given up (the enrollment fails)."""
     auth_retry: timedelta = timedelta(minutes=15)
     """A mailbox paused for a login failure tries again at most this often."""
+    sent_copy_retry: timedelta = timedelta(minutes=15)
+    """While copies to Sent fail, how often the unfiled ones are tried again."""
     misfire_grace: timedelta = timedelta(minutes=15)
     """Sends overdue by more than this (a laptop asleep) are re-spread over the window."""
     pacing: bool = True

@@ -68,7 +68,11 @@ def _letter(facts: SendFacts, thread: Thread, date: datetime) -> Letter:
         recipient=wire_address(prospect.email),
         message_id=facts.message_id,
         date=date,
-        data=as_bytes(compose(envelope, rendered, thread)),
+        data=as_bytes(
+            compose(
+                envelope, rendered, thread, unsubscribe_header=facts.sequence.unsubscribe_header
+            )
+        ),
         subject=outgoing_subject(rendered, thread),
         in_reply_to=thread.root_message_id,
         references=" ".join(thread.references) or None,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from outreach.lifecycle import sending
 from outreach.lifecycle.pacer_state import load_pacer
@@ -33,7 +33,10 @@ class InDoubtResolver:
 
     Found in Sent (or a bounce in the INBOX names the Message-ID) → the server took it:
     ``sent``. Not found → back to the queue with the same Message-ID. While IMAP cannot be
-    reached the send stays in doubt: never sent twice on a guess.
+    reached the send stays in doubt: never sent twice on a guess. Nor when our copies to
+    Sent are failing (sent mail of this mailbox waits unfiled) or the server has no Sent
+    folder: then a copy missing from Sent proves nothing. Such a send stays ``sending``
+    (``status`` counts it) and is looked at again on the next start.
     """
 
     def __init__(
@@ -46,6 +49,8 @@ class InDoubtResolver:
         self.db, self.mailbox_id, self.sentbox, self.on_event = db, mailbox_id, sentbox, on_event
         self.pending = True
         self.settle = SETTLE
+        self.undecided: set[str] = set()
+        """In-doubt sends that nothing can settle now (no Sent folder, copies failing)."""
 
     async def resolve(self) -> bool:
         """Settle what can be settled; returns whether it could look (IMAP reachable)."""
@@ -59,12 +64,18 @@ class InDoubtResolver:
         for send_id, message_id, attempted in doubtful:
             try:
                 found = await asyncio.to_thread(self._found, message_id)
+            except LookupError as exc:  # no Sent folder: nothing to look in
+                self._undecidable(message_id, str(exc))
+                continue
             except Exception as exc:  # noqa: BLE001 - IMAP down: stay in doubt, retry later
                 log.warning("cannot check in-doubt send %s yet: %s", message_id, exc)
                 self.pending = True
                 return False
             if not found and self._may_still_arrive(attempted):
                 waiting = True
+                continue
+            if not found and self._filing_failed():
+                self._undecidable(message_id, "our copies to Sent are failing")
                 continue
             self._settle(row_id(send_id), message_id, found)
         self.pending = waiting
@@ -75,6 +86,26 @@ class InDoubtResolver:
         if not self.sentbox.server_files_copies or attempted is None:
             return False
         return utcnow() - attempted < self.settle
+
+    def _filing_failed(self) -> bool:
+        """Whether sent mail of this mailbox waits unfiled while we APPEND the copies."""
+        if not self.sentbox.client_appends:
+            return False
+        with Session(self.db) as session:
+            unfiled = session.exec(
+                select(Send.id).where(
+                    Send.mailbox_id == self.mailbox_id,
+                    Send.state == "sent",
+                    col(Send.appended_to_sent).is_(False),
+                ).limit(1)
+            ).first()
+        return unfiled is not None
+
+    def _undecidable(self, message_id: str, why: str) -> None:
+        if message_id not in self.undecided:
+            log.error("send %s stays in doubt (%s): not sent again on a guess; check whether "
+                      "the prospect received it", message_id, why)  # fmt: skip
+        self.undecided.add(message_id)
 
     def _found(self, message_id: str) -> bool:
         return self.sentbox.in_sent(message_id) or self.sentbox.bounce_mentions(message_id)

@@ -29,7 +29,12 @@ from outreach.engine.letters import Letter, prepare_letter, rebuild_letter
 from outreach.engine.recovery import InDoubtResolver, respread_backlog
 from outreach.lifecycle import PENDING, sending
 from outreach.lifecycle.facts import SendFacts, load_facts
-from outreach.lifecycle.mailboxes import auth_retry_due, pause_mailbox, resume_mailbox
+from outreach.lifecycle.mailboxes import (
+    auth_retry_due,
+    note_sent_copy_failed,
+    pause_mailbox,
+    resume_mailbox,
+)
 from outreach.lifecycle.pacer_state import load_pacer
 from outreach.lifecycle.snapshots import sequence_for
 from outreach.mailbox.ports import SentFiler, SmtpSender
@@ -89,13 +94,16 @@ class MailboxWorker:
         self.stopping = stopping
         self._lease_lost = False
         self._due: deque[tuple[int, int]] = deque()
+        self._copies_tried = utcnow()
+        self._copy_failure: tuple[str | None, str] | None = None
+        """The last Sent-copy failure noted (folder, server's words); None after a success."""
 
     async def start(self) -> None:
         """Finish what a crash interrupted and re-spread a backlog, before the first send."""
         with self.db.begin() as conn:
             sending.advance_stragglers(conn, self.mailbox_id, utcnow())
+        await self.retry_sent_copies()  # first: copies still failing leave doubt undecided
         await self.in_doubt.resolve()
-        await self.retry_sent_copies()
         self._respread(utcnow())
 
     async def step(self) -> float:
@@ -107,9 +115,11 @@ class MailboxWorker:
             return 1.0  # a server-filed Sent copy may still be arriving: look again soon
         if not self._due and self._is_paused():  # a prefetched batch was checked already
             return await self._paused(self._mailbox(), now)
+        if self._copy_failure and now - self._copies_tried >= self.config.sent_copy_retry:
+            await self.retry_sent_copies()  # the server may take them again (space freed)
         chosen, wake = self._choose(now)
         if chosen is None:
-            return self._sleep_until(wake, now)
+            return min(self._sleep_until(wake, now), self._copy_retry_in(now))
         await self._send(*chosen)
         if self._lease_lost:  # the next heartbeat re-reads the leases: no tight loop until then
             self._lease_lost = False
@@ -364,15 +374,17 @@ class MailboxWorker:
         log.warning("send %s is in doubt: %s", send_id, failure.message)
         self.on_event("in_doubt_held", {"send": send_id, "message": failure.message})
 
-    async def _copy_to_sent(self, send_id: int, letter: Letter) -> None:
+    async def _copy_to_sent(self, send_id: int, letter: Letter) -> bool:
+        """File the copy; False when the server refused it (retried later)."""
         mode_before = self.sentbox.append_mode
         try:
             filed = await asyncio.to_thread(
                 self.sentbox.file_copy, letter.message_id, letter.data, letter.date
             )
         except Exception as exc:  # noqa: BLE001 - the mail is out; the copy is retried later
-            log.warning("could not copy %s to Sent: %s", letter.message_id, exc)
-            return
+            self._copy_failed(letter.message_id, exc)
+            return False
+        self._copy_failure = None
         with self.db.begin() as conn:
             sending.mark_filed(conn, send_id, filed)
         with session_scope(self.db) as session:
@@ -380,9 +392,31 @@ class MailboxWorker:
                 mailbox = session.get_one(Mailbox, self.mailbox_id)
                 mailbox.append_to_sent = self.sentbox.append_mode
                 session.add(mailbox)
+        return True
+
+    def _copy_retry_in(self, now: datetime) -> float:
+        """Seconds until unfiled copies are tried again (inf: none wait)."""
+        if not self._copy_failure:
+            return float("inf")
+        due = self._copies_tried + self.config.sent_copy_retry
+        return max(1.0, (due - now).total_seconds())
+
+    def _copy_failed(self, message_id: str, exc: Exception) -> None:
+        """Log each failure; a new kind of failure also becomes a health warning (event)."""
+        folder = self.sentbox.sent_folder
+        error = str(exc).strip() or type(exc).__name__
+        where = f"APPEND to {folder!r}" if folder else "no Sent folder"
+        log.error("could not file %s in Sent (%s): %s", message_id, where, error)
+        if self._copy_failure == (folder, error):
+            return
+        self._copy_failure = (folder, error)
+        with self.db.begin() as conn:
+            note_sent_copy_failed(conn, self.mailbox_id, folder, error, utcnow())
 
     async def retry_sent_copies(self) -> None:
-        """Copies to Sent that failed earlier (IMAP down right after a send)."""
+        """Copies to Sent that failed earlier (IMAP down right after a send, a full
+        mailbox); stops at the first one still refused."""
+        self._copies_tried = utcnow()
         if not self.sentbox.client_appends:
             return  # the server files the copies itself
         with Session(self.db) as session:
@@ -397,7 +431,8 @@ class MailboxWorker:
         with self.db.connect() as conn:
             letters = [(send_id, rebuild_letter(conn, send_id)) for send_id in ids]
         for send_id, letter in letters:
-            await self._copy_to_sent(send_id, letter)
+            if not await self._copy_to_sent(send_id, letter):
+                return
 
     # --- paused ---------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from outreach.store.repository import (
     EVENT,
     SEND,
     cancel_pending,
+    enrollments_of,
     live_enrollments_of,
     maybe_utc,
 )
@@ -37,6 +38,17 @@ def live_refs(conn: Connection, where: Any) -> list[EnrollmentRef]:
             row.state, row.campaign_name,
         )  # fmt: skip
         for row in conn.execute(live_enrollments_of(where))
+    ]
+
+
+def enrollment_refs(conn: Connection, where: Any) -> list[EnrollmentRef]:
+    """The enrollments ``where`` selects, live or ended."""
+    return [
+        EnrollmentRef(
+            row.id, row.campaign_id, row.prospect_id, row.mailbox_id, row.email, row.domain,
+            row.state, row.campaign_name,
+        )  # fmt: skip
+        for row in conn.execute(enrollments_of(where))
     ]
 
 

@@ -19,6 +19,7 @@ from outreach.lifecycle.campaigns import check_bounce_rate
 from outreach.lifecycle.ending import (
     count_soft_bounce,
     end_enrollments,
+    enrollment_refs,
     live_refs,
     pause_until,
 )
@@ -50,14 +51,21 @@ def _apply(conn: Connection, action: Action, cause: Cause, now: datetime) -> boo
         return _suppress(conn, action, cause, now)
     if isinstance(action, CheckBounceRate):
         return check_bounce_rate(conn, action.campaign_id, now)
+    if isinstance(action, SoftBounce):  # counted even after the end (a late bounce)
+        return _count_soft_bounce(conn, action, cause, now)
     refs = live_refs(conn, ENROLLMENT.c.id == action.enrollment_id)
     if not refs:
         return False  # ended meanwhile
     if isinstance(action, End):
         state = EnrollmentState(action.state)
         return bool(end_enrollments(conn, refs, state, action.reason, cause, now))
-    if isinstance(action, Pause):
-        return pause_until(conn, refs[0], action.resume_at, cause, now)
+    return pause_until(conn, refs[0], action.resume_at, cause, now)
+
+
+def _count_soft_bounce(conn: Connection, action: SoftBounce, cause: Cause, now: datetime) -> bool:
+    refs = enrollment_refs(conn, ENROLLMENT.c.id == action.enrollment_id)
+    if not refs:
+        return False
     count_soft_bounce(conn, refs[0], action.count, cause, now)
     return True
 

@@ -1,4 +1,5 @@
-"""A sending mailbox paused (a refused login, broken TLS) and resumed."""
+"""A sending mailbox paused (a refused login, broken TLS) and resumed; its Sent copies
+failing."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ def resume_mailbox(conn: Connection, mailbox_id: int, now: datetime) -> None:
         .values(paused=False, pause_reason=None, last_auth_failure_at=None)
     )
     record(conn, EventKind.MAILBOX_RESUMED, Subject(mailbox_id=mailbox_id), when=now)
+
+
+def note_sent_copy_failed(
+    conn: Connection, mailbox_id: int, folder: str | None, error: str, now: datetime
+) -> None:
+    """Filing our copy in Sent failed: an event that ``status``, ``mailbox list`` and the
+    dashboard show as a health warning while copies stay unfiled (sending goes on)."""
+    record(conn, EventKind.SENT_COPY_FAILED, Subject(mailbox_id=mailbox_id), when=now,
+           folder=folder, error=error)  # fmt: skip
 
 
 def auth_retry_due(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool:

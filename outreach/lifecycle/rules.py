@@ -222,14 +222,17 @@ def _unsubscribe(situation: Situation) -> tuple[Action, ...]:
 
 
 def _bounce(result: Classification, situation: Situation, limits: Limits) -> tuple[Action, ...]:
+    """Whether or not the sequence still runs: a refusal or a hard bounce suppresses the
+    address (``hard``), a soft one counts (a late one after the end too); a delay warning
+    (not ``final``: the server still retries) does nothing."""
     bounce, target = result.bounce, situation.target
     if bounce is None or target is None or not bounce.final:
-        return ()  # a delay warning: the server still tries
+        return ()
+    if bounce.refused:
+        return _refused(situation, target, bounce.recipients[0].diagnostic)
     reason = " ".join(part for part in (bounce.status, bounce.recipients[0].reason.value) if part)
     if bounce.hard:
         return _bounced(situation, target, f"hard bounce {reason}")
-    if not target.ref.live:
-        return ()
     count = target.soft_bounces + 1
     if count < limits.soft_bounce_limit:
         return (SoftBounce(target.ref.id, count),)
@@ -237,6 +240,14 @@ def _bounce(result: Classification, situation: Situation, limits: Limits) -> tup
         SoftBounce(target.ref.id, count),
         *_bounced(situation, target, f"soft bounce #{count} {reason}"),
     )
+
+
+def _refused(situation: Situation, target: Target, said: str | None) -> tuple[Action, ...]:
+    """The person refused our mail (Sieve ``reject``, a "deleted" disposition): like an
+    opt-out, never a bounce (the bounce rate stays about deliverability)."""
+    reason = "refused" + (f": {said[:120]}" if said else "")
+    ends = _person_ends(situation, "unsubscribed", reason)
+    return (*ends, Suppress(target.ref.email, "unsubscribe", reason))
 
 
 def _bounced(situation: Situation, target: Target, reason: str) -> tuple[Action, ...]:

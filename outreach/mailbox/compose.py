@@ -3,8 +3,9 @@
 Plain text by default (optional HTML alternative), a real ``From`` with display name, the
 Message-ID fixed before the SMTP transaction, and for follow-ups the thread headers every
 client understands: ``Re:`` subject, ``In-Reply-To``/``References`` and Outlook's
-``Thread-Topic``/``Thread-Index``. ``List-Unsubscribe`` is a mailto back to the rep so an
-opt-out arrives as mail the watcher catches.
+``Thread-Topic``/``Thread-Index``. ``List-Unsubscribe`` (only when the sequence asks for
+it: it makes one-to-one mail look like list mail, which RFC 3834 auto-responders do not
+answer) is a mailto back to the rep so an opt-out arrives as mail the watcher catches.
 
 The message is built with the ``email.mime`` classes (the compat32 policy) rather than
 ``EmailMessage``: the modern policy parses every header it is given back into a header
@@ -90,7 +91,13 @@ def outgoing_subject(rendered: RenderedMessage, thread: Thread) -> str:
     return f"Re: {thread_subject(thread.subject or rendered.subject or '')}"
 
 
-def compose(envelope: Envelope, rendered: RenderedMessage, thread: Thread) -> Message:
+def compose(
+    envelope: Envelope,
+    rendered: RenderedMessage,
+    thread: Thread,
+    *,
+    unsubscribe_header: bool = False,
+) -> Message:
     """The message as it will be sent; an empty ``thread`` makes it a thread's first."""
     subject = outgoing_subject(rendered, thread)
     msg = _body(rendered)
@@ -104,7 +111,9 @@ def compose(envelope: Envelope, rendered: RenderedMessage, thread: Thread) -> Me
         msg["References"] = " ".join(thread.references or (thread.root_message_id,))
     msg["Thread-Topic"] = _text_header("Thread-Topic", thread_subject(subject))
     msg["Thread-Index"] = _thread_index(envelope, thread)
-    msg["List-Unsubscribe"] = f"<mailto:{wire_address(envelope.from_addr)}?subject=unsubscribe>"
+    if unsubscribe_header:
+        mailto = f"<mailto:{wire_address(envelope.from_addr)}?subject=unsubscribe>"
+        msg["List-Unsubscribe"] = mailto
     return msg
 
 

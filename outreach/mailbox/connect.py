@@ -16,6 +16,7 @@ import aiosmtplib
 from imapclient import IMAPClient
 
 from outreach.mailbox.account import Account, Endpoint
+from outreach.mailbox.folders import JUNK_NAMES, SENT_NAMES, pick_folder
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +123,18 @@ def open_imap(account: Account, secret: str) -> IMAPClient:
 
 
 def find_sent_folder(client: IMAPClient) -> str | None:
-    """The folder flagged ``\\Sent`` (SPECIAL-USE), else imapclient's well-known names."""
-    for flags, _delim, name in client.list_folders():
-        if b"\\Sent" in flags:
-            return str(name)
-    found = client.find_special_folder(b"\\Sent")
-    return str(found) if found else None
+    """The Sent folder: flagged ``\\Sent`` in any case, else by a usual name; None when
+    the server has none (see :mod:`outreach.mailbox.folders`)."""
+    found = locate_sent_folder(client)
+    return found[0] if found else None
+
+
+def locate_sent_folder(client: IMAPClient) -> tuple[str, str] | None:
+    """``(folder, how it was found)`` for Sent, or None."""
+    return pick_folder(client.list_folders(), "\\Sent", SENT_NAMES)
+
+
+def find_junk_folder(client: IMAPClient) -> str | None:
+    """The Junk folder: flagged ``\\Junk`` in any case, else by a usual name, or None."""
+    found = pick_folder(client.list_folders(), "\\Junk", JUNK_NAMES)
+    return found[0] if found else None

@@ -19,12 +19,11 @@ from imapclient import IMAPClient
 from outreach import secrets
 from outreach.mailbox import idle
 from outreach.mailbox.account import Account
-from outreach.mailbox.connect import open_imap
+from outreach.mailbox.connect import find_junk_folder, open_imap
 from outreach.mailbox.headers import HEADER_FIELDS
 from outreach.mailbox.ports import FolderState, HeaderBlock
 
 HEADERS_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
-JUNK_NAMES = ("Junk", "Spam", "Junk E-mail", "Junk Email", "Bulk Mail", "Spamverdacht")
 
 
 def examine(client: IMAPClient, folder: str) -> FolderState:
@@ -94,15 +93,6 @@ def _body(item: dict[bytes, object]) -> bytes:
         if key.startswith(b"BODY[]") and isinstance(value, bytes):
             return value
     return b""
-
-
-def find_junk_folder(client: IMAPClient) -> str | None:
-    """The ``\\Junk`` folder (SPECIAL-USE), else one with a usual spam-folder name."""
-    found = client.find_special_folder(b"\\Junk")
-    if found:
-        return str(found)
-    names = {str(name).lower(): str(name) for _flags, _delim, name in client.list_folders()}
-    return next((names[n.lower()] for n in JUNK_NAMES if n.lower() in names), None)
 
 
 class ImapSession:

@@ -62,6 +62,8 @@ class SentFiler(Protocol):
 
     append_mode: str
     """``auto`` until detected; ``append`` (we APPEND); ``server``/``plus`` (the server files)."""
+    sent_folder: str | None
+    """The Sent folder used (None: not known yet, or the server has none)."""
 
     @property
     def client_appends(self) -> bool:
@@ -93,6 +95,7 @@ class SentFiler(Protocol):
 
         Raises:
             OSError, imaplib.IMAP4.error: IMAP cannot be reached (the send stays in doubt).
+            LookupError: the server has no Sent folder (the send stays in doubt).
         """
         ...
 

@@ -20,12 +20,13 @@ from imapclient.exceptions import IMAPClientError
 from outreach.errors import OutreachError
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import (
-    find_sent_folder,
     imap_client,
     imap_login,
+    locate_sent_folder,
     smtp_client,
     smtp_password_auth,
 )
+from outreach.mailbox.folders import SENT_NAMES, not_found
 from outreach.mailbox.refusals import (
     ADDRESS,
     Refusal,
@@ -43,6 +44,8 @@ class ProbeStep:
     name: str
     ok: bool
     detail: str = ""
+    value: str = ""
+    """What the step found, when a caller keeps it (the Sent folder's name)."""
 
 
 class _Steps:
@@ -53,8 +56,8 @@ class _Steps:
         self.account = account
         self.items: list[ProbeStep] = []
 
-    def ok(self, name: str, detail: str = "") -> None:
-        self.items.append(ProbeStep(self.protocol, name, True, detail))
+    def ok(self, name: str, detail: str = "", value: str = "") -> None:
+        self.items.append(ProbeStep(self.protocol, name, True, detail, value))
 
     def fail(self, name: str, exc: BaseException) -> None:
         self.items.append(
@@ -194,14 +197,21 @@ def _imap_steps(
 
 
 def _find_sent(client: IMAPClient, steps: _Steps) -> None:
+    """Which folder our copies go to, how it was found, and whether it opens."""
     try:
-        sent = find_sent_folder(client)
+        found = locate_sent_folder(client)
     except (IMAPClientError, imaplib.IMAP4.error, OSError) as exc:
         return steps.fail("Sent folder", exc)
-    if sent is None:
-        steps.fail("Sent folder", LookupError("no folder is flagged \\Sent (SPECIAL-USE)"))
-    else:
-        steps.ok("Sent folder", sent)
+    if found is None:
+        return steps.fail("Sent folder", LookupError(not_found("\\Sent", SENT_NAMES)))
+    folder, how = found
+    try:
+        info = client.select_folder(folder, readonly=True)
+    except (IMAPClientError, imaplib.IMAP4.error, OSError) as exc:
+        text = str(exc) or type(exc).__name__
+        return steps.fail("Sent folder", LookupError(f"{folder!r} ({how}): server said {text}"))
+    count = info.get(b"EXISTS", 0)
+    steps.ok("Sent folder", f"{folder} ({how}; {count} messages)", value=folder)
 
 
 async def probe_account(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:

@@ -18,11 +18,20 @@ from imapclient.exceptions import IMAPClientError
 
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import find_sent_folder, open_imap
+from outreach.mailbox.folders import SENT_NAMES, not_found
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 IMAP_ERRORS = (IMAPClientError, imaplib.IMAP4.error, OSError)
+
+
+class SentFolderMissing(LookupError):
+    """The server has no Sent folder we can find: copies cannot be filed, and a send in
+    doubt cannot be looked up there."""
+
+    def __init__(self) -> None:
+        super().__init__(not_found("\\Sent", SENT_NAMES))
 
 
 class SentBox:
@@ -43,10 +52,11 @@ class SentBox:
         self._lock = threading.Lock()
 
     def append(self, message: bytes, when: datetime) -> None:
+        """APPEND our copy to Sent; raises SentFolderMissing or the server's refusal."""
         with self._lock:
             client = self._connected()
-            assert self.sent_folder is not None
-            self._call(lambda: client.append(self.sent_folder, message, (rb"\Seen",), when))
+            folder = self._folder()
+            self._call(lambda: client.append(folder, message, (rb"\Seen",), when))
 
     @property
     def client_appends(self) -> bool:
@@ -84,8 +94,7 @@ class SentBox:
         """Whether the Sent folder holds a message with this Message-ID."""
         with self._lock:
             client = self._connected()
-            assert self.sent_folder is not None
-            return self._search(client, self.sent_folder, ["HEADER", "Message-ID", message_id])
+            return self._search(client, self._folder(), ["HEADER", "Message-ID", message_id])
 
     def bounce_mentions(self, message_id: str, folders: tuple[str, ...] = ("INBOX",)) -> bool:
         """Whether a message in ``folders`` mentions the Message-ID (a bounce carrying it)."""
@@ -107,11 +116,20 @@ class SentBox:
             self._drop()
             raise
 
+    def _folder(self) -> str:
+        if self.sent_folder is None:
+            raise SentFolderMissing()
+        return self.sent_folder
+
     def _connected(self) -> IMAPClient:
         if self._client is None:
             self._client = open_imap(self.account, self._get_secret())
-            if self.sent_folder is None:
-                self.sent_folder = find_sent_folder(self._client) or "Sent"
+            if self.sent_folder is None:  # never a guessed name the server does not have
+                self.sent_folder = self._call(lambda: find_sent_folder(self._client_now()))
+        return self._client
+
+    def _client_now(self) -> IMAPClient:
+        assert self._client is not None
         return self._client
 
     def _drop(self) -> None:

@@ -25,6 +25,7 @@ def build_sequence(doc: SequenceDoc) -> Sequence:
         pace=_pace(doc.pace),
         stop=_stop(doc.stop),
         steps=tuple(_step(index, step) for index, step in enumerate(doc.steps)),
+        unsubscribe_header=doc.unsubscribe_header,
     )
 
 
@@ -73,6 +74,9 @@ def sequence_document(sequence: Sequence) -> dict[str, Any]:
             "on_auto_reply": {"ignore": False, "stop": True, "pause": "pause"}[stop.on_auto_reply],
         },
         "steps": [_step_document(step) for step in sequence.steps],
+        # Only when on: documents (and the hashes of campaign snapshots) written before
+        # the option existed stay the same.
+        **({"unsubscribe_header": True} if sequence.unsubscribe_header else {}),
     }
 
 

@@ -116,3 +116,5 @@ class Sequence:
     """What halts follow-ups."""
     steps: tuple[Step, ...]
     """The first email and its follow-ups, in order."""
+    unsubscribe_header: bool = False
+    """Whether each message carries ``List-Unsubscribe`` (see the YAML field's doc)."""

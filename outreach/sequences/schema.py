@@ -209,6 +209,12 @@ class SequenceDoc(_Doc):
     """How fast one mailbox sends (defaults: 40 a day, 90s–6m apart)."""
     stop: StopDoc = Field(default_factory=StopDoc)
     """What halts follow-ups (default: any reply from the prospect or their company)."""
+    unsubscribe_header: bool = False
+    """Add a List-Unsubscribe header (a mailto back to you). Off by default: it marks
+    one-to-one mail as list mail, and out-of-office responders that follow RFC 3834
+    (Dovecot's Sieve vacation among them) then stay silent, so no out-of-office pause
+    happens. Gmail and Yahoo require it only of bulk senders (5,000+ a day). When off, offer
+    an opt-out sentence in the first step ("reply 'no thanks' and I won't write again")."""
     steps: list[StepDoc] = Field(min_length=1)
     """The first email, then follow-ups in order."""
 

@@ -255,6 +255,12 @@ def cancel_pending(enrollment_ids: Any, reason: str, at: datetime) -> Any:
 
 def live_enrollments_of(where: Any) -> Any:
     """Live enrollments (with their prospect's address and campaign) matching ``where``."""
+    return enrollments_of(ENROLLMENT.c.state.in_(LIVE) & where)
+
+
+def enrollments_of(where: Any) -> Any:
+    """Enrollments in any state (with their prospect's address and campaign) matching
+    ``where``."""
     return (
         select(
             ENROLLMENT.c.id, ENROLLMENT.c.campaign_id, ENROLLMENT.c.prospect_id,
@@ -267,7 +273,7 @@ def live_enrollments_of(where: Any) -> Any:
                 CAMPAIGN, CAMPAIGN.c.id == ENROLLMENT.c.campaign_id
             )
         )
-        .where(ENROLLMENT.c.state.in_(LIVE), where)
+        .where(where)
         .order_by(ENROLLMENT.c.id)
     )
 

@@ -14,6 +14,7 @@ from outreach.engine.presence import running_engines
 from outreach.states import PENDING
 from outreach.store.models import Mailbox, MailboxLease, Send, utcnow
 from outreach.views.numbers import MailboxDay, mailbox_days
+from outreach.views.sent_copies import SentCopies, sent_copies
 
 
 def status(db: Engine, now: datetime | None = None) -> dict[str, Any]:
@@ -32,6 +33,7 @@ def mailbox_health(db: Engine, now: datetime | None = None) -> list[dict[str, An
         mailboxes = session.execute(select(Mailbox).order_by(col(Mailbox.email))).scalars().all()
         days = mailbox_days(session, mailboxes, now)
         pending = _pending_by_mailbox(session, now)
+        copies = sent_copies(session, mailboxes)
         holders = dict(
             session.execute(
                 select(col(MailboxLease.mailbox_id), col(MailboxLease.holder)).where(
@@ -47,6 +49,7 @@ def mailbox_health(db: Engine, now: datetime | None = None) -> list[dict[str, An
                 now,
                 pending.get(m.id or 0, (0, 0, None)),
                 holders.get(m.id or 0),
+                copies[m.id or 0],
             )
             for m in mailboxes
         ]
@@ -73,6 +76,7 @@ def _health(
     now: datetime,
     pending: tuple[int, int, Any],
     holder: str | None,
+    copies: SentCopies,
 ) -> dict[str, Any]:
     last_sent = session.execute(
         select(func.max(col(Send.sent_at))).where(col(Send.mailbox_id) == mailbox.id)
@@ -93,4 +97,6 @@ def _health(
         "last_sent_at": last_sent,
         "lease_holder": holder,
         "stale": bool(due_now and last_sent and now - last_sent > timedelta(hours=1)),
+        "warning": copies.warning,
+        "sent_copies": copies.as_dict(),
     }

@@ -6,7 +6,7 @@ Counts and each mailbox's day come from :mod:`outreach.views.numbers`, as in ``s
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from outreach.store.models import (
 from outreach.views.common import aware, start_of_day
 from outreach.views.inbox import needs_attention
 from outreach.views.numbers import MailboxDay, Numbers, mailbox_days, totals
+from outreach.views.sent_copies import sent_copies
 
 QUEUE_LENGTH = 20
 ATTENTION_SHOWN = 8
@@ -44,6 +45,8 @@ class MailboxToday:
     pause_reason: str | None
     next_send_at: datetime | None
     """When its next queued send may leave (None: nothing queued, or paused)."""
+    warning: str | None = None
+    """A health warning that does not stop sending (Sent copies failing)."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,12 @@ def load_dashboard(db: Engine, now: datetime, tz: ZoneInfo) -> Dashboard:
         pending = {row_id(m.id): _pending(session, m, QUEUE_LENGTH) for m in mailboxes}
         days = mailbox_days(session, mailboxes, now)
         attention, attention_total = _attention(session)
+        copies = sent_copies(session, mailboxes)
         today = tuple(
-            _mailbox_today(session, m, days[row_id(m.id)], pending[row_id(m.id)], now)
+            replace(
+                _mailbox_today(session, m, days[row_id(m.id)], pending[row_id(m.id)], now),
+                warning=copies[row_id(m.id)].warning,
+            )
             for m in mailboxes
         )
     return Dashboard(

@@ -16,7 +16,7 @@ import logging
 import multiprocessing
 import sys
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -38,21 +38,30 @@ def shunted(deadline: float) -> Classification:
     return Classification(Kind.REPLY, evidence, flags=frozenset({SHUNTED}))
 
 
-def classify_raw(raw: bytes, rules: Rules, our_addresses: Collection[str]) -> Classification:
+def classify_raw(
+    raw: bytes, rules: Rules, our_addresses: Collection[str], sent_texts: Sequence[str] = ()
+) -> Classification:
     """Parse and classify in this process (no deadline)."""
-    return classify(parse_message(raw), rules=rules, our_addresses=our_addresses)
+    return classify(
+        parse_message(raw), rules=rules, our_addresses=our_addresses, sent_texts=sent_texts
+    )
 
 
 def classify_within(
-    raw: bytes, rules: Rules, our_addresses: Collection[str], deadline: float | None
+    raw: bytes,
+    rules: Rules,
+    our_addresses: Collection[str],
+    deadline: float | None,
+    sent_texts: Sequence[str] = (),
 ) -> Classification:
     """Classify in this thread's worker process; :func:`shunted` after ``deadline`` s
-    (``None``: in this process, without a deadline)."""
+    (``None``: in this process, without a deadline). ``sent_texts``: what we sent that
+    the message answers (see :func:`outreach.mailbox.classify.classify`)."""
     if deadline is None:
-        return classify_raw(raw, rules, our_addresses)
+        return classify_raw(raw, rules, our_addresses, sent_texts)
     worker = _take()
     try:
-        return worker.classify(raw, rules, frozenset(our_addresses), deadline)
+        return worker.classify(raw, rules, frozenset(our_addresses), deadline, tuple(sent_texts))
     finally:
         _give_back(worker)
 
@@ -91,12 +100,17 @@ class ClassifierProcess:
         self._rules: Rules | None = None
 
     def classify(
-        self, raw: bytes, rules: Rules, ours: frozenset[str], deadline: float
+        self,
+        raw: bytes,
+        rules: Rules,
+        ours: frozenset[str],
+        deadline: float,
+        sent_texts: tuple[str, ...] = (),
     ) -> Classification:
         """The classification, or :func:`shunted` when the worker took too long or died."""
         try:
             conn = self.start()
-            conn.send((None if rules is self._rules else rules, ours, raw))
+            conn.send((None if rules is self._rules else rules, ours, raw, sent_texts))
             self._rules = rules
             if conn.poll(deadline):
                 result: Classification = conn.recv()
@@ -163,14 +177,15 @@ def _has_descriptor(stream: object) -> bool:
 
 
 def _serve(conn: Connection) -> None:
-    """The worker's loop: (rules or None for the previous ones, our addresses, raw)."""
+    """The worker's loop: (rules or None for the previous ones, our addresses, raw, sent
+    texts)."""
     rules: Rules | None = None
     conn.send(_READY)
     while True:
         try:
-            new_rules, ours, raw = conn.recv()
+            new_rules, ours, raw, sent_texts = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
         rules = new_rules or rules
         assert rules is not None
-        conn.send(classify_raw(raw, rules, ours))
+        conn.send(classify_raw(raw, rules, ours, sent_texts))

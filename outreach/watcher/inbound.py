@@ -31,6 +31,7 @@ from outreach.watcher.config import WatcherConfig
 from outreach.watcher.deadline import classify_within
 from outreach.watcher.lookup import candidates_for, colleagues_of, person_of, target_of
 from outreach.watcher.matching import Inbound, Match, match_inbound
+from outreach.watcher.sent_text import answered_texts
 from outreach.watcher.summary import classification_dict
 
 
@@ -79,7 +80,8 @@ def evaluate(session: Session, fetched: Fetched, context: Context, now: datetime
     """Classify, match and decide; reads the database, changes nothing."""
     message = parse_headers(fetched.raw)  # Authentication-Results; the body is not read here
     deadline = context.config.classify_deadline
-    result = classify_within(fetched.raw, context.rules, context.our_addresses, deadline)
+    sent = answered_texts(session, fetched.facts)
+    result = classify_within(fetched.raw, context.rules, context.our_addresses, deadline, sent)
     inbound = _inbound(fetched.facts, result)
     match = match_inbound(inbound, candidates_for(session, inbound), context.mailbox_id)
     origin = _provenance(message, fetched.facts, match)
@@ -192,6 +194,9 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
     ref = verdict.match.enrollment
     assert ref is not None
     held = {"classified_as": row.kind, "reason": verdict.held} if verdict.held else {}
+    bounce = verdict.result.bounce if verdict.result.kind is Kind.BOUNCE else None
+    # hard: never mail the address again; final: the server no longer retries.
+    facts = {"hard": bounce.hard, "final": bounce.final} if bounce is not None else {}
     record_event(
         session.connection(),
         EventKind.HELD if verdict.held else EventKind(row.kind),
@@ -202,5 +207,6 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
         sender=row.from_addr,
         subject=row.subject,
         via=verdict.match.via,
+        **facts,
         **held,
     )

@@ -1,7 +1,11 @@
 """HTML mail bodies to plain text with the standard library's ``html.parser``.
 
-Block elements become line breaks and ``<blockquote>`` content is prefixed with ``> ``
-so the plain-text quote splitter handles HTML replies the same way as text ones.
+Block elements become line breaks and quoted content is prefixed with ``> `` so the
+plain-text quote splitter handles HTML replies the same way as text ones. Quoted is what
+mail clients mark so: ``<blockquote>`` (Apple Mail, Thunderbird), a ``gmail_quote`` /
+``yahoo_quoted`` container (Gmail, Yahoo: attribution line included), and everything from
+Outlook's ``divRplyFwdMsg`` / ``appendonsend`` marker to the end (Outlook puts the
+original after its header block, not inside an element).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ _BLOCK = frozenset(
     " h4 h5 h6 header hr li main nav ol p pre section table tbody thead tfoot tr ul".split()
 )
 _SKIP = frozenset({"script", "style", "head", "title", "xml"})
+_QUOTE_CLASSES = frozenset({"gmail_quote", "gmail_quote_container", "yahoo_quoted"})
+_REST_QUOTED_IDS = frozenset({"divrplyfwdmsg", "appendonsend"})
 _RULE_LINE = "_" * 32
 """What ``<hr>`` becomes: the separator line Outlook puts above a quoted message."""
 
@@ -29,9 +35,22 @@ class _TextCollector(HTMLParser):
         self._line_depth = 0
         self._skip = 0
         self._pre = 0
+        self._rest_quoted = False
+        self._divs: list[bool] = []
+        """Open ``<div>``s: True for one that made its content quoted."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._open(tag)
+        if tag == "div":
+            self._div_start(dict(attrs))
+
+    def _div_start(self, attrs: dict[str, str | None]) -> None:
+        if (attrs.get("id") or "").lower() in _REST_QUOTED_IDS and not self._rest_quoted:
+            self._rest_quoted = True
+            self._depth += 1
+        quotes = bool(_QUOTE_CLASSES & set((attrs.get("class") or "").lower().split()))
+        self._divs.append(quotes)
+        self._depth += quotes
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._open(tag)
@@ -61,7 +80,7 @@ class _TextCollector(HTMLParser):
             self._skip = max(0, self._skip - 1)
         elif tag in _BLOCK:
             self.newline()
-            if tag == "blockquote":
+            if tag == "blockquote" or (tag == "div" and self._divs and self._divs.pop()):
                 self._depth = max(0, self._depth - 1)
             elif tag == "pre":
                 self._pre = max(0, self._pre - 1)

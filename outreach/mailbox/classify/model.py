@@ -34,6 +34,9 @@ class BounceReason(StrEnum):
     EXPIRED = "expired"
     DELAYED = "delayed"
     BLOCKED = "blocked"
+    REFUSED = "refused"
+    """The recipient (or their filter: a Sieve ``reject``) refused the message (RFC 8098
+    ``deleted``/``denied``/``failed`` disposition): they do not want our mail."""
     OTHER = "other"
 
 
@@ -43,9 +46,10 @@ HARD_REASONS = frozenset(
         BounceReason.HOST_UNKNOWN,
         BounceReason.HAS_MOVED,
         BounceReason.NOT_ACCEPT,
+        BounceReason.REFUSED,
     }
 )
-"""Reasons saying the address itself is dead: never mail it again."""
+"""Reasons saying never to mail the address again: it is dead, or its owner refused us."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ class FailedRecipient:
 
     @property
     def hard(self) -> bool:
-        """True when the address itself is dead (unknown user/domain, moved).
+        """True when the address must never be mailed again: dead (unknown user/domain,
+        moved) or its owner refused our mail. ``final`` says whether the MTA still retries.
 
         A 4.x.x status is never hard: the server itself calls the failure temporary.
         """
@@ -116,6 +121,11 @@ class Bounce:
     def final(self) -> bool:
         """True unless this is only a delay warning (``Action: delayed``) for all recipients."""
         return any(r.final for r in self.recipients)
+
+    @property
+    def refused(self) -> bool:
+        """True when a recipient refused the message (a disposition notification)."""
+        return any(r.reason is BounceReason.REFUSED for r in self.recipients)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import re
 _WROTE = (
     r"wrote|writes|said|says|schrieb|geschrieben|a\s+écrit|a\s+ecrit|écrit|escribió|escribio"
     r"|ha\s+scritto|scrisse|schreef|het\s+volgende\s+geschreven|escreveu|napisał(?:\(a\))?"
-    r"|napisal|skrev|kirjoitti|написал(?:а)?|написав(?:ла)?|пише|写道|寫道|yazdı|έγραψε|a\s+scris|napsal"
+    r"|napisal|pisze|skrev|kirjoitti|написал(?:а)?|написав(?:ла)?|пише|写道|寫道|yazdı|έγραψε|a\s+scris|napsal"
     r"|írta|wrote\s+on"
 )
 _WROTE_RE = re.compile(rf"(?:{_WROTE})", re.I)

@@ -2,17 +2,31 @@
 
 Quoted lines (``>``) are dropped wherever they are, so answers written between them
 survive. A line introducing earlier mail ("On … wrote:", "Am … schrieb …:") is dropped
-with its quote; when unquoted mail follows it instead ("-----Original Message-----",
-an Outlook "From:/Sent:/To:" block) everything from there on is cut. The signature
-starts at a ``-- `` line, a mobile footer ("Sent from my iPhone") or, among the last
-lines, an underscore rule or a "-Name" sign-off.
+with its quote, ``>``-quoted or indented with a TAB or spaces (s-nail, BSD mailx); when
+unquoted mail follows it instead ("-----Original Message-----", an Outlook
+"From:/Sent:/To:" block, Outlook's underscore rule) everything from there on is cut.
+Lines repeating the step we sent are removed wherever they stand (:mod:`.ours`). The
+signature starts at a ``-- `` line, a mobile footer ("Sent from my iPhone") or, among the
+last lines, an underscore rule or a "-Name" sign-off.
+
+Why not a library: ``bench/quote_libraries.py`` scores maintained ones on the three
+public corpora with expected reply texts, on the same input and scoring as ours, and on
+50 client quoting styles (2026-12; messages whose new text is right, discourse / talon /
+reply_parser / client styles): this module 63/64, 23/24, 82/85, 50/50 (45/50 before TAB
+quotes); talon 1.4.4 (last release 2017) 32/64, 22/24, 57/85, 24/50; mail-parser-reply
+1.36 16/64, 18/24, 38/85, 21/50 (22/64, 18/24, 51/85 with our signature cut); quotequail
+0.5.4 14/64, 7/24, 23/85, 21/50 (20/64, 9/24, 36/85, 22/50 with our signature cut).
+Of the 14 TAB-quoted styles talon and mail-parser-reply get 3, quotequail 7. None
+compares with the text we sent.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from outreach.mailbox.classify.ours import drop_ours
 from outreach.mailbox.classify.quote_markers import (
     ends_with_address_colon,
     ends_with_wrote,
@@ -37,6 +51,8 @@ _HEADER_WINDOW = 6
 _INTRO_SPAN = 7
 _MAX_SIGNATURE_SCAN = 1_000
 _INTRO_LINES = 4
+_INDENT_RE = re.compile(r"^(?:\t| {2,})")
+"""How s-nail/BSD mailx (a TAB) and some webmailers (spaces) indent a quote."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +67,19 @@ class ReplySplit:
     """Everything removed as quoted or forwarded mail."""
 
 
-def split_reply(text: str, rules: Rules | None = None) -> ReplySplit:
-    """Split a plain-text reply body (never raises)."""
+def split_reply(
+    text: str, rules: Rules | None = None, sent_texts: Sequence[str] = ()
+) -> ReplySplit:
+    """Split a plain-text reply body (never raises).
+
+    ``sent_texts`` are the steps we sent that this message answers: lines repeating them
+    are quoted, whatever the client did to them (see :mod:`.ours`).
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[:_MAX_LINES]
     kept, removed = _scan([line.rstrip() for line in lines])
-    body, signature = _split_signature(kept, rules or default_rules())
+    kept, ours = drop_ours(kept, sent_texts)
+    removed.extend(ours)
+    body, signature = split_signature(kept, rules or default_rules())
     return ReplySplit(_tidy(body), "\n".join(signature).strip("\n"), "\n".join(removed).strip())
 
 
@@ -99,6 +123,9 @@ def _quoted_lines(lines: list[str], index: int, has_text: bool) -> int | None:
         return index + 1
     intro_end = _intro_end(lines, index)
     if intro_end is not None:
+        indented_end = _indented_block_end(lines, intro_end, has_text=has_text)
+        if indented_end is not None:
+            return indented_end
         if has_text and not _quote_follows(lines, intro_end):
             return -1
         return intro_end
@@ -137,7 +164,9 @@ def _intro_end(lines: list[str], index: int) -> int | None:
     line = lines[index]
     if is_quote_intro(line):
         return index + 1
-    if _weak_intro(line) and _quote_follows(lines, index + 1):
+    if _weak_intro(line) and (
+        _quote_follows(lines, index + 1) or _indented_follows(lines, index + 1)
+    ):
         return index + 1
     if is_framed_title(line) and header_kind(_next_filled(lines, index + 1)):
         return index + 1
@@ -147,6 +176,34 @@ def _intro_end(lines: list[str], index: int) -> int | None:
         end = _wrapped_intro_end(lines, index, needs_intro=False)
         return end if end is not None and _quote_follows(lines, end) else None
     return None
+
+
+def _indented_block_end(lines: list[str], start: int, has_text: bool = False) -> int | None:
+    """Index after a TAB- or space-indented quote under an intro, or None.
+
+    s-nail and BSD mailx indent with a TAB: always a quote. Spaces are also how Markdown
+    writers show code under "… wrote:", so a space-indented block counts only when it
+    opens the message (bottom posting) and spans two lines or more.
+    """
+    first = next((i for i in range(start, min(start + 3, len(lines))) if lines[i].strip()), None)
+    if first is None:
+        return None
+    indent = _INDENT_RE.match(lines[first])
+    if indent is None:
+        return None
+    prefix = indent.group(0)
+    end = first
+    while end < len(lines) and (lines[end].startswith(prefix) or not lines[end].strip()):
+        end += 1
+    while end > first and not lines[end - 1].strip():  # blank lines below stay the sender's
+        end -= 1
+    if prefix != "\t" and (has_text or sum(1 for x in lines[first:end] if x.strip()) < 2):
+        return None
+    return end
+
+
+def _indented_follows(lines: list[str], start: int) -> bool:
+    return _indented_block_end(lines, start) is not None
 
 
 def _weak_intro(line: str) -> bool:
@@ -205,7 +262,7 @@ def _header_block_end(lines: list[str], index: int) -> int:
     return end
 
 
-def _split_signature(lines: list[str], rules: Rules) -> tuple[list[str], list[str]]:
+def split_signature(lines: list[str], rules: Rules) -> tuple[list[str], list[str]]:
     tail_start = _tail_start(lines)
     for index, line in enumerate(lines[:_MAX_SIGNATURE_SCAN]):
         if index and _starts_signature(line, rules, in_tail=index >= tail_start):

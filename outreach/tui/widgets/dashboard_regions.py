@@ -92,6 +92,8 @@ def _next(row: MailboxToday, now: datetime) -> str:
 def _state(row: MailboxToday) -> Text:
     if row.paused:
         return Text(f"paused: {row.pause_reason or 'by hand'}", style="yellow")
+    if row.warning:
+        return Text(f"sending; {row.warning}", style="red")
     if row.day.cap_reached:
         return Text("cap reached for today", style="cyan")
     return Text("sending", style="green")
