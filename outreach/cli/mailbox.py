@@ -8,9 +8,10 @@ import sys
 import click
 
 from outreach import accounts, secrets
+from outreach.cli import mailbox_oauth
 from outreach.cli.output import check_mark, console, err_console, print_json, print_table
 from outreach.errors import ConfigError
-from outreach.mailbox.account import SECURITIES, make_endpoint
+from outreach.mailbox.account import SECURITIES
 from outreach.mailbox.probe import probe_account
 from outreach.store import open_store, session_scope
 
@@ -24,10 +25,10 @@ def mailbox() -> None:
 
 @mailbox.command("add")
 @click.argument("email")
-@click.option("--smtp-host", required=True, help="SMTP server (submission) host.")
+@click.option("--smtp-host", help="SMTP server (submission) host.")
 @click.option("--smtp-port", type=int, help="Default: 587 starttls, 465 tls, 25 none.")
 @click.option("--smtp-security", type=SECURITY, default="starttls", show_default=True)
-@click.option("--imap-host", required=True, help="IMAP server host (may differ from SMTP).")
+@click.option("--imap-host", help="IMAP server host (may differ from SMTP).")
 @click.option("--imap-port", type=int, help="Default: 993 tls, 143 starttls/none.")
 @click.option("--imap-security", type=SECURITY, default="tls", show_default=True)
 @click.option("--username", help="Login name, if not the address.")
@@ -56,6 +57,12 @@ def mailbox() -> None:
     is_flag=True,
     help="Do not verify TLS certificates (test servers only!).",
 )
+@click.option("--provider", type=click.Choice(("microsoft365", "google")),
+              help="Fill hosts, ports, TLS and Sent-copy mode; sign in with OAuth.")
+@click.option("--oauth-client-id", help="Your organisation's app (client) id for OAuth sign-in.")
+@click.option("--oauth-tenant", help="Microsoft Entra tenant (default: organizations).")
+@click.option("--oauth-issuer", help="Any other OAuth/OIDC issuer URL (discovery).")
+@click.option("--json", "as_json", is_flag=True, help="Print the saved mailbox as JSON.")
 def add(
     email: str,
     smtp_host: str,
@@ -73,14 +80,24 @@ def add(
     oauth2_token_command: str | None,
     insecure_skip_verify: bool,
     sent_copy: str,
+    provider: str | None,
+    oauth_client_id: str | None,
+    oauth_tenant: str | None,
+    oauth_issuer: str | None,
+    as_json: bool,
 ) -> None:
     """Add a mailbox. The password goes to the OS keyring, never to the database.
 
     An address that is already configured is refused: change it with `mailbox edit`."""
+    settings = mailbox_oauth.provider_settings(
+        provider=provider, client_id=oauth_client_id, tenant=oauth_tenant, issuer=oauth_issuer,
+        smtp=(smtp_host, smtp_port, smtp_security), imap=(imap_host, imap_port, imap_security),
+        sent_copy=sent_copy,
+    )
     new = accounts.NewMailbox(
         email=email,
-        smtp=make_endpoint("smtp", smtp_host, smtp_port, smtp_security),
-        imap=make_endpoint("imap", imap_host, imap_port, imap_security),
+        smtp=settings.smtp,
+        imap=settings.imap,
         username=username,
         display_name=display_name,
         daily_cap=daily_cap,
@@ -88,7 +105,8 @@ def add(
         insecure_skip_verify=insecure_skip_verify,
         password_command=password_command,
         oauth2_token_command=oauth2_token_command,
-        sent_copy=sent_copy,
+        sent_copy=settings.sent_copy,
+        oauth=settings.oauth,
     )
     engine = open_store()
     accounts.refuse_existing(engine, email)
@@ -96,10 +114,15 @@ def add(
     if insecure_skip_verify:
         _warn_insecure()
     row = accounts.add_mailbox(engine, new, password)
-    click.echo(
-        f"mailbox {row.email} saved (secret: {row.secret_source}); "
-        f"check it with `outreach mailbox test {row.email}`"
-    )
+    if as_json:
+        print_json(accounts.mailbox_summary(row))
+    else:
+        click.echo(
+            f"mailbox {row.email} saved (secret: {row.secret_source}); "
+            f"check it with `outreach mailbox test {row.email}`"
+        )
+    if settings.oauth is not None:
+        mailbox_oauth.offer_login(row.email, as_json)
 
 
 @mailbox.command("edit")
@@ -224,3 +247,6 @@ def resume(email: str) -> None:
     """Resume a paused mailbox (e.g. after fixing its password)."""
     accounts.set_paused(open_store(), email, False)
     click.echo(f"mailbox {email} resumed")
+
+
+mailbox.add_command(mailbox_oauth.login)

@@ -25,6 +25,7 @@ from outreach.mailbox.connect import (
     imap_login,
     smtp_client,
     smtp_password_auth,
+    smtp_token_auth,
 )
 from outreach.mailbox.refusals import (
     ADDRESS,
@@ -139,7 +140,7 @@ async def _smtp_auth(
     try:
         secret = get_secret()
         if account.uses_oauth2:
-            await client.auth_xoauth2(account.username, secret)
+            mechanism = await smtp_token_auth(client, account.username, secret)
         else:
             await smtp_password_auth(client, account.username, secret)
         steps.ok(mechanism, f"as {account.username}")
