@@ -74,7 +74,8 @@ async def smtp_token_auth(client: aiosmtplib.SMTP, username: str, token: str) ->
     """SASL OAUTHBEARER (RFC 7628) when the server offers it, else XOAUTH2 (Microsoft,
     Google); returns the mechanism used."""
     await client.ehlo()
-    if "oauthbearer" not in client.supported_auth_methods:
+    offered = client.esmtp_extensions.get("auth", "").lower().split()
+    if "oauthbearer" not in offered:
         await client.auth_xoauth2(username, token)
         return "XOAUTH2"
     initial = base64.b64encode(oauthbearer_response(username, token).encode())

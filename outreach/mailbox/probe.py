@@ -207,7 +207,8 @@ def _find_sent(client: IMAPClient, steps: _Steps) -> None:
 
 async def probe_account(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
     """Fetch the secret once, then run the SMTP and IMAP checks side by side."""
-    source = {"keyring": "OS keyring", "command": "password command"}.get(
+    source = {"keyring": "OS keyring", "command": "password command",
+              "oauth2": "your OAuth sign-in"}.get(
         account.secret.source, "token command"
     )
     try:

@@ -146,6 +146,8 @@ def _oidc_loopback(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
         session = oidc_session(client, redirect_uri=redirect_uri,
                                code_challenge_method="S256")
         verifier = generate_token(64)
+        if "offline_access" in client.scopes:  # OIDC Core §11: only granted with consent
+            extra = {"prompt": "consent", **extra}
         url, state = session.create_authorization_url(
             endpoints.authorization, code_verifier=verifier, login_hint=client.address, **extra
         )

@@ -77,6 +77,13 @@ def remember(address: str, token: str, lifetime: float) -> None:
     _refused.pop(address, None)
 
 
+def discard(address: str) -> None:
+    """Drop the held access token (the server refused it: revoked early); the next
+    :func:`access_token` refreshes."""
+    _live.pop(address, None)
+    _msal_apps.pop(address, None)
+
+
 def forget(address: str) -> None:
     _live.pop(address, None)
     _refused.pop(address, None)
