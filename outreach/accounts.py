@@ -189,6 +189,7 @@ class MailboxChanges:
     insecure_skip_verify: bool | None = None
     password_command: str | None = None
     oauth2_token_command: str | None = None
+    oauth: OAuthSettings | None = None  # switch to OAuth sign-in (`mailbox login`)
 
 
 def edit_mailbox(
@@ -222,7 +223,8 @@ def edit_mailbox(
 
 
 def _secret_changed(changes: MailboxChanges) -> bool:
-    return changes.password_command is not None or changes.oauth2_token_command is not None
+    return (changes.password_command is not None or changes.oauth2_token_command is not None
+            or changes.oauth is not None)
 
 
 def _edited(row: Mailbox, changes: MailboxChanges, new_secret: bool) -> NewMailbox:
@@ -246,7 +248,7 @@ def _edited(row: Mailbox, changes: MailboxChanges, new_secret: bool) -> NewMailb
             changes.oauth2_token_command if new_secret else row.oauth2_token_command
         ),
         sent_copy=changes.sent_copy or row.append_to_sent,
-        oauth=None if new_secret else oauth_settings(row),
+        oauth=changes.oauth if new_secret else oauth_settings(row),
     )
 
 

@@ -145,9 +145,17 @@ def add(
 @click.option("--password-stdin", is_flag=True, help="Read a new password into the OS keyring.")
 @click.option("--password-command", help="Shell command printing the password at use time.")
 @click.option("--oauth2-token-command", help="Shell command printing an OAuth2 access token.")
-def edit(email: str, password_stdin: bool, **given: str | int | bool | None) -> None:
+@click.option("--provider", type=click.Choice(("microsoft365", "google")),
+              help="Sign in with OAuth at this provider (with --oauth-client-id).")
+@click.option("--oauth-client-id", help="Switch to OAuth sign-in with your organisation's app.")
+@click.option("--oauth-tenant", help="Microsoft Entra tenant (default: organizations).")
+@click.option("--oauth-issuer", help="Any other OAuth/OIDC issuer URL (discovery).")
+def edit(email: str, password_stdin: bool, provider: str | None, oauth_client_id: str | None,
+         oauth_tenant: str | None, oauth_issuer: str | None,
+         **given: str | int | bool | None) -> None:
     """Change only the settings you name; everything else stays as it is."""
-    changes = accounts.MailboxChanges(**given)  # type: ignore[arg-type]
+    oauth = mailbox_oauth.oauth_change(provider, oauth_client_id, oauth_tenant, oauth_issuer)
+    changes = accounts.MailboxChanges(**given, oauth=oauth)  # type: ignore[arg-type]
     if changes == accounts.MailboxChanges() and not password_stdin:
         raise ConfigError(
             f"nothing to change for {email}",
@@ -161,6 +169,8 @@ def edit(email: str, password_stdin: bool, **given: str | int | bool | None) -> 
     click.echo(f"mailbox {row.email} " + ("updated:" if changed else "unchanged"))
     for line in changed:
         click.echo(f"  {line}")
+    if oauth is not None:
+        click.echo(f"sign in with `outreach mailbox login {row.email}`")
     if row.paused:
         click.echo(
             f"it is still paused ({row.pause_reason}): check it with "

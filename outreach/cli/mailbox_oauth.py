@@ -45,6 +45,19 @@ def provider_settings(
     """The servers (a provider's unless ``--smtp-host``/``--imap-host`` say otherwise), the
     Sent-copy mode and the OAuth settings; ConfigError naming the option that is missing."""
     preset = providers.provider(provider) if provider else None
+    return ProviderSettings(
+        smtp=_endpoint("smtp", smtp, preset.smtp if preset else None),
+        imap=_endpoint("imap", imap, preset.imap if preset else None),
+        sent_copy=preset.sent_copy if preset and sent_copy == "auto" else sent_copy,
+        oauth=oauth_change(provider, client_id, tenant, issuer),
+    )
+
+
+def oauth_change(provider: str | None, client_id: str | None, tenant: str | None,
+                 issuer: str | None) -> accounts.OAuthSettings | None:
+    """The OAuth sign-in settings the ``--provider``/``--oauth-…`` options ask for (None:
+    no OAuth); also ``mailbox edit``'s switch to OAuth, which leaves the servers alone."""
+    preset = providers.provider(provider) if provider else None
     if (preset or issuer) and not client_id:
         raise ConfigError(
             "--oauth-client-id is needed to sign in with OAuth",
@@ -58,17 +71,11 @@ def provider_settings(
     if client_id and preset is None and not issuer:
         raise ConfigError("--oauth-client-id needs --provider microsoft365|google or "
                           "--oauth-issuer URL")
-    oauth = None
-    if client_id:
-        kind = preset.name if preset else "oidc"
-        oauth = accounts.OAuthSettings(kind, client_id.strip(), tenant,
-                                       providers.check_issuer(issuer) if issuer else None)
-    return ProviderSettings(
-        smtp=_endpoint("smtp", smtp, preset.smtp if preset else None),
-        imap=_endpoint("imap", imap, preset.imap if preset else None),
-        sent_copy=preset.sent_copy if preset and sent_copy == "auto" else sent_copy,
-        oauth=oauth,
-    )
+    if not client_id:
+        return None
+    kind = preset.name if preset else "oidc"
+    return accounts.OAuthSettings(kind, client_id.strip(), tenant,
+                                  providers.check_issuer(issuer) if issuer else None)
 
 
 def _endpoint(protocol: str, given: tuple[str | None, int | None, str],
