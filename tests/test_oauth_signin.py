@@ -39,6 +39,7 @@ from outreach.store.models import Mailbox
 from tests.fixtures.campaigns import add_prospects, fast_config, start_campaign, write_sequence
 from tests.fixtures.mailstack import REP2, MailStack
 from tests.fixtures.oidc import CLIENT_ID, OidcServer, approve
+from tests.polling import still_running, until
 from tests.test_watcher_support import (
     Services,
     fast_watcher_config,
@@ -433,11 +434,39 @@ async def test_a_revoked_grant_pauses_the_mailbox_with_the_sign_in_hint(
 
 
 @pytest.mark.mailstack
+async def test_the_watcher_alone_pauses_a_mailbox_whose_sign_in_was_revoked(
+    trusted_stack: MailStack, oidc_server: OidcServer, outreach_home: Path, tmp_path: Path,
+    rep: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    db = oauth_campaign(trusted_stack, oidc_server, tmp_path, rep)
+    refresh_token = stored_refresh_token(rep)
+    oidc_server.revoke(refresh_token)
+    tokens.discard(rep)  # a new process: nothing held in memory
+    events: list[tuple[str, dict[str, object]]] = []
+    watcher = inbox_watcher(db, fast_watcher_config(), on_event=lambda *e: events.append(e))
+    task = asyncio.create_task(watcher.run())
+    try:
+        await until(lambda: mailbox_row(db, rep).paused, 30, what="the pause",
+                    guard=still_running(task))
+    finally:
+        watcher.stop()
+        await asyncio.wait_for(task, 15)
+
+    assert mailbox_row(db, rep).pause_reason == f"sign in again: outreach mailbox login {rep}"
+    assert ("mailbox_paused", {"mailbox": rep, "message": mailbox_row(db, rep).pause_reason}
+            ) in events
+    assert f"{rep} paused: sign in again" in caplog.text
+    assert_nowhere(outreach_home, caplog.text, refresh_token)
+
+
+@pytest.mark.mailstack
 @pytest.mark.slow
 async def test_access_tokens_are_refreshed_during_a_run(
     trusted_stack: MailStack, oidc_server: OidcServer, outreach_home: Path, tmp_path: Path,
-    rep: str,
+    rep: str, caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     db = oauth_campaign(trusted_stack, oidc_server, tmp_path, rep, steps=3, wait="70s")
     first = tokens._live[rep].token
     refreshes = oidc_server.grants("refresh_token")
@@ -450,6 +479,8 @@ async def test_access_tokens_are_refreshed_during_a_run(
     assert oidc_server.grants("refresh_token") > refreshes  # … and was renewed on the way
     assert tokens._live[rep].token != first
     assert len(sends_to(db, ALICE)) == 2
+    assert_nowhere(outreach_home, caplog.text, first, tokens._live[rep].token,
+                   stored_refresh_token(rep))
 
 
 def refusals(server: OidcServer) -> int:

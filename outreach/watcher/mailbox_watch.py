@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from outreach.accounts import account_of
-from outreach.errors import ConnectionFailed, InboxUnreachable
+from outreach.errors import ConnectionFailed, InboxUnreachable, SignInRequired
 from outreach.mailbox.classify import Rules
 from outreach.mailbox.ports import INBOX, Doorbell, FolderReader, FolderState, InboxConnector
 from outreach.store.models import Mailbox
@@ -84,12 +84,18 @@ class MailboxWatch:
         kept = self._client is not None
         try:
             return self._check_once()
+        except SignInRequired:  # not the server's fault: the poll loop pauses the mailbox
+            self._drop()
+            raise
         except Exception as exc:
             self._drop()
             if not kept:
                 raise self._failed(exc) from exc
         try:  # the kept connection may have gone stale (server timeout): once more, anew
             return self._check_once()
+        except SignInRequired:
+            self._drop()
+            raise
         except Exception as exc:
             self._drop()
             raise self._failed(exc) from exc
@@ -206,6 +212,9 @@ async def ring_on_news(watch: MailboxWatch) -> None:
             # Mail that came while this connection was being set up announces nothing:
             # the first IDLE of each connection rings once to have it looked at.
             await _idle_rounds(client, watch)
+        except SignInRequired:  # the check pauses the mailbox; no IDLE until a new sign-in
+            watch.bell.set()
+            await _pause(watch.stopping, watch.backoff.longest)
         except Exception as exc:  # noqa: BLE001 - reconnect after any IMAP/network error
             watch.bell.set()  # what happened meanwhile is looked at by a check
             watch.backoff.failed(ConnectionFailed(f"IDLE on {watch.account.email}: {exc}"))
