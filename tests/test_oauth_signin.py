@@ -30,8 +30,9 @@ from sqlalchemy import Engine
 from outreach import accounts
 from outreach.cli import cli
 from outreach.deliverability.signin_check import sign_in_finding
+from outreach.errors import SignInRequired
 from outreach.mailbox.account import make_endpoint
-from outreach.oauth import grants, tokens
+from outreach.oauth import OAuthClient, grants, tokens
 from outreach.oauth.signin import sign_in
 from outreach.services import inbox_watcher
 from outreach.store import open_store, session_scope
@@ -491,3 +492,64 @@ def refusals(server: OidcServer) -> int:
 def mailbox_row(db: Engine, address: str):  # type: ignore[no-untyped-def]
     with session_scope(db) as session:
         return accounts.get_mailbox(session, address)
+
+
+# -- the Microsoft path: msal against the same server over https ---------------------------
+
+
+def msal_refresh_token(address: str) -> str:
+    """The refresh token inside msal's serialized cache (the keyring entry)."""
+    raw = keyring.get_password(grants.SERVICE, address)
+    assert raw is not None
+    cache = json.loads(json.loads(raw)["msal_cache"])
+    [entry] = cache["RefreshToken"].values()
+    token: str = entry["secret"]
+    return token
+
+
+def test_msal_device_code_refresh_and_a_refused_refresh(
+    https_oidc_server: OidcServer, outreach_home: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """msal (the Microsoft 365 sign-in) through its generic OIDC authority support: the same
+    code as for login.microsoftonline.com from the device code on."""
+    caplog.set_level(logging.DEBUG)  # msal logs at DEBUG: it must not log tokens either
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(https_oidc_server.ca_file))
+    open_store()  # the data dir, as in any run
+    address = f"{unique_local('lena')}@firma.test"
+    https_oidc_server.add_account(address, IDP_PASSWORD)
+    client = OAuthClient(address, "msal", CLIENT_ID, https_oidc_server.issuer, ("email",),
+                         "device")
+    shown: list[dict[str, object]] = []
+
+    def person(prompt: dict[str, object]) -> None:
+        shown.append(prompt)
+        fill = {"user_code": str(prompt["user_code"]), "login": address,
+                "password": IDP_PASSWORD}
+        threading.Thread(target=approve, args=(prompt["verification_uri"], fill)).start()
+
+    signed = sign_in(client, person, wait_s=30)
+
+    assert signed.flow == "device"
+    assert set(shown[0]) == {"verification_uri", "user_code", "expires_in"}
+    first = tokens.access_token(client)
+    assert https_oidc_server.introspect(first)["sub"] == address
+    refreshes = https_oidc_server.grants("refresh_token")
+    tokens.discard(address)  # as after a restart: msal renews from the keyring's cache
+    second = tokens.access_token(client)
+    assert second != first and https_oidc_server.introspect(second)["active"] is True
+    assert https_oidc_server.grants("refresh_token") == refreshes + 1
+
+    refresh_token = msal_refresh_token(address)
+    https_oidc_server.revoke(refresh_token)
+    tokens.discard(address)
+    with pytest.raises(SignInRequired) as refused:
+        tokens.access_token(client)
+    with pytest.raises(SignInRequired):
+        tokens.access_token(client)  # not asked again: the same refused cache
+    assert refused.value.message == f"sign in again: outreach mailbox login {address}"
+    errors = [e for e in https_oidc_server.events if e.get("event") == "grant_error"
+              and e.get("grant_type") == "refresh_token"]
+    assert len(errors) == 1
+    assert_nowhere(outreach_home, caplog.text, first, second, refresh_token)
+    tokens.forget(address)

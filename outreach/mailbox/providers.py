@@ -59,7 +59,6 @@ MICROSOFT_DEFAULT_TENANT = "organizations"
 GOOGLE_ISSUER = "https://accounts.google.com"
 # A custom issuer: the refresh token (offline_access) and the address in the token.
 CUSTOM_SCOPES = ("openid", "email", "offline_access")
-OAUTH_PROVIDERS = (*PROVIDERS, "oidc")
 
 
 def provider(name: str) -> Provider:

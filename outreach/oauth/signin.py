@@ -26,7 +26,7 @@ from outreach.errors import ConfigError, ConnectionFailed, OutreachError
 from outreach.oauth import OAuthClient
 from outreach.oauth.discovery import TIMEOUT_S, Endpoints, discover
 from outreach.oauth.grants import Grant, expires_at, save_grant
-from outreach.oauth.tokens import _token_of, msal_app, oidc_session, remember
+from outreach.oauth.tokens import msal_app, oidc_session, remember, token_of
 
 Prompt = Callable[[dict[str, object]], None]
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -95,7 +95,7 @@ def _msal_device(client: OAuthClient, on_prompt: Prompt) -> SignedIn:
         raise SignInFailed(f"the sign-in was not completed: {result.get('error')}: "
                            f"{result.get('error_description', '')}".strip())
     save_grant(client.address, Grant(msal_cache=cache.serialize(), signed_in_at=time.time()))
-    token, lifetime = _token_of(client.address, result)
+    token, lifetime = token_of(client.address, result)
     remember(client.address, token, lifetime)
     return SignedIn(client.address, "device", lifetime)
 
@@ -226,7 +226,7 @@ def _store(client: OAuthClient, token: dict[str, Any], flow: str) -> SignedIn:
         refresh_token=refresh, refresh_expires_at=expires_at(token.get("refresh_token_expires_in")),
         signed_in_at=time.time(),
     ))
-    access, lifetime = _token_of(client.address, token)
+    access, lifetime = token_of(client.address, token)
     remember(client.address, access, lifetime)
     return SignedIn(client.address, flow, lifetime)
 

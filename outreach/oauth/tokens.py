@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import msal
 import requests
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 
 MAX_MARGIN_S = 300.0  # refresh at most five minutes before expiry …
 MARGIN_SHARE = 0.25  # … or when a quarter of a short lifetime is left
+# Microsoft Entra ID sign-in hosts (worldwide, US government, China); any other authority
+# given to msal is taken as a generic OpenID provider (msal's oidc_authority).
+ENTRA_HOST_SUFFIXES = (".microsoftonline.com", ".microsoftonline.us", ".chinacloudapi.cn",
+                       ".partner.microsoftonline.cn")
 REFUSALS = {"invalid_grant", "unauthorized_client", "invalid_client", "interaction_required"}
 
 
@@ -121,7 +126,7 @@ def _refresh_oidc(client: OAuthClient, grant: Grant) -> tuple[str, float]:
             or grant.refresh_expires_at,
             signed_in_at=grant.signed_in_at,
         ))
-    return _token_of(client.address, token)
+    return token_of(client.address, token)
 
 
 def oidc_session(client: OAuthClient, **kwargs: object) -> OAuth2Session:
@@ -138,7 +143,7 @@ def oidc_session(client: OAuthClient, **kwargs: object) -> OAuth2Session:
     return session
 
 
-def _token_of(address: str, token: dict[str, object]) -> tuple[str, float]:
+def token_of(address: str, token: dict[str, object]) -> tuple[str, float]:
     access = token.get("access_token")
     if not isinstance(access, str) or not access:
         raise ConnectionFailed(f"the provider answered the sign-in of {address} without an "
@@ -158,9 +163,16 @@ def msal_app(client: OAuthClient, cache_text: str | None = None
     cache = msal.SerializableTokenCache()
     if cache_text:
         cache.deserialize(cache_text)
-    app = msal.PublicClientApplication(client.client_id, authority=client.authority,
-                                       token_cache=cache, timeout=TIMEOUT_S)
+    where = ({"authority": client.authority} if _is_entra(client.authority)
+             else {"oidc_authority": client.authority})  # msal's generic OIDC (a test server)
+    app = msal.PublicClientApplication(client.client_id, token_cache=cache, timeout=TIMEOUT_S,
+                                       **where)
     return app, cache
+
+
+def _is_entra(authority: str) -> bool:
+    host = (urlsplit(authority).hostname or "").lower()
+    return host.startswith("login.") and host.endswith(ENTRA_HOST_SUFFIXES)
 
 
 def _refresh_msal(client: OAuthClient, grant: Grant) -> tuple[str, float]:
@@ -186,7 +198,7 @@ def _refresh_msal(client: OAuthClient, grant: Grant) -> tuple[str, float]:
         save_grant(client.address, Grant(msal_cache=text, signed_in_at=grant.signed_in_at))
         cache.has_state_changed = False
     _msal_apps[client.address] = (text, app, cache)
-    return _token_of(client.address, result)
+    return token_of(client.address, result)
 
 
 def _lock(address: str) -> threading.Lock:
