@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import click
 
 from outreach import accounts
-from outreach.errors import ConfigError
+from outreach.errors import ConfigError, OutreachError
 from outreach.mailbox import providers
 from outreach.mailbox.account import Endpoint, make_endpoint
 from outreach.oauth import grants
@@ -131,8 +131,13 @@ def _login(email: str, *, no_browser: bool, as_json: bool, flow: str) -> None:
                           "…, or --oauth-issuer URL --oauth-client-id …")
     extra = {"access_type": "offline", "prompt": "consent"} if row.oauth_provider == "google" \
         else {}
-    signed = sign_in(client, lambda shown: _show(shown, as_json), flow=flow,
-                     open_browser=not no_browser, extra=extra)
+    try:
+        signed = sign_in(client, lambda shown: _show(shown, as_json), flow=flow,
+                         open_browser=not no_browser, extra=extra)
+    except OutreachError as exc:
+        if as_json:  # the promised result line, then the usual error and exit status
+            click.echo(json.dumps({"signed_in": None, "error": exc.message}))
+        raise
     resumed = row.paused and row.pause_reason == _sign_in_reason(row.email)
     if resumed:
         accounts.set_paused(engine, row.email, False)

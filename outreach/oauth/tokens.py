@@ -176,6 +176,14 @@ def _is_entra(authority: str) -> bool:
 
 
 def _refresh_msal(client: OAuthClient, grant: Grant) -> tuple[str, float]:
+    try:
+        return _refresh_msal_cache(client, grant)
+    except (requests.RequestException, ValueError) as exc:  # msal lets these through
+        raise ConnectionFailed(f"the token refresh for {client.address} failed: "
+                               f"{type(exc).__name__}", hint="it is tried again later") from None
+
+
+def _refresh_msal_cache(client: OAuthClient, grant: Grant) -> tuple[str, float]:
     if not grant.msal_cache:
         raise SignInRequired(client.address, "no Microsoft token cache was stored")
     held = _msal_apps.get(client.address)
