@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +17,7 @@ from outreach.errors import ConfigError, NotFoundError
 from outreach.mailbox import providers
 from outreach.mailbox.account import DEFAULT_PORTS, Account, Endpoint, make_endpoint
 from outreach.oauth import grants, tokens
+from outreach.oauth.signin import SignedIn, sign_in
 from outreach.planner.pacing import parse_ramp
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, utcnow
@@ -402,3 +405,38 @@ def _oauth_summary(row: Mailbox) -> dict[str, str | None] | None:
         return None
     return {"provider": settings.provider, "client_id": settings.client_id,
             "tenant": settings.tenant, "issuer": settings.issuer}
+
+
+def sign_in_reason(email: str) -> str:
+    """The pause reason of a mailbox whose OAuth sign-in the provider refused."""
+    return f"sign in again: outreach mailbox login {email}"
+
+
+def sign_in_mailbox(
+    engine: Engine,
+    email: str,
+    on_prompt: Callable[[dict[str, object]], object],
+    *,
+    flow: str = "auto",
+    open_browser: bool = True,
+    stop: threading.Event | None = None,
+) -> tuple[SignedIn, bool]:
+    """Sign an OAuth mailbox in (the grant goes to the keyring); a mailbox paused because
+    its sign-in was refused is resumed. Returns the sign-in and whether it was resumed."""
+    with Session(engine) as session:
+        row = get_mailbox(session, email)
+    client = account_of(row).secret.oauth
+    if client is None:
+        raise ConfigError(f"mailbox {row.email} does not sign in with OAuth",
+                          hint="add it with --provider microsoft365|google --oauth-client-id "
+                          "…, or --oauth-issuer URL --oauth-client-id …; or switch it with "
+                          "`outreach mailbox edit` and the same options")
+    # Google returns a refresh token only when asked for offline access with consent.
+    extra = {"access_type": "offline", "prompt": "consent"} if row.oauth_provider == "google" \
+        else {}
+    signed = sign_in(client, on_prompt, flow=flow, open_browser=open_browser, extra=extra,
+                     stop=stop)
+    resumed = row.paused and row.pause_reason == sign_in_reason(row.email)
+    if resumed:
+        set_paused(engine, row.email, False)
+    return signed, resumed

@@ -18,8 +18,8 @@ from outreach.errors import ConfigError, OutreachError
 from outreach.mailbox import providers
 from outreach.mailbox.account import Endpoint, make_endpoint
 from outreach.oauth import grants
-from outreach.oauth.signin import SignedIn, sign_in
-from outreach.store import open_store, session_scope
+from outreach.oauth.signin import SignedIn
+from outreach.store import open_store
 
 
 @dataclass(frozen=True)
@@ -120,32 +120,16 @@ def login(email: str, no_browser: bool, flow: str, client_secret_stdin: bool,
 
 
 def _login(email: str, *, no_browser: bool, as_json: bool, flow: str) -> None:
-    engine = open_store()
-    with session_scope(engine) as session:
-        row = accounts.get_mailbox(session, email)
-    account = accounts.account_of(row)
-    client = account.secret.oauth
-    if client is None:
-        raise ConfigError(f"mailbox {row.email} does not sign in with OAuth",
-                          hint="add it with --provider microsoft365|google --oauth-client-id "
-                          "…, or --oauth-issuer URL --oauth-client-id …")
-    extra = {"access_type": "offline", "prompt": "consent"} if row.oauth_provider == "google" \
-        else {}
     try:
-        signed = sign_in(client, lambda shown: _show(shown, as_json), flow=flow,
-                         open_browser=not no_browser, extra=extra)
+        signed, resumed = accounts.sign_in_mailbox(
+            open_store(), email, lambda shown: _show(shown, as_json), flow=flow,
+            open_browser=not no_browser,
+        )
     except OutreachError as exc:
         if as_json:  # the promised result line, then the usual error and exit status
             click.echo(json.dumps({"signed_in": None, "error": exc.message}))
         raise
-    resumed = row.paused and row.pause_reason == _sign_in_reason(row.email)
-    if resumed:
-        accounts.set_paused(engine, row.email, False)
     _done(signed, resumed, as_json)
-
-
-def _sign_in_reason(email: str) -> str:
-    return f"sign in again: outreach mailbox login {email}"
 
 
 def _show(shown: dict[str, object], as_json: bool) -> None:

@@ -28,7 +28,7 @@ from outreach.oauth.discovery import TIMEOUT_S, Endpoints, discover
 from outreach.oauth.grants import Grant, expires_at, save_grant
 from outreach.oauth.tokens import msal_app, oidc_session, remember, token_of
 
-Prompt = Callable[[dict[str, object]], None]
+Prompt = Callable[[dict[str, object]], object]
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEFAULT_WAIT_S = 900.0
 
@@ -52,18 +52,21 @@ def sign_in(
     open_browser: bool = True,
     wait_s: float = DEFAULT_WAIT_S,
     extra: dict[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> SignedIn:
-    """Run the sign-in ``flow`` (auto: the client's own choice) and store its grant."""
+    """Run the sign-in ``flow`` (auto: the client's own choice) and store its grant.
+    Setting ``stop`` (another thread: the TUI's Cancel) ends the wait with SignInFailed."""
+    stop = stop or threading.Event()
     if client.library == "msal":
         if flow == "browser":
             raise ConfigError("Microsoft 365 signs in with a device code here",
                               hint="leave out --flow, or give --flow device")
-        return _msal_device(client, on_prompt)
+        return _msal_device(client, on_prompt, stop)
     endpoints = discover(client.authority)
     chosen = _oidc_flow(client, endpoints, flow)
     if chosen == "device":
-        return _oidc_device(client, endpoints, on_prompt, wait_s)
-    return _oidc_loopback(client, endpoints, on_prompt, open_browser, wait_s, extra or {})
+        return _oidc_device(client, endpoints, on_prompt, wait_s, stop)
+    return _oidc_loopback(client, endpoints, on_prompt, open_browser, wait_s, extra or {}, stop)
 
 
 def _oidc_flow(client: OAuthClient, endpoints: Endpoints, asked: str) -> str:
@@ -82,7 +85,7 @@ def _oidc_flow(client: OAuthClient, endpoints: Endpoints, asked: str) -> str:
 # -- device code --------------------------------------------------------------------------
 
 
-def _msal_device(client: OAuthClient, on_prompt: Prompt) -> SignedIn:
+def _msal_device(client: OAuthClient, on_prompt: Prompt, stop: threading.Event) -> SignedIn:
     app, cache = msal_app(client)
     flow = app.initiate_device_flow(scopes=list(client.scopes))
     if "user_code" not in flow:
@@ -90,7 +93,9 @@ def _msal_device(client: OAuthClient, on_prompt: Prompt) -> SignedIn:
                            f"{flow.get('error_description', '')}".strip())
     on_prompt({"verification_uri": flow["verification_uri"], "user_code": flow["user_code"],
                "expires_in": flow["expires_in"]})
+    threading.Thread(target=_expire_on, args=(stop, flow), daemon=True).start()
     result = app.acquire_token_by_device_flow(flow)
+    stop.set()  # ends the helper thread
     if "access_token" not in result:
         raise SignInFailed(f"the sign-in was not completed: {result.get('error')}: "
                            f"{result.get('error_description', '')}".strip())
@@ -100,8 +105,14 @@ def _msal_device(client: OAuthClient, on_prompt: Prompt) -> SignedIn:
     return SignedIn(client.address, "device", lifetime)
 
 
+def _expire_on(stop: threading.Event, flow: dict[str, Any]) -> None:
+    """msal polls until ``flow["expires_at"]``: moving it to 0 is its documented way out."""
+    stop.wait()
+    flow["expires_at"] = 0
+
+
 def _oidc_device(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
-                 wait_s: float) -> SignedIn:
+                 wait_s: float, stop: threading.Event) -> SignedIn:
     assert endpoints.device
     start = _post_form(endpoints.device, {"client_id": client.client_id,
                                           "scope": " ".join(client.scopes)})
@@ -129,7 +140,8 @@ def _oidc_device(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
             if time.monotonic() + interval > deadline:
                 raise SignInFailed("the code expired before the sign-in was approved",
                                    hint="run `outreach mailbox login` again")
-            time.sleep(interval)  # the provider's own polling interval (RFC 8628 §3.5)
+            if stop.wait(interval):  # the provider's own polling interval (RFC 8628 §3.5)
+                raise SignInFailed("the sign-in was cancelled")
     finally:
         session.close()
     return _store(client, token, "device")
@@ -139,7 +151,8 @@ def _oidc_device(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
 
 
 def _oidc_loopback(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
-                   open_browser: bool, wait_s: float, extra: dict[str, str]) -> SignedIn:
+                   open_browser: bool, wait_s: float, extra: dict[str, str],
+                   stop: threading.Event) -> SignedIn:
     assert endpoints.authorization
     with _Receiver() as receiver:
         redirect_uri = f"http://127.0.0.1:{receiver.port}/"
@@ -154,7 +167,7 @@ def _oidc_loopback(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
         on_prompt({"authorization_url": url})
         if open_browser:
             webbrowser.open(url)
-        callback = receiver.wait(wait_s)
+        callback = receiver.wait(wait_s, stop)
     query = parse_qs(urlsplit(callback).query)
     if "error" in query:
         raise SignInFailed(f"the sign-in was refused: {query['error'][0]}")
@@ -205,10 +218,14 @@ class _Receiver:
         self._server.shutdown()
         self._server.server_close()
 
-    def wait(self, wait_s: float) -> str:
-        if not self._arrived.wait(wait_s):
-            raise SignInFailed(f"no sign-in arrived within {int(wait_s)} s",
-                               hint="run `outreach mailbox login` again")
+    def wait(self, wait_s: float, stop: threading.Event) -> str:
+        deadline = time.monotonic() + wait_s
+        while not self._arrived.wait(min(0.2, max(0.0, deadline - time.monotonic()))):
+            if stop.is_set():
+                raise SignInFailed("the sign-in was cancelled")
+            if time.monotonic() >= deadline:
+                raise SignInFailed(f"no sign-in arrived within {int(wait_s)} s",
+                                   hint="run `outreach mailbox login` again")
         return self._got[0]
 
 
