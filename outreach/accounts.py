@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
@@ -16,11 +16,13 @@ from outreach.addresses import check_header_text, normalize_address
 from outreach.errors import ConfigError, NotFoundError
 from outreach.mailbox import providers
 from outreach.mailbox.account import DEFAULT_PORTS, Account, Endpoint, make_endpoint
-from outreach.oauth import grants, tokens
-from outreach.oauth.signin import SignedIn, sign_in
+from outreach.oauth import grants
 from outreach.planner.pacing import parse_ramp
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, utcnow
+
+if TYPE_CHECKING:
+    from outreach.oauth.signin import SignedIn
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,7 @@ def edit_mailbox(
     if before["secret"] == "keyring" and source != "keyring":
         secrets.delete_password(row.email)
     if before["secret"] == "oauth2" and source != "oauth2":
-        grants.forget_grant(row.email)
-        tokens.forget(row.email)
+        _forget_sign_in(row.email)
     if password is not None:
         changed.append("password: replaced in the OS keyring")
     return row, changed
@@ -332,8 +333,14 @@ def remove_mailbox(engine: Engine, email: str) -> None:
         row = get_mailbox(session, email)
         session.delete(row)
     secrets.delete_password(row.email)
-    grants.forget_grant(row.email)
-    tokens.forget(row.email)
+    _forget_sign_in(row.email)
+
+
+def _forget_sign_in(email: str) -> None:
+    from outreach.oauth import tokens  # msal and Authlib load only when OAuth is used
+
+    grants.forget_grant(email)
+    tokens.forget(email)
 
 
 def set_paused(engine: Engine, email: str, paused: bool, reason: str | None = None) -> Mailbox:
@@ -431,6 +438,8 @@ def sign_in_mailbox(
                           hint="add it with --provider microsoft365|google --oauth-client-id "
                           "…, or --oauth-issuer URL --oauth-client-id …; or switch it with "
                           "`outreach mailbox edit` and the same options")
+    from outreach.oauth.signin import sign_in  # msal, Authlib: only when signing in
+
     # Google returns a refresh token only when asked for offline access with consent.
     extra = {"access_type": "offline", "prompt": "consent"} if row.oauth_provider == "google" \
         else {}

@@ -18,7 +18,7 @@ import keyring.errors
 from keyring.backends import fail
 
 from outreach.errors import SecretError
-from outreach.oauth import OAuthClient, tokens
+from outreach.oauth import OAuthClient
 
 SERVICE = "outreach"
 COMMAND_TIMEOUT_S = 30
@@ -65,6 +65,8 @@ def fetch_secret(ref: SecretRef) -> str:
     """The password (or OAuth2 access token) for a mailbox, fetched now."""
     if ref.source == "oauth2":
         assert ref.oauth, "a signed-in mailbox always has its OAuth client"
+        from outreach.oauth import tokens  # msal and Authlib load only for OAuth mailboxes
+
         return tokens.access_token(ref.oauth)
     if ref.source in ("command", "oauth2_command"):
         assert ref.command, "a command source always has its command"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,8 +19,10 @@ from outreach.errors import ConfigError, OutreachError
 from outreach.mailbox import providers
 from outreach.mailbox.account import Endpoint, make_endpoint
 from outreach.oauth import grants
-from outreach.oauth.signin import SignedIn
 from outreach.store import open_store
+
+if TYPE_CHECKING:
+    from outreach.oauth.signin import SignedIn
 
 
 @dataclass(frozen=True)
