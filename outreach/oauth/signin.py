@@ -61,7 +61,12 @@ def sign_in(
         if flow == "browser":
             raise ConfigError("Microsoft 365 signs in with a device code here",
                               hint="leave out --flow, or give --flow device")
-        return _msal_device(client, on_prompt, stop)
+        try:
+            return _msal_device(client, on_prompt, stop)
+        except (requests.RequestException, ValueError) as exc:  # msal lets these through
+            raise ConnectionFailed(f"could not reach {client.authority}: "
+                                   f"{type(exc).__name__}",
+                                   hint="check the network and --oauth-tenant") from None
     endpoints = discover(client.authority)
     chosen = _oidc_flow(client, endpoints, flow)
     if chosen == "device":
