@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
@@ -12,10 +14,15 @@ from sqlmodel import Session, select
 from outreach import secrets
 from outreach.addresses import check_header_text, normalize_address
 from outreach.errors import ConfigError, NotFoundError
+from outreach.mailbox import providers
 from outreach.mailbox.account import DEFAULT_PORTS, Account, Endpoint, make_endpoint
+from outreach.oauth import grants
 from outreach.planner.pacing import parse_ramp
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, utcnow
+
+if TYPE_CHECKING:
+    from outreach.oauth.signin import SignedIn
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,19 @@ class NewMailbox:
     password_command: str | None = None
     oauth2_token_command: str | None = None
     sent_copy: str = "auto"
+    oauth: OAuthSettings | None = None
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    """A mailbox that signs in with OAuth (``outreach mailbox login``): which provider
+    (microsoft365 | google | oidc), the organisation's own client id, and the Entra tenant
+    or the issuer URL. The tokens live in the keyring only."""
+
+    provider: str
+    client_id: str
+    tenant: str | None = None
+    issuer: str | None = None
 
 
 SENT_COPY_MODES = ("auto", "append", "server", "plus")
@@ -112,11 +132,15 @@ def _check_limits(new: NewMailbox) -> None:
 
 
 def _secret_source(new: NewMailbox, password: str | None) -> str:
-    given = [password is not None, bool(new.password_command), bool(new.oauth2_token_command)]
+    given = [password is not None, bool(new.password_command), bool(new.oauth2_token_command),
+             new.oauth is not None]
     if sum(given) != 1:
         raise ConfigError(
-            "give exactly one of --password-stdin, --password-command or --oauth2-token-command"
+            "give exactly one of --password-stdin, --password-command, --oauth2-token-command "
+            "or --oauth-client-id (sign in with `outreach mailbox login`)"
         )
+    if new.oauth is not None:
+        return "oauth2"
     if new.oauth2_token_command:
         return "oauth2_command"
     return "command" if new.password_command else "keyring"
@@ -143,6 +167,11 @@ def _apply(row: Mailbox, new: NewMailbox, email: str, source: str) -> None:
     row.password_command = new.password_command
     row.oauth2_token_command = new.oauth2_token_command
     row.append_to_sent = new.sent_copy
+    oauth = new.oauth
+    row.oauth_provider = oauth.provider if oauth else None
+    row.oauth_client_id = oauth.client_id if oauth else None
+    row.oauth_tenant = oauth.tenant if oauth else None
+    row.oauth_issuer = oauth.issuer if oauth else None
 
 
 @dataclass(frozen=True)
@@ -165,6 +194,7 @@ class MailboxChanges:
     insecure_skip_verify: bool | None = None
     password_command: str | None = None
     oauth2_token_command: str | None = None
+    oauth: OAuthSettings | None = None  # switch to OAuth sign-in (`mailbox login`)
 
 
 def edit_mailbox(
@@ -189,13 +219,16 @@ def edit_mailbox(
         changed = _differences(before, mailbox_summary(row))
     if before["secret"] == "keyring" and source != "keyring":
         secrets.delete_password(row.email)
+    if before["secret"] == "oauth2" and source != "oauth2":
+        _forget_sign_in(row.email)
     if password is not None:
         changed.append("password: replaced in the OS keyring")
     return row, changed
 
 
 def _secret_changed(changes: MailboxChanges) -> bool:
-    return changes.password_command is not None or changes.oauth2_token_command is not None
+    return (changes.password_command is not None or changes.oauth2_token_command is not None
+            or changes.oauth is not None)
 
 
 def _edited(row: Mailbox, changes: MailboxChanges, new_secret: bool) -> NewMailbox:
@@ -219,7 +252,16 @@ def _edited(row: Mailbox, changes: MailboxChanges, new_secret: bool) -> NewMailb
             changes.oauth2_token_command if new_secret else row.oauth2_token_command
         ),
         sent_copy=changes.sent_copy or row.append_to_sent,
+        oauth=changes.oauth if new_secret else oauth_settings(row),
     )
+
+
+def oauth_settings(row: Mailbox) -> OAuthSettings | None:
+    """The OAuth sign-in settings of a row, None for a password/command mailbox."""
+    if row.secret_source != "oauth2" or not row.oauth_provider or not row.oauth_client_id:
+        return None
+    return OAuthSettings(row.oauth_provider, row.oauth_client_id, row.oauth_tenant,
+                         row.oauth_issuer)
 
 
 def _given(current: str | None, change: str | None) -> str | None:
@@ -291,6 +333,14 @@ def remove_mailbox(engine: Engine, email: str) -> None:
         row = get_mailbox(session, email)
         session.delete(row)
     secrets.delete_password(row.email)
+    _forget_sign_in(row.email)
+
+
+def _forget_sign_in(email: str) -> None:
+    from outreach.oauth import tokens  # msal and Authlib load only when OAuth is used
+
+    grants.forget_grant(email)
+    tokens.forget(email)
 
 
 def set_paused(engine: Engine, email: str, paused: bool, reason: str | None = None) -> Mailbox:
@@ -315,6 +365,12 @@ def set_sent_folder(engine: Engine, email: str, folder: str) -> None:
 def account_of(row: Mailbox) -> Account:
     """The plain connection values of a mailbox row."""
     command = row.oauth2_token_command or row.password_command
+    settings = oauth_settings(row)
+    oauth = (
+        providers.oauth_client(settings.provider, settings.client_id, settings.tenant,
+                               settings.issuer, row.email)
+        if settings else None
+    )
     return Account(
         email=row.email,
         username=row.username,
@@ -322,7 +378,7 @@ def account_of(row: Mailbox) -> Account:
         smtp=Endpoint(row.smtp_host, row.smtp_port, row.smtp_security),  # type: ignore[arg-type]
         imap=Endpoint(row.imap_host, row.imap_port, row.imap_security),  # type: ignore[arg-type]
         insecure_skip_verify=row.insecure_skip_verify,
-        secret=secrets.SecretRef(row.email, row.secret_source, command),
+        secret=secrets.SecretRef(row.email, row.secret_source, command, oauth),
     )
 
 
@@ -337,6 +393,8 @@ def mailbox_summary(row: Mailbox) -> dict[str, Any]:
         "imap": f"{row.imap_host}:{row.imap_port}",
         "imap_security": row.imap_security,
         "secret": row.secret_source,
+        "auth": "oauth2" if row.secret_source in ("oauth2", "oauth2_command") else "password",
+        "oauth": _oauth_summary(row),
         "daily_cap": row.daily_cap,
         "ramp": row.ramp,
         "timezone": row.timezone,
@@ -346,3 +404,48 @@ def mailbox_summary(row: Mailbox) -> dict[str, Any]:
         "paused": row.paused,
         "pause_reason": row.pause_reason,
     }
+
+
+def _oauth_summary(row: Mailbox) -> dict[str, str | None] | None:
+    settings = oauth_settings(row)
+    if settings is None:
+        return None
+    return {"provider": settings.provider, "client_id": settings.client_id,
+            "tenant": settings.tenant, "issuer": settings.issuer}
+
+
+def sign_in_reason(email: str) -> str:
+    """The pause reason of a mailbox whose OAuth sign-in the provider refused."""
+    return f"sign in again: outreach mailbox login {email}"
+
+
+def sign_in_mailbox(
+    engine: Engine,
+    email: str,
+    on_prompt: Callable[[dict[str, object]], object],
+    *,
+    flow: str = "auto",
+    open_browser: bool = True,
+    stop: threading.Event | None = None,
+) -> tuple[SignedIn, bool]:
+    """Sign an OAuth mailbox in (the grant goes to the keyring); a mailbox paused because
+    its sign-in was refused is resumed. Returns the sign-in and whether it was resumed."""
+    with Session(engine) as session:
+        row = get_mailbox(session, email)
+    client = account_of(row).secret.oauth
+    if client is None:
+        raise ConfigError(f"mailbox {row.email} does not sign in with OAuth",
+                          hint="add it with --provider microsoft365|google --oauth-client-id "
+                          "…, or --oauth-issuer URL --oauth-client-id …; or switch it with "
+                          "`outreach mailbox edit` and the same options")
+    from outreach.oauth.signin import sign_in  # msal, Authlib: only when signing in
+
+    # Google returns a refresh token only when asked for offline access with consent.
+    extra = {"access_type": "offline", "prompt": "consent"} if row.oauth_provider == "google" \
+        else {}
+    signed = sign_in(client, on_prompt, flow=flow, open_browser=open_browser, extra=extra,
+                     stop=stop)
+    resumed = row.paused and row.pause_reason == sign_in_reason(row.email)
+    if resumed:
+        set_paused(engine, row.email, False)
+    return signed, resumed

@@ -65,3 +65,14 @@ class ValidationFailed(OutreachError):
     def __str__(self) -> str:
         lines = [super().__str__(), *(f"  {p}" for p in self.problems)]
         return "\n".join(lines)
+
+
+class SignInRequired(SecretError):
+    """An OAuth mailbox must be signed in (again): never signed in, or the provider refused
+    the stored grant (revoked, expired, password changed). The message is the pause reason;
+    ``cause`` says why, for the log."""
+
+    def __init__(self, address: str, cause: str) -> None:
+        super().__init__(f"sign in again: outreach mailbox login {address}")
+        self.address = address
+        self.cause = cause

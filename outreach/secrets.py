@@ -18,6 +18,7 @@ import keyring.errors
 from keyring.backends import fail
 
 from outreach.errors import SecretError
+from outreach.oauth import OAuthClient
 
 SERVICE = "outreach"
 COMMAND_TIMEOUT_S = 30
@@ -35,8 +36,9 @@ class SecretRef:
     """Where a mailbox's secret comes from (never the secret itself)."""
 
     address: str
-    source: str  # keyring | command | oauth2_command
+    source: str  # keyring | command | oauth2_command | oauth2 (signed in: outreach.oauth)
     command: str | None = None
+    oauth: OAuthClient | None = None
 
 
 def store_password(address: str, password: str) -> None:
@@ -61,6 +63,11 @@ def delete_password(address: str) -> None:
 
 def fetch_secret(ref: SecretRef) -> str:
     """The password (or OAuth2 access token) for a mailbox, fetched now."""
+    if ref.source == "oauth2":
+        assert ref.oauth, "a signed-in mailbox always has its OAuth client"
+        from outreach.oauth import tokens  # msal and Authlib load only for OAuth mailboxes
+
+        return tokens.access_token(ref.oauth)
     if ref.source in ("command", "oauth2_command"):
         assert ref.command, "a command source always has its command"
         what = "token command" if ref.source == "oauth2_command" else "password command"

@@ -37,6 +37,10 @@
 #   MAILSTACK_SPECIAL_USE  "no": the folders carry no SPECIAL-USE flag (found by name only)
 #   MAILSTACK_QUEUE_LIFETIME  how long a deferred message is retried before its final
 #       "Action: failed" DSN (Postfix time, default 20s; 0 = bounce at the first 4xx)
+#   MAILSTACK_OAUTH2_INTROSPECTION_URL  an OAuth 2.0 introspection endpoint (RFC 7662, with
+#       the introspecting client's id:secret in the URL): Dovecot (IMAP, and Postfix
+#       submission through its SASL socket) then also offers XOAUTH2 and OAUTHBEARER and
+#       accepts a bearer token the server reports active for that user (oauth2 passdb)
 set -euo pipefail
 
 DOMAINS="sales.test prospects.test acme.test"
@@ -179,7 +183,7 @@ ssl_cert = <$TLS/cert.pem
 ssl_key = <$TLS/key.pem
 $dh
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login${OAUTH2_URL:+ xoauth2 oauthbearer}
 
 first_valid_uid = $(id -u "$MAIL_USER")
 last_valid_uid = $(id -u "$MAIL_USER")
@@ -188,7 +192,9 @@ mail_location = maildir:~/Maildir
 passdb {
   driver = dict
   args = $DC/dict-auth.conf.ext
+  mechanisms = plain login
 }
+$(oauth2_passdb)
 userdb {
   driver = dict
   args = $DC/dict-auth.conf.ext
@@ -283,6 +289,31 @@ sieve_lmtp_settings() {
     [[ -f "$SIEVE_PLUGIN" ]] || return 0
     printf 'submission_host = %s:%s\n' "$HOST" "$RELAY_PORT"
     printf 'protocol lmtp {\n  mail_plugins = $mail_plugins sieve\n}\n'
+}
+
+OAUTH2_URL=${MAILSTACK_OAUTH2_INTROSPECTION_URL:-}
+
+# Bearer tokens (XOAUTH2, OAUTHBEARER) checked live against the authorization server on
+# every login: no cache, so a revoked or expired token is refused at once.
+oauth2_passdb() {
+    [[ -n "$OAUTH2_URL" ]] || return 0
+    cat >"$DC/oauth2.conf.ext" <<EOF
+introspection_mode = post
+introspection_url = $OAUTH2_URL
+force_introspection = yes
+username_attribute = sub
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
+EOF
+    chmod 0600 "$DC/oauth2.conf.ext"
+    cat <<EOF
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DC/oauth2.conf.ext
+}
+EOF
 }
 
 # Users live in files read on every lookup (dict fs), so one added at runtime can log in

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from outreach.mailbox.probe import ProbeStep
 
 from outreach import accounts, secrets
-from outreach.cli.mailbox_autoconfig import choose_servers
+from outreach.cli import mailbox_oauth
+from outreach.cli.mailbox_autoconfig import ChosenServers, choose_servers
 from outreach.cli.output import check_mark, console, err_console, print_json, print_table
 from outreach.errors import ConfigError
 from outreach.mailbox.account import SECURITIES
@@ -62,6 +63,11 @@ def mailbox() -> None:
     is_flag=True,
     help="Do not verify TLS certificates (test servers only!).",
 )
+@click.option("--provider", type=click.Choice(("microsoft365", "google")),
+              help="Fill hosts, ports, TLS and Sent-copy mode; sign in with OAuth.")
+@click.option("--oauth-client-id", help="Your organisation's app (client) id for OAuth sign-in.")
+@click.option("--oauth-tenant", help="Microsoft Entra tenant (default: organizations).")
+@click.option("--oauth-issuer", help="Any other OAuth/OIDC issuer URL (discovery).")
 @click.option("--yes", is_flag=True, help="Save the settings found without asking.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the result as JSON; settings found are only shown unless --yes.")
@@ -82,6 +88,10 @@ def add(
     oauth2_token_command: str | None,
     insecure_skip_verify: bool,
     sent_copy: str | None,
+    provider: str | None,
+    oauth_client_id: str | None,
+    oauth_tenant: str | None,
+    oauth_issuer: str | None,
     yes: bool,
     as_json: bool,
 ) -> None:
@@ -92,18 +102,26 @@ def add(
     An address that is already configured is refused: change it with `mailbox edit`."""
     engine = open_store()
     accounts.refuse_existing(engine, email)
-    servers = choose_servers(
-        email,
-        ServerFlags(smtp_host, smtp_port, smtp_security),
-        ServerFlags(imap_host, imap_port, imap_security),
-        username,
-        sent_copy,
-        yes=yes,
-        as_json=as_json,
-        password_stdin=password_stdin,
-    )
-    if servers is None:
-        return
+    smtp_flags = ServerFlags(smtp_host, smtp_port, smtp_security)
+    imap_flags = ServerFlags(imap_host, imap_port, imap_security)
+    if provider:  # the provider's servers, unless flags say otherwise: nothing to look up
+        settings = mailbox_oauth.provider_settings(
+            provider=provider, client_id=oauth_client_id, tenant=oauth_tenant,
+            issuer=oauth_issuer, smtp=(smtp_host, smtp_port, smtp_security or "starttls"),
+            imap=(imap_host, imap_port, imap_security or "tls"), sent_copy=sent_copy or "auto",
+        )
+        servers = ChosenServers(settings.smtp, settings.imap, username, settings.sent_copy)
+        oauth = settings.oauth
+    else:
+        chosen = choose_servers(email, smtp_flags, imap_flags, username, sent_copy, yes=yes,
+                                as_json=as_json, password_stdin=password_stdin)
+        if chosen is None:
+            return
+        servers = chosen
+        found = servers.discovery.found if servers.discovery else None
+        found_provider = found.provider if found and not oauth_issuer else None
+        oauth = mailbox_oauth.oauth_change(found_provider if oauth_client_id else None,
+                                           oauth_client_id, oauth_tenant, oauth_issuer)
     new = accounts.NewMailbox(
         email=email,
         smtp=servers.smtp,
@@ -116,18 +134,22 @@ def add(
         password_command=password_command,
         oauth2_token_command=oauth2_token_command,
         sent_copy=servers.sent_copy,
+        oauth=oauth,
     )
     password = _read_password() if password_stdin else None
     if insecure_skip_verify:
         _warn_insecure()
     row = accounts.add_mailbox(engine, new, password)
     if as_json:
-        return print_json({**accounts.mailbox_summary(row), "saved": True,
-                           "autoconfig": servers.autoconfig_json()})
-    click.echo(
-        f"mailbox {row.email} saved (secret: {row.secret_source}); "
-        f"check it with `outreach mailbox test {row.email}`"
-    )
+        print_json({**accounts.mailbox_summary(row), "saved": True,
+                    "autoconfig": servers.autoconfig_json()})
+    else:
+        click.echo(
+            f"mailbox {row.email} saved (secret: {row.secret_source}); "
+            f"check it with `outreach mailbox test {row.email}`"
+        )
+    if oauth is not None:
+        mailbox_oauth.offer_login(row.email, as_json)
 
 
 @mailbox.command("edit")
@@ -150,9 +172,17 @@ def add(
 @click.option("--password-stdin", is_flag=True, help="Read a new password into the OS keyring.")
 @click.option("--password-command", help="Shell command printing the password at use time.")
 @click.option("--oauth2-token-command", help="Shell command printing an OAuth2 access token.")
-def edit(email: str, password_stdin: bool, **given: str | int | bool | None) -> None:
+@click.option("--provider", type=click.Choice(("microsoft365", "google")),
+              help="Sign in with OAuth at this provider (with --oauth-client-id).")
+@click.option("--oauth-client-id", help="Switch to OAuth sign-in with your organisation's app.")
+@click.option("--oauth-tenant", help="Microsoft Entra tenant (default: organizations).")
+@click.option("--oauth-issuer", help="Any other OAuth/OIDC issuer URL (discovery).")
+def edit(email: str, password_stdin: bool, provider: str | None, oauth_client_id: str | None,
+         oauth_tenant: str | None, oauth_issuer: str | None,
+         **given: str | int | bool | None) -> None:
     """Change only the settings you name; everything else stays as it is."""
-    changes = accounts.MailboxChanges(**given)  # type: ignore[arg-type]
+    oauth = mailbox_oauth.oauth_change(provider, oauth_client_id, oauth_tenant, oauth_issuer)
+    changes = accounts.MailboxChanges(**given, oauth=oauth)  # type: ignore[arg-type]
     if changes == accounts.MailboxChanges() and not password_stdin:
         raise ConfigError(
             f"nothing to change for {email}",
@@ -166,6 +196,8 @@ def edit(email: str, password_stdin: bool, **given: str | int | bool | None) -> 
     click.echo(f"mailbox {row.email} " + ("updated:" if changed else "unchanged"))
     for line in changed:
         click.echo(f"  {line}")
+    if oauth is not None:
+        click.echo(f"sign in with `outreach mailbox login {row.email}`")
     if row.paused:
         click.echo(
             f"it is still paused ({row.pause_reason}): check it with "
@@ -281,3 +313,6 @@ def resume(email: str) -> None:
     """Resume a paused mailbox (e.g. after fixing its password)."""
     accounts.set_paused(open_store(), email, False)
     click.echo(f"mailbox {email} resumed")
+
+
+mailbox.add_command(mailbox_oauth.login)

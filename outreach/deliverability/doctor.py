@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
@@ -22,10 +23,12 @@ from outreach.deliverability.dns import ResolverSpec, make_resolver
 from outreach.deliverability.domain_checks import dmarc_finding, mx_finding, spf_finding
 from outreach.deliverability.findings import Diagnosis, Finding, fail, ok
 from outreach.deliverability.sender import daily_cap_finding, freemail_finding, noreply_finding
+from outreach.deliverability.signin_check import sign_in_finding
 from outreach.deliverability.tls_check import tls_findings
 from outreach.errors import NotFoundError, OutreachError
 from outreach.mailbox.account import Account
 from outreach.mailbox.probe import ProbeStep, probe_account
+from outreach.oauth import grants
 from outreach.store.models import Mailbox
 
 STEP_FIXES: dict[str, str] = {
@@ -38,7 +41,9 @@ STEP_FIXES: dict[str, str] = {
     "TLS": "check the port speaks implicit TLS (465 for SMTP, 993 for IMAP)",
     "AUTH": "check the username and password (with 2FA an app password is needed), "
     "then `outreach mailbox edit ADDRESS --password-stdin`",
-    "XOAUTH2": "refresh the token your --oauth2-token-command prints",
+    "XOAUTH2": "refresh the token your --oauth2-token-command prints, or sign in again: "
+    "`outreach mailbox login ADDRESS`",
+    "OAUTHBEARER": "sign in again: `outreach mailbox login ADDRESS`",
     "LOGIN": "check the username and password (with 2FA an app password is needed), "
     "then `outreach mailbox edit ADDRESS --password-stdin`",
     "SELECT INBOX": "the account has no readable INBOX: ask your provider to enable IMAP",
@@ -57,6 +62,9 @@ async def diagnose(row: Mailbox, spec: ResolverSpec) -> Diagnosis:
     domain = domain_of(row.email)
     findings += [noreply_finding(row.email), freemail_finding(domain),
                  daily_cap_finding(row.daily_cap, row.smtp_host, domain)]
+    signed_in = await asyncio.to_thread(grants.stored_grant, row.email)
+    sign_in = sign_in_finding(row, signed_in, datetime.now(UTC))
+    findings += [sign_in] if sign_in else []
     return Diagnosis(row.email, tuple(findings))
 
 

@@ -2,7 +2,8 @@
 
 - 4xx, timeouts and dropped connections are temporary → ``deferred`` with backoff;
 - 5xx at MAIL/RCPT/DATA is permanent for this recipient → ``failed`` (hard bounce);
-- authentication or TLS failures are the mailbox's problem → pause the mailbox;
+- authentication or TLS failures are the mailbox's problem → pause the mailbox (an OAuth
+  sign-in the provider refused waits for ``outreach mailbox login``, no automatic retry);
 - an address the server cannot take (non-ASCII local part without SMTPUTF8) → ``give_up``
   (the enrollment fails at once; ``campaign retry`` after a fix).
 - a connection lost or hung after DATA began may have been accepted → ``in_doubt``: the
@@ -19,6 +20,7 @@ from typing import Literal
 
 import aiosmtplib
 
+from outreach.errors import SignInRequired
 from outreach.mailbox.ports import DeliveryInDoubt
 from outreach.mailbox.smtp import SmtpUtf8Unsupported
 
@@ -30,6 +32,7 @@ class Failure:
     verdict: Verdict
     code: int | None
     message: str
+    retry_login: bool = True  # a paused mailbox tries to log in again now and then
 
 
 def classify_smtp_error(exc: BaseException) -> Failure:
@@ -38,6 +41,8 @@ def classify_smtp_error(exc: BaseException) -> Failure:
         return Failure("give_up", None, str(exc))
     if isinstance(exc, DeliveryInDoubt):
         return Failure("in_doubt", None, str(exc))
+    if isinstance(exc, SignInRequired):  # only `outreach mailbox login` can mend it
+        return Failure("pause_mailbox", None, exc.message, retry_login=False)
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return Failure("pause_mailbox", exc.code, f"login refused: {exc.code} {exc.message}")
     if isinstance(exc, ssl.SSLError | aiosmtplib.SMTPConnectError) and _is_tls(exc):

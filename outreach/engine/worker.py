@@ -334,7 +334,8 @@ class MailboxWorker:
             assert facts is not None, "a send in flight is never deleted"
             if failure.verdict == "pause_mailbox":
                 sending.requeue_unsent(conn, send_id, now)
-                pause_mailbox(conn, self.mailbox_id, failure.message, now, auth=True)
+                pause_mailbox(conn, self.mailbox_id, failure.message, now,
+                              auth=failure.retry_login)
             elif failure.verdict == "failed":
                 sending.smtp_refused(conn, facts, failure.code, failure.message, now)
             elif failure.verdict == "give_up":
@@ -444,8 +445,9 @@ class MailboxWorker:
             await self.smtp.login_check()
         except Exception as exc:  # noqa: BLE001 - still refused: stay paused, try later
             with self.db.begin() as conn:
-                message = classify_smtp_error(exc).message
-                pause_mailbox(conn, self.mailbox_id, message, utcnow(), auth=True)
+                failure = classify_smtp_error(exc)
+                pause_mailbox(conn, self.mailbox_id, failure.message, utcnow(),
+                              auth=failure.retry_login)
             return self.config.poll_interval
         with self.db.begin() as conn:
             resume_mailbox(conn, self.mailbox_id, utcnow())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from outreach.lifecycle.events import record
 from outreach.lifecycle.values import Subject
@@ -23,6 +23,19 @@ def pause_mailbox(
     conn.execute(update(MAILBOX).where(MAILBOX.c.id == mailbox_id).values(**values))
     record(conn, EventKind.MAILBOX_PAUSED, Subject(mailbox_id=mailbox_id), when=now,
            reason=reason)  # fmt: skip
+
+
+def pause_for_sign_in(conn: Connection, mailbox_id: int, reason: str, now: datetime) -> bool:
+    """Pause a mailbox whose OAuth sign-in the provider refused (``reason``: what to run),
+    unless it already is for that reason; no automatic login retry (only a new sign-in
+    helps). True when it was paused now."""
+    current = conn.execute(
+        select(MAILBOX.c.paused, MAILBOX.c.pause_reason).where(MAILBOX.c.id == mailbox_id)
+    ).first()
+    if current is None or (current.paused and current.pause_reason == reason):
+        return False
+    pause_mailbox(conn, mailbox_id, reason, now, auth=False)
+    return True
 
 
 def resume_mailbox(conn: Connection, mailbox_id: int, now: datetime) -> None:

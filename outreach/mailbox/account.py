@@ -48,7 +48,7 @@ class Account:
 
     @property
     def uses_oauth2(self) -> bool:
-        return self.secret.source == "oauth2_command"
+        return self.secret.source in ("oauth2_command", "oauth2")
 
 
 def is_loopback(host: str) -> bool:

@@ -7,6 +7,7 @@ server's own words, and never contain the secret.
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 import os
@@ -65,9 +66,32 @@ async def smtp_login(client: aiosmtplib.SMTP, account: Account, secret: str) -> 
     if account.smtp.security == "starttls":
         await client.starttls()
     if account.uses_oauth2:
-        await client.auth_xoauth2(account.username, secret)
+        await smtp_token_auth(client, account.username, secret)
     else:
         await smtp_password_auth(client, account.username, secret)
+
+
+async def smtp_token_auth(client: aiosmtplib.SMTP, username: str, token: str) -> str:
+    """SASL OAUTHBEARER (RFC 7628) when the server offers it, else XOAUTH2 (Microsoft,
+    Google); returns the mechanism used."""
+    await client.ehlo()
+    offered = client.esmtp_extensions.get("auth", "").lower().split()
+    if "oauthbearer" not in offered:
+        await client.auth_xoauth2(username, token)
+        return "XOAUTH2"
+    initial = base64.b64encode(oauthbearer_response(username, token).encode())
+    response = await client.execute_command(b"AUTH", b"OAUTHBEARER", initial)
+    if response.code == 334:  # the error challenge (JSON): answer ^A for the final reply
+        response = await client.execute_command(base64.b64encode(b"\x01"))
+    if response.code != 235:
+        raise aiosmtplib.SMTPAuthenticationError(response.code, response.message)
+    return "OAUTHBEARER"
+
+
+def oauthbearer_response(username: str, token: str) -> str:
+    """The RFC 7628 initial client response (GS2 header with the authorization identity)."""
+    identity = username.replace("=", "=3D").replace(",", "=2C")
+    return f"n,a={identity},\x01auth=Bearer {token}\x01\x01"
 
 
 async def smtp_password_auth(client: aiosmtplib.SMTP, username: str, secret: str) -> None:
@@ -106,9 +130,18 @@ def imap_client(
 
 def imap_login(client: IMAPClient, account: Account, secret: str) -> None:
     if account.uses_oauth2:
-        client.oauth2_login(account.username, secret)
+        imap_token_login(client, account.username, secret)
     else:
         client.login(account.username, secret)
+
+
+def imap_token_login(client: IMAPClient, username: str, token: str) -> str:
+    """AUTHENTICATE OAUTHBEARER when offered, else XOAUTH2; returns the mechanism used."""
+    if b"AUTH=OAUTHBEARER" in client.capabilities():
+        client.oauthbearer_login(username, token)
+        return "OAUTHBEARER"
+    client.oauth2_login(username, token)
+    return "XOAUTH2"
 
 
 def open_imap(account: Account, secret: str) -> IMAPClient:

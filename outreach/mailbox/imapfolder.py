@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 
 from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
 
 from outreach import secrets
 from outreach.mailbox import idle
@@ -22,6 +23,7 @@ from outreach.mailbox.account import Account
 from outreach.mailbox.connect import find_junk_folder, open_imap
 from outreach.mailbox.headers import HEADER_FIELDS
 from outreach.mailbox.ports import FolderState, HeaderBlock
+from outreach.oauth import tokens
 
 HEADERS_ITEM = f"BODY.PEEK[HEADER.FIELDS ({' '.join(HEADER_FIELDS)})]"
 
@@ -141,6 +143,12 @@ class ImapConnector:
     """Logs in to a mailbox with its stored secret (the watcher's :class:`InboxConnector`)."""
 
     def reader(self, account: Account) -> ImapSession:
-        client = open_imap(account, secrets.fetch_secret(account.secret))
+        try:
+            client = open_imap(account, secrets.fetch_secret(account.secret))
+        except LoginError:
+            if account.secret.oauth is None:
+                raise
+            tokens.discard(account.email)  # refused early (revoked?): refresh once
+            client = open_imap(account, secrets.fetch_secret(account.secret))
         client.normalise_times = False  # INTERNALDATEs come back timezone-aware
         return ImapSession(client)

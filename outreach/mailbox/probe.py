@@ -25,6 +25,7 @@ from outreach.mailbox.connect import (
     locate_sent_folder,
     smtp_client,
     smtp_password_auth,
+    smtp_token_auth,
 )
 from outreach.mailbox.folders import SENT_NAMES, not_found
 from outreach.mailbox.refusals import (
@@ -142,7 +143,7 @@ async def _smtp_auth(
     try:
         secret = get_secret()
         if account.uses_oauth2:
-            await client.auth_xoauth2(account.username, secret)
+            mechanism = await smtp_token_auth(client, account.username, secret)
         else:
             await smtp_password_auth(client, account.username, secret)
         steps.ok(mechanism, f"as {account.username}")
@@ -216,7 +217,8 @@ def _find_sent(client: IMAPClient, steps: _Steps) -> None:
 
 async def probe_account(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
     """Fetch the secret once, then run the SMTP and IMAP checks side by side."""
-    source = {"keyring": "OS keyring", "command": "password command"}.get(
+    source = {"keyring": "OS keyring", "command": "password command",
+              "oauth2": "your OAuth sign-in"}.get(
         account.secret.source, "token command"
     )
     try:

@@ -10,8 +10,9 @@ import aiosmtplib
 
 from outreach.addresses import needs_smtputf8
 from outreach.mailbox.account import Account
-from outreach.mailbox.connect import smtp_client, smtp_login
+from outreach.mailbox.connect import smtp_client, smtp_login, smtp_token_auth
 from outreach.mailbox.ports import DeliveryInDoubt
+from outreach.oauth import tokens
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +130,23 @@ class SmtpSession:
         client = smtp_client(self.account, timeout=self._timeout)
         await client.connect()
         try:
-            await smtp_login(client, self.account, await self._get_secret())
+            await self._login(client)
         except BaseException:
             client.close()
             raise
         log.debug("smtp connected for %s", self.account.email)
         return client
+
+    async def _login(self, client: aiosmtplib.SMTP) -> None:
+        """Log in; an OAuth token the server refuses is dropped and, once, a new one asked
+        for (a revoked sign-in then ends in ``SignInRequired``, not a retry loop)."""
+        try:
+            await smtp_login(client, self.account, await self._get_secret())
+        except aiosmtplib.SMTPAuthenticationError:
+            if self.account.secret.oauth is None:
+                raise
+            tokens.discard(self.account.email)
+            await smtp_token_auth(client, self.account.username, await self._get_secret())
 
     async def login_check(self) -> None:
         """Connect and log in now (raises the server's refusal)."""

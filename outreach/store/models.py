@@ -38,9 +38,15 @@ class Mailbox(SQLModel, table=True):
     imap_port: int
     imap_security: str = "tls"
     insecure_skip_verify: bool = False
-    secret_source: str = "keyring"  # keyring | command | oauth2_command
+    secret_source: str = "keyring"  # keyring | command | oauth2_command | oauth2
     password_command: str | None = None
     oauth2_token_command: str | None = None
+    # Signed in with OAuth (secret_source "oauth2"): microsoft365 | google | oidc; the
+    # organisation's own client id; the Entra tenant or the issuer URL. Tokens: keyring only.
+    oauth_provider: str | None = None
+    oauth_client_id: str | None = None
+    oauth_tenant: str | None = None
+    oauth_issuer: str | None = None
     daily_cap: int = 40
     ramp: str | None = None  # e.g. "10+5/day"
     timezone: str | None = None  # day boundary of the daily cap; None = this machine's

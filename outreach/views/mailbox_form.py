@@ -20,6 +20,7 @@ from outreach.addresses import check_header_text
 from outreach.errors import ConfigError, OutreachError
 from outreach.mailbox.account import Account, Endpoint, make_endpoint
 from outreach.mailbox.probe import ProbeStep, probe_imap, probe_smtp
+from outreach.mailbox.providers import PROVIDERS, check_issuer
 from outreach.planner.pacing import parse_ramp
 from outreach.secrets import SecretRef
 
@@ -35,6 +36,9 @@ FIELDS = (
     "imap_security",
     "password",
     "password_command",
+    "provider",
+    "oauth_client_id",
+    "oauth_where",
     "daily_cap",
     "ramp",
     "insecure_skip_verify",
@@ -64,6 +68,11 @@ class MailboxForm:
     editing: bool = False
     """Saving replaces the stored mailbox of the same address (the edit form)."""
 
+    @property
+    def signs_in(self) -> bool:
+        """An OAuth mailbox: nothing to test before ``mailbox login`` (the sign-in modal)."""
+        return self.new.oauth is not None
+
 
 def check_form(
     values: Mapping[str, str], *, editing: bool
@@ -74,13 +83,21 @@ def check_form(
     name = (values.get("display_name") or "").strip() or None
     if name is not None:
         _field(errors, "display_name", lambda: check_header_text(name, "display name"))
+    provider = values.get("provider") or "password"
+    values = _with_preset(values, provider)
     smtp = _endpoint(errors, "smtp", values)
     imap = _endpoint(errors, "imap", values)
     cap = _field(errors, "daily_cap", lambda: _positive(values.get("daily_cap") or "40"))
     ramp = (values.get("ramp") or "").strip() or None
     if ramp:
         _field(errors, "ramp", lambda: parse_ramp(ramp))
-    password, command, keep = _secret(values, editing, errors)
+    oauth = _oauth(values, provider, errors)
+    if provider == "password":
+        password, command, keep = _secret(values, editing, errors)
+    else:
+        password, command, keep = "", "", False
+        if values.get("password") or (values.get("password_command") or "").strip():
+            errors["password"] = "an OAuth mailbox signs in instead: leave the password empty"
     if errors or email is None or smtp is None or imap is None or cap is None:
         return None, errors
     new = accounts.NewMailbox(
@@ -93,8 +110,43 @@ def check_form(
         ramp=ramp,
         insecure_skip_verify=values.get("insecure_skip_verify") == "true",
         password_command=command or None,
+        oauth=oauth,
+        sent_copy=PROVIDERS[provider].sent_copy if provider in PROVIDERS else "auto",
     )
     return MailboxForm(new, password or None, keep, editing), errors
+
+
+def _with_preset(values: Mapping[str, str], provider: str) -> Mapping[str, str]:
+    """A provider's servers fill the server fields left empty."""
+    preset = PROVIDERS.get(provider)
+    if preset is None or (values.get("smtp_host") or "").strip():
+        return values
+    filled = dict(values)
+    for protocol, endpoint in (("smtp", preset.smtp), ("imap", preset.imap)):
+        filled[f"{protocol}_host"] = endpoint.host
+        filled[f"{protocol}_port"] = str(endpoint.port)
+        filled[f"{protocol}_security"] = endpoint.security
+    return filled
+
+
+def _oauth(values: Mapping[str, str], provider: str,
+           errors: dict[str, str]) -> accounts.OAuthSettings | None:
+    """The sign-in settings of a Microsoft 365 / Google / OIDC issuer choice."""
+    if provider == "password":
+        return None
+    client_id = (values.get("oauth_client_id") or "").strip()
+    where = (values.get("oauth_where") or "").strip() or None
+    if not client_id:
+        errors["oauth_client_id"] = "your organisation's app (client) id (docs/oauth2.md)"
+    if provider == "oidc":
+        if where is None:
+            errors["oauth_where"] = "the issuer URL of your OAuth/OIDC server"
+            return None
+        issuer = _field(errors, "oauth_where", lambda: check_issuer(where))
+        return accounts.OAuthSettings("oidc", client_id, issuer=issuer) if issuer else None
+    if where and provider != "microsoft365":
+        errors["oauth_where"] = "only Microsoft 365 (a tenant) or an OIDC issuer take this"
+    return accounts.OAuthSettings(provider, client_id, tenant=where)
 
 
 def _secret(
@@ -158,6 +210,8 @@ def account_for(form: MailboxForm) -> Account:
     """The connection values of a form (nothing saved)."""
     new = form.new
     source = "command" if new.password_command else "keyring"
+    if new.oauth is not None:
+        raise ConfigError("an OAuth mailbox is tested after its sign-in")
     return Account(
         email=new.email,
         username=new.username or new.email,

@@ -50,6 +50,9 @@ class MailboxSettings:
     insecure_skip_verify: bool
     password_command: str
     sent_copy: str
+    provider: str = "password"  # or microsoft365 | google | oidc (signs in with OAuth)
+    oauth_client_id: str = ""
+    oauth_where: str = ""  # the Entra tenant or the issuer URL
 
 
 def mailbox_rows(db: Engine, now: datetime) -> list[MailboxRow]:
@@ -108,6 +111,10 @@ def mailbox_settings(db: Engine, email: str) -> MailboxSettings:
         insecure_skip_verify=row.insecure_skip_verify,
         password_command=row.password_command or "",
         sent_copy=row.append_to_sent,
+        provider=row.oauth_provider if row.secret_source == "oauth2" and row.oauth_provider
+        else "password",
+        oauth_client_id=row.oauth_client_id or "",
+        oauth_where=row.oauth_tenant or row.oauth_issuer or "",
     )
 
 

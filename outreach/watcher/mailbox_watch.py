@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from outreach.accounts import account_of
-from outreach.errors import ConnectionFailed, InboxUnreachable
+from outreach.errors import ConnectionFailed, InboxUnreachable, SignInRequired
 from outreach.mailbox.classify import Rules
 from outreach.mailbox.ports import INBOX, FolderReader, FolderState, InboxConnector
 from outreach.store.models import Mailbox
@@ -146,6 +146,10 @@ class MailboxWatch:
             except asyncio.CancelledError:  # perhaps left in IDLE: no LOGOUT would be heard
                 self._drop_broken()
                 raise
+            except SignInRequired:  # not the server's fault: the check pauses the mailbox
+                self.idling = False
+                await asyncio.to_thread(self._drop_broken)
+                raise
             except Exception as exc:  # noqa: BLE001 - any IMAP/network error: reconnect
                 self.idling = False
                 await asyncio.to_thread(self._drop_broken)
@@ -157,12 +161,18 @@ class MailboxWatch:
         kept = self._client is not None
         try:
             return self._check_once()
+        except SignInRequired:  # not the server's fault: the poll loop pauses the mailbox
+            self._drop()
+            raise
         except Exception as exc:
             self._drop()
             if not kept:
                 raise self._failed(exc) from exc
         try:  # the kept connection may have gone stale (server timeout): once more, anew
             return self._check_once()
+        except SignInRequired:
+            self._drop()
+            raise
         except Exception as exc:
             self._drop()
             raise self._failed(exc) from exc
@@ -304,6 +314,10 @@ async def ring_on_news(watch: MailboxWatch) -> None:
             continue
         try:
             news = await watch.idle_round()
+        except SignInRequired:  # the check pauses the mailbox; no IDLE until a new sign-in
+            watch.bell.set()
+            await _pause(watch.stopping, watch.backoff.longest)
+            continue
         except ConnectionFailed as exc:
             watch.bell.set()  # what happened meanwhile is looked at by a check
             watch.backoff.failed(exc)

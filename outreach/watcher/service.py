@@ -18,8 +18,9 @@ from sqlmodel import Session, select
 
 from outreach import paths
 from outreach.accounts import account_of
-from outreach.errors import InboxUnreachable, OutreachError
+from outreach.errors import InboxUnreachable, OutreachError, SignInRequired
 from outreach.lifecycle.ending import resume_due
+from outreach.lifecycle.mailboxes import pause_for_sign_in
 from outreach.lifecycle.rules import Pause
 from outreach.mailbox.classify import Rules, load_rules
 from outreach.mailbox.ports import InboxConnector
@@ -173,11 +174,23 @@ class Watcher:
                 await self.check(watch.mailbox_id)
             except InboxUnreachable as exc:  # logged once by the watch's back-off
                 delay = exc.retry_in
+            except SignInRequired as exc:  # only `mailbox login` mends it: pause, wait long
+                if await asyncio.to_thread(self._pause_for_sign_in, watch, exc):
+                    self.on_event("mailbox_paused", {"mailbox": watch.account.email,
+                                                     "message": exc.message})
+                delay = self.config.reconnect_max
             except Exception as exc:  # noqa: BLE001 - IMAP down: retry later, never die
                 delay = backoff(exc)
             else:
                 backoff = self._backoff(watch)
             await wait_any(watch.bell, watch.stopping, seconds=delay)
+
+    def _pause_for_sign_in(self, watch: MailboxWatch, exc: SignInRequired) -> bool:
+        with self.db.begin() as conn:
+            paused = pause_for_sign_in(conn, watch.mailbox_id, exc.message, utcnow())
+        if paused:
+            log.warning("%s paused: %s (%s)", watch.account.email, exc.message, exc.cause)
+        return paused
 
     def _backoff(self, watch: MailboxWatch) -> Backoff:
         """A fresh reconnect back-off: logs each failure, doubles the delay up to the max."""

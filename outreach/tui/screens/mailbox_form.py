@@ -20,6 +20,7 @@ from outreach.errors import OutreachError
 from outreach.mailbox.account import SECURITIES
 from outreach.mailbox.probe import ProbeStep
 from outreach.tui.context import context_of
+from outreach.tui.screens.signin import SignInScreen
 from outreach.tui.widgets.form import FormField
 from outreach.tui.widgets.probe_steps import ProbeSteps
 from outreach.views.mailbox_form import (
@@ -34,11 +35,17 @@ from outreach.views.mailbox_form import (
 )
 from outreach.views.mailboxes import MailboxSettings
 
+PROVIDER_CHOICES = [
+    ("a password", "password"), ("Microsoft 365", "microsoft365"), ("Google", "google"),
+    ("an OIDC issuer", "oidc"),
+]
 ROWS = (
     (("email", "Address"), ("display_name", "Your name"), ("username", "Login (if not address)")),
     (("smtp_host", "SMTP server"), ("smtp_port", "SMTP port"), ("smtp_security", "SMTP security")),
     (("imap_host", "IMAP server"), ("imap_port", "IMAP port"), ("imap_security", "IMAP security")),
     (("password", "Password (to the keyring)"), ("password_command", "…or a password command")),
+    (("provider", "…or sign in with"), ("oauth_client_id", "OAuth client id"),
+     ("oauth_where", "Tenant (Microsoft) / issuer URL")),
     (("daily_cap", "Daily cap"), ("ramp", "Ramp-up, e.g. 10+5/day"), ("insecure_skip_verify", "")),
 )  # fmt: skip
 
@@ -73,6 +80,7 @@ class MailboxFormScreen(ModalScreen[str | None]):
     def __init__(self, settings: MailboxSettings | None = None) -> None:
         super().__init__()
         self.settings = settings
+        self.form_signs_in = False
 
     @property
     def editing(self) -> bool:
@@ -100,6 +108,8 @@ class MailboxFormScreen(ModalScreen[str | None]):
     def _control(self, name: str) -> Input | Select[str] | Checkbox:
         given = self.settings
         value = "" if given is None else str(getattr(given, name, "") or "")
+        if name == "provider":
+            return Select(PROVIDER_CHOICES, value=value or "password", allow_blank=False, id=name)
         if name.endswith("_security"):
             default = value or ("starttls" if name.startswith("smtp") else "tls")
             options = [(s, s) for s in SECURITIES]
@@ -134,7 +144,8 @@ class MailboxFormScreen(ModalScreen[str | None]):
             self._note("fix the fields marked ✗ — nothing was saved")
             return
         self._set_busy(True)
-        self._test_and_save(form, test=event.button.id == "test-save")
+        self.form_signs_in = form.signs_in
+        self._test_and_save(form, test=event.button.id == "test-save" and not form.signs_in)
 
     @work(exclusive=True, group="mailbox-form")
     async def _test_and_save(self, form: MailboxForm, test: bool) -> None:
@@ -166,7 +177,10 @@ class MailboxFormScreen(ModalScreen[str | None]):
         self.query_one(ProbeSteps).finish()
         self._set_busy(False)
         if message.saved is not None:
+            app, signs_in = self.app, self.form_signs_in and not self.editing
             self.dismiss(message.saved)
+            if signs_in:  # an OAuth mailbox is tested once signed in: sign in now
+                app.push_screen(SignInScreen(message.saved))
             return
         self.show_errors(message.errors)
         self._note(message.note)

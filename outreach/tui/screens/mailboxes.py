@@ -1,4 +1,5 @@
-"""Mailboxes: connection, state and ramp-up of each; add, edit, test, pause, resume."""
+"""Mailboxes: connection, state and ramp-up of each; add, edit, test, sign in (OAuth), pause,
+resume."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from outreach.tui.runner import commands_of
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.screens.mailbox_form import MailboxFormScreen
 from outreach.tui.screens.probe import ProbeScreen
+from outreach.tui.screens.signin import SignInScreen
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.views.mailboxes import MailboxRow, MailboxSettings, mailbox_rows, mailbox_settings
 
@@ -68,6 +70,7 @@ class MailboxesScreen(DataScreen):
         Binding("t", "test", "Test connection"),
         Binding("p", "pause", "Pause"),
         Binding("r", "resume", "Resume"),
+        Binding("l", "sign_in", "Sign in"),
     ]
 
     @dataclass
@@ -136,6 +139,14 @@ class MailboxesScreen(DataScreen):
     def action_test(self) -> None:
         if email := self.selected():
             self.app.push_screen(ProbeScreen(email))
+
+    def action_sign_in(self) -> None:
+        if email := self.selected():
+            self.app.push_screen(SignInScreen(email), self._signed_in)
+
+    def _signed_in(self, ok: bool | None) -> None:
+        if ok:
+            self.post_message(DataChanged("mailbox"))
 
     def action_pause(self) -> None:
         if email := self.selected():
