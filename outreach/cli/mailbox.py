@@ -113,15 +113,18 @@ def add(
         servers = ChosenServers(settings.smtp, settings.imap, username, settings.sent_copy)
         oauth = settings.oauth
     else:
+        by_issuer = oauth_issuer is not None or oauth_client_id is None
+        if by_issuer:  # bad OAuth options are refused before anything is looked up
+            oauth = mailbox_oauth.oauth_change(None, oauth_client_id, oauth_tenant, oauth_issuer)
         chosen = choose_servers(email, smtp_flags, imap_flags, username, sent_copy, yes=yes,
                                 as_json=as_json, password_stdin=password_stdin)
         if chosen is None:
             return
         servers = chosen
-        found = servers.discovery.found if servers.discovery else None
-        found_provider = found.provider if found and not oauth_issuer else None
-        oauth = mailbox_oauth.oauth_change(found_provider if oauth_client_id else None,
-                                           oauth_client_id, oauth_tenant, oauth_issuer)
+        if not by_issuer:  # --oauth-client-id alone: the provider autoconfig recognised
+            found = servers.discovery.found if servers.discovery else None
+            oauth = mailbox_oauth.oauth_change(found.provider if found else None,
+                                               oauth_client_id, oauth_tenant, None)
     new = accounts.NewMailbox(
         email=email,
         smtp=servers.smtp,
