@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.postgres",
     "tests.fixtures.dns",
+    "tests.fixtures.cyrus",
 ]

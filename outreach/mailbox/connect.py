@@ -121,10 +121,20 @@ def open_imap(account: Account, secret: str) -> IMAPClient:
     return client
 
 
+def special_use_folder(client: IMAPClient, flag: bytes) -> str | None:
+    """The folder LIST flags with ``flag`` (SPECIAL-USE), matched case-insensitively.
+
+    RFC 6154 attributes are case-insensitive and servers differ: Dovecot says ``\\Sent``,
+    Cyrus ``\\sent``. imapclient's ``find_special_folder`` compares them case-sensitively.
+    """
+    wanted = flag.lower()
+    for flags, _delim, name in client.list_folders():
+        if any(f.lower() == wanted for f in flags):
+            return str(name)
+    return None
+
+
 def find_sent_folder(client: IMAPClient) -> str | None:
     """The folder flagged ``\\Sent`` (SPECIAL-USE), else imapclient's well-known names."""
-    for flags, _delim, name in client.list_folders():
-        if b"\\Sent" in flags:
-            return str(name)
-    found = client.find_special_folder(b"\\Sent")
+    found = special_use_folder(client, b"\\Sent") or client.find_special_folder(b"\\Sent")
     return str(found) if found else None

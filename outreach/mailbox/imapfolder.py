@@ -18,7 +18,7 @@ from imapclient import IMAPClient
 from outreach import secrets
 from outreach.mailbox import idle
 from outreach.mailbox.account import Account
-from outreach.mailbox.connect import open_imap
+from outreach.mailbox.connect import open_imap, special_use_folder
 from outreach.mailbox.headers import HEADER_FIELDS
 from outreach.mailbox.ports import INBOX, FolderState, HeaderBlock
 
@@ -97,9 +97,9 @@ def _body(item: dict[bytes, object]) -> bytes:
 
 def find_junk_folder(client: IMAPClient) -> str | None:
     """The ``\\Junk`` folder (SPECIAL-USE), else one with a usual spam-folder name."""
-    found = client.find_special_folder(b"\\Junk")
+    found = special_use_folder(client, b"\\Junk")
     if found:
-        return str(found)
+        return found
     names = {str(name).lower(): str(name) for _flags, _delim, name in client.list_folders()}
     return next((names[n.lower()] for n in JUNK_NAMES if n.lower() in names), None)
 
