@@ -26,7 +26,7 @@ from outreach.cli import cli
 from outreach.engine import recovery
 from outreach.mailbox.account import make_endpoint
 from outreach.mailbox.connect import find_sent_folder
-from outreach.mailbox.imapfolder import find_junk_folder
+from outreach.mailbox.imapfolder import ImapSession
 from outreach.sandbox import Sandbox
 from outreach.services import inbox_watcher, send_engine
 from outreach.store import open_store, session_scope
@@ -124,7 +124,7 @@ def test_cyrus_offers_what_the_watcher_relies_on(cyrus: CyrusServer, rep: str) -
         capabilities = set(client.capabilities())
         folders = {name: flags for flags, delimiter, name in client.list_folders()}
         delimiters = {delimiter for _flags, delimiter, _name in client.list_folders()}
-        sent, junk = find_sent_folder(client), find_junk_folder(client)
+        sent, junk = find_sent_folder(client), ImapSession(client).junk_folder()
     assert {b"IDLE", b"UIDPLUS", b"SPECIAL-USE", b"THREAD=REFERENCES"} <= capabilities
     assert b"\\sent" in folders[SENT_FOLDER] and b"\\Sent" not in folders[SENT_FOLDER]
     assert b"\\junk" in folders[JUNK_FOLDER]
@@ -259,7 +259,8 @@ def test_mailbox_test_passes_and_names_the_german_sent_folder(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert not any(line.startswith("✗") for line in lines), result.output
-    assert f"✓ IMAP Sent folder — {SENT_FOLDER}" in lines, result.output
+    [sent_line] = [line for line in lines if "IMAP Sent folder" in line]
+    assert sent_line.startswith(f"✓ IMAP Sent folder — {SENT_FOLDER}"), result.output
     with session_scope(open_store()) as session:
         assert accounts.get_mailbox(session, rep).sent_folder == SENT_FOLDER
 
