@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs the test servers (apt: Postfix,
-# Dovecot, NSD, PostgreSQL) and the Python test dependencies, then runs pytest.
+# Dovecot, NSD, PostgreSQL, Cyrus IMAP) and the Python test dependencies, then runs pytest.
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.dns",
     "tests.fixtures.oidc",
+    "tests.fixtures.cyrus",
 ]
