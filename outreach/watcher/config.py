@@ -20,11 +20,11 @@ class WatcherConfig:
     poll_interval: float = 60.0
     """Look at every folder at least this often (the only way without IDLE; the Junk folder
     and resuming paused enrollments always run on this beat)."""
-    idle_poll_interval: float = 300.0
-    """While IDLE works, the periodic look (the Junk folder; and that the connection still
-    lives) runs this often instead: IDLE announces INBOX mail, and the engine's pre-send
-    re-check looks at Junk too, so no follow-up goes out after a spam-foldered reply. A
-    team daemon watching 1,000 mailboxes stays near idle this way."""
+    idle_poll_interval: float = 25 * 60.0
+    """While IDLE works, the periodic look (the Junk folder) runs this often instead, when
+    the IDLE round is renewed anyway: IDLE announces INBOX mail, and the engine's pre-send
+    re-check looks at Junk too, so no follow-up goes out after a spam-foldered reply (only
+    its count waits). A team daemon watching 1,000 mailboxes stays near idle this way."""
     watch_junk: bool = True
     """Also look at the Junk/Spam folder (replies do land there)."""
     first_look_back: timedelta = timedelta(days=14)

@@ -24,9 +24,16 @@ CHUNK = 500  # values per IN (...): far below any database's parameter limit
 
 def our_addresses(session: Session) -> frozenset[str]:
     """Every address of ours: mailbox addresses and address-like login names."""
-    rows = session.exec(select(Mailbox.email, Mailbox.username)).all()
-    found = {email.lower() for email, _ in rows}
-    found.update(user.lower() for _, user in rows if "@" in user)
+    return addresses_of(session.exec(select(Mailbox.email, Mailbox.username)).all())
+
+
+def addresses_of(mailboxes: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Our addresses among (email, login name) pairs of mailboxes."""
+    found: set[str] = set()
+    for email, user in mailboxes:
+        found.add(email.lower())
+        if "@" in user:
+            found.add(user.lower())
     return frozenset(found)
 
 

@@ -62,7 +62,8 @@ class MailboxWatch:
         self._settle = False  # the next IDLE round is the short one after a check
         self.idling = False
         """IDLE works on the kept connection (the periodic look can be rarer)."""
-        self._context_cache: tuple[float, Context] | None = None
+        self.ours: frozenset[str] | None = None
+        """Our own addresses, kept current by the watcher's beat (None: read at each check)."""
         self.stopping = asyncio.Event()
         self.inbox = FolderSync(db, self.mailbox_id, INBOX)
         self.junk: FolderSync | None = None
@@ -208,18 +209,13 @@ class MailboxWatch:
         return self._client, self._inbox_state
 
     def _context(self) -> Context:
-        """What classifying needs; our own addresses are re-read at most every
-        ``poll_interval`` (a check of an idle mailbox then costs no query for them)."""
-        now = time.monotonic()
-        cached = self._context_cache
-        if cached is not None and now - cached[0] < self.config.poll_interval:
-            if cached[1].rules is self.rules:
-                return cached[1]
-        with Session(self.db) as session:
-            ours = our_addresses(session)
-        context = Context(self.mailbox_id, self.rules, ours, self.config)
-        self._context_cache = (now, context)
-        return context
+        """What classifying needs. Our own addresses come from the watcher's beat (it reads
+        every mailbox anyway); a watch used on its own reads them at each check."""
+        ours = self.ours
+        if ours is None:
+            with Session(self.db) as session:
+                ours = our_addresses(session)
+        return Context(self.mailbox_id, self.rules, ours, self.config)
 
     def _check_junk(self, client: FolderReader, context: Context) -> list[Handled]:
         """STATUS first; EXAMINE the Junk folder only when it has news, then back to INBOX."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
 
 from sqlalchemy import Engine
@@ -27,6 +28,7 @@ from outreach.mailbox.ports import InboxConnector
 from outreach.store.models import Mailbox, row_id, utcnow
 from outreach.watcher.config import WatcherConfig
 from outreach.watcher.deadline import prestart
+from outreach.watcher.lookup import addresses_of
 from outreach.watcher.mailbox_watch import Backoff, MailboxWatch, ring_on_news
 from outreach.watcher.sync import Handled
 
@@ -131,12 +133,13 @@ class Watcher:
     async def refresh(self) -> None:
         """Start watching new mailboxes; restart changed ones, stop removed ones."""
         rows = await asyncio.to_thread(self._mailboxes)
+        ours = addresses_of((row.email, row.username) for row in rows)
         wanted = {row_id(row.id): row for row in rows if self.mailbox_filter(row)}
         for mailbox_id, watch in list(self.watches.items()):
             if mailbox_id not in wanted or watch.account != account_of(wanted[mailbox_id]):
                 await self._forget(mailbox_id)
         for mailbox_id, row in wanted.items():
-            self._watch(mailbox_id, row)
+            self._watch(mailbox_id, row).ours = ours
             if mailbox_id not in self._tasks:
                 self._start(mailbox_id)
 
@@ -165,11 +168,12 @@ class Watcher:
         self._tasks[mailbox_id] = tasks
 
     async def _poll_loop(self, watch: MailboxWatch) -> None:
-        """Check on every ring, and at least every ``poll_interval``."""
+        """Check on every ring, and at least every ``poll_interval`` (``idle_poll_interval``
+        where IDLE announces the INBOX's mail; spread by ±10 % so that a daemon's mailboxes
+        do not all look at once)."""
         backoff = self._backoff(watch)
         while not watch.stopping.is_set():
             watch.bell.clear()
-            delay = self.config.idle_poll_interval if watch.idling else self.config.poll_interval
             try:
                 await self.check(watch.mailbox_id)
             except InboxUnreachable as exc:  # logged once by the watch's back-off
@@ -183,6 +187,7 @@ class Watcher:
                 delay = backoff(exc)
             else:
                 backoff = self._backoff(watch)
+                delay = self._next_look(watch)
             await wait_any(watch.bell, watch.stopping, seconds=delay)
 
     def _pause_for_sign_in(self, watch: MailboxWatch, exc: SignInRequired) -> bool:
@@ -191,6 +196,11 @@ class Watcher:
         if paused:
             log.warning("%s paused: %s (%s)", watch.account.email, exc.message, exc.cause)
         return paused
+
+    def _next_look(self, watch: MailboxWatch) -> float:
+        if self.config.idle and watch.idle_capable:
+            return self.config.idle_poll_interval * random.uniform(0.9, 1.1)
+        return self.config.poll_interval
 
     def _backoff(self, watch: MailboxWatch) -> Backoff:
         """A fresh reconnect back-off: logs each failure, doubles the delay up to the max."""
