@@ -2,16 +2,19 @@
 
 Only the sender's own words count (quotes and signature removed first), so our own
 footer quoted back never looks like a request. "Not interested" alone is an answer,
-not an opt-out; negated phrases ("I don't want to unsubscribe") and footer wording
-("To unsubscribe, click here") are ignored.
+not an opt-out; negated phrases ("I don't want to unsubscribe"), footer wording
+("To unsubscribe, click here") and requests bounded by a time ("don't email me until
+March", "bis Ende Q2 bitte nicht mehr anschreiben": a "not now") are ignored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from email.message import Message
 
 from outreach.mailbox.classify import mime
+from outreach.mailbox.classify.intent_dates import resume_date
 from outreach.mailbox.classify.rules import Rules
 
 _REPLY_PREFIXES_RE = re.compile(
@@ -29,6 +32,11 @@ _BOILERPLATE_RE = re.compile(
 )
 """Footer wording around an opt-out word ("To unsubscribe, click…"): not a request."""
 _MAX_TEXT = 5_000
+_UNTIL = r"(?:until|till|til|before|prior\s+to|bis(?:\s+zum|\s+zur)?|vor)"
+_UNTIL_AFTER_RE = re.compile(rf"^[\s,;:-]*(?:again\s+|wieder\s+|any\s+more\s+)?{_UNTIL}\b", re.I)
+_UNTIL_BEFORE_RE = re.compile(rf"\b{_UNTIL}\b[^.!?\n]{{1,40}}$", re.I)
+_ANY_DAY = dt.date(2026, 1, 15)
+"""Only whether a time is named matters here, not which day."""
 
 
 def bare_subject(msg: Message) -> str:
@@ -54,10 +62,24 @@ def unsubscribe_phrase(new_text: str, rules: Rules) -> str | None:
     normalized = _normalized(text)
     for match in pattern.finditer(normalized):
         before = normalized[max(0, match.start() - 40) : match.start()]
-        if not (_NEGATION_RE.search(before) or _BOILERPLATE_RE.search(before)):
+        if _NEGATION_RE.search(before) or _BOILERPLATE_RE.search(before):
+            continue
+        if not _bounded_by_time(normalized, match.start(), match.end()):
             return f"text {match.group(0)!r}"
     return None
 
 
 def _normalized(text: str) -> str:
     return text.replace("\u2019", "'").replace("\u00a0", " ")
+
+
+def _bounded_by_time(text: str, start: int, end: int) -> bool:
+    """True when the sentence limits the request to a time ("until March", "bis KW 12")."""
+    sentence_start = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [i for i in (text.find(mark, end) for mark in "!?\n") if i >= 0]
+    sentence_end = min(ends, default=len(text))
+    after, before = text[end:sentence_end], text[sentence_start:start]
+    if _UNTIL_AFTER_RE.match(after) and resume_date(after, _ANY_DAY):
+        return True
+    limit = _UNTIL_BEFORE_RE.search(before)
+    return bool(limit and resume_date(limit.group(0), _ANY_DAY))

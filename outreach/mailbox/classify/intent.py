@@ -1,0 +1,105 @@
+"""What a person's reply means: interested, question, not now, referral… (pure, no IO).
+
+Runs on a human reply's new text only (``Classification.new_text``: the quote and most of
+the signature already removed); opt-outs never get here, they are kind ``unsubscribe``.
+Rules do what rules do well: the date a "not now" means (:mod:`intent_dates`), the
+addresses a referral names (:mod:`intent_referral`). A small linear model shipped in the
+package (:mod:`intent_model`, trained by ``scripts/train_intent.py``) reads the rest, with
+the rule hits among its features. Below the model's confidence threshold the answer is
+``other`` with ``needs_review`` set rather than a confident mistake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from outreach.mailbox.classify.intent_dates import ResumeDate, resume_date, timing_rules
+from outreach.mailbox.classify.intent_features import features
+from outreach.mailbox.classify.intent_model import LinearModel, shipped_model
+from outreach.mailbox.classify.intent_referral import referral_addresses
+from outreach.states import ReplyIntent
+
+_FEATURE_DATE = dt.date(2026, 1, 15)
+"""Reference day for timing features when the reply has no date (only found/not found counts)."""
+_NAMES_PERSON = frozenset({ReplyIntent.WRONG_PERSON, ReplyIntent.REFERRAL})
+
+
+@dataclass(frozen=True, slots=True)
+class IntentResult:
+    """The intent of one reply, with what the rep acts on and why."""
+
+    intent: ReplyIntent
+    until: dt.date | None
+    """For ``not_now``: the day the reply asks to be contacted again (None when unsaid)."""
+    referral: tuple[str, ...]
+    """For ``referral``: the addresses named (lower-cased), never the sender's or ours."""
+    confidence: float
+    """Probability of the intent the model chose (0..1)."""
+    needs_review: bool
+    """True when the model was unsure: the intent is then ``other``."""
+    why: tuple[str, ...]
+    """Rule hits and the features that weighed most, human-readable."""
+
+
+def classify_intent(
+    new_text: str,
+    *,
+    sent_at: dt.datetime | None,
+    sender: str | None = None,
+    own_addresses: Iterable[str] = (),
+    model: LinearModel | None = None,
+) -> IntentResult:
+    """The intent of a reply's new text; ``sent_at`` (its Date header) resolves dates."""
+    text = new_text or ""
+    if not text.strip():
+        return IntentResult(ReplyIntent.OTHER, None, (), 0.0, True, ("no new text",))
+    addresses = referral_addresses(text, sender=sender, own_addresses=own_addresses)
+    sent = sent_at.date() if sent_at is not None else None
+    timing = resume_date(text, sent) if sent is not None else None
+    hits = rule_hits(text, bool(addresses))
+    scored = (model or shipped_model()).score(features(text, hits))
+    label, confidence = scored.ranked[0]
+    intent = ReplyIntent(label)
+    why = [_describe_hit(hit) for hit in hits] + list(scored.top_features)
+    if addresses and intent in _NAMES_PERSON:
+        intent = ReplyIntent.REFERRAL
+        why.insert(0, f"names {', '.join(addresses)}")
+    threshold = (model or shipped_model()).threshold
+    if confidence < threshold and intent is not ReplyIntent.REFERRAL:
+        why.append(f"unsure: {label} at {confidence:.2f} < {threshold:.2f}")
+        return IntentResult(ReplyIntent.OTHER, None, (), confidence, True, tuple(why))
+    return IntentResult(
+        intent,
+        _until(intent, timing, why),
+        addresses if intent is ReplyIntent.REFERRAL else (),
+        confidence,
+        False,
+        tuple(why),
+    )
+
+
+def rule_hits(text: str, has_address: bool) -> tuple[str, ...]:
+    """Rule facts about the text, fed to the model as features (``scripts/train_intent.py`` too)."""
+    hits = [f"date_{rule}" for rule in timing_rules(text, _FEATURE_DATE)]
+    if has_address:
+        hits.append("other_address")
+    if "?" in text:
+        hits.append("question_mark")
+    return tuple(hits)
+
+
+def _until(intent: ReplyIntent, timing: ResumeDate | None, why: list[str]) -> dt.date | None:
+    if intent is not ReplyIntent.NOT_NOW or timing is None:
+        return None
+    why.insert(0, f'"{timing.phrase}" → {timing.date.isoformat()}')
+    return timing.date
+
+
+def _describe_hit(hit: str) -> str:
+    if hit.startswith("date_"):
+        return f"names a time ({hit[5:].replace('_', ' ')})"
+    return {"other_address": "names another address", "question_mark": "asks a question"}.get(
+        hit, hit
+    )
