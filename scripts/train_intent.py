@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / "corpora" / "intent"
 DEFAULT_OUT = ROOT / "outreach" / "data" / "intent_model.json.gz"
 CLASSES = tuple(intent.value for intent in ReplyIntent)
-C_GRID = (1.0, 3.0, 10.0, 30.0)
+C_GRID = (10.0, 30.0, 100.0)
 TEMPERATURES = tuple(round(0.3 + 0.05 * i, 2) for i in range(55))
 THRESHOLDS = tuple(round(0.02 * i, 2) for i in range(40))
 MIN_DOCS = 2
@@ -110,6 +110,7 @@ def train_rows(corpus: Path) -> list[dict[str, Any]]:
 def train_model_bytes(rows: list[dict[str, Any]], log: Any = None) -> bytes:
     """The gzipped model file for these rows (deterministic)."""
     say = log or (lambda *_: None)
+    rows = sorted(rows, key=lambda row: str(row["id"]))
     samples = [sample for row in rows for sample in samples_of(row)]
     with threadpool_limits(limits=1):
         choice = cross_validate(samples, say)
@@ -162,7 +163,7 @@ def matrix(samples: Sequence[Sample], vocabulary: Sequence[str]) -> csr_matrix:
 
 
 def fit(samples: Sequence[Sample], vocabulary: Sequence[str], c: float) -> LogisticRegression:
-    model = LogisticRegression(C=c, max_iter=5_000, tol=1e-6, random_state=SEED)
+    model = LogisticRegression(C=c, max_iter=2_000, tol=1e-4, random_state=SEED)
     labels = [CLASSES.index(sample.label) for sample in samples]
     present = sorted(set(labels))
     model.fit(matrix(samples, vocabulary), labels)

@@ -4,7 +4,9 @@ Only the sender's own words count (quotes and signature removed first), so our o
 footer quoted back never looks like a request. "Not interested" alone is an answer,
 not an opt-out; negated phrases ("I don't want to unsubscribe"), footer wording
 ("To unsubscribe, click here") and requests bounded by a time ("don't email me until
-March", "bis Ende Q2 bitte nicht mehr anschreiben": a "not now") are ignored.
+March", "bis Ende Q2 bitte nicht mehr anschreiben": a "not now") and the word quoted
+in a longer text (I was about to reply "unsubscribe", but…: a mention, not a request)
+are ignored.
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ _MAX_TEXT = 5_000
 _UNTIL = r"(?:until|till|til|before|prior\s+to|bis(?:\s+zum|\s+zur)?|vor)"
 _UNTIL_AFTER_RE = re.compile(rf"^[\s,;:-]*(?:again\s+|wieder\s+|any\s+more\s+)?{_UNTIL}\b", re.I)
 _UNTIL_BEFORE_RE = re.compile(rf"\b{_UNTIL}\b[^.!?\n]{{1,40}}$", re.I)
+_QUOTES = "\"'„“”‚‘’«»‹›"
+_WORD_RE = re.compile(r"\w+")
+_SAYING_RE = re.compile(
+    r"\b(?:reply|replied|write|wrote|say|said|type|typed|hit|click|respond|answer"
+    r"|schreib\w*|antwort\w*|sag\w*|tipp\w*|klick\w*)\b",
+    re.I,
+)
+_MENTION_MIN_WORDS = 6
+"""A quoted opt-out word is only a mention in a text at least this long ("\"unsubscribe\""
+alone is still a request)."""
 _ANY_DAY = dt.date(2026, 1, 15)
 """Only whether a time is named matters here, not which day."""
 
@@ -64,6 +76,8 @@ def unsubscribe_phrase(new_text: str, rules: Rules) -> str | None:
         before = normalized[max(0, match.start() - 40) : match.start()]
         if _NEGATION_RE.search(before) or _BOILERPLATE_RE.search(before):
             continue
+        if _quoted_mention(normalized, match.start(), match.end()):
+            continue
         if not _bounded_by_time(normalized, match.start(), match.end()):
             return f"text {match.group(0)!r}"
     return None
@@ -83,3 +97,17 @@ def _bounded_by_time(text: str, start: int, end: int) -> bool:
         return True
     limit = _UNTIL_BEFORE_RE.search(before)
     return bool(limit and resume_date(limit.group(0), _ANY_DAY))
+
+
+def _quoted_mention(text: str, start: int, end: int) -> bool:
+    """True for the phrase in quotation marks, talked about ("reply \"unsubscribe\"",
+    "wenn ich \"abmelden\" schreibe", "\"abmelden\"? Nein…") in a longer text."""
+    opens = start > 0 and text[start - 1] in _QUOTES
+    closes = end < len(text) and text[end] in _QUOTES
+    if not (opens and closes and len(_WORD_RE.findall(text)) >= _MENTION_MIN_WORDS):
+        return False
+    if text[end + 1 : end + 2] == "?":
+        return True
+    sentence_start = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [i for i in (text.find(mark, end + 1) for mark in ".!?\n") if i >= 0]
+    return bool(_SAYING_RE.search(text[sentence_start : min(ends, default=len(text))]))
