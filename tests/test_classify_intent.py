@@ -68,6 +68,10 @@ DATES = [
     ("Im Frühjahr wieder.", D(2026, 10, 1), D(2027, 3, 1)),
     ("nächste Woche gerne", D(2026, 11, 20), D(2026, 11, 23)),
     ("next month works", D(2026, 12, 20), D(2027, 1, 1)),
+    ("End of next month would work.", D(2026, 6, 10), D(2026, 7, 31)),
+    ("Am besten in der ersten Novemberwoche.", D(2025, 9, 30), D(2025, 11, 3)),
+    ("Not until after the new year. Reach out then.", D(2026, 11, 10), D(2027, 1, 1)),
+    ("Vor August entscheidet hier niemand, kommen Sie dann wieder.", D(2025, 5, 2), D(2025, 8, 1)),
 ]
 
 

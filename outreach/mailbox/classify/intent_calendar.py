@@ -39,12 +39,12 @@ PeriodOf = Callable[[int], Period]
 
 def next_point(period_of: PeriodOf, which: Which, year: int | None, sent: dt.date) -> dt.date:
     """The day ``which`` of the period in ``year``; without a year, in the first year
-    where that day is not before ``sent`` (the next occurrence)."""
+    where that day is after ``sent`` (the next occurrence)."""
     if year is not None:
         return period_of(year).point(which)
     for candidate in (sent.year - 1, sent.year, sent.year + 1):
         point = period_of(candidate).point(which)
-        if point >= sent:
+        if point > sent:
             return point
     return period_of(sent.year + 2).point(which)
 

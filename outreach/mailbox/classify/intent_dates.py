@@ -26,9 +26,12 @@ phrase                                         date
 "nach Ostern", "after Labor Day"                the day after the holiday (Easter Monday)
 =============================================  ===========================================
 
-Without a year, each phrase means its next occurrence on or after the reply's date. When
-a reply names several, the latest one in a sentence that asks to come back ("melden",
-"wieder", "reach out", "again"…) wins, else the latest overall.
+Without a year, each phrase means its next occurrence after the reply's date. "bis KW 46,
+danach" / "until March, then" mean the day after that period. When
+a reply names several, those in a sentence that asks to come back ("melden", "wieder",
+"reach out", "again"…) count first; among them the most specific (a day or week before a
+month, a month before a season), then the latest. A time in a conditional question ("how
+long if we start on 1 February?") is no deferral.
 """
 
 from __future__ import annotations
@@ -85,15 +88,22 @@ _OF_YEAR = r"(?:\s?(?:/|of|'|’|,)?\s?(?P<year>20\d\d))?"
 _MODIFIER = (
     r"(?:(?P<after>(?:nach|after|once|sobald|beyond|(?:till|til|until)\safter)\s"
     r"(?:(?:dem|der|den|the)\s)?|(?:bis\s(?:zum\s|zur\s)?|until\s(?:the\s)?)(?=ende|end)))?"
-    r"(?:(?P<start>anfang|beginn|beginning\sof|start\sof|early)"
-    r"|(?P<mid>mitte|middle\sof|mid-?)|(?P<end>ende|end\sof|late|gegen\sende))?\s?"
-    r"(?:(?:des|der|dem|the|of)\s)?"
+    r"(?:(?:(?P<start>anfang|beginn|beginning\sof|start\sof|early)"
+    r"|(?P<mid>mitte|middle\sof|mid-?)|(?P<end>ende|end\sof|late|gegen\sende))\s?)?"
+    r"(?:(?<!\w)(?:des|der|dem|the|of)\s)?"
 )
 _CUE = (
     r"(?:im|in|ab|from|bis|until|till|by|zum|um|diese[nms]?|this|the|den|dem|next|coming"
     r"|nächste[nms]?|kommende[nms]?|anfang|mitte|ende|early|mid|late)\s"
 )
+_SPECIFIC = {"explicit_date": 2, "day_of_month": 2, "first_week": 2, "iso_week": 2}
+_SPECIFIC |= {"month": 1, "next_unit": 1, "relative": 1, "named_holiday": 1, "holidays": 1}
+"""How specific each row is: "ab November, am besten in der ersten Novemberwoche" means the
+week; "im Herbst, konkret ab Oktober" October."""
+_IF_RE = re.compile(r"\b(?:if|wenn|falls|sofern)\b")
 _BLANKS_RE = re.compile(r"\s+")
+_UNTIL_RE = re.compile(r"\b(?:bis|until|till)\s(?:zur\s|zum\s|in\s)?(?!ende|end)")
+_THEN_RE = re.compile(r"\b(?:danach|dann|anschließend|then|after\sthat|afterwards)\b")
 _RECONTACT_RE = re.compile(
     r"meld|wieder|nochmal|noch\s?(?:ein)?mal|erneut|ansprech|kontaktier|anschreib|schreib|kommen"
     r"|zurück|reach|again|back|touch|contact|follow|ping|try|revisit|circle|reconnect|drop\sme"
@@ -119,7 +129,8 @@ def resume_date(text: str, sent: dt.date) -> ResumeDate | None:
     asked = [item for item in found if item[0]]
     if not found:
         return None
-    return max(asked or found, key=lambda item: (item[1].date, -item[2]))[1]
+    best = max(asked or found, key=lambda item: (_SPECIFIC.get(item[1].rule, 0), item[1].date))
+    return best[1]
 
 
 def timing_rules(text: str, sent: dt.date) -> tuple[str, ...]:
@@ -143,7 +154,7 @@ def _all_dates(text: str, sent: dt.date) -> Iterator[tuple[bool, ResumeDate, int
             if any(a < end and start < b for a, b in taken):
                 continue
             date = resolve(match, sent)
-            if date is not None:
+            if date is not None and not _hypothetical(text, start, end):
                 taken.append((start, end))
                 found = ResumeDate(date, match.group(0).strip(" ,"), rule)
                 sentence_end = end - 1 if text[end - 1] == "." else end  # "Mär." ends no sentence
@@ -156,12 +167,27 @@ def _asks_to_come_back(text: str, start: int, end: int) -> bool:
     return bool(_RECONTACT_RE.search(text[first : min(ends, default=len(text))]))
 
 
+def _hypothetical(text: str, start: int, end: int) -> bool:
+    """A time inside a conditional question ("how long if we start on 1 February?")."""
+    first = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
+    ends = [i for i in (text.find(mark, end) for mark in ".!?\n") if i >= 0]
+    last = min(ends, default=len(text))
+    return text[last : last + 1] == "?" and bool(_IF_RE.search(text[first:last]))
+
+
 def _which(match: re.Match[str]) -> Which:
     groups = match.groupdict()
     for which in ("after", "end", "mid", "start"):
         if groups.get(which):
             return which
-    return "start"
+    return "after" if _until_then(match) else "start"
+
+
+def _until_then(match: re.Match[str]) -> bool:
+    """ "bis KW 46 …, danach", "until March, then": the period is the wait, not the date."""
+    before = match.string[max(0, match.start() - 12) : match.start()] + match.group(0)[:8]
+    after = match.string[match.end() : match.end() + 80]
+    return bool(_UNTIL_RE.search(before) and _THEN_RE.search(after))
 
 
 def _year(match: re.Match[str]) -> int | None:
@@ -200,22 +226,21 @@ def _day_of_month(match: re.Match[str], sent: dt.date) -> dt.date | None:
             date = first.replace(day=day)
         except ValueError:
             continue
-        if date >= sent:
+        if date > sent:
             return date + dt.timedelta(days=1) if match.group("after") else date
     return None
 
 
 def _iso_week(match: re.Match[str], sent: dt.date) -> dt.date | None:
     week = int(match.group("week"))
-    monday_now = sent - dt.timedelta(days=sent.weekday())
     years = [_year(match)] if _year(match) else [sent.year, sent.year + 1]
     for year in years:
         try:
             monday = dt.date.fromisocalendar(year or sent.year, week, 1)
         except ValueError:
             continue
-        if _year(match) or monday >= monday_now:
-            return monday
+        if _year(match) or monday > sent:
+            return monday + (dt.timedelta(weeks=1) if _until_then(match) else dt.timedelta())
     return None
 
 
@@ -283,7 +308,8 @@ def _relative(match: re.Match[str], sent: dt.date) -> dt.date | None:
 def _next_unit(match: re.Match[str], sent: dt.date) -> dt.date | None:
     if _UNITS[match.group("unit")] == "weeks":
         return sent + dt.timedelta(days=7 - sent.weekday())
-    return add_months(sent.replace(day=1), 1)
+    following = add_months(sent.replace(day=1), 1)
+    return months(following.month, 1)(following.year).point(_which(match))
 
 
 def _year_named(match: re.Match[str], sent: dt.date) -> dt.date | None:
@@ -367,7 +393,7 @@ _TABLE: tuple[tuple[str, re.Pattern[str], _Resolver], ...] = (
         re.compile(
             r"\b(?:nach|after|post|über)\s(?:den\s|der\s|dem\s|the\s|die\s)?"
             r"(?:(?P<summer>sommer(?:ferien|urlaub|pause)|summer\s(?:holidays?|break|vacation))"
-            r"|(?P<winter>weihnacht\w*|christmas|xmas|neujahr|new\syear'?s?|jahreswechsel"
+            r"|(?P<winter>weihnacht\w*|christmas|xmas|neujahr|jahreswechsel"
             r"|winter\s?(?:ferien|pause|break))"
             r"|(?:feier|fest)tage[n]?|ferien|(?:the\s)?holidays?|break)\b"
         ),
@@ -415,13 +441,22 @@ _TABLE: tuple[tuple[str, re.Pattern[str], _Resolver], ...] = (
             r"|year[\s-]end(?P<yearend>)"
             r"|(?:(?:dem|des|the)\s)?(?:jahr(?:es)?|year)\b(?=\s?(?:[.,!?]|$))"
             rf"|(?:(?:dem\s)?jahr(?:e|es)?\s|the\syear\s)?{_B}(?P<year>20\d\d){_E}"
-            r"|(?P<newyear>(?:im\s|in\sthe\s)neue[nm]?\sjahr|new\syear\b))"
+            r"|(?P<newyear>(?:im\s|in\sthe\s)neue[nm]?\sjahr|new\syear\b|heuer\snicht\smehr"
+            r"|(?:dieses|this)\sjahr\snicht\smehr|not\sthis\syear))"
         ),
         lambda match, sent: _year_either(match, sent),
     ),
     (
+        "first_week",
+        re.compile(
+            rf"\b(?:(?:der\s|die\s)?erste[nm]?\s(?P<month>{_MONTH})woche"
+            rf"|(?:the\s)?first\sweek\sof\s(?P<month2>{_MONTH}))\b"
+        ),
+        lambda match, sent: _first_week_either(match, sent),
+    ),
+    (
         "next_unit",
-        re.compile(rf"\b{_NEXT}\s(?P<unit>woche|week|monat|month)(?:e|en|n|s)?\b"),
+        re.compile(rf"{_MODIFIER}\b{_NEXT}\s(?P<unit>woche|week|monat|month)(?:e|en|n|s)?\b"),
         _next_unit,
     ),
 )
@@ -438,6 +473,12 @@ def _if_cued(resolve: _Resolver, match: re.Match[str], sent: dt.date) -> dt.date
     if any(groups.get(key) for key in ("after", "start", "mid", "end", "cue", "year")):
         return resolve(match, sent)
     return None
+
+
+def _first_week_either(match: re.Match[str], sent: dt.date) -> dt.date | None:
+    month = match.group("month") or match.group("month2")
+    first_of = next_point(months(_MONTHS[month], 1), "start", None, sent.replace(day=1))
+    return first_of + dt.timedelta(days=(7 - first_of.weekday()) % 7)
 
 
 def _relative_either(match: re.Match[str], sent: dt.date) -> dt.date | None:

@@ -1,9 +1,9 @@
 """The shipped reply-intent model: linear weights, scored in pure Python.
 
-``outreach/data/intent_model.json.gz`` is written by ``scripts/train_intent.py`` (scikit-learn
-logistic regression over :mod:`intent_features`); reading it needs only the standard
-library. Scores are softmax probabilities of the linear scores divided by a temperature
-fitted on cross-validated predictions, so ``confidence`` means what it says.
+``outreach/data/intent_model.json.gz`` is written by ``scripts/train_intent.py`` (a linear
+SVM from scikit-learn over :mod:`intent_features`); reading it needs only the standard
+library. Confidences are the softmax of the linear scores divided by a temperature fitted
+on cross-validated predictions (lowest log-loss), so they are calibrated probabilities.
 """
 
 from __future__ import annotations
