@@ -13,8 +13,9 @@ quote removal leaves of the full body (what the watcher will hand the classifier
 
 Everything is chosen on the train split by 5-fold cross-validation grouped by reply id
 (never on test): the regularisation ``C``, the temperature of the softmax that turns the
-SVM's scores into probabilities (lowest log-loss of the out-of-fold predictions), and the confidence threshold below which the answer is
-``other`` + needs review (highest out-of-fold macro-F1). Fixed seeds, one thread, sorted
+SVM's scores into probabilities (lowest log-loss of the out-of-fold predictions), and the
+confidence threshold below which the answer is ``other`` + needs review (highest
+out-of-fold macro-F1). Fixed seeds, one thread, sorted
 inputs and a gzip header without a timestamp: the same corpus gives the same bytes.
 """
 
