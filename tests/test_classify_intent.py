@@ -197,6 +197,21 @@ def test_opt_out_bounded_by_time_or_only_mentioned(text: str, opt_out: bool) -> 
     assert bool(unsubscribe_phrase(text, default_rules())) is opt_out
 
 
+@pytest.mark.parametrize(
+    ("text", "opt_out"),
+    [
+        ("Bitte nicht mehr an meine Adresse schreiben, sondern an einkauf@holz-beispiel.de.", False),
+        ("Stop sending this to my personal address and use docs@acme-example.com instead.", False),
+        ("Please remove me from your list. Talk to anna@acme-example.com instead.", True),
+        ("Stop emailing me, use your brain instead.", True),  # no other address: no redirect
+        ("Stop emailing me. Use me@acme-example.com instead? No.", True),  # the sender's own
+    ],
+)
+def test_a_redirect_is_no_opt_out_but_a_removal_stays_one(text: str, opt_out: bool) -> None:
+    found = unsubscribe_phrase(text, default_rules(), sender="me@acme-example.com")
+    assert bool(found) is opt_out
+
+
 def _tiny_rows() -> list[dict[str, object]]:
     texts = {
         "interested": ["Gerne, rufen Sie mich an.", "Yes, let's talk Tuesday.", "Klingt gut, Termin bitte."],

@@ -6,7 +6,8 @@ not an opt-out; negated phrases ("I don't want to unsubscribe"), footer wording
 ("To unsubscribe, click here") and requests bounded by a time ("don't email me until
 March", "bis Ende Q2 bitte nicht mehr anschreiben": a "not now") and the word quoted
 in a longer text (I was about to reply "unsubscribe", but…: a mention, not a request)
-are ignored.
+are ignored, and so is a redirect ("schreiben Sie nicht mehr an meine Adresse, sondern an
+einkauf@…": a referral; a request to remove or delete stays an opt-out).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from email.message import Message
 
 from outreach.mailbox.classify import mime
 from outreach.mailbox.classify.intent_dates import resume_date
+from outreach.mailbox.classify.intent_referral import referral_addresses
 from outreach.mailbox.classify.rules import Rules
 
 _REPLY_PREFIXES_RE = re.compile(
@@ -47,6 +49,16 @@ _SAYING_RE = re.compile(
 _MENTION_MIN_WORDS = 6
 """A quoted opt-out word is only a mention in a text at least this long ("\"unsubscribe\""
 alone is still a request)."""
+_REMOVAL_RE = re.compile(
+    r"remov|delet|unsubscrib|opt|off|list|lösch|loesch|austrag|trag\w* \w+ aus|abmeld|melden sie"
+    r"|abbestell|streich|entfern|datenbank|verteiler",
+    re.I,
+)
+_REDIRECT_RE = re.compile(
+    r"\b(?:instead|rather|stattdessen|statt\s+dessen|sondern|use|verwenden\s+sie|nutzen\s+sie"
+    r"|write\s+to|schreiben\s+sie\s+(?:bitte\s+)?an)\b",
+    re.I,
+)
 _ANY_DAY = dt.date(2026, 1, 15)
 """Only whether a time is named matters here, not which day."""
 
@@ -65,8 +77,8 @@ def unsubscribe_subject(msg: Message, rules: Rules) -> str | None:
     return None
 
 
-def unsubscribe_phrase(new_text: str, rules: Rules) -> str | None:
-    """Evidence when the new text asks to be removed."""
+def unsubscribe_phrase(new_text: str, rules: Rules, *, sender: str | None = None) -> str | None:
+    """Evidence when the new text asks to be removed (``sender``: the reply's From address)."""
     text = new_text[:_MAX_TEXT]
     pattern = rules.unsubscribe_phrases.pattern
     if pattern is None:
@@ -77,6 +89,8 @@ def unsubscribe_phrase(new_text: str, rules: Rules) -> str | None:
         if _NEGATION_RE.search(before) or _BOILERPLATE_RE.search(before):
             continue
         if _quoted_mention(normalized, match.start(), match.end()):
+            continue
+        if _redirect(normalized, match.group(0), sender):
             continue
         if not _bounded_by_time(normalized, match.start(), match.end()):
             return f"text {match.group(0)!r}"
@@ -111,3 +125,11 @@ def _quoted_mention(text: str, start: int, end: int) -> bool:
     sentence_start = max(text.rfind(mark, 0, start) for mark in ".!?\n") + 1
     ends = [i for i in (text.find(mark, end + 1) for mark in ".!?\n") if i >= 0]
     return bool(_SAYING_RE.search(text[sentence_start : min(ends, default=len(text))]))
+
+
+def _redirect(text: str, phrase: str, sender: str | None) -> bool:
+    """ "Don't write to my address, use einkauf@… instead": a redirect (a referral), not an
+    opt-out. A request to remove or delete stays one even when another address is named."""
+    if _REMOVAL_RE.search(phrase) or not _REDIRECT_RE.search(text):
+        return False
+    return bool(referral_addresses(text, sender=sender))
