@@ -62,7 +62,9 @@ def classify_intent(
     scored = (model or shipped_model()).score(features(text, hits))
     label, confidence = scored.ranked[0]
     intent = ReplyIntent(label)
-    why = [_describe_hit(hit) for hit in hits] + list(scored.top_features)
+    shown = {f"rule {hit}" for hit in hits}  # already said in words
+    why = [_describe_hit(hit) for hit in hits]
+    why += [feature for feature in scored.top_features if feature not in shown]
     if addresses and intent in _NAMES_PERSON:
         intent = ReplyIntent.REFERRAL
         why.insert(0, f"names {', '.join(addresses)}")

@@ -58,8 +58,14 @@ class LinearModel:
         ranked = sorted(zip(self.classes, probabilities, strict=True), key=lambda p: -p[1])
         best = self.classes.index(ranked[0][0])
         pushes = sorted(hits, key=lambda hit: -hit[1] * hit[2][best])
-        named = tuple(describe(name) for name, value, row in pushes[:top] if value * row[best] > 0)
-        return Scored(tuple(ranked), named)
+        telling = [name for name, value, row in pushes if value * row[best] > 0 and _telling(name)]
+        return Scored(tuple(ranked), tuple(describe(name) for name in telling[:top]))
+
+
+def _telling(feature: str) -> bool:
+    """Worth showing a person: not a bare digit run or a two-letter fragment."""
+    value = feature.partition(":")[2].strip()
+    return len(value) >= 3 and not set(value) <= set("0 ")
 
 
 def describe(feature: str) -> str:
