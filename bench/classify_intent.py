@@ -175,8 +175,10 @@ def message_of(row: dict[str, Any]) -> EmailMessage:
     return msg
 
 
-def run_row(row: dict[str, Any]) -> Outcome:
-    """The full pipeline on one row."""
+def run_row(row: dict[str, Any], gold_text: bool = False) -> Outcome:
+    """The full pipeline on one row (``gold_text``: the labelled new text, no kind classifier)."""
+    if gold_text:
+        return _intent_of(row, row["new_text"], Kind.REPLY)
     classification = classify(message_of(row))
     if classification.kind == Kind.UNSUBSCRIBE:
         return Outcome(row, classification.kind, "unsubscribe", why=(classification.evidence,))
@@ -184,15 +186,17 @@ def run_row(row: dict[str, Any]) -> Outcome:
         return Outcome(
             row, classification.kind, f"kind:{classification.kind}", why=(classification.evidence,)
         )
+    return _intent_of(row, classification.new_text, classification.kind)
+
+
+def _intent_of(row: dict[str, Any], new_text: str, kind: Kind) -> Outcome:
     sent_at = parsedate_to_datetime(row["date"])
     started = time.perf_counter()
-    result = classify_intent(
-        classification.new_text, sent_at=sent_at, sender=parseaddr(row["from"])[1] or None
-    )
+    result = classify_intent(new_text, sent_at=sent_at, sender=parseaddr(row["from"])[1] or None)
     seconds = time.perf_counter() - started
     return Outcome(
         row,
-        classification.kind,
+        kind,
         result.intent.value,
         result.until,
         result.referral,
@@ -203,10 +207,13 @@ def run_row(row: dict[str, Any]) -> Outcome:
     )
 
 
-def evaluate(corpus: Path = DEFAULT_CORPUS, split: str = "test") -> Report:
+def evaluate(corpus: Path = DEFAULT_CORPUS, split: str = "test", gold_text: bool = False) -> Report:
     """Run every row of ``split`` through the pipeline."""
     shipped_model()  # load once, outside the per-reply timing
-    return Report([run_row(row) for row in load_rows(corpus, split)])
+    rows = load_rows(corpus, split)
+    if gold_text:
+        rows = [row for row in rows if row["intent"] in INTENTS]
+    return Report([run_row(row, gold_text) for row in rows])
 
 
 def model_costs() -> dict[str, float]:
@@ -324,10 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--split", default="test", help="test (default) or train")
     parser.add_argument("--failures", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--gold-text", action="store_true",
+        help="classify the labelled new_text (no kind classifier, no quote removal): the model alone",
+    )
     args = parser.parse_args(argv)
     if not any(args.corpus.glob("*.jsonl")):
         parser.error(f"no *.jsonl in {args.corpus}")
-    report = evaluate(args.corpus, args.split)
+    report = evaluate(args.corpus, args.split, args.gold_text)
     print_report(report, model_costs(), args.failures)
     return 0
 
