@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from outreach.mailbox.classify.intent import IntentResult, classify_intent
+from outreach.mailbox.classify.intent import IntentResult, classify_intent, names_person
 from outreach.mailbox.classify.intent_dates import resume_date
 from outreach.mailbox.classify.intent_model import model_from_bytes, shipped_model
 from outreach.mailbox.classify.intent_referral import referral_addresses
@@ -159,6 +159,20 @@ def test_referral_carries_the_address_and_never_the_sender() -> None:
     assert result.intent is ReplyIntent.REFERRAL
     assert result.referral == ("jan.krueger@holz-beispiel.de",)
     assert result.until is None
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Hallo Herr Weber,\n\nich bin Techniker. Sprechen Sie mit Frau Neuhaus.", True),
+        ("Please reach out to our GC, Natalie Brooks.", True),
+        ("Ramon Diaz handles our fleet.", True),
+        ("Hallo Herr Weber,\n\nkein Interesse.", False),  # the greeting names us
+        ("Talk to you soon. Thanks", False),
+    ],
+)
+def test_names_person(text: str, named: bool) -> None:
+    assert names_person(text) is named
 
 
 def test_no_new_text_is_other_for_review() -> None:

@@ -12,6 +12,7 @@ the rule hits among its features. Below the model's confidence threshold the ans
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -87,9 +88,36 @@ def rule_hits(text: str, has_address: bool) -> tuple[str, ...]:
     hits = [f"date_{rule}" for rule in timing_rules(text, _FEATURE_DATE)]
     if has_address:
         hits.append("other_address")
+    if names_person(text):
+        hits.append("names_person")
     if "?" in text:
         hits.append("question_mark")
     return tuple(hits)
+
+
+_GREETING_RE = re.compile(
+    r"(?:hallo|hi|hello|hey|dear|guten\s(?:tag|morgen|abend)|sehr\sgeehrte[rs]?|liebe[rs]?|moin"
+    r"|servus|grüezi|gruezi|good\s(?:morning|afternoon))\b",
+    re.I,
+)
+_NAME = r"[A-ZÄÖÜ][a-zäöüßéèáóñ]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+_PERSON_RE = re.compile(
+    rf"\b(?:Frau|Herrn?|Mr|Mrs|Ms|Miss|Dr)\.?\s(?:Dr\.\s)?{_NAME}"
+    r"|\b(?:speak|talk|reach\sout|write|contact|ask|call|wenden\sSie\ssich|sprechen\sSie"
+    r"|fragen\sSie|melden\sSie\ssich\sbei|schreiben\sSie|rufen\sSie|wende\sdich|frag)"
+    rf"\b[^.\n?!]{{0,40}}?\b{_NAME}"
+    rf"|\b{_NAME}(?:\s{_NAME})?\s(?:ist\szuständig|kümmert\ssich|macht\sdas|handles|manages|runs"
+    r"|is\sresponsible|is\sin\scharge|takes\scare|is\sthe\sone|entscheidet|decides)\b"
+)
+
+
+def names_person(text: str) -> bool:
+    """Whether the text names somebody ("Frau Neuhaus", "talk to Mark", "Jenny handles…"),
+    outside a greeting line."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    if lines and _GREETING_RE.match(lines[0].strip()) and len(lines[0]) < 60:
+        lines = lines[1:]
+    return bool(_PERSON_RE.search("\n".join(lines)[:3_000]))
 
 
 def _until(intent: ReplyIntent, timing: ResumeDate | None, why: list[str]) -> dt.date | None:
@@ -102,6 +130,9 @@ def _until(intent: ReplyIntent, timing: ResumeDate | None, why: list[str]) -> dt
 def _describe_hit(hit: str) -> str:
     if hit.startswith("date_"):
         return f"names a time ({hit[5:].replace('_', ' ')})"
-    return {"other_address": "names another address", "question_mark": "asks a question"}.get(
-        hit, hit
-    )
+    words = {
+        "other_address": "names another address",
+        "question_mark": "asks a question",
+        "names_person": "names somebody",
+    }
+    return words.get(hit, hit)
