@@ -90,6 +90,9 @@ def rule_hits(text: str, has_address: bool) -> tuple[str, ...]:
         hits.append("other_address")
     if names_person(text):
         hits.append("names_person")
+    for name, pattern in _PHRASE_RULES.items():
+        if pattern.search(text[:3_000]):
+            hits.append(name)
     if "?" in text:
         hits.append("question_mark")
     return tuple(hits)
@@ -109,6 +112,26 @@ _PERSON_RE = re.compile(
     rf"|\b{_NAME}(?:\s{_NAME})?\s(?:ist\szuständig|kümmert\ssich|macht\sdas|handles|manages|runs"
     r"|is\sresponsible|is\sin\scharge|takes\scare|is\sthe\sone|entscheidet|decides)\b"
 )
+
+
+_PHRASE_RULES = {
+    "asks_about_us": re.compile(
+        r"\b(?:woher\s(?:haben|hast)\s(?:sie|du)|wer\s(?:sind\ssie|bist\sdu)|where\sdid\syou\sget"
+        r"|how\sdid\syou\sget|who\sare\syou|who\sgave\syou|are\syou\sa\sbot|is\sthis\sspam"
+        r"|ist\sdas\sspam|wie\ssind\ssie\sauf\s(?:mich|uns)|why\sme\b|warum\sich\b)",
+        re.I,
+    ),
+    "wrong_recipient": re.compile(
+        r"\b(?:nicht\s(?:mehr\s)?zuständig|bei\smir\sfalsch|falsche[nr]?\s(?:adresse|ansprech\w+"
+        r"|person|empfänger\w*)|in\s(?:rente|pension|ruhestand)|nicht\smehr\s(?:bei|im|in\sder)"
+        r"|(?:hat|habe)\s\w*\s?(?:das\sunternehmen|die\sfirma|uns)\sverlassen|not\sthe\sright\sperson"
+        r"|wrong\s(?:person|address|contact|recipient)|not\sresponsible|no\slonger\s(?:with|at|works?"
+        r"|employed)|(?:has|have)\sleft|retired|not\smy\s(?:department|area|call)"
+        r"|nicht\smein\s(?:bereich|thema))",
+        re.I,
+    ),
+}
+"""Phrases the corpus README names as the mark of an intent, fed to the model as features."""
 
 
 def names_person(text: str) -> bool:
@@ -134,5 +157,7 @@ def _describe_hit(hit: str) -> str:
         "other_address": "names another address",
         "question_mark": "asks a question",
         "names_person": "names somebody",
+        "asks_about_us": "asks about us, not the offer",
+        "wrong_recipient": "says it reached the wrong person",
     }
     return words.get(hit, hit)
