@@ -214,6 +214,25 @@ def test_opt_out_bounded_by_time_or_only_mentioned(text: str, opt_out: bool) -> 
 @pytest.mark.parametrize(
     ("text", "opt_out"),
     [
+        ("STOP", True),
+        ("Hören Sie bitte auf, uns ständig Mails zu schicken.", True),
+        ("Ich widerspreche der Verarbeitung meiner Daten zu Werbezwecken.", True),
+        ("Please erase my personal data.", True),
+        ("Dont email me anymore.", True),
+        ("Bitte streichen Sie mich aus dem Verteiler.", True),
+        ("Keine weiteren Kontaktaufnahmen, danke.", True),
+        ("Stop the presses, this is great. Call me.", False),
+        ("Woher haben Sie meine Daten? (Art. 15 DSGVO)", False),
+        ("Before I hit unsubscribe: what does it cost?", False),
+    ],
+)
+def test_opt_out_phrases_of_the_corpus_definition(text: str, opt_out: bool) -> None:
+    assert bool(unsubscribe_phrase(text, default_rules())) is opt_out
+
+
+@pytest.mark.parametrize(
+    ("text", "opt_out"),
+    [
         ("Bitte nicht mehr an meine Adresse schreiben, sondern an einkauf@holz-beispiel.de.", False),
         ("Stop sending this to my personal address and use docs@acme-example.com instead.", False),
         ("Please remove me from your list. Talk to anna@acme-example.com instead.", True),

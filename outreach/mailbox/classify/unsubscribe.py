@@ -35,6 +35,10 @@ _BOILERPLATE_RE = re.compile(
     re.I,
 )
 """Footer wording around an opt-out word ("To unsubscribe, click…"): not a request."""
+_BUTTON_RE = re.compile(
+    r"\b(?:hit|hitting|click|clicking|press|pressing|use|using)\s+(?:the\s+)?$", re.I
+)
+"""Talk about the unsubscribe button or link ("before I hit unsubscribe"): not a request."""
 _MAX_TEXT = 5_000
 _UNTIL = r"(?:until|till|til|before|prior\s+to|bis(?:\s+zum|\s+zur)?|vor)"
 _UNTIL_AFTER_RE = re.compile(rf"^[\s,;:-]*(?:again\s+|wieder\s+|any\s+more\s+)?{_UNTIL}\b", re.I)
@@ -86,7 +90,7 @@ def unsubscribe_phrase(new_text: str, rules: Rules, *, sender: str | None = None
     normalized = _normalized(text)
     for match in pattern.finditer(normalized):
         before = normalized[max(0, match.start() - 40) : match.start()]
-        if _NEGATION_RE.search(before) or _BOILERPLATE_RE.search(before):
+        if any(rule.search(before) for rule in (_NEGATION_RE, _BOILERPLATE_RE, _BUTTON_RE)):
             continue
         if _quoted_mention(normalized, match.start(), match.end()):
             continue
