@@ -94,7 +94,8 @@ def _classify_text(msg: Message, split: ReplySplit, rules: Rules) -> Classificat
         return Classification(Kind.AUTO_REPLY, evidence, auto_reply=auto, new_text=split.body)
     if is_bulk(msg) and not _answers_something(msg):
         return Classification(Kind.OTHER, "list or bulk mail", new_text=split.body, flags=_BULK)
-    if evidence := unsubscribe_phrase(split.body, rules):
+    sender = mime.from_address(msg)[1] or None
+    if evidence := unsubscribe_phrase(split.body, rules, sender=sender):
         return Classification(Kind.UNSUBSCRIBE, evidence, new_text=split.body)
     return Classification(Kind.REPLY, "written by a person", new_text=split.body)
 
