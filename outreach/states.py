@@ -100,6 +100,15 @@ class EventKind(StrEnum):
     CAMPAIGN_UPDATED = "campaign_updated"
     MAILBOX_PAUSED = "mailbox_paused"
     MAILBOX_RESUMED = "mailbox_resumed"
+    # what a reply means and what the rep did with it
+    INTENT_CORRECTED = "intent_corrected"
+    """A person changed a reply's intent (data: was, to, by)."""
+    REFERRAL_PROPOSED = "referral_proposed"
+    """A reply named someone else: a prospect proposed for enrollment (data: email, referred_by)."""
+    REFERRAL_ENROLLED = "referral_enrolled"
+    """The rep confirmed a proposed referral: enrolled in the campaign (data: email)."""
+    TRIAGED = "triaged"
+    """A person marked a reply handled, or snoozed it (data: action, until)."""
 
 
 ENDED_BY = {
@@ -122,3 +131,21 @@ INBOUND_KINDS = ("reply", "auto_reply", "bounce", "unsubscribe", "other")
 """What an inbound message is (the classifier's kinds, as stored)."""
 INTERESTS = ("interested", "not_interested")
 """What a person marked a reply as."""
+
+
+class ReplyIntent(StrEnum):
+    """What a person's reply means (its new text, never the quoted original)."""
+
+    INTERESTED = "interested"
+    """Wants a call, a meeting or more."""
+    QUESTION = "question"
+    """Asks for information without deciding."""
+    NOT_NOW = "not_now"
+    """Timing: later (with the date meant, when one is given)."""
+    REFERRAL = "referral"
+    """Names the person responsible."""
+    WRONG_PERSON = "wrong_person"
+    """Not responsible, nobody named."""
+    NOT_INTERESTED = "not_interested"
+    """Declines (without asking to be removed: that is an unsubscribe)."""
+    OTHER = "other"

@@ -22,7 +22,16 @@ from outreach.lifecycle.ending import (
     live_refs,
     pause_until,
 )
-from outreach.lifecycle.rules import Action, CheckBounceRate, End, Pause, SoftBounce, Suppress
+from outreach.lifecycle.referrals import propose_referral
+from outreach.lifecycle.rules import (
+    Action,
+    CheckBounceRate,
+    End,
+    Pause,
+    ProposeReferral,
+    SoftBounce,
+    Suppress,
+)
 from outreach.lifecycle.suppressing import suppress_and_stop
 from outreach.lifecycle.values import Cause
 from outreach.prospects.suppression import normalize_value
@@ -31,7 +40,7 @@ from outreach.store.repository import ENROLLMENT
 
 log = logging.getLogger(__name__)
 
-_ORDER = {End: 0, Pause: 0, SoftBounce: 0, Suppress: 1, CheckBounceRate: 2}
+_ORDER = {End: 0, Pause: 0, SoftBounce: 0, Suppress: 1, ProposeReferral: 2, CheckBounceRate: 2}
 
 
 def apply_actions(
@@ -50,6 +59,8 @@ def _apply(conn: Connection, action: Action, cause: Cause, now: datetime) -> boo
         return _suppress(conn, action, cause, now)
     if isinstance(action, CheckBounceRate):
         return check_bounce_rate(conn, action.campaign_id, now)
+    if isinstance(action, ProposeReferral):
+        return propose_referral(conn, action, cause, now)
     refs = live_refs(conn, ENROLLMENT.c.id == action.enrollment_id)
     if not refs:
         return False  # ended meanwhile
@@ -57,7 +68,7 @@ def _apply(conn: Connection, action: Action, cause: Cause, now: datetime) -> boo
         state = EnrollmentState(action.state)
         return bool(end_enrollments(conn, refs, state, action.reason, cause, now))
     if isinstance(action, Pause):
-        return pause_until(conn, refs[0], action.resume_at, cause, now)
+        return pause_until(conn, refs[0], action.resume_at, cause, now, reason=action.reason)
     count_soft_bounce(conn, refs[0], action.count, cause, now)
     return True
 
