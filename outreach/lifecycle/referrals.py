@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlmodel import Session
 
 from outreach.addresses import normalize_address
@@ -17,6 +17,7 @@ from outreach.lifecycle.values import Cause, Subject
 from outreach.prospects.service import ensure_prospect
 from outreach.prospects.suppression import suppressions_for
 from outreach.states import EventKind
+from outreach.store.repository import EVENT
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ def propose_referral(
     except OutreachError as exc:
         log.warning("referral not proposed: %s", exc)
         return False
+    if email in proposed_by(conn, cause.inbound_id or 0):
+        return False  # proposed before (an intent corrected twice)
     with Session(bind=conn) as session:
         if suppressions_for(session, [email]):
             log.info("referral %s not proposed: the address is suppressed", email)
@@ -44,3 +47,21 @@ def propose_referral(
         **cause.data(),
     )  # fmt: skip
     return True
+
+
+def referral_enrolled(
+    conn: Connection, about: Subject, email: str, inbound_id: int, now: datetime, by: str
+) -> None:
+    """Record that the rep confirmed a proposed referral and it was enrolled."""
+    record(conn, EventKind.REFERRAL_ENROLLED, about, inbound_id=inbound_id, when=now,
+           email=email, source=by)  # fmt: skip
+
+
+def proposed_by(conn: Connection, inbound_id: int) -> list[str]:
+    """The addresses message ``inbound_id`` proposed, in order, without repeats."""
+    query = (
+        select(EVENT.c.data)
+        .where(EVENT.c.inbound_id == inbound_id, EVENT.c.kind == EventKind.REFERRAL_PROPOSED.value)
+        .order_by(EVENT.c.id)
+    )
+    return list(dict.fromkeys(str(data["email"]) for (data,) in conn.execute(query)))
