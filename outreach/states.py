@@ -127,25 +127,29 @@ PERSON_ENDS = (EnrollmentState.REPLIED, EnrollmentState.UNSUBSCRIBED, Enrollment
 enrollments when one of these happened after the other enrollment began."""
 
 
-INBOUND_KINDS = ("reply", "auto_reply", "bounce", "unsubscribe", "other")
-"""What an inbound message is (the classifier's kinds, as stored)."""
-INTERESTS = ("interested", "not_interested")
-"""What a person marked a reply as."""
-
-
 class ReplyIntent(StrEnum):
-    """What a person's reply means (its new text, never the quoted original)."""
+    """What a person's reply means, read from its new text only (never the quote).
+
+    Opt-out requests are not an intent: they stay the inbound kind ``unsubscribe``.
+    """
 
     INTERESTED = "interested"
     """Wants a call, a meeting or more."""
     QUESTION = "question"
     """Asks for information without deciding."""
     NOT_NOW = "not_now"
-    """Timing: later (with the date meant, when one is given)."""
+    """The timing is wrong; usually says when to come back."""
     REFERRAL = "referral"
-    """Names the person responsible."""
+    """Names the person responsible (their address when given)."""
     WRONG_PERSON = "wrong_person"
-    """Not responsible, nobody named."""
+    """Not responsible or left the company, nobody named."""
     NOT_INTERESTED = "not_interested"
-    """Declines (without asking to be removed: that is an unsubscribe)."""
+    """Declines without asking to be removed."""
     OTHER = "other"
+    """Anything else, and every answer too unsure to act on."""
+
+
+INBOUND_KINDS = ("reply", "auto_reply", "bounce", "unsubscribe", "other")
+"""What an inbound message is (the classifier's kinds, as stored)."""
+INTERESTS = ("interested", "not_interested")
+"""What a person marked a reply as."""

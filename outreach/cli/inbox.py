@@ -13,6 +13,7 @@ from outreach.errors import ConfigError
 from outreach.mailbox.classify import Kind, Rules
 from outreach.services import inbox_connector
 from outreach.store import open_store
+from outreach.views.labels import jsonl, labelled_examples
 from outreach.watcher import WatcherConfig
 from outreach.watcher.deadline import read_raw
 from outreach.watcher.inbound import Verdict
@@ -172,3 +173,17 @@ def _print_report(report: ScanReport, apply: bool) -> None:
     )
     if not apply:
         click.echo("dry run: nothing was changed (use --apply to act)")
+
+
+@inbox.command("export-labels")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def export_labels(output: Path | None) -> None:
+    """Replies whose intent you accepted or corrected, as labelled examples (JSON lines in
+    the intent corpus format, split "train") to retrain the classifier with."""
+    records = list(labelled_examples(open_store()))
+    text = jsonl(iter(records))
+    if output is None:
+        return click.echo(text, nl=False)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"{len(records)} labelled example(s) written to {output}", err=True)

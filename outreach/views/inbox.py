@@ -78,6 +78,7 @@ class InboxItem:
     """Referrals this reply proposed as new prospects."""
     enrolled: tuple[str, ...] = ()
     """Proposed referrals the rep has enrolled since."""
+    prospect_id: int | None = None
 
     @property
     def by_hand(self) -> bool:
@@ -146,9 +147,10 @@ def inbox_page(
         caused = effects_of(session, ids)
         referrals = referrals_of(session, ids)
     items = tuple(
-        _item(message, campaign, prospect, state, caused.get(message.id or 0, ()),
-              referrals.get(message.id or 0, ((), ())))
-        for message, campaign, prospect, state in rows
+        _item(message, campaign, prospect, enrollment.state if enrollment else None,
+              caused.get(message.id or 0, ()), referrals.get(message.id or 0, ((), ())),
+              enrollment.prospect_id if enrollment else None)
+        for message, campaign, prospect, enrollment in rows
     )  # fmt: skip
     return Page(items, total, offset, limit)
 
@@ -184,7 +186,7 @@ def _filter(which: InboxFilter, today: date) -> list[ColumnElement[bool]]:
 
 def _item_query() -> Any:
     return (
-        select(InboundMessage, Campaign.name, Prospect.email, Enrollment.state)
+        select(InboundMessage, Campaign.name, Prospect.email, Enrollment)
         .outerjoin(Enrollment, col(Enrollment.id) == col(InboundMessage.enrollment_id))
         .outerjoin(Campaign, col(Campaign.id) == col(Enrollment.campaign_id))
         .outerjoin(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
@@ -240,6 +242,7 @@ def _item(
     state: str | None,
     caused: tuple[str, ...],
     referrals: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    prospect_id: int | None = None,
 ) -> InboxItem:
     return InboxItem(
         id=row.id or 0,
@@ -268,4 +271,5 @@ def _item(
         handled=row.triaged_at is not None,
         proposed=referrals[0],
         enrolled=referrals[1],
+        prospect_id=prospect_id,
     )
