@@ -229,11 +229,18 @@ def _add_tags(session: Session, prospect_ids: list[int], tags: tuple[str, ...]) 
 
 
 def ensure_prospect(
-    session: Session, email: str, *, fields: Mapping[str, str], tags: Sequence[str]
+    session: Session,
+    email: str,
+    *,
+    fields: Mapping[str, str],
+    tags: Sequence[str],
+    names: Mapping[str, str | None] | None = None,
 ) -> int:
     """The id of the prospect with this (normalized) address, created when new, its custom
-    ``fields`` merged and ``tags`` added as an import would."""
-    row = ProspectRow(0, email, fields=dict(fields))
+    ``fields`` merged, its empty ``names`` (first_name, last_name, company, timezone)
+    filled and ``tags`` added, as an import would."""
+    known = {key: value for key, value in (names or {}).items() if key in COLUMNS}
+    row = ProspectRow(0, email, fields=dict(fields), **known)
     _write_batch(session, [row], normalize_tags(tags))
     query = sa_select(PROSPECTS.c.id).where(PROSPECTS.c.email == email)
     return int(session.connection().execute(query).scalar_one())
