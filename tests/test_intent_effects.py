@@ -257,3 +257,52 @@ def test_cli_report_by_intent_and_export_labels(outreach_home: Path, tmp_path: P
 def test_language_of_a_reply() -> None:
     assert language("Bitte melden Sie sich im März wieder.") == "de"
     assert language("Please get back to me in March, thanks.") == "en"
+
+
+# -- the TUI inbox as a triage queue (Pilot) ------------------------------------------
+
+
+async def test_triage_keys_in_the_inbox(outreach_home: Path, tmp_path: Path) -> None:
+    from outreach.tui.factory import build_app
+    from outreach.tui.screens.inbox import InboxScreen
+    from outreach.tui.screens.pickers import ChoiceScreen
+    from outreach.tui.screens.timeline import TimelineScreen
+    from tests.test_tui_support import screen_text, settle, until
+
+    db, inbound_id = answered_campaign(tmp_path)
+    clock = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+
+    def stored() -> InboundMessage:
+        with Session(db) as session:
+            return session.get_one(InboundMessage, inbound_id)
+
+    app = build_app(db=db, sequences_dir=tmp_path, engine_factory=None, refresh_seconds=0,
+                    now=lambda: clock, tz=ZoneInfo("UTC"))  # fmt: skip
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert "to answer: interested 1" in screen_text(app)  # the dashboard
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+        text = screen_text(app)
+        assert "interested 80%" in text and "> Hi, step one." in text  # intent, quote apart
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "enter")  # question, not_now …: the second is not_now
+        await until(pilot, lambda: stored().manual_intent == "not_now", what="intent changed")
+        assert enrollment_of(db, ANNA).state == "paused"  # its effects re-applied
+        assert "not now ✎" in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("enter")  # tomorrow
+        await until(pilot, lambda: stored().snoozed_until == date(2026, 11, 11), what="snoozed")
+        await pilot.press("h")
+        await until(pilot, lambda: stored().triaged_at is not None, what="handled")
+        await pilot.press("a")  # accept the corrected intent: nothing more changes
+        await settle(pilot)
+        assert stored().manual_intent == "not_now"
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)

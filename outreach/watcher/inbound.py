@@ -216,8 +216,7 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
     ref = verdict.match.enrollment
     assert ref is not None
     held = {"classified_as": row.kind, "reason": verdict.held} if verdict.held else {}
-    if row.intent is not None:
-        held["intent"] = row.intent
+    meaning = {"intent": row.intent} if row.intent is not None else {}
     record_event(
         session.connection(),
         EventKind.HELD if verdict.held else EventKind(row.kind),
@@ -229,4 +228,5 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
         subject=row.subject,
         via=verdict.match.via,
         **held,
+        **meaning,
     )
