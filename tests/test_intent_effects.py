@@ -306,3 +306,44 @@ async def test_triage_keys_in_the_inbox(outreach_home: Path, tmp_path: Path) -> 
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(app.screen, TimelineScreen)
+
+
+def test_a_held_reply_must_be_reclassified_before_its_intent_acts(
+    any_db: str, tmp_path: Path
+) -> None:
+    db, inbound_id = answered_campaign(tmp_path)
+    with session_scope(db) as session:
+        row = session.get_one(InboundMessage, inbound_id)
+        row.details = {**row.details, "held": "sender not authenticated"}
+        session.add(row)
+    with pytest.raises(Exception, match="held for review"):
+        correct_intent(db, inbound_id, "not_now", by="rep")
+
+
+NOT_NOW_EML = """\
+From: Dora Kunde <dora@kunde-beispiel.de>
+To: rep@sales.test
+Subject: Re: Kurze Frage
+Date: Tue, 10 Nov 2026 09:00:00 +0100
+In-Reply-To: <step1@sales.test>
+Message-ID: <x1@kunde-beispiel.de>
+Content-Type: text/plain; charset=utf-8
+
+Bitte melden Sie sich im März wieder.
+
+Am 09.11.2026 um 10:00 schrieb Rep <rep@sales.test>:
+> Hallo Dora, kurze Frage zu Ihrem Vertrieb.
+"""
+
+
+def test_inbox_classify_json_gives_a_replys_intent(tmp_path: Path) -> None:
+    path = tmp_path / "reply.eml"
+    path.write_text(NOT_NOW_EML, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["inbox", "classify", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.output)
+    assert (found["kind"], found["intent"], found["intent_until"]) == (
+        "reply", "not_now", "2027-03-01",  # the next 1 March after the Date header
+    )  # fmt: skip
+    assert (found["referral"], found["needs_review"]) == ([], False)
+    assert 0 < found["confidence"] <= 1

@@ -251,8 +251,9 @@ def _reply(
 
 def _later(action: Action, situation: Situation, intent: IntentResult, now: datetime) -> Action:
     """A "not now" reply pauses, instead of ending, where the campaign says ``resume``."""
-    target = next((t for t in situation.people if t.ref.id == getattr(action, "enrollment_id", 0)),
-                  None)  # fmt: skip
+    if not isinstance(action, End):
+        return action
+    target = next((t for t in situation.people if t.ref.id == action.enrollment_id), None)
     if target is None or target.stop.not_now != "resume":
         return action
     return Pause(target.ref.id, not_now_until(intent.until, target, now), "not_now")

@@ -244,6 +244,7 @@ def _item(
     referrals: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
     prospect_id: int | None = None,
 ) -> InboxItem:
+    reply = (row.manual_kind or row.kind) == "reply"
     return InboxItem(
         id=row.id or 0,
         received_at=aware(row.received_at or row.created_at),
@@ -259,8 +260,8 @@ def _item(
         evidence=str(row.details.get("evidence", "")),
         caused=caused,
         held=pending_review(row.details, row.manual_kind),
-        intent=row.manual_intent or row.intent,
-        classified_intent=row.intent,
+        intent=(row.manual_intent or row.intent) if reply else None,
+        classified_intent=row.intent if reply else None,
         intent_until=row.intent_until,
         referral=tuple(row.referral or ()),
         confidence=row.intent_confidence,

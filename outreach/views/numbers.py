@@ -9,6 +9,8 @@ Definitions (the same on every surface):
 - bounced_hard / bounced_soft: sends that bounced for good (SMTP 5xx, or a final DSN); delay
   warnings do not count. delivered = sent − bounced.
 - in_progress: prospects still active or paused; by step, those waiting for that step.
+- replies by intent: replies (by their effective kind) per intent, a person's correction
+  winning; to answer: those nobody marked handled and not snoozed past today.
 - reply / unsubscribe / auto-reply rate: a share of *contacted*; bounce rate: a share of *sent*.
 - a mailbox's day: messages it sent since midnight in its own time zone, against its cap for
   that day (the daily cap, ramped up from its first send day) — what the engine enforces.

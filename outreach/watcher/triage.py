@@ -139,13 +139,16 @@ def correct_intent(
         row = _inbound(session, inbound_id)
         if (row.manual_kind or row.kind) != "reply":
             raise ConfigError(f"message #{inbound_id} is no reply; re-classify it first")
+        if pending_review(row.details, row.manual_kind) is not None:
+            raise ConfigError(f"message #{inbound_id} is held for review",
+                              hint="re-classify it first: it acts on nothing until then")
         was = row.manual_intent or row.intent
         acting = stored_intent(row)
         row.manual_intent, row.manual_intent_by, row.manual_intent_at = intent, by, now
         if acting is not None and acting.intent == intent and not acting.needs_review:
             session.add(row)
-            _event(session, EventKind.INTENT_CORRECTED, row, was=was, to=intent, by=by,
-                   actions=[])  # fmt: skip
+            _event(session, EventKind.INTENT_CORRECTED, row, when=now, was=was, to=intent,
+                   by=by, actions=[])  # fmt: skip
             return Corrected(was, intent, (), False)
         conn = session.connection()
         reopened = bool(reopen_ended_by(conn, row_id(row.id), now))
@@ -157,7 +160,8 @@ def correct_intent(
         row.details = {**row.details, "manual_actions": [*row.details.get("manual_actions", []),
                                                          *done]}  # fmt: skip
         session.add(row)
-        _event(session, EventKind.INTENT_CORRECTED, row, was=was, to=intent, by=by, actions=done)
+        _event(session, EventKind.INTENT_CORRECTED, row, when=now, was=was, to=intent, by=by,
+               actions=done)  # fmt: skip
     return Corrected(was, intent, tuple(done), reopened)
 
 
@@ -167,7 +171,7 @@ def snooze(db: Engine, inbound_id: int, until: date | None, now: datetime | None
         row = _inbound(session, inbound_id)
         row.snoozed_until = until
         session.add(row)
-        _event(session, EventKind.TRIAGED, row, action="snooze",
+        _event(session, EventKind.TRIAGED, row, when=now or utcnow(), action="snooze",
                until=until.isoformat() if until else None)  # fmt: skip
 
 
@@ -177,9 +181,11 @@ def mark_handled(
     """Reply ``inbound_id`` was answered (or not yet, ``handled=False``)."""
     with session_scope(db) as session:
         row = _inbound(session, inbound_id)
-        row.triaged_at = (now or utcnow()) if handled else None
+        now = now or utcnow()
+        row.triaged_at = now if handled else None
         session.add(row)
-        _event(session, EventKind.TRIAGED, row, action="handled" if handled else "reopened")
+        _event(session, EventKind.TRIAGED, row, when=now,
+               action="handled" if handled else "back in the queue")  # fmt: skip
 
 
 def mark_interest(db: Engine, inbound_id: int, interest: str | None) -> None:
