@@ -347,3 +347,21 @@ def test_inbox_classify_json_gives_a_replys_intent(tmp_path: Path) -> None:
     )  # fmt: skip
     assert (found["referral"], found["needs_review"]) == ([], False)
     assert 0 < found["confidence"] <= 1
+
+
+def test_the_worker_reads_a_replys_intent_and_quote_within_the_deadline() -> None:
+    from outreach.mailbox.classify import default_rules
+    from outreach.watcher.deadline import SHUNTED, ClassifierProcess
+
+    worker = ClassifierProcess()
+    try:
+        reading = worker.read(NOT_NOW_EML.encode(), default_rules(), frozenset(), 30.0)
+        assert reading.intent is not None and reading.intent.intent is ReplyIntent.NOT_NOW
+        assert reading.intent.until == date(2027, 3, 1)
+        assert "Hallo Dora, kurze Frage" in reading.quoted
+        assert "Hallo Dora" not in reading.result.new_text  # the intent read the new text only
+        ours = worker.read(b"From: x@y.test\nSubject: hi\n\nnot ours\n",
+                             default_rules(), frozenset({"x@y.test"}), 30.0)  # fmt: skip
+        assert ours.intent is None and SHUNTED not in ours.result.flags  # our own copy: no reply
+    finally:
+        worker.stop()
