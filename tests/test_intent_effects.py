@@ -365,3 +365,15 @@ def test_the_worker_reads_a_replys_intent_and_quote_within_the_deadline() -> Non
         assert ours.intent is None and SHUNTED not in ours.result.flags  # our own copy: no reply
     finally:
         worker.stop()
+
+
+def test_sequence_check_says_what_a_reply_does(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.format(extra="  not_now: resume\n  not_now_default: 8w\n"))
+    result = CliRunner().invoke(cli, ["sequence", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert '"not now" pauses them until the day named (else 8w), then goes on' in result.output
+    assert "proposed" not in result.output  # referral: ignore, the default
+    path.write_text(BASE.format(extra=""))
+    plain = CliRunner().invoke(cli, ["sequence", "check", str(path)])
+    assert "a reply stops the follow-ups\n" in plain.output
