@@ -3,6 +3,7 @@ and returns one sentence saying what it did (run them through the CommandRunner)
 
 from __future__ import annotations
 
+import getpass
 from datetime import date, datetime
 
 from sqlalchemy import Engine
@@ -10,8 +11,16 @@ from sqlalchemy import Engine
 from outreach.campaigns.referrals import enroll_referral
 from outreach.watcher import triage
 
-WHO = "tui"
-"""Who corrected an intent, as stored (the rep at this machine)."""
+
+def _who() -> str:
+    """Who corrected an intent, as stored: the rep logged in at this machine."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name (a container without a passwd entry)
+        return "tui"
+
+
+WHO = _who()
 
 
 def intent_label(intent: str | None) -> str:
