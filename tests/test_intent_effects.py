@@ -377,3 +377,23 @@ def test_sequence_check_says_what_a_reply_does(tmp_path: Path) -> None:
     path.write_text(BASE.format(extra=""))
     plain = CliRunner().invoke(cli, ["sequence", "check", str(path)])
     assert "a reply stops the follow-ups\n" in plain.output
+
+
+def test_accepting_an_unsure_intent(any_db: str, tmp_path: Path) -> None:
+    db, inbound_id = answered_campaign(tmp_path)
+    with session_scope(db) as session:
+        row = session.get_one(InboundMessage, inbound_id)
+        row.intent, row.needs_review = "other", True
+        session.add(row)
+    done = correct_intent(db, inbound_id, "other", by="rep")  # acts as it did: no churn
+    assert (done.actions, done.reopened) == ((), False)
+    assert enrollment_of(db, ANNA).state == "replied"
+    [item] = inbox_page(db, "reply").rows
+    assert (item.intent, item.needs_review) == ("other", False)  # reviewed now
+
+    with session_scope(db) as session:
+        row = session.get_one(InboundMessage, inbound_id)
+        row.intent, row.needs_review, row.manual_intent = "not_now", True, None
+        session.add(row)
+    done = correct_intent(db, inbound_id, "not_now", by="rep", now=NOW)  # now it may act
+    assert done.reopened and enrollment_of(db, ANNA).state == "paused"

@@ -145,7 +145,7 @@ def correct_intent(
         was = row.manual_intent or row.intent
         acting = stored_intent(row)
         row.manual_intent, row.manual_intent_by, row.manual_intent_at = intent, by, now
-        if acting is not None and acting.intent == intent and not acting.needs_review:
+        if acting is not None and acting.intent == intent and not _acts_otherwise(acting):
             session.add(row)
             _event(session, EventKind.INTENT_CORRECTED, row, when=now, was=was, to=intent,
                    by=by, actions=[])  # fmt: skip
@@ -163,6 +163,12 @@ def correct_intent(
         _event(session, EventKind.INTENT_CORRECTED, row, when=now, was=was, to=intent, by=by,
                actions=done)  # fmt: skip
     return Corrected(was, intent, tuple(done), reopened)
+
+
+def _acts_otherwise(acting: IntentResult) -> bool:
+    """Accepting this intent changes what it does: one that needed review acted as a plain
+    reply, which only ``not_now`` and ``referral`` do not."""
+    return acting.needs_review and acting.intent in (ReplyIntent.NOT_NOW, ReplyIntent.REFERRAL)
 
 
 def snooze(db: Engine, inbound_id: int, until: date | None, now: datetime | None = None) -> None:
