@@ -27,6 +27,7 @@ from outreach.tui.factory import build_app
 from outreach.tui.screens.inbox import InboxScreen
 from outreach.tui.screens.pickers import ConfirmScreen
 from outreach.tui.widgets.paged_table import PagedTable
+from outreach.views.timeline import prospect_timeline
 from tests.fixtures.campaigns import (
     add_mailbox,
     add_prospects,
@@ -193,6 +194,11 @@ async def test_a_referral_is_proposed_and_enrolled_after_confirmation_in_the_tui
         assert f"referral: {COLLEAGUE} (enrolled)" in screen_text(app)
 
     assert states(db)[COLLEAGUE] == ("active", None)
+    with Session(db) as session:
+        carol_id = session.exec(select(Prospect.id).where(Prospect.email == COLLEAGUE)).one()
+    timeline = prospect_timeline(db, carol_id or 0)  # where she came from, on her timeline
+    proposed_entry = next(e for e in timeline.entries if e.kind == "referral_proposed")
+    assert f"referred_by: {ALICE}" in proposed_entry.detail
     [enrolled] = events(db, "referral_enrolled")
     assert (enrolled.inbound_id, enrolled.data["email"]) == (row.id, COLLEAGUE)
     async with Services(db, fast_config(), inbox_watcher(db, fast_watcher_config())) as services:
