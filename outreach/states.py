@@ -102,6 +102,15 @@ class EventKind(StrEnum):
     MAILBOX_RESUMED = "mailbox_resumed"
     SENT_COPY_FAILED = "sent_copy_failed"
     """Our copy could not be filed in Sent (data: folder, error): a mailbox health warning."""
+    # what a reply means and what the rep did with it
+    INTENT_CORRECTED = "intent_corrected"
+    """A person changed a reply's intent (data: was, to, by)."""
+    REFERRAL_PROPOSED = "referral_proposed"
+    """A reply named someone else: a prospect proposed for enrollment (data: email, referred_by)."""
+    REFERRAL_ENROLLED = "referral_enrolled"
+    """The rep confirmed a proposed referral: enrolled in the campaign (data: email)."""
+    TRIAGED = "triaged"
+    """A person marked a reply handled, or snoozed it (data: action, until)."""
 
 
 ENDED_BY = {

@@ -293,10 +293,11 @@ async def test_inbox_filters_and_shows_the_reply_text(world: World) -> None:
         await pilot.press("4")
         await settle(pilot)
         table = app.screen.query_one(PagedTable)
-        assert [r[1] for r in table_rows(table)] == ["bounce", "unsubscribe", "auto-reply", "reply"]
+        # the reply still to answer first, then newest first
+        assert [r[1] for r in table_rows(table)] == ["reply", "bounce", "unsubscribe", "auto-reply"]
         await pilot.press("f")  # all → replies
         await settle(pilot)
-        assert [r[2] for r in table_rows(table)] == ["ben@kiefer.example"]
+        assert [r[4] for r in table_rows(table)] == ["ben@kiefer.example"]  # the "from" column
         text = screen_text(app)
         assert "Could we have a short call next week?" in text
         assert "chris@kiefer.example stopped (company_reply)" in text
@@ -317,14 +318,15 @@ async def test_reclassify_an_auto_reply_as_a_reply(world: World) -> None:
         await pilot.press("4")
         await settle(pilot)
         table = app.screen.query_one(PagedTable)
-        table.move_cursor(row=2)  # dana's out-of-office
+        table.move_cursor(row=3)  # dana's out-of-office (the reply to answer comes first)
         await pilot.press("k")
         await settle(pilot)
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("enter")  # first choice: reply
         await settle(pilot)
         assert state_of(world, "dana@lumen.example") == "replied"
-        assert table_rows(table)[2][1] == "reply ✎"
+        rows = table_rows(table)  # now a reply to answer too: it moves up among them
+        assert [r[1] for r in rows].count("reply ✎") == 1
         assert "by hand (classifier said auto-reply)" in screen_text(app)
 
 

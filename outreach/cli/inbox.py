@@ -10,14 +10,16 @@ import click
 
 from outreach.cli.output import print_json, print_table
 from outreach.errors import ConfigError
-from outreach.mailbox.classify import Classification, Kind, Rules, classify, parse_message
+from outreach.mailbox.classify import Kind, Rules
 from outreach.services import inbox_connector
 from outreach.store import open_store
+from outreach.views.labels import jsonl, labelled_examples
 from outreach.watcher import WatcherConfig
+from outreach.watcher.deadline import read_raw
 from outreach.watcher.inbound import Verdict
 from outreach.watcher.scan import ScanItem, ScanReport, scan_mailbox
 from outreach.watcher.service import default_rules
-from outreach.watcher.summary import classification_dict
+from outreach.watcher.summary import classification_dict, intent_dict
 
 HELD = "held for review"
 RULES_HELP = "Extra classifier phrases (default: classify_rules.yaml in the config dir)."
@@ -56,8 +58,9 @@ def _classify_file(path: Path, rules: Rules, ours: tuple[str, ...]) -> dict[str,
         raise ConfigError(
             f"cannot read {path}: {exc.strerror or exc}", hint="give the path of an .eml file"
         ) from None
-    result: Classification = classify(parse_message(raw), rules=rules, our_addresses=ours)
-    return {"file": str(path), **classification_dict(result)}
+    reading = read_raw(raw, rules, ours)
+    result = reading.result
+    return {"file": str(path), **classification_dict(result), **intent_dict(result, reading.intent)}
 
 
 def _row(result: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +78,18 @@ def _details(result: dict[str, Any]) -> str:
     if kind == Kind.AUTO_REPLY:
         return f"back on {result['return_date'] or '?'}"
     text = " ".join(str(result.get("new_text") or "").split())
-    return text[:80] + ("…" if len(text) > 80 else "") if text else str(result["evidence"])
+    said = text[:80] + ("…" if len(text) > 80 else "") if text else str(result["evidence"])
+    return f"[{_intent_words(result)}] {said}" if result.get("intent") else said
+
+
+def _intent_words(result: dict[str, Any]) -> str:
+    """``not_now until 2027-03-01``, ``referral: a@b.de``, ``other?`` (needs review)."""
+    words = str(result["intent"]) + ("?" if result["needs_review"] else "")
+    if result["intent_until"]:
+        words += f" until {result['intent_until']}"
+    if result["referral"]:
+        words += ": " + ", ".join(result["referral"])
+    return words
 
 
 @inbox.command("scan")
@@ -115,6 +129,7 @@ def _item_json(item: ScanItem) -> dict[str, Any]:
         "from": fetched.facts.from_addr,
         "subject": fetched.facts.subject,
         **classification_dict(verdict.result),
+        **intent_dict(verdict.result, verdict.intent),
         "match": verdict.match.via,
         "prospect": ref.email if ref else None,
         "enrollment_id": ref.id if ref else None,
@@ -158,3 +173,17 @@ def _print_report(report: ScanReport, apply: bool) -> None:
     )
     if not apply:
         click.echo("dry run: nothing was changed (use --apply to act)")
+
+
+@inbox.command("export-labels")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def export_labels(output: Path | None) -> None:
+    """Replies whose intent you accepted or corrected, as labelled examples (JSON lines in
+    the intent corpus format, split "train") to retrain the classifier with."""
+    records = list(labelled_examples(open_store()))
+    text = jsonl(iter(records))
+    if output is None:
+        return click.echo(text, nl=False)
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"{len(records)} labelled example(s) written to {output}", err=True)

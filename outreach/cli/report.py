@@ -13,7 +13,7 @@ from outreach.errors import ConfigError
 from outreach.store import open_store
 from outreach.views.exports import KINDS, export_rows, to_csv, to_excel_csv
 from outreach.views.numbers import percent
-from outreach.views.reports import GROUPINGS, Report, build_report
+from outreach.views.reports import GROUPINGS, Report, build_intent_report, build_report
 
 RATE = "reply_rate_%_of_contacted"
 COLUMNS = ["group", "sent", "delivered", "replied", RATE,  # contacted: in --json and --csv
@@ -34,8 +34,11 @@ def _format_option(as_json: bool, as_csv: bool) -> str:
 def report(campaign: str | None, by: str | None, as_json: bool, as_csv: bool) -> None:
     """Sent, delivered, contacted, replied (the reply rate is a share of contacted), bounced
     (hard/soft), unsubscribed, auto-replies and prospects in progress — for one campaign or
-    all of them."""
+    all of them. ``--by intent``: the replies by what they mean, and how many still wait
+    for an answer."""
     kind = _format_option(as_json, as_csv)
+    if by == "intent":
+        return _intent_report(campaign, kind)
     result = build_report(open_store(), campaign, by)
     if kind == "json":
         return print_json(result.as_dict())
@@ -45,6 +48,20 @@ def report(campaign: str | None, by: str | None, as_json: bool, as_csv: bool) ->
     titled = [{**row, "group": line.title}
               for row, line in zip(rows, [*result.rows, result.total], strict=True)]
     print_table([_percent(row) for row in titled], COLUMNS, title=_title(result))
+
+
+def _intent_report(campaign: str | None, kind: str) -> None:
+    """Replies by what they mean: interested, not now, referral …"""
+    result = build_intent_report(open_store(), campaign)
+    if kind == "json":
+        return print_json(result.as_dict())
+    rows = [*(r.as_dict() for r in result.rows), result.total.as_dict()]
+    if kind == "csv":
+        return click.echo(to_csv(rows), nl=False)
+    shown = [{**row, "share": f"{100 * row['share']:.1f}%"} for row in rows]
+    what = f"campaign {campaign}" if campaign else "all campaigns"
+    print_table(shown, ["intent", "replies", "share", "to_answer", "needs_review"],
+                title=f"{what}: replies by intent")  # fmt: skip
 
 
 def _percent(row: dict[str, Any]) -> dict[str, Any]:

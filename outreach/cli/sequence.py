@@ -20,6 +20,7 @@ from outreach.sequences import (
     render_step,
     schema_text,
     step_summary,
+    stop_summary,
 )
 from outreach.sequences.prospect import display_name, prospect_fields
 from outreach.store import open_store
@@ -64,6 +65,7 @@ def check(path: Path, as_json: bool) -> None:
     console.print(f"[green]✓[/] {path}: “{seq.name}”, {len(seq.steps)} steps", soft_wrap=True)
     for line in step_summary(seq):
         console.print(f"  {line}", soft_wrap=True)
+    console.print(f"  {stop_summary(seq)}", soft_wrap=True, markup=False)
     for warning in report.warnings:
         console.print(f"[yellow]⚠[/] {warning}", soft_wrap=True)
     for finding in findings:

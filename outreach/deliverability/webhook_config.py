@@ -28,7 +28,8 @@ KEYRING_SERVICE = "outreach-webhook"
 EVENTS = frozenset({
     "reply", "auto_reply", "bounce", "soft_bounce", "unsubscribe", "sent", "failed",
     "replied", "stopped", "bounced", "unsubscribed", "paused", "resumed", "invalid",
-    "campaign_started", "campaign_paused", "mailbox_paused", "*",
+    "campaign_started", "campaign_paused", "mailbox_paused", "referral_proposed",
+    "referral_enrolled", "intent_corrected", "*",
 })
 """Event kinds a webhook may ask for (``*`` = every event)."""
 

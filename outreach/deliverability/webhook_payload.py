@@ -53,5 +53,16 @@ def _prospect(prospect: Prospect | None) -> dict[str, Any] | None:
 def _message(message: InboundMessage | None) -> dict[str, Any] | None:
     if message is None:
         return None
-    return {"from": message.from_addr, "subject": message.subject, "text": message.new_text,
-            "kind": message.manual_kind or message.kind}
+    found: dict[str, Any] = {
+        "from": message.from_addr, "subject": message.subject, "text": message.new_text,
+        "kind": message.manual_kind or message.kind,
+    }  # fmt: skip
+    if found["kind"] == "reply":
+        found.update(
+            intent=message.manual_intent or message.intent,
+            intent_until=message.intent_until.isoformat() if message.intent_until else None,
+            referral=list(message.referral or []),
+            confidence=message.intent_confidence,
+            needs_review=message.needs_review and message.manual_intent is None,
+        )
+    return found

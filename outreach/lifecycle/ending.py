@@ -121,15 +121,21 @@ def end_person(
 
 
 def pause_until(
-    conn: Connection, ref: EnrollmentRef, resume_at: datetime, cause: Cause, now: datetime
+    conn: Connection,
+    ref: EnrollmentRef,
+    resume_at: datetime,
+    cause: Cause,
+    now: datetime,
+    *,
+    reason: str = "auto_reply",
 ) -> bool:
     """Pause a live enrollment until ``resume_at``; its queued sends move there so nothing
-    leaves meanwhile."""
+    leaves meanwhile. ``reason``: ``auto_reply`` (out of office) or ``not_now``."""
     paused = conn.execute(
         update(ENROLLMENT)
         .where(ENROLLMENT.c.id == ref.id, ENROLLMENT.c.state.in_(LIVE))
         .values(
-            state=EnrollmentState.PAUSED.value, reason="auto_reply", resume_at=resume_at,
+            state=EnrollmentState.PAUSED.value, reason=reason, resume_at=resume_at,
             next_due_at=resume_at, updated_at=now,
         )  # fmt: skip
     ).rowcount
@@ -146,7 +152,7 @@ def pause_until(
     )
     record(
         conn, EventKind.PAUSED, ref.subject, inbound_id=cause.inbound_id, when=now,
-        resume_at=resume_at.isoformat(), **cause.data(),
+        resume_at=resume_at.isoformat(), reason=reason, **cause.data(),
     )  # fmt: skip
     return True
 

@@ -23,7 +23,16 @@ from outreach.lifecycle.ending import (
     live_refs,
     pause_until,
 )
-from outreach.lifecycle.rules import Action, CheckBounceRate, End, Pause, SoftBounce, Suppress
+from outreach.lifecycle.referrals import propose_referral
+from outreach.lifecycle.rules import (
+    Action,
+    CheckBounceRate,
+    End,
+    Pause,
+    ProposeReferral,
+    SoftBounce,
+    Suppress,
+)
 from outreach.lifecycle.suppressing import suppress_and_stop
 from outreach.lifecycle.values import Cause
 from outreach.prospects.suppression import normalize_value
@@ -32,7 +41,7 @@ from outreach.store.repository import ENROLLMENT
 
 log = logging.getLogger(__name__)
 
-_ORDER = {End: 0, Pause: 0, SoftBounce: 0, Suppress: 1, CheckBounceRate: 2}
+_ORDER = {End: 0, Pause: 0, SoftBounce: 0, Suppress: 1, ProposeReferral: 2, CheckBounceRate: 2}
 
 
 def apply_actions(
@@ -53,13 +62,15 @@ def _apply(conn: Connection, action: Action, cause: Cause, now: datetime) -> boo
         return check_bounce_rate(conn, action.campaign_id, now)
     if isinstance(action, SoftBounce):  # counted even after the end (a late bounce)
         return _count_soft_bounce(conn, action, cause, now)
+    if isinstance(action, ProposeReferral):
+        return propose_referral(conn, action, cause, now)
     refs = live_refs(conn, ENROLLMENT.c.id == action.enrollment_id)
     if not refs:
         return False  # ended meanwhile
     if isinstance(action, End):
         state = EnrollmentState(action.state)
         return bool(end_enrollments(conn, refs, state, action.reason, cause, now))
-    return pause_until(conn, refs[0], action.resume_at, cause, now)
+    return pause_until(conn, refs[0], action.resume_at, cause, now, reason=action.reason)
 
 
 def _count_soft_bounce(conn: Connection, action: SoftBounce, cause: Cause, now: datetime) -> bool:

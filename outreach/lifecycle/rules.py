@@ -4,7 +4,9 @@ The person is the unit: a reply, an opt-out or a hard bounce acts on every live
 enrollment of the address (the one whose thread it concerns gets the outcome, the others
 are ``stopped`` naming it); an auto-reply pauses or stops each of them as its campaign's
 policy says; a company stop reaches live enrollments at the company's (non-freemail)
-domain in every campaign with ``on_company_reply``. The actions are applied by
+domain in every campaign with ``on_company_reply``. A reply's intent may turn its stop
+into a pause (``not_now: resume``) and propose the person it names (``referral:
+propose``); an intent that needs review acts as a plain reply. The actions are applied by
 :func:`outreach.lifecycle.inbound.apply_actions`; ``outreach inbox scan`` only prints them.
 """
 
@@ -18,7 +20,9 @@ from zoneinfo import ZoneInfo
 
 from outreach.lifecycle.values import EnrollmentRef
 from outreach.mailbox.classify import Classification, Kind
+from outreach.mailbox.classify.intent import IntentResult
 from outreach.sequences import StopPolicy
+from outreach.states import ReplyIntent
 
 
 class Limits(Protocol):
@@ -61,9 +65,27 @@ class Pause:
 
     enrollment_id: int
     resume_at: datetime
+    reason: str = "auto_reply"
+    """``auto_reply`` (out of office) or ``not_now`` (the person asked for later)."""
 
     def __str__(self) -> str:
-        return f"enrollment {self.enrollment_id} → paused until {self.resume_at:%Y-%m-%d %H:%M}Z"
+        until = f"{self.resume_at:%Y-%m-%d %H:%M}Z"
+        return f"enrollment {self.enrollment_id} → paused until {until} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class ProposeReferral:
+    """A reply named the person responsible: create them as a prospect (tagged, linked to
+    the thread), to be enrolled in the thread's campaign once the rep confirms."""
+
+    email: str
+    enrollment_id: int
+    """The enrollment whose thread named them."""
+    campaign_id: int
+    referred_by: str
+
+    def __str__(self) -> str:
+        return f"propose {self.email} (named by {self.referred_by}) for campaign {self.campaign_id}"
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,10 @@ class CheckBounceRate:
         return f"check the bounce rate of campaign {self.campaign_id}"
 
 
-Action = End | Pause | SoftBounce | Suppress | CheckBounceRate
+Action = End | Pause | SoftBounce | Suppress | CheckBounceRate | ProposeReferral
+
+REFERRAL_TAG = "referral"
+"""The tag a proposed referral's prospect gets."""
 
 
 @dataclass(frozen=True)
@@ -142,14 +167,18 @@ class Situation:
 
 
 def decide(
-    result: Classification, situation: Situation, limits: Limits, now: datetime
+    result: Classification,
+    situation: Situation,
+    limits: Limits,
+    now: datetime,
+    intent: IntentResult | None = None,
 ) -> tuple[Action, ...]:
     """The actions a message causes; empty when it changes nothing or is held for review
-    (see :func:`held_reason`)."""
+    (see :func:`held_reason`). ``intent``: what a reply means (None: a plain reply)."""
     if held_reason(result, situation) is not None:
         return ()
     if result.kind is Kind.REPLY:
-        return _reply(situation)
+        return _reply(situation, _sure(intent), now)
     if result.kind is Kind.UNSUBSCRIBE:
         return _unsubscribe(situation)
     if result.kind is Kind.BOUNCE:
@@ -198,8 +227,55 @@ def _person_ends(
     return actions
 
 
-def _reply(situation: Situation) -> tuple[Action, ...]:
-    return (*_person_ends(situation, "replied", "reply", as_reply=True), *_company_stop(situation))
+def _sure(intent: IntentResult | None) -> IntentResult | None:
+    """The intent when it may act: one that needs review acts as a plain reply."""
+    return intent if intent is not None and not intent.needs_review else None
+
+
+def _reply(
+    situation: Situation, intent: IntentResult | None, now: datetime
+) -> tuple[Action, ...]:
+    ends = _person_ends(situation, "replied", "reply", as_reply=True)
+    if intent is not None and intent.intent is ReplyIntent.NOT_NOW:
+        ends = [_later(action, situation, intent, now) for action in ends]
+    proposed = _referrals(situation, intent) if intent is not None else ()
+    return (*ends, *proposed, *_company_stop(situation))
+
+
+def _later(action: Action, situation: Situation, intent: IntentResult, now: datetime) -> Action:
+    """A "not now" reply pauses, instead of ending, where the campaign says ``resume``."""
+    if not isinstance(action, End):
+        return action
+    target = next((t for t in situation.people if t.ref.id == action.enrollment_id), None)
+    if target is None or target.stop.not_now != "resume":
+        return action
+    return Pause(target.ref.id, not_now_until(intent.until, target, now), "not_now")
+
+
+def not_now_until(day: date | None, target: Target, now: datetime) -> datetime:
+    """The start of the day the person meant (their time); ``not_now_default`` from now
+    when they named none, or one already past."""
+    if day is not None:
+        start = datetime.combine(day, time(0), target.zone)
+        if start > now:
+            return start
+    return now + target.stop.not_now_default
+
+
+def _referrals(situation: Situation, intent: IntentResult) -> tuple[Action, ...]:
+    """Whom a referral names, proposed where the thread's campaign says ``propose``."""
+    target = situation.target
+    if intent.intent is not ReplyIntent.REFERRAL or target is None:
+        return ()
+    if target.stop.referral != "propose":
+        return ()
+    known = {target.ref.email, (situation.sender or "").lower()}
+    referred_by = situation.sender or target.ref.email
+    return tuple(
+        ProposeReferral(email, target.ref.id, target.ref.campaign_id, referred_by)
+        for email in dict.fromkeys(a.lower() for a in intent.referral)
+        if email not in known
+    )
 
 
 def _company_stop(situation: Situation) -> tuple[Action, ...]:

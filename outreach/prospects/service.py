@@ -226,3 +226,21 @@ def _add_tags(session: Session, prospect_ids: list[int], tags: tuple[str, ...]) 
         params = [{"prospect_id": pid, "tag": tag} for pid, tag in missing]
         session.connection().execute(insert(TAGS), params)
     return {pid for pid, _ in missing}
+
+
+def ensure_prospect(
+    session: Session,
+    email: str,
+    *,
+    fields: Mapping[str, str],
+    tags: Sequence[str],
+    names: Mapping[str, str | None] | None = None,
+) -> int:
+    """The id of the prospect with this (normalized) address, created when new, its custom
+    ``fields`` merged, its empty ``names`` (first_name, last_name, company, timezone)
+    filled and ``tags`` added, as an import would."""
+    known = {key: value for key, value in (names or {}).items() if key in COLUMNS}
+    row = ProspectRow(0, email, fields=dict(fields), **known)
+    _write_batch(session, [row], normalize_tags(tags))
+    query = sa_select(PROSPECTS.c.id).where(PROSPECTS.c.email == email)
+    return int(session.connection().execute(query).scalar_one())

@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .check import SequenceReport, check_sequence_file, step_summary
+    from .check import SequenceReport, check_sequence_file, step_summary, stop_summary
     from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
     from .headers import header_safe
     from .loader import load_sequence, load_sequence_data, load_sequence_text
@@ -79,6 +79,7 @@ _WHERE: dict[str, str] = {
     "spintax_expansion_count": "spintax",
     "spintax_seed": "render",
     "step_summary": "check",
+    "stop_summary": "check",
     "to_snapshot": "snapshot",
     "write_schema": "schema",
 }
@@ -132,6 +133,7 @@ __all__ = [
     "spintax_expansion_count",
     "spintax_seed",
     "step_summary",
+    "stop_summary",
     "to_snapshot",
     "write_schema",
 ]

@@ -15,7 +15,7 @@ from outreach.errors import ValidationFailed
 
 from .durations import format_wait
 from .loader import sequence_findings
-from .model import Sequence, Step
+from .model import Sequence, Step, Wait
 from .pace_warnings import pace_warnings
 from .preflight import KnownFields
 from .problems import Problem, problems_error
@@ -64,6 +64,20 @@ def check_sequence_file(path: Path, known: KnownFields) -> SequenceReport:
 def step_summary(sequence: Sequence) -> list[str]:
     """One line per step: ``step 2 after 3 business days: reply in thread, 2 variants``."""
     return [_step_line(step) for step in sequence.steps]
+
+
+def stop_summary(sequence: Sequence) -> str:
+    """What a reply does: ``a reply stops; not now: pause until the day named (else 90d)…``."""
+    stop = sequence.stop
+    if not stop.on_reply:
+        return "a reply does not stop the follow-ups"
+    parts = ["a reply stops the follow-ups"]
+    if stop.not_now == "resume":
+        default = format_wait(Wait(stop.not_now_default))
+        parts.append(f"\"not now\" pauses them until the day named (else {default}), then goes on")
+    if stop.referral == "propose":
+        parts.append("a colleague named is proposed, enrolled when you confirm")
+    return "; ".join(parts)
 
 
 def _step_line(step: Step) -> str:

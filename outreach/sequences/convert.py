@@ -41,7 +41,10 @@ def _pace(doc: PaceDoc) -> Pace:
 
 
 def _stop(doc: StopDoc) -> StopPolicy:
-    return StopPolicy(doc.on_reply, doc.on_company_reply, _AUTO_REPLY[doc.on_auto_reply])
+    return StopPolicy(
+        doc.on_reply, doc.on_company_reply, _AUTO_REPLY[doc.on_auto_reply], doc.not_now,
+        parse_wait(doc.not_now_default).amount, doc.referral,
+    )  # fmt: skip
 
 
 def _step(index: int, doc: StepDoc) -> Step:
@@ -72,6 +75,9 @@ def sequence_document(sequence: Sequence) -> dict[str, Any]:
             "on_reply": stop.on_reply,
             "on_company_reply": stop.on_company_reply,
             "on_auto_reply": {"ignore": False, "stop": True, "pause": "pause"}[stop.on_auto_reply],
+            "not_now": stop.not_now,
+            "not_now_default": format_duration(stop.not_now_default),
+            "referral": stop.referral,
         },
         "steps": [_step_document(step) for step in sequence.steps],
         # Only when on: documents (and the hashes of campaign snapshots) written before

@@ -12,6 +12,12 @@ from typing import Literal
 
 AutoReplyPolicy = Literal["ignore", "stop", "pause"]
 """What an out-of-office reply does: nothing, stop the prospect, or pause until it returns."""
+NotNowPolicy = Literal["stop", "resume"]
+"""What a "not now" reply does: end the follow-ups, or pause them until the day it names."""
+ReferralPolicy = Literal["ignore", "propose"]
+"""What a reply naming the person responsible does besides stopping: nothing, or propose
+that person as a new prospect (enrolled when the rep confirms)."""
+NOT_NOW_DEFAULT = timedelta(days=90)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,12 @@ class StopPolicy:
     """Stop when anyone at the prospect's (non-freemail) domain replies."""
     on_auto_reply: AutoReplyPolicy
     """What an auto-reply (out of office) does."""
+    not_now: NotNowPolicy = "stop"
+    """What a reply meaning "not now" does."""
+    not_now_default: timedelta = NOT_NOW_DEFAULT
+    """How long ``not_now: resume`` pauses when the reply names no day."""
+    referral: ReferralPolicy = "ignore"
+    """What a reply naming someone else does (besides stopping, as any reply)."""
 
 
 @dataclass(frozen=True)

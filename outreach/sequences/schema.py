@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from .durations import parse_gap, parse_wait
+from .durations import DURATION_FORMS, parse_gap, parse_wait
 from .problems import FieldError
 from .schedule_values import (
     ACCEPTED_DAY_NAMES,
@@ -139,6 +139,43 @@ class StopDoc(_Doc):
         if isinstance(value, bool):
             return value
         raise FieldError(f"{value!r} is not allowed here", "write false, true or pause")
+
+    not_now: Literal["stop", "resume"] = "stop"
+    """A reply saying "not now" ("melden Sie sich im März wieder"): stop = end the
+    follow-ups like any reply; resume = pause until the day it names (or not_now_default),
+    then continue the sequence."""
+    not_now_default: str = Field("90d", json_schema_extra={"pattern": _DURATION_PATTERN})
+    """With not_now: resume, how long to pause when the reply names no day: 90d, 12w …"""
+    referral: Literal["ignore", "propose"] = "ignore"
+    """A reply naming the person responsible (with their address): ignore, or propose =
+    create that prospect (tagged, linked to the thread) and enroll them once the rep
+    confirms in the inbox."""
+
+    @field_validator("not_now", mode="before")
+    @classmethod
+    def _not_now(cls, value: Any) -> Any:
+        return _choice(value, ("stop", "resume"))
+
+    @field_validator("referral", mode="before")
+    @classmethod
+    def _referral(cls, value: Any) -> Any:
+        return _choice(value, ("ignore", "propose"))
+
+    @field_validator("not_now_default", mode="before")
+    @classmethod
+    def _not_now_default(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise FieldError(f"{value!r} is not a duration", DURATION_FORMS)
+        if parse_wait(value).business_days or parse_wait(value).is_zero:
+            raise FieldError(f"{value!r} is not a plain duration above zero", 'write e.g. "90d"')
+        return str(value)
+
+
+def _choice(value: Any, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (case and spaces forgiven), else a FieldError naming them."""
+    if isinstance(value, str) and value.strip().lower() in allowed:
+        return value.strip().lower()
+    raise FieldError(f"{value!r} is not allowed here", f"write {' or '.join(allowed)}")
 
 
 class VariantDoc(_Doc):

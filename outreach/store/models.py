@@ -7,7 +7,7 @@ rows, and every effect is an ``Event``. Times are timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
@@ -201,7 +201,20 @@ class InboundMessage(SQLModel, table=True):
     new_text: str | None = Field(default=None, sa_column=Column(Text))
     enrollment_id: int | None = Field(default=None, foreign_key="enrollment.id", index=True)
     interest: str | None = None  # interested | not_interested
-    handled_at: datetime | None = None
+    handled_at: datetime | None = None  # when the watcher recorded and applied it
+    # what a reply means (outreach.states.ReplyIntent), from its new text
+    intent: str | None = Field(default=None, index=True)
+    intent_until: date | None = None  # not_now: the day meant
+    referral: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    intent_confidence: float | None = None
+    needs_review: bool = False
+    intent_why: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # the rep's triage: a corrected intent (by whom, when), snoozed, done
+    manual_intent: str | None = None
+    manual_intent_by: str | None = None
+    manual_intent_at: datetime | None = None
+    snoozed_until: date | None = None
+    triaged_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 

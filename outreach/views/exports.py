@@ -68,6 +68,19 @@ def _reply(message: InboundMessage, prospect: Prospect, campaign: Campaign,
         "company": prospect.company, "from": message.from_addr,
         "subject": message.subject, "text": message.new_text, "interest": message.interest,
         "mailbox": boxes.get(message.mailbox_id),
+        **intent_fields(message),
+    }
+
+
+def intent_fields(message: InboundMessage) -> Row:
+    """A reply's intent (a person's correction wins), the day or referral it names, how
+    sure the classifier was and whether it waits for review."""
+    return {
+        "intent": message.manual_intent or message.intent,
+        "intent_until": message.intent_until.isoformat() if message.intent_until else None,
+        "referral": list(message.referral or []),
+        "confidence": message.intent_confidence,
+        "needs_review": message.needs_review and message.manual_intent is None,
     }
 
 

@@ -1,24 +1,28 @@
-"""The inbox's read model: classified inbound messages, newest first, and their effects."""
+"""The inbox's read model: classified inbound messages, newest first, and their effects;
+replies as a triage queue (unhandled first) with what each means."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, case, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from outreach.lifecycle.values import pending_review
-from outreach.states import INBOUND_KINDS
+from outreach.states import INBOUND_KINDS, EventKind
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Prospect
 from outreach.views.common import Page, aware, check_page_args
 
 KINDS = INBOUND_KINDS
-InboxFilter = Literal["attention", "all", "reply", "auto_reply", "bounce", "unsubscribe", "other"]
+InboxFilter = Literal[
+    "to_answer", "attention", "all", "reply", "auto_reply", "bounce", "unsubscribe", "other"
+]
 FILTERS: tuple[InboxFilter, ...] = (
+    "to_answer",
     "attention",
     "all",
     "reply",
@@ -56,10 +60,33 @@ class InboxItem:
     held: str | None = None
     """Why it was held for review and acted on nothing (None: it acted, or a person has
     re-classified it since)."""
+    intent: str | None = None
+    """A reply's intent: a person's, else the classifier's (None: not a reply)."""
+    classified_intent: str | None = None
+    intent_until: date | None = None
+    referral: tuple[str, ...] = ()
+    confidence: float | None = None
+    needs_review: bool = False
+    """The classifier was unsure and nobody has accepted or corrected it yet."""
+    why: tuple[str, ...] = ()
+    quoted: str = ""
+    """The quoted rest of a reply (what we sent, mostly)."""
+    snoozed_until: date | None = None
+    handled: bool = False
+    """A person marked the reply handled."""
+    proposed: tuple[str, ...] = ()
+    """Referrals this reply proposed as new prospects."""
+    enrolled: tuple[str, ...] = ()
+    """Proposed referrals the rep has enrolled since."""
+    prospect_id: int | None = None
 
     @property
     def by_hand(self) -> bool:
         return self.kind != self.classified_as
+
+    @property
+    def intent_by_hand(self) -> bool:
+        return self.intent != self.classified_intent
 
 
 def effective_kind() -> ColumnElement[Any]:
@@ -73,6 +100,19 @@ def held_for_review() -> ColumnElement[bool]:
     return held.is_not(None) & col(InboundMessage.manual_kind).is_(None)
 
 
+def effective_intent() -> ColumnElement[Any]:
+    """SQL for the intent a person chose, else the classifier's."""
+    return func.coalesce(col(InboundMessage.manual_intent), col(InboundMessage.intent))
+
+
+def to_answer(today: date) -> ColumnElement[bool]:
+    """A reply nobody marked handled, not snoozed past ``today``."""
+    awake = col(InboundMessage.snoozed_until).is_(None) | (
+        col(InboundMessage.snoozed_until) <= today
+    )
+    return (effective_kind() == "reply") & col(InboundMessage.triaged_at).is_(None) & awake
+
+
 def needs_attention() -> ColumnElement[bool]:
     """A reply nobody marked interested or not, or a message held for review."""
     unread = (effective_kind() == "reply") & col(InboundMessage.interest).is_(None)
@@ -80,31 +120,65 @@ def needs_attention() -> ColumnElement[bool]:
 
 
 def inbox_page(
-    db: Engine, which: InboxFilter = "all", *, offset: int = 0, limit: int = 200
+    db: Engine,
+    which: InboxFilter = "all",
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    today: date | None = None,
 ) -> Page[InboxItem]:
-    """Inbound messages of one filter, newest first."""
+    """Inbound messages of one filter, newest first; replies still to answer (``today``:
+    the day snoozes are measured against) come before the rest."""
     check_page_args(offset, limit)
-    where = _filter(which)
+    today = today or datetime.now(UTC).date()
+    where = _filter(which, today)
+    waiting = case((to_answer(today), 0), else_=1)
     with Session(db) as session:
         total = session.exec(select(func.count()).select_from(InboundMessage).where(*where)).one()
         rows = session.exec(
             _item_query()
             .where(*where)
-            .order_by(col(InboundMessage.received_at).desc(), col(InboundMessage.id).desc())
+            .order_by(waiting, col(InboundMessage.received_at).desc(),
+                      col(InboundMessage.id).desc())
             .offset(offset)
             .limit(limit)
-        ).all()
-        caused = effects_of(session, [row[0].id for row in rows if row[0].id is not None])
+        ).all()  # fmt: skip
+        ids = [row[0].id for row in rows if row[0].id is not None]
+        caused = effects_of(session, ids)
+        referrals = referrals_of(session, ids)
     items = tuple(
-        _item(message, campaign, prospect, state, caused.get(message.id or 0, ()))
-        for message, campaign, prospect, state in rows
-    )
+        _item(message, campaign, prospect, enrollment.state if enrollment else None,
+              caused.get(message.id or 0, ()), referrals.get(message.id or 0, ((), ())),
+              enrollment.prospect_id if enrollment else None)
+        for message, campaign, prospect, enrollment in rows
+    )  # fmt: skip
     return Page(items, total, offset, limit)
 
 
-def _filter(which: InboxFilter) -> list[ColumnElement[bool]]:
+def referrals_of(
+    session: Session, ids: list[int]
+) -> dict[int, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Per reply: the referrals it proposed, and those of them enrolled since."""
+    kinds = (EventKind.REFERRAL_PROPOSED, EventKind.REFERRAL_ENROLLED)
+    rows = session.exec(
+        select(Event.inbound_id, Event.kind, Event.data)
+        .where(col(Event.inbound_id).in_(ids), col(Event.kind).in_(kinds))
+        .order_by(col(Event.id))
+    ).all()
+    found: dict[int, tuple[list[str], list[str]]] = {}
+    for inbound_id, kind, data in rows:
+        lists = found.setdefault(inbound_id or 0, ([], []))
+        lists[kind == EventKind.REFERRAL_ENROLLED].append(str(data.get("email")))
+    return {
+        key: (tuple(dict.fromkeys(p)), tuple(dict.fromkeys(e))) for key, (p, e) in found.items()
+    }
+
+
+def _filter(which: InboxFilter, today: date) -> list[ColumnElement[bool]]:
     if which == "all":
         return []
+    if which == "to_answer":
+        return [to_answer(today)]
     if which == "attention":
         return [needs_attention()]
     return [effective_kind() == which]
@@ -112,7 +186,7 @@ def _filter(which: InboxFilter) -> list[ColumnElement[bool]]:
 
 def _item_query() -> Any:
     return (
-        select(InboundMessage, Campaign.name, Prospect.email, Enrollment.state)
+        select(InboundMessage, Campaign.name, Prospect.email, Enrollment)
         .outerjoin(Enrollment, col(Enrollment.id) == col(InboundMessage.enrollment_id))
         .outerjoin(Campaign, col(Campaign.id) == col(Enrollment.campaign_id))
         .outerjoin(Prospect, col(Prospect.id) == col(Enrollment.prospect_id))
@@ -147,6 +221,16 @@ def _effect_text(kind: str, email: str | None, data: Mapping[str, Any]) -> str:
         return f"held for review, nothing done: {data.get('reason', '?')}"
     if kind == "interest":
         return f"marked {str(data.get('interest') or 'undecided').replace('_', ' ')} by hand"
+    if kind == "referral_proposed":
+        return f"{data.get('email', '?')} proposed as a new prospect (enroll to confirm)"
+    if kind == "referral_enrolled":
+        return f"{data.get('email', '?')} enrolled (referral confirmed)"
+    if kind == "intent_corrected":
+        was, to = (str(data.get(k) or "?").replace("_", " ") for k in ("was", "to"))
+        return f"intent set by hand ({data.get('by', '?')}): {was} → {to}"
+    if kind == "triaged":
+        until = f" until {data['until']}" if data.get("until") else ""
+        return f"{data.get('action', '?')} by hand{until}"
     reason = data.get("reason")
     return f"{who} {kind.replace('_', ' ')}" + (f" ({reason})" if reason else "")
 
@@ -157,7 +241,10 @@ def _item(
     prospect: str | None,
     state: str | None,
     caused: tuple[str, ...],
+    referrals: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    prospect_id: int | None = None,
 ) -> InboxItem:
+    reply = (row.manual_kind or row.kind) == "reply"
     return InboxItem(
         id=row.id or 0,
         received_at=aware(row.received_at or row.created_at),
@@ -173,4 +260,17 @@ def _item(
         evidence=str(row.details.get("evidence", "")),
         caused=caused,
         held=pending_review(row.details, row.manual_kind),
+        intent=(row.manual_intent or row.intent) if reply else None,
+        classified_intent=row.intent if reply else None,
+        intent_until=row.intent_until,
+        referral=tuple(row.referral or ()),
+        confidence=row.intent_confidence,
+        needs_review=row.needs_review and row.manual_intent is None,
+        why=tuple(row.intent_why or ()),
+        quoted=str(row.details.get("quoted", "")),
+        snoozed_until=row.snoozed_until,
+        handled=row.triaged_at is not None,
+        proposed=referrals[0],
+        enrolled=referrals[1],
+        prospect_id=prospect_id,
     )

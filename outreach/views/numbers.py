@@ -9,6 +9,8 @@ Definitions (the same on every surface):
 - bounced_hard / bounced_soft: sends that bounced for good (SMTP 5xx, or a final DSN); delay
   warnings do not count. delivered = sent − bounced.
 - in_progress: prospects still active or paused; by step, those waiting for that step.
+- replies by intent: replies (by their effective kind) per intent, a person's correction
+  winning; to answer: those nobody marked handled and not snoozed past today.
 - reply / unsubscribe / auto-reply rate: a share of *contacted*; bounce rate: a share of *sent*.
 - a mailbox's day: messages it sent since midnight in its own time zone, against its cap for
   that day (the daily cap, ramped up from its first send day) — what the engine enforces.
@@ -25,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, distinct, func, or_
+from sqlalchemy import ColumnElement, Engine, case, distinct, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -35,6 +37,7 @@ from outreach.planner.pacing import ramped_cap
 from outreach.states import LIVE
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send, as_utc
 from outreach.views.common import start_of_day
+from outreach.views.inbox import effective_intent, effective_kind, to_answer
 
 Dimension = Literal["campaign", "step", "variant", "mailbox", "day"]
 Key = tuple[str | int, ...]
@@ -504,3 +507,50 @@ def _day(
         first_day=first_day,
         today=today,
     )
+
+
+# -- replies by intent -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntentCount:
+    """Replies of one intent (a person's correction wins over the classifier's)."""
+
+    replies: int = 0
+    to_answer: int = 0
+    """Not marked handled, and not snoozed past today."""
+    needs_review: int = 0
+    """The classifier was unsure and nobody has accepted or corrected it yet."""
+
+
+UNREAD_INTENT = "other"
+"""The intent of a reply whose intent was never read (stored before intents existed)."""
+
+
+def replies_by_intent(
+    db: Engine, *, campaigns: Iterable[str] | None = None, today: date | None = None
+) -> dict[str, IntentCount]:
+    """Replies per intent, most frequent first, of the named campaigns (all when None)."""
+    today = today or datetime.now(UTC).date()
+    intent = func.coalesce(effective_intent(), UNREAD_INTENT)
+    review = col(InboundMessage.needs_review) & col(InboundMessage.manual_intent).is_(None)
+    query = (
+        sa_select(
+            intent,
+            func.count(),
+            func.sum(case((to_answer(today), 1), else_=0)),
+            func.sum(case((review, 1), else_=0)),
+        )
+        .select_from(InboundMessage)
+        .where(effective_kind() == "reply")
+        .group_by(intent)
+    )
+    with Session(db) as session:
+        scope = _campaign_ids(session, campaigns)
+        if scope is not None:
+            query = query.join(
+                Enrollment, col(Enrollment.id) == col(InboundMessage.enrollment_id)
+            ).where(col(Enrollment.campaign_id).in_(scope))
+        rows = session.execute(query).all()
+    counts = {str(k): IntentCount(int(n), int(a or 0), int(r or 0)) for k, n, a, r in rows}
+    return dict(sorted(counts.items(), key=lambda item: (-item[1].replies, item[0])))

@@ -14,9 +14,17 @@ from sqlmodel import Session, col, select
 
 from outreach.campaigns.rows import get_campaign
 from outreach.store.models import Campaign
-from outreach.views.numbers import Dimension, Numbers, campaign_numbers, label
+from outreach.views.numbers import (
+    Dimension,
+    IntentCount,
+    Numbers,
+    campaign_numbers,
+    label,
+    replies_by_intent,
+    share,
+)
 
-GROUPINGS = ("campaign", "step", "variant", "mailbox", "day")
+GROUPINGS = ("campaign", "step", "variant", "mailbox", "day", "intent")
 DIMENSIONS: dict[str, tuple[Dimension, ...]] = {
     "campaign": ("campaign",),
     "step": ("step",),
@@ -82,6 +90,8 @@ def build_report(db: Engine, campaign: str | None = None, by: str | None = None)
         with Session(db) as session:
             get_campaign(session, campaign)  # an unknown name is an error, not an empty report
     by = by or (None if campaign else "campaign")
+    if by == "intent":
+        raise ValueError("replies by intent: use build_intent_report")
     dims = DIMENSIONS[by] if by else ()
     scope = None if campaign is None else [campaign]
     grouped, whole = campaign_numbers(db, [dims, ()], campaigns=scope)
@@ -121,3 +131,47 @@ def _snapshot_subjects(snapshot: dict[str, Any]) -> list[tuple[str, str]]:
         for number, variant in enumerate(step.get("variants", []))
         if variant.get("subject")
     ]
+
+
+@dataclass(frozen=True)
+class IntentRow:
+    """Replies of one intent: how many, their share of all replies, how many still wait
+    for an answer and how many for a person's review."""
+
+    intent: str
+    replies: int
+    share: float
+    to_answer: int
+    needs_review: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IntentReport:
+    campaign: str | None
+    rows: tuple[IntentRow, ...]
+    total: IntentRow
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, "by": "intent", "total": self.total.as_dict(),
+                "rows": [row.as_dict() for row in self.rows]}  # fmt: skip
+
+
+def build_intent_report(db: Engine, campaign: str | None = None) -> IntentReport:
+    """``report --by intent``: the replies of one campaign (or all) by what they mean."""
+    if campaign is not None:
+        with Session(db) as session:
+            get_campaign(session, campaign)
+    counts = replies_by_intent(db, campaigns=None if campaign is None else [campaign])
+    whole = sum(c.replies for c in counts.values())
+    rows = tuple(_intent_row(name, count, whole) for name, count in counts.items())
+    total = IntentCount(whole, sum(c.to_answer for c in counts.values()),
+                        sum(c.needs_review for c in counts.values()))  # fmt: skip
+    return IntentReport(campaign, rows, _intent_row("total", total, whole))
+
+
+def _intent_row(name: str, count: IntentCount, whole: int) -> IntentRow:
+    return IntentRow(name, count.replies, round(share(count.replies, whole), 4),
+                     count.to_answer, count.needs_review)  # fmt: skip

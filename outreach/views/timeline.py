@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from outreach.states import EventKind
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Prospect, Send
 from outreach.views.common import aware
 from outreach.views.inbox import effects_of
@@ -117,6 +118,10 @@ def _inbound_entry(
     kind = row.manual_kind or row.kind
     label = kind.replace("_", "-")
     by_hand = " (re-classified by hand)" if row.manual_kind else ""
+    intent = row.manual_intent or row.intent
+    if kind == "reply" and intent:
+        until = f" until {row.intent_until:%d %b %Y}" if row.intent_until else ""
+        by_hand += f": {intent.replace('_', ' ')}{until}"
     text = " ".join((row.new_text or "").split())
     return TimelineEntry(
         aware(row.received_at or row.created_at),
@@ -133,7 +138,8 @@ def _event_entries(
 ) -> list[TimelineEntry]:
     events = session.exec(
         select(Event)
-        .where(Event.prospect_id == prospect_id, col(Event.inbound_id).is_(None))
+        .where(Event.prospect_id == prospect_id)
+        .where(col(Event.inbound_id).is_(None) | col(Event.kind).in_(REFERRAL_EVENTS))
         .where(col(Event.kind).not_in(SHOWN_ELSEWHERE))
     ).all()
     return [
@@ -146,6 +152,11 @@ def _event_entries(
         )
         for event in events
     ]
+
+
+REFERRAL_EVENTS = (EventKind.REFERRAL_PROPOSED, EventKind.REFERRAL_ENROLLED)
+"""Events about the referred person caused by someone else's reply: shown on their own
+timeline (the reply itself is on the referrer's)."""
 
 
 def _event_detail(data: dict[str, Any]) -> str:

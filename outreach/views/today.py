@@ -6,7 +6,7 @@ Counts and each mailbox's day come from :mod:`outreach.views.numbers`, as in ``s
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from outreach.store.models import (
 )
 from outreach.views.common import aware, start_of_day
 from outreach.views.inbox import needs_attention
-from outreach.views.numbers import MailboxDay, Numbers, mailbox_days, totals
+from outreach.views.numbers import MailboxDay, Numbers, mailbox_days, replies_by_intent, totals
 from outreach.views.sent_copies import sent_copies
 
 QUEUE_LENGTH = 20
@@ -78,6 +78,8 @@ class Counts:
 
     today: Numbers
     total: Numbers
+    to_answer: dict[str, int] = field(default_factory=dict)
+    """Replies still to answer (not handled, not snoozed), per intent, most first."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,17 @@ def load_dashboard(db: Engine, now: datetime, tz: ZoneInfo) -> Dashboard:
         queue=_queue(mailboxes, pending),
         attention=attention,
         attention_total=attention_total,
-        counts=Counts(today=totals(db, since=start_of_day(now, tz)), total=totals(db)),
+        counts=Counts(
+            today=totals(db, since=start_of_day(now, tz)), total=totals(db),
+            to_answer=_to_answer(db, now, tz),
+        ),  # fmt: skip
     )
+
+
+def _to_answer(db: Engine, now: datetime, tz: ZoneInfo) -> dict[str, int]:
+    by_intent = replies_by_intent(db, today=now.astimezone(tz).date())
+    waiting = {intent: count.to_answer for intent, count in by_intent.items() if count.to_answer}
+    return dict(sorted(waiting.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _mailbox_today(

@@ -7,21 +7,35 @@ one (or starts one), so there are as many as messages classified at once. A mess
 classified in time is *shunted*: its worker is killed (a fresh one starts for the next
 message) and the message gets :func:`shunted`, a classification that says so. It is then
 matched and recorded like any other message, once: never retried, never blocking the
-messages after it.
+messages after it. A person's reply is read further in the same worker, within the same
+deadline: its intent (:func:`~outreach.mailbox.classify.intent.classify_intent`, on the
+new text only) and the quoted rest (shown apart in the inbox).
 """
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import multiprocessing
 import sys
 import threading
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from email.message import Message
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from outreach.mailbox.classify import Classification, Kind, Rules, classify, parse_message
+from outreach.mailbox.classify import (
+    Classification,
+    Kind,
+    Rules,
+    classify,
+    parse_message,
+    split_reply,
+)
+from outreach.mailbox.classify.intent import IntentResult, classify_intent
+from outreach.mailbox.classify.mime import body_text, from_address, header
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +52,21 @@ def shunted(deadline: float) -> Classification:
     return Classification(Kind.REPLY, evidence, flags=frozenset({SHUNTED}))
 
 
+QUOTED_KEPT = 4_000
+"""Characters of a reply's quoted rest kept for the inbox."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message is and, for a person's reply, what it means."""
+
+    result: Classification
+    intent: IntentResult | None = None
+    """A reply's intent (None: not a reply, or set aside)."""
+    quoted: str = ""
+    """A reply's quoted rest (cut to :data:`QUOTED_KEPT`)."""
+
+
 def classify_raw(
     raw: bytes, rules: Rules, our_addresses: Collection[str], sent_texts: Sequence[str] = ()
 ) -> Classification:
@@ -45,6 +74,35 @@ def classify_raw(
     return classify(
         parse_message(raw), rules=rules, our_addresses=our_addresses, sent_texts=sent_texts
     )
+
+
+def read_raw(
+    raw: bytes, rules: Rules, our_addresses: Collection[str], sent_texts: Sequence[str] = ()
+) -> Reading:
+    """Parse, classify and (a reply) read its intent, in this process (no deadline)."""
+    message = parse_message(raw)
+    result = classify(message, rules=rules, our_addresses=our_addresses, sent_texts=sent_texts)
+    if result.kind is not Kind.REPLY or SHUNTED in result.flags:
+        return Reading(result)
+    try:
+        return _reply_reading(message, result, rules, our_addresses)
+    except Exception:  # noqa: BLE001 - a safety net, as classify's: the reply still stops
+        log.warning("the intent of a reply could not be read", exc_info=True)
+        return Reading(result)
+
+
+def _reply_reading(
+    message: Message, result: Classification, rules: Rules, ours: Collection[str]
+) -> Reading:
+    try:
+        sent = header(message, "Date")
+        sent_at = email.utils.parsedate_to_datetime(sent) if sent else None
+    except (TypeError, ValueError, IndexError):
+        sent_at = None
+    sender = from_address(message)[1] or None
+    intent = classify_intent(result.new_text, sent_at=sent_at, sender=sender, own_addresses=ours)
+    quoted = split_reply(body_text(message), rules).quoted[:QUOTED_KEPT]
+    return Reading(result, intent, quoted)
 
 
 def classify_within(
@@ -57,11 +115,23 @@ def classify_within(
     """Classify in this thread's worker process; :func:`shunted` after ``deadline`` s
     (``None``: in this process, without a deadline). ``sent_texts``: what we sent that
     the message answers (see :func:`outreach.mailbox.classify.classify`)."""
+    return read_within(raw, rules, our_addresses, deadline, sent_texts).result
+
+
+def read_within(
+    raw: bytes,
+    rules: Rules,
+    our_addresses: Collection[str],
+    deadline: float | None,
+    sent_texts: Sequence[str] = (),
+) -> Reading:
+    """:func:`read_raw` in this thread's worker process; a :func:`shunted` classification
+    after ``deadline`` s (``None``: in this process, without a deadline)."""
     if deadline is None:
-        return classify_raw(raw, rules, our_addresses, sent_texts)
+        return read_raw(raw, rules, our_addresses, sent_texts)
     worker = _take()
     try:
-        return worker.classify(raw, rules, frozenset(our_addresses), deadline, tuple(sent_texts))
+        return worker.read(raw, rules, frozenset(our_addresses), deadline, tuple(sent_texts))
     finally:
         _give_back(worker)
 
@@ -108,19 +178,30 @@ class ClassifierProcess:
         sent_texts: tuple[str, ...] = (),
     ) -> Classification:
         """The classification, or :func:`shunted` when the worker took too long or died."""
+        return self.read(raw, rules, ours, deadline, sent_texts).result
+
+    def read(
+        self,
+        raw: bytes,
+        rules: Rules,
+        ours: frozenset[str],
+        deadline: float,
+        sent_texts: tuple[str, ...] = (),
+    ) -> Reading:
+        """The reading, or a :func:`shunted` one when the worker took too long or died."""
         try:
             conn = self.start()
             conn.send((None if rules is self._rules else rules, ours, raw, sent_texts))
             self._rules = rules
             if conn.poll(deadline):
-                result: Classification = conn.recv()
+                result: Reading = conn.recv()
                 return result
         except (EOFError, OSError) as exc:
             log.warning("classifier worker failed (%s): message set aside", exc)
         else:
             log.warning("a message took over %g s to classify: set aside for review", deadline)
         self.stop()
-        return shunted(deadline)
+        return Reading(shunted(deadline))
 
     def stop(self) -> None:
         """Kill the worker (the next message starts a new one)."""
@@ -188,4 +269,4 @@ def _serve(conn: Connection) -> None:
             return
         rules = new_rules or rules
         assert rules is not None
-        conn.send(classify_raw(raw, rules, ours, sent_texts))
+        conn.send(read_raw(raw, rules, ours, sent_texts))

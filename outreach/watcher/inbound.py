@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 from email.parser import BytesHeaderParser
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -25,10 +26,11 @@ from outreach.lifecycle.inbound import apply_actions
 from outreach.lifecycle.rules import Action, Provenance, Situation, decide, held_reason
 from outreach.mailbox.authresults import auth_failures
 from outreach.mailbox.classify import Classification, Kind, Rules
+from outreach.mailbox.classify.intent import IntentResult
 from outreach.mailbox.headers import HeaderFacts
 from outreach.store.models import InboundMessage, row_id
 from outreach.watcher.config import WatcherConfig
-from outreach.watcher.deadline import classify_within
+from outreach.watcher.deadline import read_within
 from outreach.watcher.lookup import candidates_for, colleagues_of, person_of, target_of
 from outreach.watcher.matching import Inbound, Match, match_inbound
 from outreach.watcher.sent_text import answered_texts
@@ -69,6 +71,10 @@ class Verdict:
     actions: tuple[Action, ...]
     held: str | None = None
     """Why it waits for a person instead of acting (None: it acts)."""
+    intent: IntentResult | None = None
+    """A reply's intent (None: not a reply, or set aside)."""
+    quoted: str = ""
+    """A reply's quoted rest, for the inbox."""
 
 
 def parse_headers(raw: bytes) -> Message:
@@ -81,14 +87,15 @@ def evaluate(session: Session, fetched: Fetched, context: Context, now: datetime
     message = parse_headers(fetched.raw)  # Authentication-Results; the body is not read here
     deadline = context.config.classify_deadline
     sent = answered_texts(session, fetched.facts)
-    result = classify_within(fetched.raw, context.rules, context.our_addresses, deadline, sent)
+    reading = read_within(fetched.raw, context.rules, context.our_addresses, deadline, sent)
+    result = reading.result
     inbound = _inbound(fetched.facts, result)
     match = match_inbound(inbound, candidates_for(session, inbound), context.mailbox_id)
     origin = _provenance(message, fetched.facts, match)
     situation = _situation(session, fetched.facts, match, origin)
-    actions = decide(result, situation, context.config, now)
+    actions = decide(result, situation, context.config, now, reading.intent)
     held = held_reason(result, situation) if match.enrollment is not None else None
-    return Verdict(fetched, result, match, actions, held)
+    return Verdict(fetched, result, match, actions, held, reading.intent, reading.quoted)
 
 
 def _provenance(message: Message, facts: HeaderFacts, match: Match) -> Provenance:
@@ -173,7 +180,10 @@ def _row(verdict: Verdict, mailbox_id: int, now: datetime) -> InboundMessage:
     details.update(via=verdict.match.via, screened=fetched.screened)
     if verdict.held is not None:
         details["held"] = verdict.held
+    if verdict.quoted:
+        details["quoted"] = verdict.quoted
     return InboundMessage(
+        **intent_columns(verdict.intent),
         mailbox_id=mailbox_id,
         folder=fetched.folder,
         uidvalidity=fetched.uidvalidity,
@@ -190,6 +200,20 @@ def _row(verdict: Verdict, mailbox_id: int, now: datetime) -> InboundMessage:
     )
 
 
+def intent_columns(intent: IntentResult | None) -> dict[str, Any]:
+    """The InboundMessage columns that store a reply's intent."""
+    if intent is None:
+        return {}
+    return {
+        "intent": intent.intent.value,
+        "intent_until": intent.until,
+        "referral": list(intent.referral),
+        "intent_confidence": round(intent.confidence, 4),
+        "needs_review": intent.needs_review,
+        "intent_why": list(intent.why),
+    }
+
+
 def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> None:
     ref = verdict.match.enrollment
     assert ref is not None
@@ -197,6 +221,7 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
     bounce = verdict.result.bounce if verdict.result.kind is Kind.BOUNCE else None
     # hard: never mail the address again; final: the server no longer retries.
     facts = {"hard": bounce.hard, "final": bounce.final} if bounce is not None else {}
+    meaning = {"intent": row.intent} if row.intent is not None else {}
     record_event(
         session.connection(),
         EventKind.HELD if verdict.held else EventKind(row.kind),
@@ -209,4 +234,5 @@ def _inbound_event(session: Session, row: InboundMessage, verdict: Verdict) -> N
         via=verdict.match.via,
         **facts,
         **held,
+        **meaning,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from outreach.mailbox.classify import Classification, Kind
+from outreach.mailbox.classify.intent import IntentResult
 
 
 def classification_dict(result: Classification) -> dict[str, Any]:
@@ -28,3 +29,22 @@ def classification_dict(result: Classification) -> dict[str, Any]:
     if result.flags:
         out["flags"] = sorted(result.flags)
     return out
+
+
+def intent_dict(result: Classification, intent: IntentResult | None) -> dict[str, Any]:
+    """A reply's ``intent``, ``intent_until`` (ISO day or None), ``referral`` (addresses),
+    ``confidence`` and ``needs_review``; nothing for other kinds. A reply whose intent
+    could not be read is ``other``, to be reviewed."""
+    if result.kind is not Kind.REPLY:
+        return {}
+    if intent is None:
+        return {"intent": "other", "intent_until": None, "referral": [], "confidence": 0.0,
+                "needs_review": True}  # fmt: skip
+    return {
+        "intent": intent.intent.value,
+        "intent_until": intent.until.isoformat() if intent.until else None,
+        "referral": list(intent.referral),
+        "confidence": round(intent.confidence, 4),
+        "needs_review": intent.needs_review,
+        "why": list(intent.why),
+    }

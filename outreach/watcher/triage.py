@@ -1,4 +1,6 @@
-"""Triage by hand: re-classify an inbound message (its effects re-applied) and mark interest.
+"""Triage by hand: re-classify an inbound message (its effects re-applied), mark interest,
+and work a reply's intent: accept it, correct it (its effects re-applied), snooze the
+reply until a day, mark it handled.
 
 Re-classifying runs the lifecycle's own rules (:func:`outreach.lifecycle.rules.decide`)
 for the new kind and applies them as the watcher does. What this very message had done to
@@ -32,9 +34,10 @@ from outreach.mailbox.classify import (
     FailedRecipient,
     Kind,
 )
+from outreach.mailbox.classify.intent import IntentResult
 from outreach.prospects.freemail import company_domain
 from outreach.states import INBOUND_KINDS as KINDS
-from outreach.states import INTERESTS
+from outreach.states import INTERESTS, ReplyIntent
 from outreach.store import session_scope
 from outreach.store.models import (
     Campaign,
@@ -81,7 +84,8 @@ def reclassify(
         reopened = bool(reopen_ended_by(conn, row_id(row.id), now))
         # a held message re-classified, even as what it was, is reviewed: it acts now
         row.manual_kind = kind if held or kind != row.kind else None
-        actions = _actions_for(session, row, kind, now, config or WatcherConfig())
+        intent = stored_intent(row) if kind == "reply" else None
+        actions = _actions_for(session, row, kind, now, config or WatcherConfig(), intent)
         cause = Cause("triage", inbound_id=row.id, message_id=row.message_id)
         done = apply_actions(conn, actions, cause, now)
         manual = [*row.details.get("manual_actions", []), *done]
@@ -89,6 +93,105 @@ def reclassify(
         session.add(row)
         _event(session, EventKind.RECLASSIFIED, row, was=was, to=kind, actions=done)
     return Reclassified(was, kind, tuple(done), reopened)
+
+
+@dataclass(frozen=True)
+class Corrected:
+    """What correcting one reply's intent did."""
+
+    was: str | None
+    intent: str
+    actions: tuple[str, ...]
+    reopened: bool
+
+
+def stored_intent(row: InboundMessage) -> IntentResult | None:
+    """A reply's intent as stored: a person's correction (or acceptance) acts without
+    review; the classifier's as it said."""
+    if row.manual_intent is not None:
+        why = (f"set by hand ({row.manual_intent_by or '?'})",)
+        intent = ReplyIntent(row.manual_intent)
+        return IntentResult(intent, row.intent_until, tuple(row.referral), 1.0, False, why)
+    if row.intent is None:
+        return None
+    return IntentResult(
+        ReplyIntent(row.intent), row.intent_until, tuple(row.referral),
+        row.intent_confidence or 0.0, row.needs_review, tuple(row.intent_why),
+    )  # fmt: skip
+
+
+def correct_intent(
+    db: Engine,
+    inbound_id: int,
+    intent: str,
+    *,
+    by: str,
+    now: datetime | None = None,
+    config: WatcherConfig | None = None,
+) -> Corrected:
+    """Give reply ``inbound_id`` the intent a person chose (``by``: who) and re-apply its
+    effects through the lifecycle: what the reply did before is undone first. Choosing the
+    intent it already has accepts it (it acts without review from then on)."""
+    if intent not in tuple(ReplyIntent):
+        raise ConfigError(f"unknown intent {intent!r}; use one of {', '.join(ReplyIntent)}")
+    now = now or utcnow()
+    with session_scope(db) as session:
+        row = _inbound(session, inbound_id)
+        if (row.manual_kind or row.kind) != "reply":
+            raise ConfigError(f"message #{inbound_id} is no reply; re-classify it first")
+        if pending_review(row.details, row.manual_kind) is not None:
+            raise ConfigError(f"message #{inbound_id} is held for review",
+                              hint="re-classify it first: it acts on nothing until then")
+        was = row.manual_intent or row.intent
+        acting = stored_intent(row)
+        row.manual_intent, row.manual_intent_by, row.manual_intent_at = intent, by, now
+        if acting is not None and acting.intent == intent and not _acts_otherwise(acting):
+            session.add(row)
+            _event(session, EventKind.INTENT_CORRECTED, row, when=now, was=was, to=intent,
+                   by=by, actions=[])  # fmt: skip
+            return Corrected(was, intent, (), False)
+        conn = session.connection()
+        reopened = bool(reopen_ended_by(conn, row_id(row.id), now))
+        actions = _actions_for(
+            session, row, "reply", now, config or WatcherConfig(), stored_intent(row)
+        )
+        cause = Cause("triage", inbound_id=row.id, message_id=row.message_id)
+        done = apply_actions(conn, actions, cause, now)
+        row.details = {**row.details, "manual_actions": [*row.details.get("manual_actions", []),
+                                                         *done]}  # fmt: skip
+        session.add(row)
+        _event(session, EventKind.INTENT_CORRECTED, row, when=now, was=was, to=intent, by=by,
+               actions=done)  # fmt: skip
+    return Corrected(was, intent, tuple(done), reopened)
+
+
+def _acts_otherwise(acting: IntentResult) -> bool:
+    """Accepting this intent changes what it does: one that needed review acted as a plain
+    reply, which only ``not_now`` and ``referral`` do not."""
+    return acting.needs_review and acting.intent in (ReplyIntent.NOT_NOW, ReplyIntent.REFERRAL)
+
+
+def snooze(db: Engine, inbound_id: int, until: date | None, now: datetime | None = None) -> None:
+    """Leave reply ``inbound_id`` out of the queue until ``until`` (None: back at once)."""
+    with session_scope(db) as session:
+        row = _inbound(session, inbound_id)
+        row.snoozed_until = until
+        session.add(row)
+        _event(session, EventKind.TRIAGED, row, when=now or utcnow(), action="snooze",
+               until=until.isoformat() if until else None)  # fmt: skip
+
+
+def mark_handled(
+    db: Engine, inbound_id: int, handled: bool = True, now: datetime | None = None
+) -> None:
+    """Reply ``inbound_id`` was answered (or not yet, ``handled=False``)."""
+    with session_scope(db) as session:
+        row = _inbound(session, inbound_id)
+        now = now or utcnow()
+        row.triaged_at = now if handled else None
+        session.add(row)
+        _event(session, EventKind.TRIAGED, row, when=now,
+               action="handled" if handled else "back in the queue")  # fmt: skip
 
 
 def mark_interest(db: Engine, inbound_id: int, interest: str | None) -> None:
@@ -124,7 +227,12 @@ def _event(session: Session, kind: EventKind, row: InboundMessage, **data: Any) 
 
 
 def _actions_for(
-    session: Session, row: InboundMessage, kind: str, now: datetime, config: WatcherConfig
+    session: Session,
+    row: InboundMessage,
+    kind: str,
+    now: datetime,
+    config: WatcherConfig,
+    intent: IntentResult | None = None,
 ) -> tuple[Action, ...]:
     if row.enrollment_id is None:
         return ()
@@ -133,7 +241,7 @@ def _actions_for(
     colleagues = colleagues_of(session, match) if kind != "bounce" else []
     person = person_of(session, ref)
     situation = Situation(row.from_addr, target_of(session, ref), colleagues, person)
-    return decide(_classification(row, kind, ref.email), situation, config, now)
+    return decide(_classification(row, kind, ref.email), situation, config, now, intent)
 
 
 def _ref(session: Session, enrollment_id: int) -> EnrollmentRef:

@@ -1,10 +1,12 @@
-"""Inbox: what came back, classified; the reply's own words; re-classify by hand (its
-effects re-applied) and mark interest."""
+"""Inbox: what came back, classified, as a triage queue (replies still to answer first);
+what each reply means, its own words apart from the quote; re-classify by hand, correct
+or accept a reply's intent (effects re-applied), snooze it, mark it handled, enroll the
+referral it named, open the thread."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from textual import work
@@ -14,20 +16,26 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static, Tab, Tabs
 
-from outreach.tui import actions
+from outreach.states import ReplyIntent
+from outreach.tui import actions, inbox_actions
 from outreach.tui import format as fmt
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.base import DataScreen
-from outreach.tui.screens.pickers import ChoiceScreen
-from outreach.tui.widgets.inbox import detail, interest_text, kind_text
+from outreach.tui.screens.pickers import ChoiceScreen, ConfirmScreen
+from outreach.tui.screens.timeline import TimelineScreen
+from outreach.tui.widgets.inbox import detail, found_text, intent_text, interest_text, kind_text
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.tui.widgets.paged_table import PagedTable
 from outreach.views.common import Page
 from outreach.views.inbox import FILTERS, KINDS, InboxFilter, InboxItem, as_filter, inbox_page
 
 PAGE = 200
-COLUMNS = (("received", 10), ("kind", 13), ("from", 28), ("subject", 36), ("interest", 14))
+COLUMNS = (
+    ("received", 10), ("kind", 13), ("intent", 18), ("found", 26), ("from", 26),
+    ("subject", 30), ("interest", 14),
+)  # fmt: skip
 FILTER_LABELS = {
+    "to_answer": "To answer",
     "attention": "To read",
     "all": "All",
     "reply": "Replies",
@@ -47,6 +55,12 @@ class InboxScreen(DataScreen):
         Binding("x", "interest('not_interested')", "Not interested"),
         Binding("z", "interest('')", "Undecided"),
         Binding("f", "next_filter", "Filter"),
+        Binding("a", "accept", "Accept intent"),
+        Binding("c", "change_intent", "Change intent"),
+        Binding("s", "snooze", "Snooze"),
+        Binding("e", "enroll_referral", "Enroll referral"),
+        Binding("h", "handled", "Handled"),
+        Binding("o", "open_thread", "Open thread"),
     ]
 
     @dataclass
@@ -86,7 +100,8 @@ class InboxScreen(DataScreen):
 
     @work(thread=True, exclusive=True, group="inbox")
     def _load(self, which: InboxFilter, offset: int) -> None:
-        page = inbox_page(self.ctx.db, which, offset=offset, limit=PAGE)
+        today = self.ctx.now().astimezone(self.ctx.tz).date()
+        page = inbox_page(self.ctx.db, which, offset=offset, limit=PAGE, today=today)
         self.post_message(self.Loaded(which, page))
 
     def on_inbox_screen_loaded(self, message: Loaded) -> None:
@@ -171,6 +186,112 @@ class InboxScreen(DataScreen):
             )
 
 
+    # -- triage ---------------------------------------------------------------------
+
+    def _reply(self) -> InboxItem | None:
+        """The highlighted message when it is a reply (the triage keys act on replies)."""
+        item = self.current()
+        if item is None or item.kind != "reply":
+            self.notify("triage works on replies: pick one", severity="warning")
+            return None
+        return item
+
+    def action_accept(self) -> None:
+        item, db, now = self._reply(), self.ctx.db, self.ctx.now()
+        if item is not None:
+            inbound_id, intent = item.id, item.intent or ReplyIntent.OTHER.value
+            commands_of(self.app).run(
+                lambda: inbox_actions.accept_intent(db, inbound_id, intent, now), what="Accept"
+            )
+
+    def action_change_intent(self) -> None:
+        item, db, now = self._reply(), self.ctx.db, self.ctx.now()
+        if item is None:
+            return
+        inbound_id = item.id
+        choices = [(i.value, inbox_actions.intent_label(i.value)) for i in ReplyIntent
+                   if i.value != item.intent]  # fmt: skip
+        question = f"{inbox_actions.intent_label(item.intent)} from {item.from_addr}: what is it?"
+
+        def chosen(intent: str | None) -> None:
+            if intent:
+                commands_of(self.app).run(
+                    lambda: inbox_actions.change_intent(db, inbound_id, intent, now),
+                    what="Change intent",
+                )
+
+        self.app.push_screen(ChoiceScreen(question, choices), chosen)
+
+    def action_snooze(self) -> None:
+        item, db, now = self._reply(), self.ctx.db, self.ctx.now()
+        if item is None:
+            return
+        inbound_id = item.id
+        today = now.astimezone(self.ctx.tz).date()
+        choices = [(day.isoformat(), f"{label}: {day:%a %d %b %Y}")
+                   for label, day in snooze_days(today, item.intent_until)]  # fmt: skip
+
+        def chosen(day: str | None) -> None:
+            if day:
+                until = date.fromisoformat(day)
+                commands_of(self.app).run(
+                    lambda: inbox_actions.snooze(db, inbound_id, until, now), what="Snooze"
+                )
+
+        self.app.push_screen(ChoiceScreen("Snooze this reply until", choices), chosen)
+
+    def action_enroll_referral(self) -> None:
+        item, db, now = self._reply(), self.ctx.db, self.ctx.now()
+        if item is None:
+            return
+        waiting = [email for email in item.proposed if email not in item.enrolled]
+        if not waiting:
+            self.notify("no proposed referral to enroll", severity="warning")
+            return
+        inbound_id = item.id
+
+        def confirmed(email: str, yes: bool | None) -> None:
+            if yes:
+                commands_of(self.app).run(
+                    lambda: inbox_actions.enroll(db, inbound_id, email, now), what="Enroll"
+                )
+
+        def ask(email: str | None) -> None:
+            if email:
+                question = f"Enroll {email} in campaign {item.campaign}?"
+                self.app.push_screen(ConfirmScreen(question, "Enroll"),
+                                     lambda yes: confirmed(email, yes))  # fmt: skip
+
+        if len(waiting) == 1:
+            ask(waiting[0])
+        else:
+            self.app.push_screen(ChoiceScreen("Which referral?", [(e, e) for e in waiting]), ask)
+
+    def action_handled(self) -> None:
+        item, db, now = self._reply(), self.ctx.db, self.ctx.now()
+        if item is not None:
+            inbound_id, handled = item.id, not item.handled
+            commands_of(self.app).run(
+                lambda: inbox_actions.mark_handled(db, inbound_id, handled, now), what="Handled"
+            )
+
+    def action_open_thread(self) -> None:
+        item = self.current()
+        if item is not None and item.prospect_id is not None and item.prospect:
+            self.app.push_screen(TimelineScreen(item.prospect_id, item.prospect))
+
+
+def snooze_days(today: date, named: date | None) -> list[tuple[str, date]]:
+    """The days a reply can be snoozed to: the day it named first, when still ahead."""
+    monday = today + timedelta(days=7 - today.weekday())
+    days = [("tomorrow", today + timedelta(days=1)), ("next Monday", monday),
+            ("in two weeks", today + timedelta(days=14)),
+            ("in a month", today + timedelta(days=30))]  # fmt: skip
+    if named is not None and named > today:
+        days.insert(0, ("the day they named", named))
+    return days
+
+
 def _choice_label(kind: str, item: InboxItem) -> str:
     """A kind to choose; for a held message its own kind means "act on it after all"."""
     label = fmt.kind_label(kind)
@@ -181,6 +302,8 @@ def _cells(item: InboxItem, now: datetime, tz: ZoneInfo) -> list[object]:
     return [
         fmt.local(item.received_at, tz, now),
         kind_text(item),
+        intent_text(item),
+        found_text(item),
         item.from_addr,
         item.subject,
         interest_text(item.interest),

@@ -149,7 +149,7 @@ class TodayCounts(Static):
     """Sent, replies, bounces and opt-outs: today, and bounces/opt-outs in all campaigns."""
 
     DEFAULT_CSS = """
-    TodayCounts { height: 4; width: 2fr; }
+    TodayCounts { height: 5; width: 2fr; }
     """
 
     def show(self, counts: Counts, attention_total: int) -> None:
@@ -163,4 +163,7 @@ class TodayCounts(Static):
         text.append(f"\nbounced {today.bounced} / {total.bounced}")
         text.append(f"   unsubscribed {today.unsubscribed} / {total.unsubscribed}")
         text.append("   (today / in all)", style="dim")
+        text.append("\nto answer: ", style="bold")
+        waiting = [f"{intent.replace('_', ' ')} {n}" for intent, n in counts.to_answer.items()]
+        text.append(" · ".join(waiting) or "nothing", style="bold magenta" if waiting else "dim")
         self.update(text)
