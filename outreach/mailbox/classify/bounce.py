@@ -18,9 +18,11 @@ from outreach.mailbox.classify.bounce_heuristics import (
 )
 from outreach.mailbox.classify.bounce_reason import bounce_reason
 from outreach.mailbox.classify.delay import delay_evidence
+from outreach.mailbox.classify.forwarded import forwarded_report
 from outreach.mailbox.classify.model import Bounce, BounceReason, FailedRecipient
 from outreach.mailbox.classify.original import original_message_id, original_to
 from outreach.mailbox.classify.rules import Rules
+from outreach.mailbox.classify.ses_notice import ses_notice
 
 _NOT_FAILED = frozenset({"delivered", "deliverable", "relayed", "expanded"})
 _STANDARD_ACTIONS = frozenset({"failed", "delayed", *_NOT_FAILED})
@@ -37,10 +39,26 @@ class BounceVerdict:
 
 
 def detect_bounce(msg: Message, rules: Rules, our_addresses: Collection[str]) -> BounceVerdict:
-    """Decide whether ``msg`` reports a failed delivery, and for whom."""
+    """Decide whether ``msg`` reports a failed delivery, and for whom (a report forwarded
+    by a person included)."""
+    verdict = _detect(msg, rules, our_addresses)
+    if verdict.bounce is not None or verdict.delivered_dsn:
+        return verdict
+    inner = forwarded_report(msg, rules)
+    if inner is None:
+        return verdict
+    forwarded = _detect(inner, rules, our_addresses)
+    if forwarded.bounce is None:
+        return verdict
+    return BounceVerdict(forwarded.bounce, f"forwarded report: {forwarded.evidence}")
+
+
+def _detect(msg: Message, rules: Rules, our_addresses: Collection[str]) -> BounceVerdict:
     report = report_text(msg)
     if dsn.is_delivery_report(msg):
         return _from_dsn(msg, report, rules, our_addresses)
+    if (notice := ses_notice(msg, rules)) is not None:
+        return BounceVerdict(notice, "Amazon SES bounce notification (JSON)")
     clues = bounce_clues(msg, report, rules)
     if not clues.is_bounce:
         return BounceVerdict(None, "")
