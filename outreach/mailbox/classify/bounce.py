@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 
 from outreach.mailbox.classify import dsn, mime
@@ -20,7 +20,11 @@ from outreach.mailbox.classify.bounce_reason import bounce_reason
 from outreach.mailbox.classify.delay import delay_evidence
 from outreach.mailbox.classify.forwarded import forwarded_report
 from outreach.mailbox.classify.model import Bounce, BounceReason, FailedRecipient
-from outreach.mailbox.classify.original import original_message_id, original_to
+from outreach.mailbox.classify.original import (
+    original_message_id,
+    original_references,
+    original_to,
+)
 from outreach.mailbox.classify.rules import Rules
 from outreach.mailbox.classify.ses_notice import ses_notice
 
@@ -55,6 +59,18 @@ def detect_bounce(msg: Message, rules: Rules, our_addresses: Collection[str]) ->
 
 def _detect(msg: Message, rules: Rules, our_addresses: Collection[str]) -> BounceVerdict:
     report = report_text(msg)
+    verdict = _verdict(msg, report, rules, our_addresses)
+    if verdict.bounce is None:
+        return verdict
+    ids = original_references(msg, report)
+    if verdict.bounce.original_message_id:
+        ids = tuple(dict.fromkeys([verdict.bounce.original_message_id, *ids]))
+    return replace(verdict, bounce=replace(verdict.bounce, original_references=ids))
+
+
+def _verdict(
+    msg: Message, report: str, rules: Rules, our_addresses: Collection[str]
+) -> BounceVerdict:
     if dsn.is_delivery_report(msg):
         return _from_dsn(msg, report, rules, our_addresses)
     if (notice := ses_notice(msg, rules)) is not None:

@@ -90,6 +90,9 @@ class Bounce:
     """Message-ID of the message that bounced, when the report carries it."""
     standard: bool = False
     """True when parsed from a ``message/delivery-status`` part (RFC 3464)."""
+    original_references: tuple[str, ...] = ()
+    """Every Message-ID the returned original names (its own, In-Reply-To, References),
+    attached or quoted: what to match against the Message-IDs we sent."""
 
     @property
     def addresses(self) -> tuple[str, ...]:
