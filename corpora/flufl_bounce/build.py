@@ -8,6 +8,7 @@ kind "bounce" when some detector test names recipients for it, else null (unlabe
 """
 
 import ast
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -24,6 +25,11 @@ def table(source: Path) -> list[tuple]:
         if isinstance(node, ast.Assign) and "DATA" in names:
             return ast.literal_eval(node.value)
     raise SystemExit(f"no DATA table in {TABLE}")
+
+
+def split_of(name: str) -> str:
+    """Half the files (by a hash of the name, fixed before any was read) are held out."""
+    return "held_out" if hashlib.sha1(name.encode()).digest()[0] % 2 else "dev"
 
 
 def main() -> None:
@@ -53,6 +59,7 @@ def main() -> None:
                 "final": row["final"] if labelled else None,
                 "hard": None,
                 "reason": ("delayed" if labelled and row["final"] is False else None),
+                "split": split_of(path.name),
                 "label_source": (
                     f"{TABLE} DATA ({', '.join(row['detectors'])})"
                     if labelled
