@@ -138,13 +138,13 @@ def _subject_clue(msg: Message, rules: Rules) -> str | None:
     subject = mime.header(msg, "Subject")
     if _REPLY_PREFIX_RE.match(subject):
         return None
-    found = rules.bounce_subjects.search(subject)
+    found = rules.bounce_subjects.search(subject) or rules.bounce_delay_subjects.search(subject)
     return f"subject {found!r}" if found else None
 
 
 def _weak_clues(msg: Message, report: str, rules: Rules) -> list[str | None]:
     head = report_head(report)
-    phrase = rules.bounce_body.search(head)
+    phrase = rules.bounce_body.search(head) or rules.bounce_delay_body.search(head)
     code = _SMTP_REPLY_RE.search(head) or STATUS_RE.search(head)
     return_path = mime.header(msg, "Return-Path").strip()
     return [
