@@ -344,3 +344,21 @@ def test_ses_bounce_and_delay_notifications() -> None:
         )
     ).bounce
     assert delay is not None and not delay.final and not delay.hard
+
+
+def test_watcher_matches_a_bounce_by_our_ids_in_the_quoted_original() -> None:
+    """A relay rewrote our Message-ID: the bounce still finds the sequence through the
+    In-Reply-To/References of ours that the quoted original carries."""
+    from outreach.lifecycle.values import EnrollmentRef
+    from outreach.mailbox.headers import header_facts
+    from outreach.watcher.inbound import _inbound
+    from outreach.watcher.matching import Candidates, match_inbound
+
+    raw = EXIM_FAILED.as_bytes()
+    inbound = _inbound(header_facts(raw), classify(EXIM_FAILED, our_addresses=OURS))
+    ours = EnrollmentRef(7, 1, 70, 1, "jane@prospect.example.org", "prospect.example.org", "active")
+    found = Candidates({"<seq-7-step-1@seller.example.com>": ours}, {}, {})
+    match = match_inbound(inbound, found, mailbox_id=1)
+    assert (match.enrollment, match.via) == (ours, "original")
+    unrelated = Candidates({"<someone-else@seller.example.com>": ours}, {}, {})
+    assert match_inbound(inbound, unrelated, mailbox_id=1).enrollment is None
