@@ -202,7 +202,7 @@ def _score_recipient(example: Example, result: Classification, counts: Counts) -
     # A recipient entry names the failed (Final-Recipient) and, when an alias rewrote it,
     # the original address; corpora label one or the other, so either counts as a hit.
     wanted = label.lower()
-    recipients = result.bounce.recipients if result.bounce else ()
+    recipients = result.bounce.reported if result.bounce else ()
     entries = [{a for a in (r.address, r.original_address) if a} for r in recipients]
     entries = [entry for entry in entries if entry]
     found = {address for entry in entries for address in entry}
@@ -218,7 +218,7 @@ def _score_recipients(
     example: Example, result: Classification, counts: Counts, wanted: set[str]
 ) -> None:
     """Several labelled recipients: each is a hit when some entry names it."""
-    recipients = result.bounce.recipients if result.bounce else ()
+    recipients = result.bounce.reported if result.bounce else ()
     entries = [{a for a in (r.address, r.original_address) if a} for r in recipients]
     entries = [entry for entry in entries if entry]
     found = {address for entry in entries for address in entry}

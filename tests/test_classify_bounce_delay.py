@@ -362,3 +362,38 @@ def test_watcher_matches_a_bounce_by_our_ids_in_the_quoted_original() -> None:
     assert (match.enrollment, match.via) == (ours, "original")
     unrelated = Candidates({"<someone-else@seller.example.com>": ours}, {}, {})
     assert match_inbound(inbound, unrelated, mailbox_id=1).enrollment is None
+
+
+def test_mixed_report_names_the_failed_recipient_not_the_delayed_one() -> None:
+    raw = """\
+From: Mail Delivery System <MAILER-DAEMON@mx.seller.example.com>
+To: rep@seller.example.com
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+Your message could not be delivered to one or more recipients.
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.seller.example.com
+
+Final-Recipient: rfc822; jane@prospect.example.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 user unknown
+
+Final-Recipient: rfc822; joe@slow.example.net
+Action: delayed
+Status: 4.4.7
+
+--b--
+"""
+    bounce = classify(email.message_from_string(raw), our_addresses=OURS).bounce
+    assert bounce is not None and bounce.final and bounce.hard
+    assert bounce.addresses == ("jane@prospect.example.org",)
+    assert "joe@slow.example.net" in bounce.all_addresses
