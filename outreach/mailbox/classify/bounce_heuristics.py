@@ -79,7 +79,10 @@ _MACHINE_LOCAL_RE = re.compile(
 _LIST_INTRO_RE = re.compile(
     r"\b(?:following\s+(?:e-?mail\s+)?(?:recipients?|address(?:es)?|users?)(?:\(s\)|\(es\))?"
     r"|did\s+not\s+reach|(?:could\s+not|couldn't|cannot)\s+be\s+delivered\s+to"
-    r"|undeliverable\s+to|failed\s+recipients?|was\s+not\s+delivered\s+to)\b[^\n]*\n",
+    r"|undeliverable\s+to|failed\s+recipients?|was\s+not\s+delivered\s+to"
+    r"|not\s+yet\s+been\s+delivered|folgenden?\s+(?:empfänger|adressen?)"
+    r"|destinataires?\s+suivants?|siguientes\s+destinatarios|seguenti\s+destinatari"
+    r"|volgende\s+(?:ontvangers?|adressen))\b[^\n]*\n",
     re.I,
 )
 """The line that introduces a list of failed addresses, one a line below it."""
