@@ -110,7 +110,8 @@ def _inbound(facts: HeaderFacts, result: Classification) -> Inbound:
     bounce = result.bounce if result.kind is Kind.BOUNCE else None
     return Inbound(
         sender=facts.from_addr,
-        referenced=facts.referenced,
+        # A bounce also names every Message-ID of the returned original (ours).
+        referenced=(*facts.referenced, *bounce.original_references) if bounce else facts.referenced,
         bounce=bounce is not None,
         original_message_id=bounce.original_message_id if bounce else None,
         failed_addresses=bounce.addresses if bounce else (),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import Message
 
 from outreach.mailbox.classify import dsn, mime
@@ -17,11 +17,19 @@ from outreach.mailbox.classify.bounce_heuristics import (
     smtp_line,
 )
 from outreach.mailbox.classify.bounce_reason import bounce_reason
-from outreach.mailbox.classify.model import Bounce, FailedRecipient
-from outreach.mailbox.classify.original import original_message_id, original_to
+from outreach.mailbox.classify.delay import delay_evidence
+from outreach.mailbox.classify.forwarded import forwarded_report
+from outreach.mailbox.classify.model import Bounce, BounceReason, FailedRecipient
+from outreach.mailbox.classify.original import (
+    original_message_id,
+    original_references,
+    original_to,
+)
 from outreach.mailbox.classify.rules import Rules
+from outreach.mailbox.classify.ses_notice import ses_notice
 
 _NOT_FAILED = frozenset({"delivered", "deliverable", "relayed", "expanded"})
+_STANDARD_ACTIONS = frozenset({"failed", "delayed", *_NOT_FAILED})
 _REASON_TEXT_LIMIT = 6_000
 
 
@@ -35,10 +43,38 @@ class BounceVerdict:
 
 
 def detect_bounce(msg: Message, rules: Rules, our_addresses: Collection[str]) -> BounceVerdict:
-    """Decide whether ``msg`` reports a failed delivery, and for whom."""
+    """Decide whether ``msg`` reports a failed delivery, and for whom (a report forwarded
+    by a person included)."""
+    verdict = _detect(msg, rules, our_addresses)
+    if verdict.bounce is not None or verdict.delivered_dsn:
+        return verdict
+    inner = forwarded_report(msg, rules)
+    if inner is None:
+        return verdict
+    forwarded = _detect(inner, rules, our_addresses)
+    if forwarded.bounce is None:
+        return verdict
+    return BounceVerdict(forwarded.bounce, f"forwarded report: {forwarded.evidence}")
+
+
+def _detect(msg: Message, rules: Rules, our_addresses: Collection[str]) -> BounceVerdict:
     report = report_text(msg)
+    verdict = _verdict(msg, report, rules, our_addresses)
+    if verdict.bounce is None:
+        return verdict
+    ids = original_references(msg, report)
+    if verdict.bounce.original_message_id:
+        ids = tuple(dict.fromkeys([verdict.bounce.original_message_id, *ids]))
+    return replace(verdict, bounce=replace(verdict.bounce, original_references=ids))
+
+
+def _verdict(
+    msg: Message, report: str, rules: Rules, our_addresses: Collection[str]
+) -> BounceVerdict:
     if dsn.is_delivery_report(msg):
         return _from_dsn(msg, report, rules, our_addresses)
+    if (notice := ses_notice(msg, rules)) is not None:
+        return BounceVerdict(notice, "Amazon SES bounce notification (JSON)")
     clues = bounce_clues(msg, report, rules)
     if not clues.is_bounce:
         return BounceVerdict(None, "")
@@ -55,9 +91,11 @@ def _from_dsn(
     if not failed:
         return BounceVerdict(_heuristic_bounce(msg, report, rules, our_addresses), "DSN part")
     head = report_head(report)[:_REASON_TEXT_LIMIT]
-    recipients = _dsn_recipients(failed, head, rules)
+    delay = delay_evidence(msg, head, rules)
+    recipients = _dsn_recipients(failed, head, rules, delay is not None)
     bounce = Bounce(recipients, original_message_id(msg, report), standard=True)
-    return BounceVerdict(bounce, "RFC 3464 delivery status notification")
+    evidence = "RFC 3464 delivery status notification"
+    return BounceVerdict(bounce, f"{evidence}; {delay}" if delay and not bounce.final else evidence)
 
 
 def _succeeded(block: dsn.DsnRecipient) -> bool:
@@ -66,23 +104,31 @@ def _succeeded(block: dsn.DsnRecipient) -> bool:
 
 
 def _dsn_recipients(
-    blocks: list[dsn.DsnRecipient], head: str, rules: Rules
+    blocks: list[dsn.DsnRecipient], head: str, rules: Rules, delayed: bool
 ) -> tuple[FailedRecipient, ...]:
-    """Each block judged with the report text about its own address."""
+    """Each block judged with the report text about its own address. A block without an
+    ``Action`` (or with a non-standard one) in a delay warning is delayed: the fields of
+    the report outrank its wording only when they say what happened."""
     addresses: list[str | None] = [block.address for block in blocks]
     return tuple(
-        _dsn_recipient(block, segment(head, block.address, addresses), rules) for block in blocks
+        _dsn_recipient(block, segment(head, block.address, addresses), rules, delayed)
+        for block in blocks
     )
 
 
-def _dsn_recipient(block: dsn.DsnRecipient, context: str, rules: Rules) -> FailedRecipient:
+def _dsn_recipient(
+    block: dsn.DsnRecipient, context: str, rules: Rules, delayed: bool
+) -> FailedRecipient:
     diagnostic = block.diagnostic or ""
-    reason = bounce_reason(block.status, diagnostic or context, block.action, rules, context)
+    action = block.action
+    if delayed and action not in _STANDARD_ACTIONS and not (block.status or "").startswith("5."):
+        action = "delayed"
+    reason = bounce_reason(block.status, diagnostic or context, action, rules, context)
     original = block.original_recipient
     return FailedRecipient(
         address=block.address,
         status=block.status,
-        action=block.action,
+        action=action,
         diagnostic=block.diagnostic,
         reason=reason,
         original_address=original if original != block.address else None,
@@ -93,21 +139,28 @@ def _heuristic_bounce(
     msg: Message, report: str, rules: Rules, our_addresses: Collection[str]
 ) -> Bounce:
     head = report_head(report)[:_REASON_TEXT_LIMIT]
+    delayed = delay_evidence(msg, head, rules) is not None
     inline = dsn.recipients_from_blocks(dsn.parse_field_blocks(head))
     if inline:
-        return Bounce(_dsn_recipients(inline, head, rules), original_message_id(msg, report))
+        recipients = _dsn_recipients(inline, head, rules, delayed)
+        return Bounce(recipients, original_message_id(msg, report))
     addresses = _failed_addresses(msg, report, our_addresses) or [None]
-    recipients = tuple(_text_recipient(head, address, addresses, rules) for address in addresses)
+    recipients = tuple(
+        _text_recipient(head, address, addresses, rules, delayed) for address in addresses
+    )
     return Bounce(recipients, original_message_id(msg, report))
 
 
 def _text_recipient(
-    head: str, address: str | None, addresses: list[str | None], rules: Rules
+    head: str, address: str | None, addresses: list[str | None], rules: Rules, delayed: bool
 ) -> FailedRecipient:
-    """A recipient of a non-standard bounce, judged on its own part of the report."""
+    """A recipient of a non-standard bounce, judged on its own part of the report.
+    In a delay warning only a permanent (5.x.x) status makes it a failure."""
     context = segment(head, address, addresses)
     status = body_status(context) or body_status(head)
     line = smtp_line(context) or smtp_line(head)
+    if delayed and not (status or "").startswith("5."):
+        return FailedRecipient(address, status, None, line, BounceReason.DELAYED)
     reason = bounce_reason(status, context, None, rules, context)
     return FailedRecipient(address, status, None, line, reason)
 

@@ -21,17 +21,16 @@ from outreach.mailbox.classify.rules import Rules
 
 _SMTP_REPLY_RE = re.compile(
     r"(?<![\d.:/-])(?:4[2-5]\d|5[0-5]\d)(?:[ -]+(?:[45]\.\d{1,3}\.\d{1,3}|#?[A-Za-z<(\[]))|"
-    r"#[45]\.\d{1,3}\.\d{1,3}|\b(?:said|error|reply|response|code)\s*+:?\s*+[45]\d\d\b",
+    r"#[45]\.\d{1,3}\.\d{1,3}|\b(?i:said|error|reply|response|code)\s*+:?\s*+[45]\d\d\b",
 )
-_REPLY_PREFIX_RE = re.compile(
-    r"^\s*+(?:re|aw|sv|antw|fwd?|wg|tr|rv|r)\s*+(?:\[\d+\])?\s*+:", re.I
-)
+_REPLY_PREFIX_RE = re.compile(r"^\s*+(?:re|aw|sv|antw|fwd?|wg|tr|rv|r)\s*+(?:\[\d+\])?\s*+:", re.I)
 _COPY_MARKERS = re.compile(
     r"(?:below this line is a copy of the message|this is a copy of the message"
     r"|original message follows?\b|original message (?:header|headers) follows?\b"
     r"|header of the original message|message headers follow|headers of the original"
     r"|^original message headers:"
     r"|(?<!-)-+ ?original message ?-|(?<!-)-+ ?(?:the )?(?:returned|undelivered|original) message"
+    r"|(?<!-)-+ ?returned mail ?-"
     r"|content-type: message/rfc822|unsent message below)",
     re.I | re.M,
 )
@@ -41,7 +40,7 @@ _ADDRESS_RE = re.compile(
     r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@[\w#-]+(?:\.[\w-]+)+", re.ASCII
 )
 _SKIP_LINE_RE = re.compile(
-    r"^\s*(?:message-id|in-reply-to|references|received|return-path|from|reply-to|sender"
+    r"^\s*(?:message-id|in-reply-to|references|received|return-path|from|reply-to|sender|to|cc"
     r"|x-[\w-]+|dkim-signature|arc-[\w-]+|authentication-results|list-[\w-]+)\s*:|"
     r"\bmail from\s*:|\bby [\w.-]+ (?:with|id)\b|\benvelope-from\b|\bfor <",
     re.I,
@@ -60,9 +59,42 @@ _HELP_LINE_RE = re.compile(
     r"|for\s+(?:more\s+)?(?:help|information|assistance))",
     re.I,
 )
-_MACHINE_LOCAL_RE = re.compile(
-    r"^(?:mailer-?daemon|postmaster|no-?reply|do-?not-?reply|bounces?|root|abuse)\b", re.I
+_STATEMENT_RE = re.compile(
+    r"(?:\b(?:could\s+not|couldn't|cannot|can't|was\s+not|wasn't|has\s+not\s+been)\s+"
+    r"(?:be\s+)?delivered\s+to|\bundeliverable\s+to|\b(?:failed|unable)\s+to\s+deliver"
+    r"(?:\s+(?:your\s+)?(?:message|mail))?\s+to|\bdelivery\s+to\s+the\s+following\s+"
+    r"recipients?\s+failed|\bfollowing\s+address(?:\(es\)|es)?\s+failed)"
+    r"(?:\s+the\s+following\s+(?:recipients?|address(?:\(es\)|es)?))?[\s:*<\"'(\[]{0,120}?"
+    r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+",
+    re.I,
 )
+"""A mail system's failure statement followed by the address it failed for ("Your message
+could not be delivered to\n\n  jane@example.org"): a person seldom writes one."""
+_STATEMENT_SCAN = 3_000
+_MACHINE_LOCAL_RE = re.compile(
+    r"^(?:mailer-?daemon|postmaster|no-?reply|do-?not-?reply|bounces?|root|abuse)\b"
+    r"|^owner-|^[^@]*-(?:owner|request|bounces)@",
+    re.I,
+)
+_LIST_INTRO_RE = re.compile(
+    r"\b(?:following\s+(?:e-?mail\s+)?(?:recipients?|address(?:es)?|users?)(?:\(s\)|\(es\))?"
+    r"|did\s+not\s+reach|(?:could\s+not|couldn't|cannot)\s+be\s+delivered\s+to"
+    r"|undeliverable\s+to|failed\s+recipients?|was\s+not\s+delivered\s+to"
+    r"|not\s+yet\s+been\s+delivered|folgenden?\s+(?:empfänger|adressen?)"
+    r"|destinataires?\s+suivants?|siguientes\s+destinatarios|seguenti\s+destinatari"
+    r"|volgende\s+(?:ontvangers?|adressen))\b[^\n]*\n",
+    re.I,
+)
+"""The line that introduces a list of failed addresses, one a line below it."""
+_LISTED_RE = re.compile(
+    r"^[\s>*\"'(\[-]*+(?:[^<>@\n]{0,60}<)?(?:[^<>@\n]{0,80}?(?:smtp|rfc822)\s*[=:;]\s*)?<?"
+    r"([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
+    re.I,
+)
+"""An address at the start of a listed line: bare, ``<addr>``, ``"Name" <addr>``, X.400
+``…;dda:SMTP=addr;`` (Exchange 5.5), followed by anything ("on <date>", ": reason")."""
+_LIST_SPAN = 40
+_LIST_END_RE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{5,})")
 
 
 @dataclass(frozen=True)
@@ -89,6 +121,8 @@ class BounceClues:
 def bounce_clues(msg: Message, report: str, rules: Rules) -> BounceClues:
     """Collect the clues of a bounce in headers and the report text."""
     strong = [clue for clue in (_sender_clue(msg, rules), _subject_clue(msg, rules)) if clue]
+    if statement := _STATEMENT_RE.search(report_head(report)[:_STATEMENT_SCAN]):
+        strong.append(f"failure statement {' '.join(statement.group(0).split())[:80]!r}")
     if mime.header(msg, "X-Failed-Recipients"):
         strong.insert(0, "X-Failed-Recipients header")
     weak = [clue for clue in _weak_clues(msg, report, rules) if clue]
@@ -107,13 +141,13 @@ def _subject_clue(msg: Message, rules: Rules) -> str | None:
     subject = mime.header(msg, "Subject")
     if _REPLY_PREFIX_RE.match(subject):
         return None
-    found = rules.bounce_subjects.search(subject)
+    found = rules.bounce_subjects.search(subject) or rules.bounce_delay_subjects.search(subject)
     return f"subject {found!r}" if found else None
 
 
 def _weak_clues(msg: Message, report: str, rules: Rules) -> list[str | None]:
     head = report_head(report)
-    phrase = rules.bounce_body.search(head)
+    phrase = rules.bounce_body.search(head) or rules.bounce_delay_body.search(head)
     code = _SMTP_REPLY_RE.search(head) or STATUS_RE.search(head)
     return_path = mime.header(msg, "Return-Path").strip()
     return [
@@ -148,6 +182,9 @@ def body_recipients(report: str, exclude: Collection[str]) -> list[str]:
     lines = [line for line in head.splitlines() if not _SKIP_LINE_RE.search(line)]
     text = "\n".join(lines)
     exclude = {*exclude, *help_addresses(head)}
+    listed = _usable(_listed_addresses(head), exclude)
+    if listed:
+        return listed
     for finder in (_leading_addresses, _addresses_near_failure):
         found = _usable(finder(text), exclude)
         if found:
@@ -162,6 +199,20 @@ def help_addresses(head: str) -> set[str]:
     for line in head.splitlines():
         if _HELP_LINE_RE.search(line):
             found.update(match.group(0).lower() for match in _ADDRESS_RE.finditer(line))
+    return found
+
+
+def _listed_addresses(head: str) -> list[str]:
+    """Addresses listed one a line under a "did not reach the following recipient(s):"
+    line (blank lines and the per-address reason lines between them skipped)."""
+    found: list[str] = []
+    for intro in _LIST_INTRO_RE.finditer(head):
+        lines = head[intro.end() :].splitlines()[:_LIST_SPAN]
+        for line in lines:
+            if _COPY_MARKERS.search(line) or _LIST_END_RE.match(line):
+                break
+            if (match := _LISTED_RE.match(line)) and not _SKIP_LINE_RE.search(line):
+                found.append(match.group(1))
     return found
 
 

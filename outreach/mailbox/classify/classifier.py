@@ -21,6 +21,7 @@ from outreach.mailbox.classify.autoreply import (
 from outreach.mailbox.classify.bounce import detect_bounce
 from outreach.mailbox.classify.challenge import challenge_evidence
 from outreach.mailbox.classify.dsn import is_feedback_report
+from outreach.mailbox.classify.machine import machine_sender
 from outreach.mailbox.classify.mdn import is_disposition_report, read_disposition
 from outreach.mailbox.classify.model import (
     AutoReply,
@@ -83,15 +84,20 @@ def _classify(
         return Classification(Kind.BOUNCE, verdict.evidence, bounce=verdict.bounce)
     if verdict.delivered_dsn:
         return Classification(Kind.OTHER, verdict.evidence, flags=frozenset({"delivered_dsn"}))
-    return _classify_text(msg, split_reply(mime.body_text(msg), rules, sent_texts), rules)
+    split = split_reply(mime.body_text(msg), rules, sent_texts)
+    if evidence := machine_sender(msg):
+        # Mail software, not a person: an auto-reply may still pause, never a reply.
+        if answer := auto_reply_evidence(msg, split, rules):
+            return _auto_reply(msg, split, answer)
+        return Classification(Kind.OTHER, evidence, new_text=split.body, flags=_MAIL_SYSTEM)
+    return _classify_text(msg, split, rules)
 
 
 def _classify_text(msg: Message, split: ReplySplit, rules: Rules) -> Classification:
     if evidence := unsubscribe_subject(msg, rules):
         return Classification(Kind.UNSUBSCRIBE, evidence, new_text=split.body)
     if evidence := auto_reply_evidence(msg, split, rules):
-        auto = AutoReply(return_date=stated_return_date(msg, split))
-        return Classification(Kind.AUTO_REPLY, evidence, auto_reply=auto, new_text=split.body)
+        return _auto_reply(msg, split, evidence)
     if is_bulk(msg) and not _answers_something(msg):
         return Classification(Kind.OTHER, "list or bulk mail", new_text=split.body, flags=_BULK)
     sender = mime.from_address(msg)[1] or None
@@ -120,7 +126,13 @@ def _disposition(msg: Message) -> Classification:
     return Classification(Kind.BOUNCE, evidence, bounce=bounce, flags=frozenset({"refusal"}))
 
 
+def _auto_reply(msg: Message, split: ReplySplit, evidence: str) -> Classification:
+    auto = AutoReply(return_date=stated_return_date(msg, split))
+    return Classification(Kind.AUTO_REPLY, evidence, auto_reply=auto, new_text=split.body)
+
+
 _BULK = frozenset({"bulk"})
+_MAIL_SYSTEM = frozenset({"mail_system"})
 _CHALLENGE = frozenset({"challenge_response"})
 
 

@@ -95,11 +95,21 @@ class Bounce:
     """Message-ID of the message that bounced, when the report carries it."""
     standard: bool = False
     """True when parsed from a ``message/delivery-status`` part (RFC 3464)."""
+    original_references: tuple[str, ...] = ()
+    """Every Message-ID the returned original names (its own, In-Reply-To, References),
+    attached or quoted: what to match against the Message-IDs we sent."""
+
+    @property
+    def reported(self) -> tuple[FailedRecipient, ...]:
+        """The recipients this report is about: in a final report those that failed for
+        good (a report may also list others still being retried), in a delay warning all."""
+        final = self.final
+        return tuple(r for r in self.recipients if r.final == final)
 
     @property
     def addresses(self) -> tuple[str, ...]:
-        """The failed addresses, without the unknown ones."""
-        return tuple(r.address for r in self.recipients if r.address)
+        """The addresses of :attr:`reported`, without the unknown ones."""
+        return tuple(r.address for r in self.reported if r.address)
 
     @property
     def all_addresses(self) -> tuple[str, ...]:
@@ -114,8 +124,9 @@ class Bounce:
 
     @property
     def hard(self) -> bool:
-        """True when every named recipient failed for good (address dead)."""
-        return all(r.hard for r in self.recipients)
+        """True when every recipient that failed for good has a dead address (recipients
+        a mixed report lists as still being retried do not count)."""
+        return all(r.hard for r in self.reported)
 
     @property
     def final(self) -> bool:

@@ -11,6 +11,14 @@ _MESSAGE_ID_RE = re.compile(r"^[ \t>]*Message-ID[ \t]*:[ \t]*\n?[ \t]*(<[^<>\s]+
 _ADDRESS_RE = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _TO_RE = re.compile(r"^[ \t>]*To[ \t]*:[ \t]*(.+)$", re.I | re.M)
 _ORIGINAL_TYPES = ("message/rfc822", "message/global", "text/rfc822-headers")
+_ID_FIELD_RE = re.compile(
+    r"^[ \t>]*(?:Message-ID|In-Reply-To|References|Resent-Message-ID)[ \t]*:"
+    r"((?:[^\n]*)(?:\n[ \t>]*[ \t]+[^\n:]*<[^\n]*)*)",
+    re.I | re.M,
+)
+"""A Message-ID/In-Reply-To/References field of an embedded copy, with folded lines."""
+_ID_RE = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
+_MAX_IDS = 40
 
 
 def original_parts(msg: Message) -> list[Message]:
@@ -31,6 +39,26 @@ def original_message_id(msg: Message, report_text: str) -> str | None:
     if inline := _MESSAGE_ID_RE.search(report_text):
         return inline.group(1)
     return _first_id(mime.header(msg, "In-Reply-To")) or _last_id(mime.header(msg, "References"))
+
+
+def original_references(msg: Message, report_text: str) -> tuple[str, ...]:
+    """Every Message-ID the returned original names: its own, then its In-Reply-To and
+    References (ours, when we sent it: a follow-up refers to our earlier steps), from the
+    attached copy or header part and from headers quoted in the report text. The watcher
+    matches any of them against the Message-IDs we sent, so a bounce of a message whose
+    Message-ID a relay rewrote still finds its sequence."""
+    found: list[str] = []
+    for part in original_parts(msg):
+        for sub in mime.children(part):
+            for name in ("Message-ID", "In-Reply-To", "References"):
+                found.extend(_ID_RE.findall(mime.header(sub, name)))
+        found.extend(_ids_in_text(mime.decoded_text(part)))
+    found.extend(_ids_in_text(report_text))
+    return tuple(dict.fromkeys(found))[:_MAX_IDS]
+
+
+def _ids_in_text(text: str) -> list[str]:
+    return [i for field in _ID_FIELD_RE.finditer(text) for i in _ID_RE.findall(field.group(1))]
 
 
 def original_to(msg: Message, report_text: str) -> list[str]:

@@ -72,6 +72,18 @@ class RuleFile(BaseModel):
     bounce_expired: list[str] = Field(
         default_factory=list, description="Diagnostic: the MTA gave up retrying (soft)."
     )
+    bounce_delay_subjects: list[str] = Field(
+        default_factory=list,
+        description="Subject of delay warnings: not delivered yet, the MTA keeps trying.",
+    )
+    bounce_delay_body: list[str] = Field(
+        default_factory=list,
+        description="Report text of delay warnings (a warning only, delivery still retried).",
+    )
+    bounce_gave_up: list[str] = Field(
+        default_factory=list,
+        description="Report text saying the MTA stopped trying: outranks delay wording.",
+    )
     challenge_phrases: list[str] = Field(
         default_factory=list,
         description="Delivery report text of challenge-response screening (message held).",
@@ -131,6 +143,9 @@ class Rules:
     bounce_mailbox_full: PhraseSet
     bounce_disabled: PhraseSet
     bounce_expired: PhraseSet
+    bounce_delay_subjects: PhraseSet
+    bounce_delay_body: PhraseSet
+    bounce_gave_up: PhraseSet
     challenge_phrases: PhraseSet
     auto_reply_subjects: PhraseSet
     auto_reply_body: PhraseSet
