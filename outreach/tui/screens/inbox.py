@@ -26,7 +26,10 @@ from outreach.views.common import Page
 from outreach.views.inbox import FILTERS, KINDS, InboxFilter, InboxItem, as_filter, inbox_page
 
 PAGE = 200
-COLUMNS = (("received", 10), ("kind", 13), ("from", 28), ("subject", 36), ("interest", 14))
+COLUMNS = (
+    ("received", 9, 16, 6), ("kind", 11, 16, 8), ("from", 14, 36, 7), ("subject", 22, 80, 10),
+    ("interest", 12, 14, 5),
+)  # label, least and most width, importance (see widgets/fit.py)
 FILTER_LABELS = {
     "attention": "To read",
     "all": "All",
@@ -76,8 +79,8 @@ class InboxScreen(DataScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one(PagedTable)
-        for label, width in COLUMNS:
-            table.add_column(label, key=label, width=width)
+        for label, width, most, keep in COLUMNS:
+            table.add_column(label, key=label, width=width, most=most, keep=keep)
         self.query_one("#reading-pane").border_title = "Message"
         table.focus()
 

@@ -117,6 +117,10 @@ class MailboxFormScreen(ModalScreen[str | None]):
             disabled=name == "email" and self.editing,
         )
 
+    def on_mount(self) -> None:
+        """Typing goes to the first field at once (the address; its name when editing)."""
+        self.query_one("#display_name" if self.editing else "#email", Input).focus()
+
     def values(self) -> dict[str, str]:
         return {f.field_name: f.value for f in self.query(FormField)}
 
