@@ -160,10 +160,9 @@ class ImportScreen(Screen[ImportSummary | None]):
     def _show_rejected(self) -> None:
         """Every rejected row: its line in the file and why (wrapped, never cut)."""
         rejected = self.preview.parsed.rejected if self.preview else ()
-        text = Text()
-        for n, rejection in enumerate(rejected):
-            text.append("\n" if n else "")
-            text.append(f"line {rejection.line}: ", style="bold red")
+        text = Text(f"{len(rejected)} row(s) not imported:", style="bold")
+        for rejection in rejected:
+            text.append(f"\nline {rejection.line}: ", style="bold red")
             text.append(rejection.reason)
         widget = self.query_one("#import-rejected", Static)
         widget.display = bool(rejected)
