@@ -68,8 +68,11 @@ class ImportScreen(Screen[ImportSummary | None]):
 
     @dataclass
     class Progressed(Message):
+        """A new bar of ``total`` steps, a step forward by ``advance``, or ``reached``."""
+
         total: int | None = None
         advance: int = 0
+        reached: int | None = None
 
     @dataclass
     class Imported(Message):
@@ -132,7 +135,7 @@ class ImportScreen(Screen[ImportSummary | None]):
             self.post_message(self.Previewed(path, preview))
 
     def _read_to(self, line: int) -> None:
-        self.post_message(self.Progressed(advance=line))
+        self.post_message(self.Progressed(reached=line))
 
     def on_import_screen_previewed(self, message: Previewed) -> None:
         self.query_one("#import-progress").display = False
@@ -210,6 +213,8 @@ class ImportScreen(Screen[ImportSummary | None]):
         if message.total is not None:
             bar.display = True
             bar.update(total=message.total, progress=0)
+        elif message.reached is not None:
+            bar.update(progress=message.reached)
         else:
             bar.advance(message.advance)
 

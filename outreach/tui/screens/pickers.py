@@ -1,13 +1,13 @@
-"""Small typed modals: confirm an action, or choose one of a few options."""
+"""Small typed modals: choose one of a few options (and the look the modals share)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 MODAL_CSS = """
@@ -21,34 +21,6 @@ MODAL_CSS = """
 {name} Button {{ margin-left: 1; }}
 {name} OptionList {{ height: auto; max-height: 16; }}
 """
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no; Escape is no."""
-
-    DEFAULT_CSS = MODAL_CSS.format(name="ConfirmScreen")
-    BINDINGS = [Binding("escape", "answer(False)", "Cancel"), Binding("y", "answer(True)", "Yes")]
-
-    def __init__(self, question: str, yes: str = "Yes") -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.question), classes="question")
-            with Horizontal():
-                yield Button("Cancel", id="no")
-                yield Button(self.yes, id="yes", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
 
 
 class ChoiceScreen(ModalScreen[str | None]):
