@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -31,6 +31,9 @@ from outreach.views.sequences import (
     preview_sequence,
     sequence_files,
 )
+
+SIDE_BY_SIDE = 130
+"""The least width at which the previewed steps stand side by side."""
 
 
 class SequencesScreen(DataScreen):
@@ -79,6 +82,9 @@ class SequencesScreen(DataScreen):
                     yield Static(id="preview-status")
                     yield Horizontal(id="preview-steps")
         yield KeyBar()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < SIDE_BY_SIDE, "-narrow")
 
     def on_mount(self) -> None:
         super().on_mount()
