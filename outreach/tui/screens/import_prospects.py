@@ -49,7 +49,7 @@ class ImportScreen(Screen[ImportSummary | None]):
     BINDINGS = [Binding("escape", "close", "Back")]
     DEFAULT_CSS = """
     ImportScreen #import-panes { height: 1fr; }
-    ImportScreen #import-files { width: 2fr; min-width: 28; }
+    ImportScreen #import-files { width: 1fr; min-width: 24; }
     ImportScreen #import-right { width: 3fr; padding: 0 1; }
     ImportScreen #import-about, ImportScreen #import-result { height: auto; }
     ImportScreen #import-mapping { height: auto; max-height: 10; }
@@ -104,7 +104,7 @@ class ImportScreen(Screen[ImportSummary | None]):
 
     def on_mount(self) -> None:
         self.title = "import prospects"
-        here = "the current folder" if self.folder == Path(".") else str(self.folder)
+        here = "./" if self.folder == Path(".") else str(self.folder)
         self.query_one("#import-files").border_title = f"CSV files in {here}"
         for hidden in ("#import-mapping", "#import-rejected", "#import-progress"):
             self.query_one(hidden).display = False

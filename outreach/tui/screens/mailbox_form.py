@@ -106,7 +106,7 @@ class MailboxFormScreen(ModalScreen[str | None]):
             return Select(options, value=default, allow_blank=False, id=name)
         if name == "insecure_skip_verify":
             return Checkbox(
-                "skip TLS verification (test servers only)", value=value == "True", id=name
+                "no TLS check (test only)", value=value == "True", id=name
             )
         if name == "daily_cap" and not value:
             value = "40"
