@@ -25,6 +25,7 @@ from outreach.tui.screens.timeline import TimelineScreen
 from outreach.tui.widgets.fit import Col, fit
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.tui.widgets.paged_table import PagedTable
+from outreach.views.names import palette_names
 from tests.test_tui_support import World, make_app, screen_text, settle
 
 pytest_plugins = ("tests.test_tui_support",)  # the `world` fixtures
@@ -209,6 +210,8 @@ async def test_sequences_lists_the_yaml_files_of_the_current_folder(
         options = app.screen.query_one(OptionList)
         labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert labels == ["./lena.yaml", "broken.yaml", "q1.yaml"]
+    names = palette_names(world.db, world.sequences).sequences  # the palette offers it too
+    assert [p.name for p in names] == ["lena.yaml", "broken.yaml", "q1.yaml"]
 
 
 # -- column priorities ---------------------------------------------------------------------
