@@ -293,14 +293,14 @@ async def test_triage_keys_in_the_inbox(outreach_home: Path, tmp_path: Path) -> 
         await until(pilot, lambda: stored().manual_intent == "not_now", what="intent changed")
         assert enrollment_of(db, ANNA).state == "paused"  # its effects re-applied
         assert "not now ✎" in screen_text(app)
-        await pilot.press("s")
+        await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("enter")  # tomorrow
         await until(pilot, lambda: stored().snoozed_until == date(2026, 11, 11), what="snoozed")
         await pilot.press("h")
         await until(pilot, lambda: stored().triaged_at is not None, what="handled")
-        await pilot.press("a")  # accept the corrected intent: nothing more changes
+        await pilot.press("y")  # accept the corrected intent: nothing more changes
         await settle(pilot)
         assert stored().manual_intent == "not_now"
         await pilot.press("o")

@@ -182,8 +182,8 @@ async def test_a_referral_is_proposed_and_enrolled_after_confirmation_in_the_tui
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
         assert f"→ {COLLEAGUE}" in screen_text(app)  # the referral found, in the queue
-        assert f"referral: {COLLEAGUE} (proposed: e to enroll)" in screen_text(app)
-        await pilot.press("e")
+        assert f"referral: {COLLEAGUE} (proposed: t to enroll)" in screen_text(app)
+        await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import Session, select
 from textual.command import CommandList, CommandPalette
-from textual.widgets import DataTable, Input, OptionList, Select
+from textual.widgets import Checkbox, DataTable, Input, OptionList, Select
 
 from outreach.prospects.suppression import is_suppressed
 from outreach.store.models import (
@@ -28,9 +28,10 @@ from outreach.tui.screens.campaign import CampaignScreen
 from outreach.tui.screens.dashboard import DashboardScreen
 from outreach.tui.screens.help import HelpScreen
 from outreach.tui.screens.inbox import InboxScreen
-from outreach.tui.screens.pickers import ChoiceScreen, ConfirmScreen
+from outreach.tui.screens.pickers import ChoiceScreen
 from outreach.tui.screens.prospects import ProspectsScreen
 from outreach.tui.screens.sequences import SequencesScreen
+from outreach.tui.screens.start_campaign import StartCampaignScreen
 from outreach.tui.screens.timeline import TimelineScreen
 from outreach.tui.widgets.paged_table import PagedTable
 from tests.test_tui_support import (
@@ -149,11 +150,11 @@ async def test_run_and_stop_the_engine_here(world: World) -> None:
     app = make_app(world, engine_factory=factory)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "r: run it here" in screen_text(app)
-        await pilot.press("r")
+        assert "^e: run it here" in screen_text(app)
+        await pilot.press("ctrl+e")
         await until(pilot, lambda: "engine running here" in screen_text(app), what="“engine running here”")
         assert len(engines) == 1 and app.engine.running
-        await pilot.press("s")
+        await pilot.press("ctrl+e")
         await until(pilot, lambda: not app.engine.running and "engine stopped" in screen_text(app),
                     what="the engine stopped")
 
@@ -180,13 +181,21 @@ async def test_campaign_funnels_pause_resume_and_start(world: World) -> None:
         await pilot.press("r")
         await settle(pilot)
         assert campaign_state(world, "q1") == "active"
+        await pilot.press("s")  # q1 is active: nothing to start
+        await settle(pilot)
+        assert not isinstance(app.screen, StartCampaignScreen)
         await pilot.press("down", "s")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, StartCampaignScreen)
+        app.screen.query_one(Checkbox).value = False  # no DNS here (see test_tui_journey.py)
         await pilot.press("y")
         await settle(pilot)
         assert campaign_state(world, "draft-later") == "active"
-        assert "2 first email(s) queued" in app.commands.done[-1]
+        assert "2 first email(s) queued" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert [r[:2] for r in table_rows(app.screen.query_one("#campaign-list", DataTable))][1] == [
+            "draft-later", "active"]
 
 
 async def test_open_a_campaign_filter_its_enrollments_and_see_the_plan(world: World) -> None:
@@ -344,7 +353,7 @@ async def test_sequences_show_findings_inline_and_a_preview(world: World) -> Non
         await pilot.press("down")  # q1.yaml
         await settle(pilot)
         assert "✓ q1.yaml: “Q1 founders”, 3 steps" in screen_text(app)
-        await pilot.press("w")
+        await pilot.press("v")
         await settle(pilot)
         assert app.screen.query_one("#preview-prospect", Input).value == "anna@nordwind.example"
         await pilot.press("enter")

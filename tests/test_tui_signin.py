@@ -102,7 +102,7 @@ async def test_the_mailboxes_view_opens_the_sign_in_for_the_selected_mailbox(
                            what="the mailbox listed")
         table = screen.query_one("#mailbox-table")
         table.move_cursor(row=[r.email for r in screen.rows].index(address))  # type: ignore[attr-defined]
-        await pilot.press("l")
+        await pilot.press("g")
         await settle_until(pilot, lambda: isinstance(pilot.app.screen, SignInScreen),
                            what="the sign-in modal")
         modal = pilot.app.screen

@@ -1,4 +1,6 @@
-"""Snapshots of every view on the fixed world (fixed clock, UTC, relative sequences dir).
+"""Snapshots of every screen on the fixed world (fixed clock, UTC, relative folders) at
+100×30 and 160×48: the column priorities keep what matters at the small size and cut
+nothing needlessly at the large one.
 
 Update after a deliberate change of the look: ``pytest tests/test_tui_snapshots.py
 --snapshot-update`` (then look at the SVGs).
@@ -6,7 +8,7 @@ Update after a deliberate change of the look: ``pytest tests/test_tui_snapshots.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,63 +16,51 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.test_tui_support import World, make_app, settle
+from tests.test_tui_support import SCREENS, SIZES, World, make_app, reach, settle, write_leads
 
 pytest_plugins = ("tests.test_tui_support",)  # the `world` fixtures
 
-SIZE = (120, 34)
 Compare = Callable[..., bool]
-
-
-def steps(*keys: str, after: Callable[[Pilot[Any]], None] | None = None) -> Callable[[Pilot[Any]], Awaitable[None]]:
-    """Press ``keys`` one by one, letting the workers finish after each; no blinking cursor."""
-
-    async def run(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        for key in keys:
-            await pilot.press(key)
-            await settle(pilot)
-        if after is not None:
-            after(pilot)
-            await settle(pilot)
-        for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-
-    return run
 
 
 @pytest.fixture
 def app_here(world: World, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The app with the sequences folder given relatively (the same path on every run)."""
+    """The app with the folders given relatively (the same paths on every run); Lena's
+    leads.csv in the current folder."""
     monkeypatch.chdir(world.sequences.parent)
+    write_leads(world.sequences.parent)
     return make_app(world, sequences_dir=Path("sequences"))
 
 
-VIEWS: Iterable[tuple[str, tuple[str, ...]]] = (
-    ("dashboard", ()),
-    ("campaigns", ("2",)),
-    ("campaign_plan", ("2", "l")),
-    ("prospects", ("3",)),
-    ("timeline", ("3", "down", "enter")),
-    ("inbox_reply", ("4", "f")),
-    ("sequence_check", ("5",)),
-    ("mailboxes", ("6",)),
+CASES = [(name, keys, after, size) for name, keys, after in SCREENS for size in SIZES]
+
+
+@pytest.mark.parametrize(
+    ("name", "keys", "after", "size"), CASES, ids=[f"{c[0]}-{c[3][0]}x{c[3][1]}" for c in CASES]
 )
+def test_screen(
+    name: str,
+    keys: tuple[str, ...],
+    after: Callable[[Any], None] | None,
+    size: tuple[int, int],
+    app_here: Any,
+    snap_compare: Compare,
+) -> None:
+    async def run(pilot: Pilot[Any]) -> None:
+        await reach(pilot, keys, after)
+
+    assert snap_compare(app_here, terminal_size=size, run_before=run)
 
 
-@pytest.mark.parametrize(("name", "keys"), VIEWS, ids=[name for name, _ in VIEWS])
-def test_view(name: str, keys: tuple[str, ...], app_here: Any, snap_compare: Compare) -> None:
-    assert snap_compare(app_here, terminal_size=SIZE, run_before=steps(*keys))
-
-
-def test_mailbox_form_with_errors(app_here: Any, snap_compare: Compare) -> None:
-    def bad_input(pilot: Pilot[Any]) -> None:
-        pilot.app.screen.query_one("#email", Input).value = "lena at firma"
-        pilot.app.screen.query_one("#smtp_port", Input).value = "99999"
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_mailbox_form_with_errors(size: tuple[int, int], app_here: Any, snap_compare: Compare) -> None:
+    def bad_input(app: Any) -> None:
+        app.screen.query_one("#email", Input).value = "lena at firma"
+        app.screen.query_one("#smtp_port", Input).value = "99999"
 
     async def run(pilot: Pilot[Any]) -> None:
-        await steps("6", "a", after=bad_input)(pilot)
+        await reach(pilot, ("6", "a"), bad_input)
         await pilot.click("#test-save")
         await settle(pilot)
 
-    assert snap_compare(app_here, terminal_size=(120, 44), run_before=run)
+    assert snap_compare(app_here, terminal_size=size, run_before=run)

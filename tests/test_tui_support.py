@@ -4,6 +4,7 @@ every time stored is fixed, so screens and snapshots are the same on every run."
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -289,7 +290,10 @@ async def settle(pilot: Any, deadline: float = 20.0) -> None:
         return [w for w in app.workers if w.group != "engine" and not w.is_finished]
 
     async def finish_them() -> None:
-        await app.workers.wait_for_complete(busy())
+        from textual.worker import WorkerCancelled
+
+        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one: finished too
+            await app.workers.wait_for_complete(busy())
         await pilot.pause()
 
     await pilot.pause()
@@ -318,5 +322,73 @@ def screen_text(app: Any) -> str:
 
 
 def table_rows(table: Any) -> list[list[str]]:
-    """Every row of a DataTable as plain strings."""
+    """Every row of a table as plain strings, with every column (shown or not)."""
+    if hasattr(table, "full_rows"):
+        return list(table.full_rows())
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+# -- every screen, as the snapshot tests and scripts/tui_captures.py reach it ------------
+
+LEADS = (
+    "Vorname;Nachname;Firma;E-Mail;Position\r\n"
+    "Max;Müller;Müller GmbH;max.mueller@prospects.test;Geschäftsführer\r\n"
+    "Jana;Schröder;Acme;jana@acme.test;CTO\r\n"
+    "Kai;Kaputt;Nowhere;kai@@broken;CEO\r\n"
+    "Ole;Weiß;Acme;ole@acme.test;\r\n"
+    "Eva;Leer;Leer AG;;CFO\r\n"
+    "Udo;Unbekannt;Gone;udo@gone.test;CEO\r\n"
+    "Tim;Tief;Tief;tim at tief.test;COO\r\n"
+)
+"""Lena's export from Excel: semicolons, Windows-1252 umlauts, three broken rows."""
+
+
+def write_leads(folder: Path) -> Path:
+    path = folder / "leads.csv"
+    path.write_bytes(LEADS.encode("cp1252"))
+    return path
+
+
+def choose_leads(app: Any) -> None:
+    app.screen.choose(Path.cwd() / "leads.csv")
+
+
+SCREENS: tuple[tuple[str, tuple[str, ...], Callable[[Any], None] | None], ...] = (
+    ("dashboard", (), None),
+    ("campaigns", ("2",), None),
+    ("campaign", ("2", "enter"), None),
+    ("campaign_plan", ("2", "l"), None),
+    ("campaign_new", ("2", "a"), None),
+    ("campaign_start", ("2", "down", "s"), None),
+    ("campaign_export", ("2", "w"), None),
+    ("prospects", ("3",), None),
+    ("prospect_timeline", ("3", "down", "enter"), None),
+    ("prospect_add_to_campaign", ("3", "end", "a"), None),
+    ("prospects_import", ("3", "i"), choose_leads),
+    ("inbox", ("4",), None),
+    ("inbox_reply", ("4", "f"), None),
+    ("sequences", ("5",), None),
+    ("sequence_preview", ("5", "down", "v", "enter"), None),
+    ("mailboxes", ("6",), None),
+    ("mailbox_form", ("6", "a"), None),
+    ("help", ("question_mark",), None),
+)
+"""Each screen: its name, the keys that reach it from the start, and a last step."""
+
+SIZES = ((100, 30), (160, 48))
+
+
+async def reach(pilot: Any, keys: tuple[str, ...], after: Callable[[Any], None] | None) -> None:
+    """Press ``keys`` one by one (workers finished after each), run ``after``; no blinking."""
+    from textual.widgets import Input
+
+    await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+    if after is not None:
+        after(pilot.app)
+        await settle(pilot)
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await settle(pilot)

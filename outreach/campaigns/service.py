@@ -66,13 +66,17 @@ def create_campaign(
     all_prospects: bool = False,
     include_active: bool = False,
     now: datetime | None = None,
+    emails: list[str] | None = None,
 ) -> Enrolled:
-    """A draft campaign with its prospects enrolled and each given a mailbox (sticky)."""
+    """A draft campaign with its prospects enrolled and each given a mailbox (sticky).
+
+    The prospects: those with any of ``tags``, or ``all_prospects``, or exactly ``emails``
+    (the TUI's choice by tag and search)."""
     if not name.strip():
         raise ConfigError("a campaign needs a name")
     if not mailbox_emails:
         raise ConfigError("give at least one --mailbox to send from")
-    if not tags and not all_prospects:
+    if not tags and not all_prospects and not emails:
         raise ConfigError("choose prospects with --tag T (repeatable) or --all")
     sequence = load_sequence(sequence_path)
     with session_scope(engine) as session:
@@ -89,7 +93,11 @@ def create_campaign(
         session.flush()
         for box in mailboxes:
             session.add(CampaignMailbox(campaign_id=row_id(campaign.id), mailbox_id=row_id(box.id)))
-        prospects = _select_prospects(session, tags)
+        prospects = (
+            [get_prospect(session, email) for email in emails]
+            if emails
+            else _select_prospects(session, tags)
+        )
         return _enroll(
             session, campaign, mailboxes, prospects, include_active, now or utcnow(), queue=False
         )

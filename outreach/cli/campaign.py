@@ -168,15 +168,10 @@ def verify_(name: str, as_json: bool) -> None:
 
 def _echo_verification(summary: VerifySummary) -> None:
     """The counts, then every invalid address with why; unknown ones are sent normally."""
-    counts = summary.as_dict()
-    click.echo(
-        f"verified {counts['checked']} address(es): {counts['valid']} valid, "
-        f"{counts['risky']} risky (sent), {counts['invalid']} invalid (not sent), "
-        f"{counts['unknown']} unknown (DNS could not tell; sent)"
-    )
-    for verdict in summary.verdicts:
-        if verdict.status in ("invalid", "unknown"):
-            click.echo(f"  {verdict.status:<8} {verdict.email}: {verdict.reason}")
+    from outreach.views.verification import verification_lines
+
+    for line in verification_lines(summary):
+        click.echo(line)
 
 
 @campaign.command("pause")

@@ -3,19 +3,17 @@ and returns one sentence saying what it did (run them through the CommandRunner)
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from outreach import accounts
 from outreach.campaigns import enroll, service
+from outreach.errors import OutreachError
 from outreach.tui.format import kind_label
+from outreach.views.verification import verification_lines
 from outreach.watcher import triage
-
-
-def start_campaign(db: Engine, name: str, now: datetime) -> str:
-    queued = service.start_campaign(db, name, now)
-    return f"campaign {name} started: {queued} first email(s) queued"
 
 
 def pause_campaign(db: Engine, name: str) -> str:
@@ -70,3 +68,36 @@ def reclassify(db: Engine, inbound_id: int, kind: str, now: datetime) -> str:
 def mark_interest(db: Engine, inbound_id: int, interest: str | None) -> str:
     triage.mark_interest(db, inbound_id, interest)
     return "marked " + (interest.replace("_", " ") if interest else "undecided")
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """What starting a campaign from the TUI did: the address check, then the start."""
+
+    checked: list[str]
+    """The lines ``outreach campaign start`` prints for the address check (empty: none)."""
+    queued: int
+    error: str | None = None
+    """Why it did not start (the campaign stays a draft), as the CLI says it."""
+
+    @property
+    def said(self) -> str:
+        if self.error:
+            return self.error
+        return f"campaign started: {self.queued} first email(s) queued"
+
+
+def verify_and_start(db: Engine, name: str, now: datetime, verify: bool = True) -> StartOutcome:
+    """``outreach campaign start NAME``: check the addresses (DNS), then start; a campaign
+    that would send nothing is refused and stays a draft."""
+    checked: list[str] = []
+    try:
+        if verify:
+            from outreach.campaigns.verify import verify_enrollments
+
+            service.require_draft(db, name)
+            checked = verification_lines(verify_enrollments(db, name))
+        queued = service.start_campaign(db, name, now)
+    except OutreachError as exc:
+        return StartOutcome(checked, 0, str(exc))
+    return StartOutcome(checked, queued)

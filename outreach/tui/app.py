@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from outreach.tui import actions
@@ -20,6 +21,7 @@ from outreach.tui.commands import OutreachCommands
 from outreach.tui.context import TuiContext
 from outreach.tui.engine_host import EngineHost
 from outreach.tui.messages import (
+    DataChanged,
     EngineReported,
     EngineStateChanged,
     InboundClassified,
@@ -31,13 +33,18 @@ from outreach.tui.runner import CommandRunner
 from outreach.tui.screens.campaign import CampaignScreen
 from outreach.tui.screens.campaigns import CampaignsScreen
 from outreach.tui.screens.dashboard import DashboardScreen
+from outreach.tui.screens.export import ExportScreen
 from outreach.tui.screens.help import HelpScreen, help_text
+from outreach.tui.screens.import_prospects import ImportScreen
 from outreach.tui.screens.inbox import InboxScreen
 from outreach.tui.screens.mailbox_form import MailboxFormScreen
 from outreach.tui.screens.mailboxes import MailboxesScreen
+from outreach.tui.screens.new_campaign import NewCampaignScreen
 from outreach.tui.screens.probe import ProbeScreen
 from outreach.tui.screens.prospects import ProspectsScreen
 from outreach.tui.screens.sequences import SequencesScreen
+from outreach.tui.screens.start_campaign import StartCampaignScreen
+from outreach.tui.screens.timeline import TimelineScreen
 from outreach.tui.themes import THEMES, other_theme
 from outreach.views.presence import EnginePresence
 
@@ -65,6 +72,7 @@ class OutreachApp(App[None]):
             for n, (mode, title, _) in enumerate(VIEWS, 1)
         ),
         Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+e", "toggle_engine", "Engine run/stop", key_display="^e"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
@@ -91,7 +99,16 @@ class OutreachApp(App[None]):
             return self.engine.available and not self.engine.running
         if action == "stop_engine":
             return self.engine.running
+        if action == "toggle_engine":
+            return self.engine.available or self.engine.running
         return True
+
+    async def action_toggle_engine(self) -> None:
+        """^e: run the engine here when it is stopped, stop it when it runs."""
+        if self.engine.running:
+            await self.action_stop_engine()
+        else:
+            self.action_run_engine()
 
     def action_run_engine(self) -> None:
         if not self.engine.available:
@@ -99,7 +116,7 @@ class OutreachApp(App[None]):
                 "this window was opened without an engine (--no-engine)", severity="warning"
             )
         elif self.engine.start():
-            self.notify("the engine runs in this window until you quit or press s")
+            self.notify("the engine runs in this window until you quit or press ^e")
 
     async def action_stop_engine(self) -> None:
         if self.engine.running:
@@ -142,7 +159,9 @@ class OutreachApp(App[None]):
     # -- navigation (keys and the palette) -----------------------------------------
 
     def action_help(self) -> None:
-        views = [(title, screen) for _, title, screen in VIEWS]
+        views: list[tuple[str, type[Screen[Any]]]] = [(t, s) for _, t, s in VIEWS]
+        views += [("A campaign (Enter on Campaigns)", CampaignScreen),
+                  ("A prospect (Enter on Prospects)", TimelineScreen)]
         self.push_screen(HelpScreen(help_text(self.BINDINGS, views)))
 
     def action_toggle_theme(self) -> None:
@@ -168,9 +187,11 @@ class OutreachApp(App[None]):
         self.push_screen(CampaignScreen(name, tab=tab))
 
     def campaign_command(self, name: str, verb: str) -> None:
-        db, now = self.context.db, self.context.now()
+        if verb == "start":  # as `campaign start`: the address check first, then the start
+            self.push_screen(StartCampaignScreen(name))
+            return
+        db = self.context.db
         command = {
-            "start": lambda: actions.start_campaign(db, name, now),
             "pause": lambda: actions.pause_campaign(db, name),
             "resume": lambda: actions.resume_campaign(db, name),
         }[verb]
@@ -182,6 +203,21 @@ class OutreachApp(App[None]):
             self.commands.run(lambda: actions.pause_mailbox(db, email), what="Pause")
         else:
             self.commands.run(lambda: actions.resume_mailbox(db, email), what="Resume")
+
+    async def new_campaign(self) -> None:
+        await self.switch_mode("campaigns")
+        self.push_screen(NewCampaignScreen())
+
+    async def import_prospects(self) -> None:
+        await self.switch_mode("prospects")
+        self.push_screen(ImportScreen(), self._imported)
+
+    def _imported(self, _summary: object) -> None:
+        self.screen.post_message(DataChanged("import"))
+
+    async def export_campaign(self, name: str) -> None:
+        await self.switch_mode("campaigns")
+        self.push_screen(ExportScreen(name))
 
     async def add_mailbox(self) -> None:
         await self.switch_mode("mailboxes")

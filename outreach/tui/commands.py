@@ -56,8 +56,8 @@ class OutreachCommands(Provider):
 
 MODES = (
     ("dashboard", "Dashboard", "today per mailbox, the send queue, replies to read"),
-    ("campaigns", "Campaigns", "funnels per step and variant; start, pause, resume"),
-    ("prospects", "Prospects", "search, timelines, suppress, add to a campaign"),
+    ("campaigns", "Campaigns", "funnels per step and variant; create, start, pause, resume"),
+    ("prospects", "Prospects", "search, import, timelines, suppress, add to a campaign"),
     ("inbox", "Inbox", "replies, auto-replies, bounces, opt-outs; re-classify"),
     ("sequences", "Sequences", "check and preview YAML sequences, edit them"),
     ("mailboxes", "Mailboxes", "add, edit, test, pause and resume mailboxes"),
@@ -85,6 +85,12 @@ def global_commands(app: Any) -> Iterator[PaletteCommand]:
         "Mailbox: add …", "a new sending mailbox (tested before saving)", app.add_mailbox
     )
     yield PaletteCommand("Inbox: replies to read", "replies nobody marked yet", app.replies_to_read)
+    yield PaletteCommand(
+        "Campaign: new …", "sequence, mailboxes, prospects; plan; start", app.new_campaign
+    )
+    yield PaletteCommand(
+        "Prospects: import a CSV …", "pick a file, check its columns, import", app.import_prospects
+    )
     yield PaletteCommand("Prospects: search …", "find a prospect", app.search_prospects)
 
 
@@ -128,6 +134,12 @@ def _campaign(app: Any, name: str, state: str) -> Iterator[PaletteCommand]:
     yield PaletteCommand(
         f"Campaign {name}: plan", "the projected schedule", partial(app.open_campaign, name, "plan")
     )
+    if state != "archived":
+        yield PaletteCommand(
+            f"Campaign {name}: export CSV",
+            "replies, prospects or events (Excel or CSV)",
+            partial(app.export_campaign, name),
+        )
     verbs = {"draft": "start", "active": "pause", "paused": "resume"}
     if state in verbs:
         verb = verbs[state]

@@ -156,3 +156,9 @@ def campaign_names(db: Engine, states: Iterable[str] | None = None) -> list[str]
         query = query.where(col(Campaign.state).in_(list(states)))
     with Session(db) as session:
         return list(session.exec(query))
+
+
+def campaign_state(db: Engine, name: str) -> str | None:
+    """The state of campaign ``name`` (None when there is none)."""
+    with Session(db) as session:
+        return session.exec(select(Campaign.state).where(Campaign.name == name)).first()

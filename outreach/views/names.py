@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from outreach.store.models import Campaign, Mailbox
-from outreach.views.sequences import list_sequence_files
+from outreach.views.sequences import sequence_files
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class PaletteNames:
 
 
 def palette_names(db: Engine, sequences_dir: Path) -> PaletteNames:
+    """Every campaign and mailbox; the sequence files of the current folder, then of
+    ``sequences_dir`` (as the Sequences screen lists them)."""
     with Session(db) as session:
         campaigns = session.exec(
             select(Campaign.name, Campaign.state).order_by(col(Campaign.name))
@@ -29,6 +31,5 @@ def palette_names(db: Engine, sequences_dir: Path) -> PaletteNames:
         mailboxes = session.exec(
             select(Mailbox.email, Mailbox.paused).order_by(col(Mailbox.email))
         ).all()
-    return PaletteNames(
-        tuple(campaigns), tuple(mailboxes), tuple(list_sequence_files(sequences_dir))
-    )
+    files = sequence_files([Path.cwd(), sequences_dir])
+    return PaletteNames(tuple(campaigns), tuple(mailboxes), files)

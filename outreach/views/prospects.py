@@ -60,7 +60,7 @@ def search_prospects(db: Engine, query: ProspectQuery) -> Page[ProspectRow]:
     search is one scan: its page and count come from the same query (a window count).
     """
     check_page_args(query.offset, query.limit)
-    where = _where(query.search, db.dialect.name)
+    where = search_where(query.search, db.dialect.name)
     counted = func.count().over().label("total") if where else literal(0).label("total")
     with Session(db) as session:
         rows = session.execute(
@@ -98,7 +98,7 @@ def _count(session: Session, where: list[Any]) -> int:
     )
 
 
-def _where(search: str, dialect: str) -> list[Any]:
+def search_where(search: str, dialect: str) -> list[Any]:
     """A case-insensitive substring match on the searched columns.
 
     SQLite's LIKE already ignores ASCII case (and ``lower()`` folds no more than that),

@@ -9,6 +9,7 @@ with merge fields known from ``known_merge_fields``.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -157,3 +158,12 @@ def _preview_step(
         return PreviewStep(index + 1, label, wait, None, "", error=str(exc))
     subject = rendered.subject
     return PreviewStep(index + 1, label, wait, subject, rendered.body)
+
+
+def sequence_files(folders: Iterable[Path]) -> tuple[Path, ...]:
+    """The YAML sequences in each folder (the sequences folder, the current one), once each."""
+    seen: dict[Path, Path] = {}
+    for folder in folders:
+        for path in list_sequence_files(folder):
+            seen.setdefault(path.resolve(), path)
+    return tuple(seen.values())

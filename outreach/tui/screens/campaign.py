@@ -4,34 +4,46 @@ schedule, computed by the engine's own rules; nothing is sent)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Header, Select, Static, TabbedContent, TabPane
+from textual.widgets import Header, Select, Static, TabbedContent, TabPane
 
 from outreach.campaigns.plan import PlanRow, plan_campaign
 from outreach.tui import actions
 from outreach.tui import format as fmt
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.screens.export import ExportScreen
+from outreach.tui.screens.start_campaign import StartCampaignScreen
+from outreach.tui.widgets.fit import Col
+from outreach.tui.widgets.fitted_table import FittedTable
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.tui.widgets.paged_table import PagedTable
-from outreach.views.campaigns import ENROLLMENT_STATES, EnrollmentRow, enrollment_page
+from outreach.views.campaigns import (
+    ENROLLMENT_STATES,
+    EnrollmentRow,
+    campaign_state,
+    enrollment_page,
+)
 from outreach.views.common import Page
 
 PAGE = 200
 ENROLLMENT_COLUMNS = (
-    ("prospect", 32), ("name", 22), ("state", 12), ("reason", 30), ("sent", 4),
-    ("next due", 16), ("mailbox", 26),
-)  # fmt: skip
+    ("prospect", 20, 36, 10), ("name", 10, 24, 5), ("state", 9, 12, 9), ("reason", 12, 40, 7),
+    ("sent", 4, 4, 6), ("next due", 10, 16, 8), ("mailbox", 14, 30, 3),
+)  # label, least and most width, importance (see widgets/fit.py)  # fmt: skip
 PLAN_COLUMNS = (
-    ("when (here)", 20), ("prospect's time", 20), ("timezone", 16), ("prospect", 30),
-    ("step", 4), ("mailbox", 26),
+    Col("when (here)", 20, 20, keep=10), Col("prospect's time", 12, 20, keep=5),
+    Col("timezone", 10, 20, keep=4), Col("prospect", 20, 36, keep=9),
+    Col("step", 4, 4, keep=8), Col("mailbox", 14, 30, keep=6),
 )  # fmt: skip
+VERB_FOR_STATE = {"start": "draft", "pause": "active", "resume": "paused"}
+"""Which campaign state each verb applies to (it is offered only there)."""
 PLAN_DAYS = 14
 PLAN_ROWS = 500
 
@@ -40,12 +52,18 @@ class CampaignScreen(DataScreen):
     """Pushed from Campaigns; Escape goes back."""
 
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("f", "focus_filter", "Filter"),
+        Binding("escape", "back", "Back"),
+        Binding("f", "focus_filter", "Enrollments/filter"),
+        Binding("l", "show_plan", "Plan"),
+        Binding("s", "start", "Start"),
         Binding("p", "pause", "Pause"),
         Binding("r", "resume", "Resume"),
-        Binding("l", "replan", "Re-plan"),
+        Binding("w", "export", "Export CSV"),
     ]
+
+    @dataclass
+    class StateLoaded(Message):
+        state: str | None
 
     @dataclass
     class EnrollmentsLoaded(Message):
@@ -60,6 +78,8 @@ class CampaignScreen(DataScreen):
         self.campaign = name
         self.tab = tab
         self.state: str | None = None
+        """The enrollment state the list is filtered by (None: all)."""
+        self.campaign_state: str | None = None
         self.page_offset = 0
 
     def compose(self) -> ComposeResult:
@@ -71,23 +91,37 @@ class CampaignScreen(DataScreen):
                 yield PagedTable(id="enrollments-table")
             with TabPane("Plan", id="plan"):
                 yield Static(id="plan-status")
-                yield DataTable[Any](id="plan-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(PLAN_COLUMNS, id="plan-table")
         yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
         self.title = f"campaign {self.campaign}"
         table = self.query_one(PagedTable)
-        for label, width in ENROLLMENT_COLUMNS:
-            table.add_column(label, key=label, width=width)
-        plan = self.query_one("#plan-table", DataTable)
-        for label, width in PLAN_COLUMNS:
-            plan.add_column(label, key=label, width=width)
+        for label, width, most, keep in ENROLLMENT_COLUMNS:
+            table.add_column(label, key=label, width=width, most=most, keep=keep)
         self.action_replan()
+        (self.query_one("#plan-table") if self.tab == "plan" else table).focus()
 
     def reload(self) -> None:
         """Enrollments follow every change; the plan (costly at scale) only on ``l``."""
         self._load_enrollments(self.state, self.page_offset)
+        self._load_state()
+
+    @work(thread=True, exclusive=True, group="campaign-state")
+    def _load_state(self) -> None:
+        self.post_message(self.StateLoaded(campaign_state(self.ctx.db, self.campaign)))
+
+    def on_campaign_screen_state_loaded(self, message: StateLoaded) -> None:
+        self.campaign_state = message.state
+        self.sub_title = message.state or ""
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Start, pause and resume only where they apply to this campaign."""
+        if action in VERB_FOR_STATE:
+            return self.campaign_state == VERB_FOR_STATE[action]
+        return True
 
     def action_replan(self) -> None:
         self.query_one("#plan-status", Static).update("computing the plan …")
@@ -128,14 +162,8 @@ class CampaignScreen(DataScreen):
         self.query_one("#enrollments-status", Static).update(Text(status))
 
     def on_campaign_screen_plan_loaded(self, message: PlanLoaded) -> None:
-        table = self.query_one("#plan-table", DataTable)
-        table.clear()
-        for n, row in enumerate(message.rows[:PLAN_ROWS]):
-            when = row.at.astimezone(self.ctx.tz).strftime("%a %Y-%m-%d %H:%M")
-            cells = fmt.plain(
-                when, row.local_time, row.timezone, row.email, str(row.step), row.mailbox
-            )
-            table.add_row(*cells, key=str(n))
+        rows = [(str(n), plan_cells(row, self.ctx.tz)) for n, row in enumerate(message.rows)]
+        self.query_one("#plan-table", FittedTable).show_rows(rows[:PLAN_ROWS])
         shown = min(len(message.rows), PLAN_ROWS)
         status = f"{len(message.rows)} sends in the next {PLAN_DAYS} days (showing {shown})"
         self.query_one("#plan-status", Static).update(status + "; nothing is sent from here")
@@ -155,6 +183,26 @@ class CampaignScreen(DataScreen):
         self.query_one(TabbedContent).active = "enrollments"
         self.query_one(Select).focus()
 
+    def action_show_plan(self) -> None:
+        """The Plan tab, computed afresh."""
+        self.query_one(TabbedContent).active = "plan"
+        self.query_one("#plan-table").focus()
+        self.action_replan()
+
+    def action_back(self) -> None:
+        """Esc leaves a field first (the filter), then goes back to Campaigns."""
+        if isinstance(self.focused, Select):
+            self.query_one(PagedTable).focus()
+        else:
+            self.app.pop_screen()
+
+    def action_start(self) -> None:
+        if self.campaign_state == "draft":
+            self.app.push_screen(StartCampaignScreen(self.campaign))
+
+    def action_export(self) -> None:
+        self.app.push_screen(ExportScreen(self.campaign))
+
     def action_pause(self) -> None:
         db, name = self.ctx.db, self.campaign
         commands_of(self.app).run(lambda: actions.pause_campaign(db, name), what="Pause")
@@ -162,6 +210,12 @@ class CampaignScreen(DataScreen):
     def action_resume(self) -> None:
         db, name = self.ctx.db, self.campaign
         commands_of(self.app).run(lambda: actions.resume_campaign(db, name), what="Resume")
+
+
+def plan_cells(row: PlanRow, tz: ZoneInfo) -> list[object]:
+    """One projected send: when here, when for the prospect, where, who, which step, from."""
+    when = row.at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
+    return [when, row.local_time, row.timezone, row.email, str(row.step), row.mailbox]
 
 
 def _filter_options() -> list[tuple[str, str]]:

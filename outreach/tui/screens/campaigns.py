@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -14,51 +13,50 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
 from outreach.tui import actions
-from outreach.tui import format as fmt
+from outreach.tui.messages import DataChanged
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.base import DataScreen
-from outreach.tui.screens.campaign import CampaignScreen
-from outreach.tui.screens.pickers import ConfirmScreen
+from outreach.tui.screens.campaign import VERB_FOR_STATE, CampaignScreen
+from outreach.tui.screens.export import ExportScreen
+from outreach.tui.screens.new_campaign import NewCampaignScreen
+from outreach.tui.screens.start_campaign import StartCampaignScreen
+from outreach.tui.widgets.fit import Col
+from outreach.tui.widgets.fitted_table import FittedTable
 from outreach.tui.widgets.funnel import FunnelTable, reply_rate
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.views.campaigns import CampaignSummary, campaign_summaries
 
 STATE_STYLE = {"active": "green", "paused": "yellow", "draft": "cyan", "archived": "dim"}
 LIST_COLUMNS = (
-    ("campaign", 20), ("state", 8), ("sequence", 30), ("enrolled", 8), ("live", 6),
-    ("replied / contacted", 19), ("mailboxes", 30),
+    Col("campaign", 12, 30, keep=10), Col("state", 8, 8, keep=9),
+    Col("sequence", 14, 40, keep=4), Col("enrolled", 8, 8, keep=6), Col("live", 4, 6, keep=5),
+    Col("replied / contacted", 19, 19, keep=8), Col("mailboxes", 14, 60, keep=3),
 )  # fmt: skip
 
 
-class CampaignList(DataTable[Any]):
+class CampaignList(FittedTable):
     DEFAULT_CSS = """
     CampaignList { height: 1fr; }
     """
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-
-    def on_mount(self) -> None:
-        for label, width in LIST_COLUMNS:
-            self.add_column(label, key=label, width=width)
+        super().__init__(LIST_COLUMNS, id=id)
 
     def show(self, rows: list[CampaignSummary]) -> None:
-        keep = self.cursor_row
-        self.clear()
-        for row in rows:
-            live = row.by_state.get("active", 0) + row.by_state.get("paused", 0)
-            cells = fmt.plain(
-                row.name,
-                Text(row.state, style=STATE_STYLE.get(row.state, "")),
-                f"{row.sequence} ({row.steps} steps)",
-                str(row.enrolled),
-                str(live),
-                reply_rate(row.total),
-                ", ".join(row.mailboxes),
-            )
-            self.add_row(*cells, key=row.name)
-        if rows:
-            self.move_cursor(row=min(keep, len(rows) - 1), animate=False)
+        self.show_rows([(row.name, _list_cells(row)) for row in rows])
+
+
+def _list_cells(row: CampaignSummary) -> list[object]:
+    live = row.by_state.get("active", 0) + row.by_state.get("paused", 0)
+    return [
+        row.name,
+        Text(row.state, style=STATE_STYLE.get(row.state, "")),
+        f"{row.sequence} ({row.steps} steps)",
+        str(row.enrolled),
+        str(live),
+        reply_rate(row.total),
+        ", ".join(row.mailboxes),
+    ]
 
 
 class CampaignsScreen(DataScreen):
@@ -66,10 +64,12 @@ class CampaignsScreen(DataScreen):
 
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
+        Binding("a", "create", "New campaign"),
         Binding("s", "start", "Start"),
         Binding("p", "pause", "Pause"),
         Binding("r", "resume", "Resume"),
         Binding("l", "plan", "Plan"),
+        Binding("w", "export", "Export CSV"),
     ]
 
     @dataclass
@@ -105,19 +105,30 @@ class CampaignsScreen(DataScreen):
         self.rows = message.rows
         self.query_one(CampaignList).show(self.rows)
         self._show_funnel()
+        self.refresh_bindings()
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self._show_funnel()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Start, pause and resume only where they apply; the rest only with a campaign."""
+        summary = self.selected() if self.is_mounted else None
+        if action in VERB_FOR_STATE:
+            return summary is not None and summary.state == VERB_FOR_STATE[action]
+        if action in ("open", "plan", "export"):
+            return summary is not None
+        return True
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if isinstance(event.data_table, CampaignList):
             self.action_open()
 
     def selected(self) -> CampaignSummary | None:
-        table = self.query_one(CampaignList)
-        if not table.row_count or not self.rows:
+        tables = self.query(CampaignList)
+        if not tables or not tables.first().row_count or not self.rows:
             return None
-        return self.rows[min(table.cursor_row, len(self.rows) - 1)]
+        return self.rows[min(tables.first().cursor_row, len(self.rows) - 1)]
 
     def _show_funnel(self) -> None:
         summary = self.selected()
@@ -132,24 +143,21 @@ class CampaignsScreen(DataScreen):
     def action_plan(self) -> None:
         self.action_open("plan")
 
+    def action_create(self) -> None:
+        self.app.push_screen(NewCampaignScreen(), self._created)
+
+    def _created(self, name: str | None) -> None:
+        if name:
+            self.post_message(DataChanged("campaign"))
+
+    def action_export(self) -> None:
+        if (summary := self.selected()) is not None:
+            self.app.push_screen(ExportScreen(summary.name))
+
     def action_start(self) -> None:
         summary = self.selected()
-        if summary is None:
-            return
-        question = (
-            f"Start campaign {summary.name}? The first email to {summary.enrolled} "
-            "prospect(s) is queued and goes out at human pace."
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.start(summary.name)
-
-        self.app.push_screen(ConfirmScreen(question, yes="Start"), answered)
-
-    def start(self, name: str) -> None:
-        db, now = self.ctx.db, self.ctx.now()
-        commands_of(self.app).run(lambda: actions.start_campaign(db, name, now), what="Start")
+        if summary is not None and summary.state == "draft":
+            self.app.push_screen(StartCampaignScreen(summary.name, summary.enrolled))
 
     def action_pause(self) -> None:
         summary, db = self.selected(), self.ctx.db
@@ -166,7 +174,7 @@ class CampaignsScreen(DataScreen):
 
 def _note(summary: CampaignSummary | None) -> Text:
     if summary is None:
-        return Text("No campaigns yet: create one with `outreach campaign create`.", style="dim")
+        return Text("No campaigns yet: press a to create one.", style="dim")
     text = Text(f"{summary.name}: ", style="bold")
     states = ", ".join(f"{count} {state}" for state, count in sorted(summary.by_state.items()))
     text.append(states or "nobody enrolled")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Header
@@ -25,14 +24,11 @@ from outreach.tui.widgets.keybar import KeyBar
 from outreach.views.presence import EnginePresence, engine_presence
 from outreach.views.today import Dashboard, load_dashboard
 
+WIDE = 140
+
 
 class DashboardScreen(DataScreen):
     """What is happening today."""
-
-    BINDINGS = [
-        Binding("r", "app.run_engine", "Run engine here"),
-        Binding("s", "app.stop_engine", "Stop engine"),
-    ]
 
     @dataclass
     class Loaded(Message):
@@ -65,7 +61,7 @@ class DashboardScreen(DataScreen):
         self.query_one("#mailboxes-region").border_title = "Mailboxes today"
         self.query_one("#attention-region").border_title = "Replies to read"
         self.query_one("#queue-region").border_title = "Next sends"
-        self.query_one("#counts").border_title = "Today"
+        self.query_one("#counts").border_title = "Today  (x / y: today / all)"
         self.query_one("#engine").border_title = "Engine"
         self.set_interval(1.0, self._tick)
 
@@ -93,7 +89,7 @@ class DashboardScreen(DataScreen):
 
     def _offer_engine(self) -> None:
         self.notify(
-            "Nothing sends from this database right now. Press r to run the engine in this "
+            "Nothing sends from this database right now. Press ^e to run the engine in this "
             "window (it stops when you quit), or start `outreach run` elsewhere.",
             title="Engine stopped",
             timeout=12,
@@ -102,6 +98,12 @@ class DashboardScreen(DataScreen):
     def on_engine_state_changed(self, message: EngineStateChanged) -> None:
         self.engine_error = message.error
         self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Wide: the mailboxes' states whole on the left; narrow: the replies a bit more."""
+        wide = event.size.width >= WIDE
+        self.query_one("#dashboard-left").styles.width = "5fr" if wide else "3fr"
+        self.query_one("#attention-region").styles.width = "3fr" if wide else "2fr"
 
     def _tick(self) -> None:
         self.query_one(MailboxesToday).tick(self.ctx.now())

@@ -17,10 +17,34 @@ INTRO = """\
 
 Sends each step of your sequences through **your own mailbox** at human pace, and stops
 the follow-ups the moment someone answers. The engine sends only while it runs: here
-(press **r** on the Dashboard) or as `outreach run` / the daemon elsewhere.
+(**ctrl+e** runs it, and stops it again) or as `outreach run` / the daemon elsewhere.
 
 **ctrl+p** opens the command palette: every action, by name. **ctrl+t** switches between
 the light and the dark theme. **ctrl+q** quits (a send in flight is finished first).
+
+## One key, one meaning
+
+A letter means the same wherever it appears, and a view offers it only when it applies
+(no "start" for a running campaign, no "resume" for an active mailbox):
+
+| key | does |
+|---|---|
+| `1`–`6` | go to a view |
+| `Enter` | open the highlighted row |
+| `Esc` | leave a field (to the list), then go back / close |
+| `a` | add: a new campaign, a mailbox, a prospect to a campaign |
+| `s` | start a draft campaign (the addresses are checked first) |
+| `p` / `r` | pause / resume the highlighted campaign or mailbox |
+| `e` | edit (a mailbox; a sequence in $EDITOR) |
+| `g` | sign a mailbox in (OAuth: Microsoft 365, Google, your issuer) |
+| `l` | the plan of a campaign |
+| `w` | write a CSV export (Excel or plain) |
+| `i` | import prospects (on Prospects); interested (in the Inbox) |
+| `y` `c` `d` | in the Inbox: accept a reply's intent, change it, defer (snooze) the reply |
+| `t` `h` `o` | in the Inbox: take the referral (enroll), mark handled, open the thread |
+| `/` `f` | search; filter |
+| `n` / `b` | next / previous page |
+| `^e` | run or stop the engine here |
 """
 
 

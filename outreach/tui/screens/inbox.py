@@ -31,9 +31,9 @@ from outreach.views.inbox import FILTERS, KINDS, InboxFilter, InboxItem, as_filt
 
 PAGE = 200
 COLUMNS = (
-    ("received", 10), ("kind", 13), ("intent", 18), ("found", 26), ("from", 26),
-    ("subject", 30), ("interest", 14),
-)  # fmt: skip
+    ("received", 9, 16, 6), ("kind", 11, 16, 8), ("intent", 12, 20, 9), ("found", 12, 26, 4),
+    ("from", 14, 36, 7), ("subject", 22, 80, 10), ("interest", 12, 14, 5),
+)  # label, least and most width, importance (see widgets/fit.py)
 FILTER_LABELS = {
     "to_answer": "To answer",
     "attention": "To read",
@@ -55,10 +55,10 @@ class InboxScreen(DataScreen):
         Binding("x", "interest('not_interested')", "Not interested"),
         Binding("z", "interest('')", "Undecided"),
         Binding("f", "next_filter", "Filter"),
-        Binding("a", "accept", "Accept intent"),
+        Binding("y", "accept", "Accept intent"),
         Binding("c", "change_intent", "Change intent"),
-        Binding("s", "snooze", "Snooze"),
-        Binding("e", "enroll_referral", "Enroll referral"),
+        Binding("d", "snooze", "Defer (snooze)"),
+        Binding("t", "enroll_referral", "Take the referral (enroll)"),
         Binding("h", "handled", "Handled"),
         Binding("o", "open_thread", "Open thread"),
     ]
@@ -90,8 +90,8 @@ class InboxScreen(DataScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one(PagedTable)
-        for label, width in COLUMNS:
-            table.add_column(label, key=label, width=width)
+        for label, width, most, keep in COLUMNS:
+            table.add_column(label, key=label, width=width, most=most, keep=keep)
         self.query_one("#reading-pane").border_title = "Message"
         table.focus()
 

@@ -116,7 +116,7 @@ class MailboxFormScreen(ModalScreen[str | None]):
             return Select(options, value=default, allow_blank=False, id=name)
         if name == "insecure_skip_verify":
             return Checkbox(
-                "skip TLS verification (test servers only)", value=value == "True", id=name
+                "no TLS check (test only)", value=value == "True", id=name
             )
         if name == "daily_cap" and not value:
             value = "40"
@@ -126,6 +126,10 @@ class MailboxFormScreen(ModalScreen[str | None]):
             id=name,
             disabled=name == "email" and self.editing,
         )
+
+    def on_mount(self) -> None:
+        """Typing goes to the first field at once (the address; its name when editing)."""
+        self.query_one("#display_name" if self.editing else "#email", Input).focus()
 
     def values(self) -> dict[str, str]:
         return {f.field_name: f.value for f in self.query(FormField)}

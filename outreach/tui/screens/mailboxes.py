@@ -4,7 +4,6 @@ resume."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -15,50 +14,46 @@ from textual.message import Message
 from textual.widgets import DataTable, Header
 
 from outreach.tui import actions
-from outreach.tui import format as fmt
 from outreach.tui.messages import DataChanged
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.screens.mailbox_form import MailboxFormScreen
 from outreach.tui.screens.probe import ProbeScreen
 from outreach.tui.screens.signin import SignInScreen
+from outreach.tui.widgets.fit import Col
+from outreach.tui.widgets.fitted_table import FittedTable
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.views.mailboxes import MailboxRow, MailboxSettings, mailbox_rows, mailbox_settings
 
 COLUMNS = (
-    ("mailbox", 24), ("name", 12), ("SMTP", 22), ("IMAP", 22), ("secret", 8), ("today", 9),
-    ("ramp-up", 44), ("state", 30),
+    Col("mailbox", 16, 40, keep=10), Col("name", 8, 20, keep=2), Col("SMTP", 14, 30, keep=4),
+    Col("IMAP", 14, 30, keep=3), Col("secret", 7, 8, keep=1), Col("today", 9, 11, keep=9),
+    Col("ramp-up", 20, 48, keep=7), Col("state", 10, 60, keep=8),
 )  # fmt: skip
 
 
-class MailboxTable(DataTable[Any]):
+class MailboxTable(FittedTable):
     DEFAULT_CSS = """
     MailboxTable { height: 1fr; }
     """
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-
-    def on_mount(self) -> None:
-        for label, width in COLUMNS:
-            self.add_column(label, key=label, width=width)
+        super().__init__(COLUMNS, id=id)
 
     def show(self, rows: list[MailboxRow]) -> None:
-        keep = self.cursor_row
-        self.clear()
-        for row in rows:
-            state = (
-                Text(f"paused: {row.pause_reason or 'by hand'}", style="yellow")
-                if row.paused
-                else Text("active", style="green")
-            )
-            cells = fmt.plain(
-                row.email, row.display_name, row.smtp, row.imap, row.secret_source,
-                f"{row.sent_today} / {row.cap_today}", row.ramp_state, state,
-            )  # fmt: skip
-            self.add_row(*cells, key=row.email)
-        if rows:
-            self.move_cursor(row=min(keep, len(rows) - 1), animate=False)
+        self.show_rows([(row.email, _cells(row)) for row in rows])
+
+
+def _cells(row: MailboxRow) -> list[object]:
+    state = (
+        Text(f"paused: {row.pause_reason or 'by hand'}", style="yellow")
+        if row.paused
+        else Text("active", style="green")
+    )
+    return [
+        row.email, row.display_name, row.smtp, row.imap, row.secret_source,
+        f"{row.sent_today} / {row.cap_today}", row.ramp_state, state,
+    ]  # fmt: skip
 
 
 class MailboxesScreen(DataScreen):
@@ -70,7 +65,7 @@ class MailboxesScreen(DataScreen):
         Binding("t", "test", "Test connection"),
         Binding("p", "pause", "Pause"),
         Binding("r", "resume", "Resume"),
-        Binding("l", "sign_in", "Sign in"),
+        Binding("g", "sign_in", "Sign in (OAuth)"),
     ]
 
     @dataclass
@@ -105,13 +100,32 @@ class MailboxesScreen(DataScreen):
     def on_mailboxes_screen_loaded(self, message: Loaded) -> None:
         self.rows = message.rows
         self.query_one(MailboxTable).show(self.rows)
+        self.refresh_bindings()
 
     def selected(self) -> str | None:
-        table = self.query_one(MailboxTable)
-        if not table.row_count:
+        tables = self.query(MailboxTable)
+        if not tables or not tables.first().row_count:
             return None
-        key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        key, _ = tables.first().coordinate_to_cell_key(tables.first().cursor_coordinate)
         return key.value
+
+    def selected_row(self) -> MailboxRow | None:
+        email = self.selected() if self.is_mounted else None
+        return next((row for row in self.rows if row.email == email), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pause only an active mailbox, resume only a paused one; edit/test need one."""
+        row = self.selected_row()
+        if action == "pause":
+            return row is not None and not row.paused
+        if action == "resume":
+            return row is not None and row.paused
+        if action in ("edit", "test"):
+            return row is not None
+        return True
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
 
     def action_add(self) -> None:
         self.app.push_screen(MailboxFormScreen(), self._saved)

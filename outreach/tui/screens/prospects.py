@@ -13,8 +13,11 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
+from outreach.prospects.service import ImportSummary
+from outreach.tui.messages import DataChanged
 from outreach.tui.screens import prospect_actions
 from outreach.tui.screens.base import DataScreen
+from outreach.tui.screens.import_prospects import ImportScreen
 from outreach.tui.screens.timeline import TimelineScreen
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.tui.widgets.paged_table import PagedTable
@@ -27,14 +30,14 @@ from outreach.views.prospects import (
     search_prospects,
 )
 
-COLUMNS: tuple[tuple[str, SortKey | None, int], ...] = (
-    ("email", "email", 30),
-    ("name", "name", 20),
-    ("company", "company", 18),
-    ("timezone", "timezone", 15),
-    ("tags", None, 12),
-    ("suppressed", None, 30),
-)  # fixed widths: no measuring of every cell on each page
+COLUMNS: tuple[tuple[str, SortKey | None, int, int, int], ...] = (
+    ("email", "email", 20, 40, 10),
+    ("name", "name", 12, 28, 8),
+    ("company", "company", 10, 28, 7),
+    ("timezone", "timezone", 10, 20, 4),
+    ("tags", None, 6, 20, 5),
+    ("suppressed", None, 10, 40, 6),
+)  # label, sort key, least and most width, importance (see widgets/fit.py)
 DEBOUNCE = 0.25  # seconds of no typing before a search starts
 
 
@@ -50,6 +53,7 @@ class ProspectsScreen(DataScreen):
         Binding("x", "suppress", "Suppress"),
         Binding("u", "unsuppress", "Unsuppress"),
         Binding("a", "add_to_campaign", "Add to campaign"),
+        Binding("i", "import", "Import CSV"),
     ]
 
     @dataclass
@@ -75,8 +79,8 @@ class ProspectsScreen(DataScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one(PagedTable)
-        for label, _, width in COLUMNS:
-            table.add_column(label, key=label, width=width)
+        for label, _, width, most, keep in COLUMNS:
+            table.add_column(label, key=label, width=width, most=most, keep=keep)
         table.focus()
 
     def reload(self) -> None:
@@ -134,7 +138,7 @@ class ProspectsScreen(DataScreen):
         self._ask(offset=max(0, query.offset + event.delta * query.limit))
 
     def on_paged_table_header_selected(self, event: PagedTable.HeaderSelected) -> None:
-        key = {label: sort for label, sort, _ in COLUMNS}.get(event.column)
+        key = {label: sort for label, sort, *_ in COLUMNS}.get(event.column)
         if key is not None:
             flip = key == self.query_state.sort and not self.query_state.descending
             self.query_one(PagedTable).reset_cursor()
@@ -144,6 +148,13 @@ class ProspectsScreen(DataScreen):
         row = self.rows.get(event.key)
         if row is not None:
             self.app.push_screen(TimelineScreen(row.id, row.email))
+
+    def action_import(self) -> None:
+        self.app.push_screen(ImportScreen(), self._imported)
+
+    def _imported(self, summary: ImportSummary | None) -> None:
+        if summary is not None:
+            self.post_message(DataChanged("import"))
 
     def action_focus_search(self) -> None:
         self.query_one(Input).focus()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -28,9 +28,12 @@ from outreach.views.sequences import (
     SequenceCheck,
     check_sequence,
     known_merge_fields,
-    list_sequence_files,
     preview_sequence,
+    sequence_files,
 )
+
+SIDE_BY_SIDE = 130
+"""The least width at which the previewed steps stand side by side."""
 
 
 class SequencesScreen(DataScreen):
@@ -39,8 +42,9 @@ class SequencesScreen(DataScreen):
     FOLLOWS_ENGINE = False  # the engine does not touch the files
     BINDINGS = [
         Binding("e", "edit", "Edit in $EDITOR"),
-        Binding("v", "validate", "Validate"),
-        Binding("w", "preview", "Preview for …"),
+        Binding("c", "validate", "Check again"),
+        Binding("v", "preview", "View as a prospect …"),
+        Binding("escape", "leave_field", "To the files", show=False),
     ]
 
     @dataclass
@@ -79,6 +83,9 @@ class SequencesScreen(DataScreen):
                     yield Horizontal(id="preview-steps")
         yield KeyBar()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < SIDE_BY_SIDE, "-narrow")
+
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#files-region").border_title = _short(self.ctx.sequences_dir)
@@ -88,7 +95,8 @@ class SequencesScreen(DataScreen):
 
     @work(thread=True, exclusive=True, group="sequence-files")
     def _list_files(self) -> None:
-        self.post_message(self.FilesListed(list_sequence_files(self.ctx.sequences_dir)))
+        folders = [Path.cwd(), self.ctx.sequences_dir]  # the rep's own files first
+        self.post_message(self.FilesListed(list(sequence_files(folders))))
 
     def on_sequences_screen_files_listed(self, message: FilesListed) -> None:
         if message.files == self.files and self.path is not None:
@@ -96,14 +104,27 @@ class SequencesScreen(DataScreen):
         self.files = message.files
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(p.name, id=str(p)) for p in self.files])
+        options.add_options([Option(self._label(p), id=str(p)) for p in self.files])
         if not self.files:
-            hint = f"No .yaml files in {self.ctx.sequences_dir}: copy an example there."
+            hint = (
+                f"No .yaml files in {self.ctx.sequences_dir} or the current folder: "
+                "`outreach sequence new --example de > q1.yaml` writes one."
+            )
             self.query_one("#check", Static).update(Text(hint))
             return
         chosen = self.path if self.path in self.files else self.files[0]
         options.highlighted = self.files.index(chosen)
         self.choose(chosen)
+
+    def _label(self, path: Path) -> str:
+        """A file of the current folder as ``./name`` (the sequences folder's by name)."""
+        here = path.parent.resolve() == Path.cwd().resolve()
+        inside = path.parent.resolve() == self.ctx.sequences_dir.resolve()
+        return f"./{path.name}" if here and not inside else path.name
+
+    def action_leave_field(self) -> None:
+        """Esc in the preview's address field: back to the list of files."""
+        self.query_one(OptionList).focus()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id and Path(event.option.id) != self.path:

@@ -4,13 +4,14 @@ read, and today's counts."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from outreach.tui import format as fmt
+from outreach.tui.widgets.fit import Col
+from outreach.tui.widgets.fitted_table import FittedTable
 from outreach.views.presence import EnginePresence
 from outreach.views.today import Attention, Counts, MailboxToday, QueuedSend
 
@@ -33,9 +34,9 @@ class EnginePanel(Static):
         text = Text(STATE_TEXT[presence.state], style=STATE_STYLE[presence.state])
         text.append(f"  {presence.detail}", style="dim")
         if presence.state == "stopped":
-            text.append("   r: run it here while this window is open" if can_run else "")
+            text.append("   ^e: run it here while this window is open" if can_run else "")
         elif presence.state == "here":
-            text.append("   s: stop it")
+            text.append("   ^e: stop it")
         else:
             text.append("   (commands go through the database)")
         if presence.problem:
@@ -45,38 +46,34 @@ class EnginePanel(Static):
         self.update(text)
 
 
-class _Table(DataTable[Any]):
+class _Table(FittedTable):
     DEFAULT_CSS = """
     _Table { height: auto; max-height: 100%; }
     """
-
-    def __init__(self, *columns: tuple[str, int], id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self._columns = columns
-
-    def on_mount(self) -> None:
-        for label, width in self._columns:  # fixed widths: no re-measuring on each load
-            self.add_column(label, key=label, width=width)
 
 
 class MailboxesToday(_Table):
     """Per mailbox: sent today against its cap, countdown to its next send, paused or not."""
 
+    COLS = (
+        Col("mailbox", 16, 40, keep=9), Col("today", 12, 24, keep=9),
+        Col("next send", 9, 12, keep=6), Col("state", 12, 60, keep=8),
+    )  # fmt: skip
+
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(("mailbox", 24), ("today", 15), ("next send", 11), ("state", 32), id=id)
+        super().__init__(self.COLS, id=id)
         self.boxes: tuple[MailboxToday, ...] = ()
 
     def show(self, rows: tuple[MailboxToday, ...], now: datetime) -> None:
         self.boxes = rows
-        self.clear()
-        for row in rows:
-            cells = fmt.plain(row.email, _today(row), _next(row, now), _state(row))
-            self.add_row(*cells, key=row.email)
+        self.show_rows(
+            [(row.email, [row.email, _today(row), _next(row, now), _state(row)]) for row in rows]
+        )
 
     def tick(self, now: datetime) -> None:
         """Count the next sends down (no database work)."""
         for row in self.boxes:
-            self.update_cell(row.email, "next send", Text(_next(row, now)))
+            self.set_cell(row.email, "next send", _next(row, now))
 
 
 def _today(row: MailboxToday) -> Text:
@@ -102,47 +99,52 @@ def _state(row: MailboxToday) -> Text:
 class SendQueue(_Table):
     """The next sends, soonest first."""
 
+    COLS = (
+        Col("when", 9, 16, keep=8), Col("in", 8, 10, keep=4), Col("to", 16, 40, keep=9),
+        Col("step", 4, 4, keep=7), Col("campaign", 10, 30, keep=8),
+        Col("mailbox", 14, 40, keep=3),
+    )  # fmt: skip
+
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(
-            ("when", 9),
-            ("in", 10),
-            ("to", 26),
-            ("step", 4),
-            ("campaign", 12),
-            ("mailbox", 20),
-            id=id,
-        )
+        super().__init__(self.COLS, id=id)
 
     def show(self, queue: tuple[QueuedSend, ...], now: datetime, tz: ZoneInfo) -> None:
-        self.clear()
-        for n, item in enumerate(queue):
-            cells = fmt.plain(
-                fmt.local(item.due_at, tz, now),
-                fmt.countdown(item.due_at, now),
-                item.email,
-                str(item.step),
-                item.campaign,
-                item.mailbox,
-            )
-            self.add_row(*cells, key=str(n))
+        rows = [
+            (
+                str(n),
+                [
+                    fmt.local(item.due_at, tz, now), fmt.countdown(item.due_at, now),
+                    item.email, str(item.step), item.campaign, item.mailbox,
+                ],
+            )  # fmt: skip
+            for n, item in enumerate(queue)
+        ]
+        self.show_rows(rows)
 
 
 class RepliesToRead(_Table):
     """Replies nobody marked interested or not; Enter opens them in the Inbox."""
 
+    COLS = (
+        Col("received", 9, 16, keep=4), Col("from", 14, 40, keep=8),
+        Col("subject", 14, 80, keep=9), Col("campaign", 8, 30, keep=3),
+    )  # fmt: skip
+
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(("received", 9), ("from", 22), ("subject", 28), ("campaign", 12), id=id)
+        super().__init__(self.COLS, id=id)
 
     def show(self, items: tuple[Attention, ...], now: datetime, tz: ZoneInfo) -> None:
-        self.clear()
-        for item in items:
-            cells = fmt.plain(
-                fmt.local(item.received_at, tz, now),
-                item.from_addr,
-                item.subject,
-                item.campaign or "",
-            )
-            self.add_row(*cells, key=str(item.inbound_id))
+        rows = [
+            (
+                str(item.inbound_id),
+                [
+                    fmt.local(item.received_at, tz, now), item.from_addr, item.subject,
+                    item.campaign or "",
+                ],
+            )  # fmt: skip
+            for item in items
+        ]
+        self.show_rows(rows)
 
 
 class TodayCounts(Static):
@@ -156,13 +158,12 @@ class TodayCounts(Static):
         text = Text()
         today, total = counts.today, counts.total
         text.append(f"sent today {today.sent}", style="bold")
-        text.append(f"   replied today {today.replied}")
+        text.append(f"   replied {today.replied}")
         text.append(
             f"   to read {attention_total}", style="bold magenta" if attention_total else ""
         )
         text.append(f"\nbounced {today.bounced} / {total.bounced}")
         text.append(f"   unsubscribed {today.unsubscribed} / {total.unsubscribed}")
-        text.append("   (today / in all)", style="dim")
         text.append("\nto answer: ", style="bold")
         waiting = [f"{intent.replace('_', ' ')} {n}" for intent, n in counts.to_answer.items()]
         text.append(" · ".join(waiting) or "nothing", style="bold magenta" if waiting else "dim")

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
-from textual.widgets import DataTable
 
-from outreach.tui import format as fmt
+from outreach.tui.widgets.fit import Col
+from outreach.tui.widgets.fitted_table import FittedTable
 from outreach.views.campaigns import CampaignSummary, FunnelRow
 from outreach.views.numbers import Numbers, percent
 
 COLUMNS = (
-    ("step", 10), ("sent", 5), ("replied / contacted", 19), ("opt-outs / contacted", 20),
-    ("auto-replies / contacted", 24), ("bounced / sent", 16), ("waiting", 7),
+    Col("step", 8, 12, keep=10), Col("sent", 5, 6, keep=8),
+    Col("replied / contacted", 13, 19, keep=9, short="replied"),
+    Col("opt-outs / contacted", 13, 20, keep=5, short="opt-outs"),
+    Col("auto-replies / contacted", 13, 24, keep=5, short="auto-replies"),
+    Col("bounced / sent", 11, 16, keep=6, short="bounced"),
+    Col("waiting", 7, 7, keep=7),
 )  # fmt: skip
 
 
-class FunnelTable(DataTable[Any]):
+class FunnelTable(FittedTable):
     """One row per step (and per variant of a step sent in several)."""
 
     DEFAULT_CSS = """
@@ -25,18 +27,11 @@ class FunnelTable(DataTable[Any]):
     """
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="none", zebra_stripes=True)
-
-    def on_mount(self) -> None:
-        for label, width in COLUMNS:
-            self.add_column(label, key=label, width=width)
+        super().__init__(COLUMNS, id=id, cursor_type="none")
 
     def show(self, summary: CampaignSummary | None) -> None:
-        self.clear()
-        if summary is None:
-            return
-        for row in summary.funnel:
-            self.add_row(*fmt.plain(*funnel_cells(row)), key=row.label)
+        funnel = summary.funnel if summary is not None else ()
+        self.show_rows([(row.label, funnel_cells(row)) for row in funnel])
 
 
 def funnel_cells(row: FunnelRow) -> list[object]:

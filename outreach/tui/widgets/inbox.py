@@ -122,7 +122,7 @@ def _meaning(item: InboxItem) -> Text:
         text.append(f"\nlater: from {item.intent_until:%a %d %b %Y}")
     for email in item.referral:
         status = "enrolled" if email in item.enrolled else (
-            "proposed: e to enroll" if email in item.proposed else "named")
+            "proposed: t to enroll" if email in item.proposed else "named")
         text.append(f"\nreferral: {email} ({status})", style="blue")
     if item.snoozed_until is not None and not item.handled:
         text.append(f"\nsnoozed until {item.snoozed_until:%a %d %b %Y}", style="dim")

@@ -22,6 +22,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from outreach.tui.widgets.fit import Col, fit, natural_widths
+
 GAP = 2  # spaces between two columns
 
 
@@ -30,6 +32,8 @@ class Column:
     key: str
     label: str
     width: int
+    index: int
+    """Its place in a row's cells."""
 
 
 class PagedTable(ScrollView, can_focus=True):
@@ -83,7 +87,9 @@ class PagedTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.specs: list[Col] = []
         self.columns: list[Column] = []
+        """The columns shown now (those that fit the width: see :mod:`.fit`)."""
         self.keys: list[str] = []
         self.cells: list[list[Text]] = []
         self._strips: dict[int, Strip] = {}
@@ -94,9 +100,29 @@ class PagedTable(ScrollView, can_focus=True):
 
     # -- content ------------------------------------------------------------------
 
-    def add_column(self, label: str, *, key: str | None = None, width: int = 12) -> None:
-        self.columns.append(Column(key or label, label, width))
-        self._resize()
+    def add_column(
+        self, label: str, *, key: str | None = None, width: int = 12, most: int | None = None,
+        keep: int = 5,
+        short: str | None = None,
+    ) -> None:
+        """A column of at least ``width``, growing up to ``most`` while space is free; the
+        lower its ``keep``, the sooner it goes when space is short."""
+        self.specs.append(Col(label, width, most or width, keep, key, short))
+        self._refit()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._refit()
+
+    def _refit(self) -> None:
+        available = max(self.scrollable_content_region.width or self.size.width, 1)
+        natural = natural_widths(self.specs, self.cells)
+        fitted = fit(self.specs, natural, available, GAP)
+        columns = [Column(f.col.id, f.col.label, f.width, f.index) for f in fitted]
+        if columns != self.columns:
+            self.columns = columns
+            self._strips.clear()
+            self._resize()
+            self.refresh()
 
     @property
     def row_count(self) -> int:
@@ -113,6 +139,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.cells = [[_text(cell) for cell in cells] for _, cells in rows]
         self._strips.clear()
         self.has_next, self.has_previous = has_next, has_previous
+        self._refit()
         self._resize()
         self.cursor_row = min(target, last)
         self.refresh()
@@ -222,7 +249,8 @@ class PagedTable(ScrollView, can_focus=True):
 
     def _header(self) -> Strip:
         style = self.get_component_rich_style("paged-table--header")
-        cells = [Text(column.label) for column in self.columns]
+        widths = {column.index: column.width for column in self.columns}
+        cells = [Text(spec.header(widths.get(i, 0))) for i, spec in enumerate(self.specs)]
         return self._strip(cells, style)
 
     def _row(self, index: int) -> Strip:
@@ -242,7 +270,8 @@ class PagedTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[Text], style: Style) -> Strip:
         line = Text(style=style, end="", no_wrap=True)
-        for column, cell in zip(self.columns, cells, strict=False):
+        for column in self.columns:
+            cell = cells[column.index] if column.index < len(cells) else Text("")
             shown = cell.copy()
             shown.truncate(column.width, overflow="ellipsis", pad=True)
             line.append(" ")
