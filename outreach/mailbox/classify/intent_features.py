@@ -9,6 +9,14 @@ them, addresses → ``emailaddr``, links → ``urladdr``, digits → ``0``. Each
 to unit length on its own (a long reply does not drown the rule hits); rule hits weigh
 ``RULE_WEIGHT``. Every choice here was made by grouped cross-validation on the corpus's
 train split (``scripts/train_intent.py``), never on its test split.
+
+Mean out-of-fold macro-F1 over three fold seeds (2026-12, 834 train replies): 0.834 before,
+0.864 now (cut +0.005, char 2-grams +0.008, time tokens +0.004, rule hits at 0.5 +0.008,
+no length bucket +0.004). Tried and not kept (no gain beyond the seed noise of ~0.005, or a
+loss): folding umlauts, negation marking, word 3-grams, char n-grams across words, 6-grams,
+first/last-sentence features, dropping footer and name lines, extra cue rules (holding
+replies, "is this automated", ?-counts, shouting), class weights, per-class bias offsets
+(nested CV), logistic regression, ridge, SGD, Crammer-Singer, NB-SVM, word+char ensembles.
 """
 
 from __future__ import annotations
