@@ -12,6 +12,7 @@ import pytest
 
 from outreach.mailbox.classify.intent import IntentResult, classify_intent, names_person
 from outreach.mailbox.classify.intent_dates import resume_date
+from outreach.mailbox.classify.intent_features import features, normalized, without_frame
 from outreach.mailbox.classify.intent_model import model_from_bytes, shipped_model
 from outreach.mailbox.classify.intent_referral import referral_addresses
 from outreach.mailbox.classify.rules import default_rules
@@ -173,6 +174,32 @@ def test_referral_carries_the_address_and_never_the_sender() -> None:
 )
 def test_names_person(text: str, named: bool) -> None:
     assert names_person(text) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        (
+            "Hallo Herr Weber,\n\nkein Bedarf, danke.\n\nViele Grüße\nAnna Berger\nHolzbau Berger GmbH",
+            "\nkein Bedarf, danke.\n",
+        ),
+        ("Hi Tom,\nsure, Tuesday works.\nBest,\nLuis", "sure, Tuesday works."),
+        ("Danke!", "Danke!"),  # nothing else would be left: the text stays
+        ("Thanks\nbut no thanks.", "Thanks\nbut no thanks."),  # a first line is never a sign-off
+        ("Guten Tag,\n\nwas kostet das?\nMfG\nR. Voss", "\nwas kostet das?"),
+    ],
+)
+def test_the_greeting_line_and_the_sign_off_are_cut(text: str, kept: str) -> None:
+    assert without_frame(text) == kept
+
+
+def test_times_weekdays_and_months_get_a_shared_token() -> None:
+    text = normalized("Donnerstag um 14 Uhr, or Friday 9:30am; im März, in March. May I ask?")
+    assert text.count("clocktime") == 2 and text.count("weekdayname") == 2
+    assert text.count("monthname") == 2  # "May I" is no month
+    found = features("Am Donnerstag um 14 Uhr?", ("question_mark",))
+    assert "w:weekdayname" in found and "w:clocktime" in found and "r:question_mark" in found
+    assert not any(name.startswith("w:hallo") for name in features("Hallo Anna,\nja gerne."))
 
 
 def test_no_new_text_is_other_for_review() -> None:
