@@ -10,7 +10,8 @@ from email.header import Header
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outreach.lifecycle.rules import Provenance, Situation, decide, held_reason, pending_review
+from outreach.lifecycle.rules import Provenance, Situation, decide, held_reason
+from outreach.lifecycle.values import pending_review
 from outreach.mailbox.authresults import auth_failures
 from outreach.mailbox.classify import BounceReason, Classification, Kind, default_rules
 from outreach.mailbox.classify.mime import from_address, parse_message
