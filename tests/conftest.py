@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.dns",
     "tests.fixtures.oidc",
     "tests.fixtures.cyrus",
+    "tests.fixtures.webhooks",
 ]

@@ -9,9 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -33,58 +30,12 @@ from outreach.store import open_store, session_scope
 from outreach.store.models import Campaign, Event, InboundMessage, Mailbox, Prospect, WebhookCursor
 from tests.fixtures.campaigns import add_mailbox, add_prospects, start_campaign, write_sequence
 from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
+from tests.fixtures.webhooks import Receiver
 from tests.polling import still_running, until
 
 SECRET = "s3cret-for-tests"
 ROOT = str(Path(__file__).resolve().parents[1])
 FAST = DispatchConfig(poll_interval=0.05, max_attempts=3, backoff_base=0.01, backoff_max=0.05)
-
-
-@dataclass
-class Receiver:
-    """What the endpoint got, and the statuses it answers with (then 200)."""
-
-    url: str = ""
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
-    hold: threading.Event | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.requests]
-
-
-def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with receiver.lock:
-                receiver.requests.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-            if receiver.hold is not None:
-                receiver.hold.wait(10)
-            self.send_response(status)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    return Handler
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    if state.hold is not None:
-        state.hold.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from outreach.deliverability.webhook_config import WebhookConfig
+from outreach.deliverability.webhooks import verify_signature
 from outreach.lifecycle.ending import resume_due
 from outreach.services import build_services, inbox_watcher
 from outreach.store import open_store, session_scope
@@ -36,8 +37,9 @@ from tests.fixtures.campaigns import (
     write_sequence,
 )
 from tests.fixtures.mailstack import MailStack
+from tests.fixtures.webhooks import Receiver
 from tests.polling import until
-from tests.test_deliverability_webhooks import FAST, SECRET, Receiver, verify_signature
+from tests.test_deliverability_webhooks import FAST, SECRET
 from tests.test_tui_support import screen_text, settle
 from tests.test_watcher_mailstack import first_message_id, has_sent, new_rep, submit
 from tests.test_watcher_support import (
@@ -50,7 +52,6 @@ from tests.test_watcher_support import (
     states,
 )
 
-pytest_plugins = ("tests.test_deliverability_webhooks",)  # the `receiver` fixture
 pytestmark = pytest.mark.mailstack
 
 ALICE = "alice@prospects.test"

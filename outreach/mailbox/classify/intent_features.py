@@ -34,13 +34,14 @@ _MAX_CHARS = 3_000
 RULE_WEIGHT = 0.5
 """Value of a rule-hit feature (cross-validated: 0.5 beat 1.0, 0.3 and 0)."""
 
-_GREETING_LINE_RE = re.compile(
-    r"\s*(?:hallo|hi|hello|hey|dear|guten\s(?:tag|morgen|abend)|sehr\sgeehrte[rs]?|liebe[rs]?"
+_GREETING_LINE_RE = re.compile(  # on a line's text after its indent (no leading \s*:
+    # a search over a long run of blanks would be quadratic)
+    r"(?:hallo|hi|hello|hey|dear|guten\s(?:tag|morgen|abend)|sehr\sgeehrte[rs]?|liebe[rs]?"
     r"|moin|servus|grüezi|gruezi|grüss\sgott|grüß\sgott|good\s(?:morning|afternoon))\b[^\n]{0,50}",
     re.I,
 )
-_SIGN_OFF_RE = re.compile(
-    r"\s*(?:(?:viele|beste|freundliche|liebe|herzliche|schöne)\s+grü(?:ß|ss)e|mit\sfreundlichen"
+_SIGN_OFF_RE = re.compile(  # the same: after the indent
+    r"(?:(?:viele|beste|freundliche|liebe|herzliche|schöne)\s+grü(?:ß|ss)e|mit\sfreundlichen"
     r"\sgrü(?:ß|ss)en|mfg|lg|vg|bg|gruß|grüße|gruss|grüsse|best(?:\sregards|\swishes)?|regards"
     r"|kind\sregards|cheers|thanks|thank\syou|many\sthanks|danke|vielen\sdank|sincerely|thx"
     r"|ciao|tschüss|servus)\b[\s,.!]*",
@@ -63,11 +64,11 @@ def without_frame(text: str) -> str:
     (the text itself when nothing else would be left: "Danke!" stays)."""
     lines = text.split("\n")
     filled = [i for i, line in enumerate(lines) if line.strip()]
-    if filled and _GREETING_LINE_RE.fullmatch(lines[filled[0]]):
+    if filled and _GREETING_LINE_RE.fullmatch(lines[filled[0]].lstrip()):
         lines = lines[filled[0] + 1 :]
     filled = [i for i, line in enumerate(lines) if line.strip()]
     for index in filled[1:]:
-        if _SIGN_OFF_RE.fullmatch(lines[index]):
+        if _SIGN_OFF_RE.fullmatch(lines[index].lstrip()):
             lines = lines[:index]
             break
     kept = "\n".join(lines)
