@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 from outreach import accounts, secrets
 from outreach.cli import mailbox_oauth
-from outreach.cli.mailbox_autoconfig import ChosenServers, choose_servers
 from outreach.cli.output import check_mark, console, err_console, print_json, print_table
 from outreach.errors import ConfigError
 from outreach.mailbox.account import SECURITIES
@@ -100,6 +99,9 @@ def add(
     Without --smtp-host/--imap-host the servers are looked up like Thunderbird does and
     shown, with where they came from, before saving; other server flags override them.
     An address that is already configured is refused: change it with `mailbox edit`."""
+    # finding servers loads DNS and HTTPS code: only `add` pays for it
+    from outreach.cli.mailbox_autoconfig import ChosenServers, choose_servers
+
     engine = open_store()
     accounts.refuse_existing(engine, email)
     smtp_flags = ServerFlags(smtp_host, smtp_port, smtp_security)
