@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from outreach.errors import ConfigError
 from outreach.mailbox.account import Endpoint, is_loopback
+from outreach.mailbox.presets import PRESETS
 from outreach.oauth import OAuthClient
 
 
@@ -33,8 +34,8 @@ class Provider:
 MICROSOFT_365 = Provider(
     name="microsoft365",
     title="Microsoft 365",
-    smtp=Endpoint("smtp.office365.com", 587, "starttls"),
-    imap=Endpoint("outlook.office365.com", 993, "tls"),
+    smtp=PRESETS["microsoft365"].smtp,  # one table of hosts: the autoconfig presets'
+    imap=PRESETS["microsoft365"].imap,
     sent_copy="server",
     flow="device",
     # Exchange Online's own scopes (not Graph's); msal adds offline_access itself.
@@ -46,8 +47,8 @@ MICROSOFT_365 = Provider(
 GOOGLE = Provider(
     name="google",
     title="Google Workspace / Gmail",
-    smtp=Endpoint("smtp.gmail.com", 587, "starttls"),
-    imap=Endpoint("imap.gmail.com", 993, "tls"),
+    smtp=PRESETS["google"].smtp,
+    imap=PRESETS["google"].imap,
     sent_copy="server",
     flow="loopback",  # Google's device flow does not allow the mail scope
     scopes=("https://mail.google.com/",),
