@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import click
 from click.utils import make_default_short_help
 
+from outreach.i18n import _
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -23,7 +25,7 @@ class LazyCommand:
     attribute: str
     """The click command or group object in that module."""
     short_help: str
-    """One line for the command list of the parent's ``--help``."""
+    """One line for the command list of the parent's ``--help`` (marked with ``N_``)."""
     also_import: tuple[str, ...] = ()
     """Modules that add subcommands to this group when imported (e.g. ``prospects verify``)."""
 
@@ -49,13 +51,13 @@ class LazyGroup(click.Group):
         if not names:
             return
         limit = formatter.width - 6 - max(len(name) for name in names)
-        with formatter.section("Commands"):
+        with formatter.section(_("Commands")):
             formatter.write_dl([(name, self._short_help(name, limit)) for name in names])
 
     def _short_help(self, name: str, limit: int) -> str:
         entry = self.lazy_commands.get(name)
         if entry is not None:
-            return make_default_short_help(entry.short_help, limit)
+            return make_default_short_help(_(entry.short_help), limit)
         return self.commands[name].get_short_help_str(limit)
 
 
