@@ -21,6 +21,7 @@ from outreach.mailbox.classify.delay import delay_evidence
 from outreach.mailbox.classify.forwarded import forwarded_report
 from outreach.mailbox.classify.model import Bounce, BounceReason, FailedRecipient
 from outreach.mailbox.classify.original import (
+    original_envelope_recipient,
     original_message_id,
     original_references,
     original_to,
@@ -144,7 +145,7 @@ def _heuristic_bounce(
     if inline:
         recipients = _dsn_recipients(inline, head, rules, delayed)
         return Bounce(recipients, original_message_id(msg, report))
-    addresses = _failed_addresses(msg, report, our_addresses) or [None]
+    addresses = _failed_addresses(msg, report, our_addresses, rules) or [None]
     recipients = tuple(
         _text_recipient(head, address, addresses, rules, delayed) for address in addresses
     )
@@ -177,13 +178,20 @@ def segment(head: str, address: str | None, addresses: list[str | None]) -> str:
 
 
 def _failed_addresses(
-    msg: Message, report: str, our_addresses: Collection[str]
+    msg: Message, report: str, our_addresses: Collection[str], rules: Rules
 ) -> list[str | None]:
+    """The failed recipients of a report without DSN fields: X-Failed-Recipients, the
+    report text, then the envelope recipient and the To of the returned copy."""
     exclude = _excluded(msg, our_addresses)
+    envelope = original_envelope_recipient(msg, report)
+    envelope = envelope if envelope not in exclude else None
+    returned = [a for a in original_to(msg, report) if a not in exclude]
+    known = [envelope, *returned] if envelope else returned
     for found in (
         [a for a in mime.addresses(msg, "X-Failed-Recipients") if a not in exclude],
-        body_recipients(report, exclude),
-        [a for a in original_to(msg, report) if a not in exclude],
+        body_recipients(report, exclude, known, _reporting_domain(msg, rules)),
+        [envelope] if envelope else [],
+        returned,
     ):
         if found:
             return list(found)
@@ -191,9 +199,33 @@ def _failed_addresses(
     return [lone] if lone else []
 
 
+def _reporting_domain(msg: Message, rules: Rules) -> str | None:
+    """The domain of a mailer daemon or postmaster that sent the report, if one did."""
+    name, address = mime.from_address(msg)
+    if not rules.bounce_senders.search(address) or "@" not in address:
+        return None
+    return address.rpartition("@")[2].lower() or None
+
+
 def _excluded(msg: Message, our_addresses: Collection[str]) -> set[str]:
-    """Our own addresses and those of the bounce's sender and addressees."""
+    """Our own addresses and those of the bounce's sender and addressees. X-Original-To
+    counts only where our delivery wrote it, above the topmost Received field (trace
+    fields are prepended, RFC 5321 4.4): one further down came with the report from the
+    failing system, which may name the failed address there."""
     ours = {address.lower() for address in our_addresses}
-    for name in ("From", "To", "Cc", "Delivered-To", "X-Original-To", "Sender"):
+    for name in ("From", "To", "Cc", "Delivered-To", "Sender"):
         ours.update(mime.addresses(msg, name))
+    if _delivered_original_to(msg):
+        ours.update(mime.addresses(msg, "X-Original-To"))
     return ours
+
+
+def _delivered_original_to(msg: Message) -> bool:
+    """True when an X-Original-To field precedes every Received field."""
+    for key in msg.keys():
+        lowered = key.lower()
+        if lowered == "x-original-to":
+            return True
+        if lowered == "received":
+            return False
+    return False

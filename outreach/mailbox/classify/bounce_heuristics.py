@@ -31,6 +31,7 @@ _COPY_MARKERS = re.compile(
     r"|^original message headers:"
     r"|(?<!-)-+ ?original message ?-|(?<!-)-+ ?(?:the )?(?:returned|undelivered|original) message"
     r"|(?<!-)-+ ?returned mail ?-"
+    r"|original message (?:as received )?(?:is |was )?(?:as follows|below)"
     r"|content-type: message/rfc822|unsent message below)",
     re.I | re.M,
 )
@@ -47,7 +48,8 @@ _SKIP_LINE_RE = re.compile(
 )
 _FAILURE_WORDS_RE = re.compile(
     r"unknown|fail|reject|does not exist|doesn't exist|undeliver|not found|no such|invalid"
-    r"|mailbox|quota|full|disabled|denied|refused|unavailable|error|\b[45]\d\d\b|recipient",
+    r"|mailbox|quota|full|disabled|denied|refused|unavailable|error|recipient"
+    r"|(?<![\w.+-])[45]\d\d(?![\w.]|-\d{4})",
     re.I,
 )
 _LEAD_ADDRESS_RE = re.compile(
@@ -79,7 +81,7 @@ _MACHINE_LOCAL_RE = re.compile(
 _LIST_INTRO_RE = re.compile(
     r"\b(?:following\s+(?:e-?mail\s+)?(?:recipients?|address(?:es)?|users?)(?:\(s\)|\(es\))?"
     r"|did\s+not\s+reach|(?:could\s+not|couldn't|cannot)\s+be\s+delivered\s+to"
-    r"|undeliverable\s+to|failed\s+recipients?|was\s+not\s+delivered\s+to"
+    r"|undeliverable\s+to|failed\s+recipients?|not\s+delivered\s+to"
     r"|not\s+yet\s+been\s+delivered|folgenden?\s+(?:empfänger|adressen?)"
     r"|destinataires?\s+suivants?|siguientes\s+destinatarios|seguenti\s+destinatari"
     r"|volgende\s+(?:ontvangers?|adressen))\b[^\n]*\n",
@@ -93,6 +95,13 @@ _LISTED_RE = re.compile(
 )
 """An address at the start of a listed line: bare, ``<addr>``, ``"Name" <addr>``, X.400
 ``…;dda:SMTP=addr;`` (Exchange 5.5), followed by anything ("on <date>", ": reason")."""
+_LISTED_LOCAL_RE = re.compile(
+    r"^[\s>*\"'(\[-]*+<?([\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*)>?"
+    r"(?:[^\S\n]*$|[^\S\n]{2,}\S|\.{3})",
+    re.ASCII,
+)
+"""A bare local part listed as failed (``  jdoe      No such user``, ``<jdoe>... User
+unknown``): mail systems that report their own users often leave the domain out."""
 _LIST_SPAN = 40
 _LIST_END_RE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{5,})")
 
@@ -176,13 +185,21 @@ def _is_report(part: Message) -> bool:
     return ctype.startswith(("text/", "multipart/")) and ctype != "text/rfc822-headers"
 
 
-def body_recipients(report: str, exclude: Collection[str]) -> list[str]:
-    """Failed addresses named in report text, best-supported first (may be empty)."""
+def body_recipients(
+    report: str,
+    exclude: Collection[str],
+    known: Collection[str] = (),
+    domain: str | None = None,
+) -> list[str]:
+    """Failed addresses named in report text, best-supported first (may be empty).
+
+    ``known``: the addresses the returned copy was sent to, and ``domain``: the reporting
+    mail system's own, complete a failed recipient listed by its local part alone."""
     head = report_head(report)
     lines = [line for line in head.splitlines() if not _SKIP_LINE_RE.search(line)]
     text = "\n".join(lines)
     exclude = {*exclude, *help_addresses(head)}
-    listed = _usable(_listed_addresses(head), exclude)
+    listed = _usable(_listed_addresses(head, known, domain), exclude)
     if listed:
         return listed
     for finder in (_leading_addresses, _addresses_near_failure):
@@ -202,18 +219,38 @@ def help_addresses(head: str) -> set[str]:
     return found
 
 
-def _listed_addresses(head: str) -> list[str]:
+def _listed_addresses(head: str, known: Collection[str], domain: str | None) -> list[str]:
     """Addresses listed one a line under a "did not reach the following recipient(s):"
-    line (blank lines and the per-address reason lines between them skipped)."""
+    line (blank lines and the per-address reason lines between them skipped). Bare local
+    parts count where they open the list, completed by :func:`_complete`."""
     found: list[str] = []
     for intro in _LIST_INTRO_RE.finditer(head):
         lines = head[intro.end() :].splitlines()[:_LIST_SPAN]
+        bare_allowed, listed = True, len(found)
         for line in lines:
             if _COPY_MARKERS.search(line) or _LIST_END_RE.match(line):
                 break
             if (match := _LISTED_RE.match(line)) and not _SKIP_LINE_RE.search(line):
                 found.append(match.group(1))
+            elif bare_allowed and (local := _LISTED_LOCAL_RE.match(line)) and line.strip():
+                if address := _complete(local.group(1), known, domain):
+                    found.append(address)
+            # bare local parts only in the first run of lines under the intro
+            bare_allowed = bare_allowed and (bool(line.strip()) or len(found) == listed)
+            bare_allowed = bare_allowed and bool(_LISTED_LOCAL_RE.match(line) or not line.strip())
     return found
+
+
+def _complete(local: str, known: Collection[str], domain: str | None) -> str | None:
+    """A bare local part made an address: the returned copy's recipient with that local
+    part, else the local part at the reporting system's ``domain`` (None without one)."""
+    lowered = local.lower()
+    if len(lowered) < 2 or lowered.isdigit():
+        return None
+    for address in known:
+        if address.rpartition("@")[0] == lowered:
+            return address
+    return f"{lowered}@{domain}" if domain else None
 
 
 def _leading_addresses(text: str) -> list[str]:
