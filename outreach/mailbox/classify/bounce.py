@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from email.message import Message
+from email.utils import getaddresses
 
 from outreach.mailbox.classify import dsn, mime
 from outreach.mailbox.classify.bounce_heuristics import (
@@ -94,9 +95,35 @@ def _from_dsn(
     head = report_head(report)[:_REASON_TEXT_LIMIT]
     delay = delay_evidence(msg, head, rules)
     recipients = _dsn_recipients(failed, head, rules, delay is not None)
+    recipients = _addressed(recipients, msg, report, rules, our_addresses)
     bounce = Bounce(recipients, original_message_id(msg, report), standard=True)
     evidence = "RFC 3464 delivery status notification"
     return BounceVerdict(bounce, f"{evidence}; {delay}" if delay and not bounce.final else evidence)
+
+
+def _addressed(
+    recipients: tuple[FailedRecipient, ...],
+    msg: Message,
+    report: str,
+    rules: Rules,
+    our_addresses: Collection[str],
+) -> tuple[FailedRecipient, ...]:
+    """DSN blocks whose recipient fields hold no address (``rfc822; @host``, a mailbox
+    path, ``LOCAL; user``) take the failed addresses the rest of the report names, when
+    there are as many of those as such blocks."""
+    missing = [r for r in recipients if not r.address and not r.original_address]
+    if not missing:
+        return recipients
+    found = [a for a in _failed_addresses(msg, report, our_addresses, rules) if a]
+    named = {a for r in recipients for a in (r.address, r.original_address) if a}
+    found = [a for a in found if a not in named]
+    if len(found) != len(missing):
+        return recipients
+    fill = iter(found)
+    return tuple(
+        replace(r, address=next(fill)) if not r.address and not r.original_address else r
+        for r in recipients
+    )
 
 
 def _succeeded(block: dsn.DsnRecipient) -> bool:
@@ -215,17 +242,17 @@ def _excluded(msg: Message, our_addresses: Collection[str]) -> set[str]:
     ours = {address.lower() for address in our_addresses}
     for name in ("From", "To", "Cc", "Delivered-To", "Sender"):
         ours.update(mime.addresses(msg, name))
-    if _delivered_original_to(msg):
-        ours.update(mime.addresses(msg, "X-Original-To"))
+    ours.update(_delivered_original_to(msg))
     return ours
 
 
-def _delivered_original_to(msg: Message) -> bool:
-    """True when an X-Original-To field precedes every Received field."""
-    for key in msg.keys():
-        lowered = key.lower()
-        if lowered == "x-original-to":
-            return True
+def _delivered_original_to(msg: Message) -> list[str]:
+    """The addresses of the X-Original-To fields above the topmost Received field."""
+    found: list[str] = []
+    for name, value in mime.header_items(msg):
+        lowered = name.lower()
         if lowered == "received":
-            return False
-    return False
+            break
+        if lowered == "x-original-to":
+            found.extend(address.lower() for _, address in getaddresses([value]) if "@" in address)
+    return found

@@ -73,6 +73,28 @@ _STATEMENT_RE = re.compile(
 """A mail system's failure statement followed by the address it failed for ("Your message
 could not be delivered to\n\n  jane@example.org"): a person seldom writes one."""
 _STATEMENT_SCAN = 3_000
+_ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+_STATED_RE = re.compile(
+    r"(?:\b(?:could\s+not|couldn't|cannot|can't|was\s+not|wasn't|has\s+not\s+been|not)\s+"
+    r"(?:be\s+)?delivered\s+to|\bundeliverable\s+to|\b(?:failed|unable)\s+to\s+deliver"
+    r"(?:\s+(?:your\s+|the\s+)?(?:message|mail|e-?mail))?\s+to"
+    r"|\berror\s+(?:delivering|sending)\s+(?:your\s+|the\s+)?(?:message|mail|e-?mail)\s+to"
+    r"|\bdelivery\s+(?:to|of\s+(?:your|the)\s+(?:message|mail)\s+to)"
+    r"|\baddress\s+to\s+which\s+your\s+message\s+was\s+(?:addressed|sent)"
+    r"|\b(?:unknown|invalid|failed|rejected|bad)\s+(?:recipient|user|address|mailbox)"
+    r"(?:\s+address)?|\bno\s+such\s+(?:user|recipient|mailbox|address))"
+    r"[\s:*<\"'(\[,]{0,40}?(" + _ADDR + r")"
+    r"|(?:\b(?:your\s+)?(?:message|mail)\s+(?:to|for)|\brecipient)\s+<?\"?(" + _ADDR + r")\"?>?"
+    r"[\s,:]{1,5}(?:could\s+not|couldn't|cannot|can't|was\s+not|wasn't|has\s+not|is\s+not"
+    r"|failed|was\s+rejected|was\s+refused|bounced|(?:is\s+)?undeliverable|does\s+not\s+exist"
+    r"|is\s+unknown|unknown)",
+    re.I,
+)
+"""The failed address where a mail system's sentence names it: "There was an error
+delivering your mail to <jane@example.org>", "The address to which your message was
+addressed, jane@example.org, did not …", "User unknown: jane@example.org", "Your message
+to jane@example.org could not be delivered". Only white space and punctuation may stand
+between the phrase and the address."""
 _MACHINE_LOCAL_RE = re.compile(
     r"^(?:mailer-?daemon|postmaster|no-?reply|do-?not-?reply|bounces?|root|abuse)\b"
     r"|^owner-|^[^@]*-(?:owner|request|bounces)@",
@@ -102,6 +124,8 @@ _LISTED_LOCAL_RE = re.compile(
 )
 """A bare local part listed as failed (``  jdoe      No such user``, ``<jdoe>... User
 unknown``): mail systems that report their own users often leave the domain out."""
+_MAILTO_RE = re.compile(r"^(?:mailto|smtp|rfc822)\s*:\s*", re.I)
+_RCPT_RE = re.compile(r"\brcpt\s+to\s*:\s*<?(" + _ADDR + r")", re.I)
 _LIST_SPAN = 40
 _LIST_END_RE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{5,})")
 
@@ -202,7 +226,7 @@ def body_recipients(
     listed = _usable(_listed_addresses(head, known, domain), exclude)
     if listed:
         return listed
-    for finder in (_leading_addresses, _addresses_near_failure):
+    for finder in (_stated_addresses, _leading_addresses, _rcpt_addresses, _addresses_near_failure):
         found = _usable(finder(text), exclude)
         if found:
             return found
@@ -253,6 +277,16 @@ def _complete(local: str, known: Collection[str], domain: str | None) -> str | N
     return f"{lowered}@{domain}" if domain else None
 
 
+def _stated_addresses(text: str) -> list[str]:
+    """Addresses a failure sentence names (:data:`_STATED_RE`)."""
+    return [m.group(1) or m.group(2) for m in _STATED_RE.finditer(text)]
+
+
+def _rcpt_addresses(text: str) -> list[str]:
+    """Addresses of ``RCPT TO:`` lines: an SMTP transcript or the report's message details."""
+    return [m.group(1) for m in _RCPT_RE.finditer(text)]
+
+
 def _leading_addresses(text: str) -> list[str]:
     return [m.group(1) for m in _LEAD_ADDRESS_RE.finditer(text)]
 
@@ -274,13 +308,16 @@ def lone_address(report: str, exclude: Collection[str]) -> str | None:
 
 
 def _usable(candidates: list[str], exclude: Collection[str]) -> list[str]:
+    """Candidates cleaned (brackets, quotes, ``mailto:``, trailing dots; lower case), each
+    once, without excluded and machine addresses, and without one that only glues a path
+    or label to another (``identity/jane@example.org`` next to ``jane@example.org``)."""
     seen: list[str] = []
     for raw in candidates:
-        address = raw.strip(".,;:<>()[]\"'").lower()
+        address = _MAILTO_RE.sub("", raw.strip(".,;:<>()[]\"'")).strip(".").lower()
         if _ADDRESS_RE.fullmatch(address) and address not in exclude and address not in seen:
             if not _MACHINE_LOCAL_RE.match(address):
                 seen.append(address)
-    return seen
+    return [a for a in seen if not any(a.endswith(("/" + b, ":" + b)) for b in seen)]
 
 
 def body_status(report: str) -> str | None:
