@@ -111,7 +111,7 @@ _LIST_INTRO_RE = re.compile(
 )
 """The line that introduces a list of failed addresses, one a line below it."""
 _LISTED_RE = re.compile(
-    r"^[\s>*\"'(\[-]*+(?:[^<>@\n]{0,60}<)?(?:[^<>@\n]{0,80}?(?:smtp|rfc822)\s*[=:;]\s*)?<?"
+    r"^[\s>*\"'(\[-]*+(?:[^<>@\n]{0,60}<)?(?:[^<>@\n]{0,80}?(?:smtp|rfc822|mailto)\s*[=:;]\s*)?<?"
     r"([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
     re.I,
 )
@@ -249,7 +249,7 @@ def _listed_addresses(head: str, known: Collection[str], domain: str | None) -> 
     parts count where they open the list, completed by :func:`_complete`."""
     found: list[str] = []
     for intro in _LIST_INTRO_RE.finditer(head):
-        lines = head[intro.end() :].splitlines()[:_LIST_SPAN]
+        lines = _after_intro(intro.group(0), head[intro.end() :].splitlines()[:_LIST_SPAN])
         bare_allowed, listed = True, len(found)
         for line in lines:
             if _COPY_MARKERS.search(line) or _LIST_END_RE.match(line):
@@ -263,6 +263,20 @@ def _listed_addresses(head: str, known: Collection[str], domain: str | None) -> 
             bare_allowed = bare_allowed and (bool(line.strip()) or len(found) == listed)
             bare_allowed = bare_allowed and bool(_LISTED_LOCAL_RE.match(line) or not line.strip())
     return found
+
+
+def _after_intro(intro: str, lines: list[str]) -> list[str]:
+    """The lines below an intro sentence that wraps ("… could not be\\ndelivered because
+    …:"): those after the sentence's line ending in a colon, when one of the next two
+    lines is (neither blank nor naming an address)."""
+    if intro.rstrip().endswith(":"):
+        return lines
+    for index, line in enumerate(lines[:2]):
+        if not line.strip() or "@" in line or _LISTED_LOCAL_RE.match(line):
+            return lines
+        if line.rstrip().endswith(":"):
+            return lines[index + 1 :]
+    return lines
 
 
 def _complete(local: str, known: Collection[str], domain: str | None) -> str | None:
