@@ -2,7 +2,7 @@
 
     python bench/classify_corpora.py [--corpora DIR] [--repo-corpora DIR] [--failures]
 
-Per corpus: bounce precision/recall, recipient F1, final-vs-delay accuracy, hard/soft
+Per corpus: bounce precision/recall, recipient precision/recall/F1, final-vs-delay accuracy, hard/soft
 accuracy, auto-reply recall, unsubscribe recall, human replies classed as bounce (or as
 not-a-reply), bounces classed as a person's reply, and for reply-splitting corpora the
 share of new texts matching the expectation (whitespace-normalised). The shared corpora
@@ -133,6 +133,8 @@ def metrics(counts: Counts) -> dict[str, float | int | None]:
     return {
         "bounce_precision": ratio(counts.tp, counts.tp + counts.fp),
         "bounce_recall": ratio(counts.tp, counts.tp + counts.fn),
+        "recipient_precision": ratio(counts.rcpt_tp, counts.rcpt_tp + counts.rcpt_fp),
+        "recipient_recall": ratio(counts.rcpt_tp, counts.rcpt_tp + counts.rcpt_fn),
         "recipient_f1": f1(counts.rcpt_tp, counts.rcpt_fp, counts.rcpt_fn),
         "final_accuracy": ratio(counts.final_ok, counts.final_n),
         "delays": counts.delay_n,
@@ -459,6 +461,8 @@ def _format(value: float | int | None) -> str:
 SHORT_NAMES = {
     "bounce_precision": "b.prec",
     "bounce_recall": "b.recall",
+    "recipient_precision": "rcpt.P",
+    "recipient_recall": "rcpt.R",
     "recipient_f1": "rcpt.F1",
     "final_accuracy": "final",
     "delays": "delays",

@@ -63,7 +63,7 @@ THRESHOLDS: dict[str, dict[str, float]] = {
         # server; the corpus lists it with challenge-response mails, we call it a bounce.
         "bounce_precision": 0.99,
         "bounce_recall": 0.99,
-        "recipient_f1": 0.95,
+        "recipient_f1": 1.0,
         "final_accuracy": 1.0,
         "auto_reply_recall": 1.0,
         "machine_not_reply_recall": 1.0,
@@ -128,15 +128,16 @@ def test_no_bounce_is_classed_as_a_reply_and_no_delay_as_final(results) -> None:
 
 
 REPO_THRESHOLDS: dict[str, dict[str, float]] = {
-    # Mailman's samples: bounces sent to list addresses. Some name the failed recipient
-    # only in list-specific ways (an LLNL directory notice, a bounce addressed from the
-    # failed recipient's own domain), so recipient F1 stays below 0.95 there.
+    # Mailman's samples: bounces sent to list addresses. On the dev half the one miss is
+    # yale_01's second label, a domain upstream guessed (see the corpus README).
     "flufl_bounce (dev)": {
         "bounce_precision": 1.0,
         "bounce_recall": 1.0,
-        "recipient_f1": 0.93,
+        "recipient_precision": 1.0,
+        "recipient_f1": 0.99,
         "final_accuracy": 1.0,
     },
+    # Measured once after the dev-half rules were written; below 0.95 (not yet met).
     "flufl_bounce (held out)": {
         "bounce_precision": 1.0,
         "bounce_recall": 0.97,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from email.message import Message
+from email.utils import getaddresses
 
 from outreach.mailbox.classify import dsn, mime
 from outreach.mailbox.classify.bounce_heuristics import (
@@ -21,6 +22,7 @@ from outreach.mailbox.classify.delay import delay_evidence
 from outreach.mailbox.classify.forwarded import forwarded_report
 from outreach.mailbox.classify.model import Bounce, BounceReason, FailedRecipient
 from outreach.mailbox.classify.original import (
+    original_envelope_recipient,
     original_message_id,
     original_references,
     original_to,
@@ -93,9 +95,35 @@ def _from_dsn(
     head = report_head(report)[:_REASON_TEXT_LIMIT]
     delay = delay_evidence(msg, head, rules)
     recipients = _dsn_recipients(failed, head, rules, delay is not None)
+    recipients = _addressed(recipients, msg, report, rules, our_addresses)
     bounce = Bounce(recipients, original_message_id(msg, report), standard=True)
     evidence = "RFC 3464 delivery status notification"
     return BounceVerdict(bounce, f"{evidence}; {delay}" if delay and not bounce.final else evidence)
+
+
+def _addressed(
+    recipients: tuple[FailedRecipient, ...],
+    msg: Message,
+    report: str,
+    rules: Rules,
+    our_addresses: Collection[str],
+) -> tuple[FailedRecipient, ...]:
+    """DSN blocks whose recipient fields hold no address (``rfc822; @host``, a mailbox
+    path, ``LOCAL; user``) take the failed addresses the rest of the report names, when
+    there are as many of those as such blocks."""
+    missing = [r for r in recipients if not r.address and not r.original_address]
+    if not missing:
+        return recipients
+    found = [a for a in _failed_addresses(msg, report, our_addresses, rules) if a]
+    named = {a for r in recipients for a in (r.address, r.original_address) if a}
+    found = [a for a in found if a not in named]
+    if len(found) != len(missing):
+        return recipients
+    fill = iter(found)
+    return tuple(
+        replace(r, address=next(fill)) if not r.address and not r.original_address else r
+        for r in recipients
+    )
 
 
 def _succeeded(block: dsn.DsnRecipient) -> bool:
@@ -144,7 +172,7 @@ def _heuristic_bounce(
     if inline:
         recipients = _dsn_recipients(inline, head, rules, delayed)
         return Bounce(recipients, original_message_id(msg, report))
-    addresses = _failed_addresses(msg, report, our_addresses) or [None]
+    addresses = _failed_addresses(msg, report, our_addresses, rules) or [None]
     recipients = tuple(
         _text_recipient(head, address, addresses, rules, delayed) for address in addresses
     )
@@ -177,13 +205,20 @@ def segment(head: str, address: str | None, addresses: list[str | None]) -> str:
 
 
 def _failed_addresses(
-    msg: Message, report: str, our_addresses: Collection[str]
+    msg: Message, report: str, our_addresses: Collection[str], rules: Rules
 ) -> list[str | None]:
+    """The failed recipients of a report without DSN fields: X-Failed-Recipients, the
+    report text, then the envelope recipient and the To of the returned copy."""
     exclude = _excluded(msg, our_addresses)
+    envelope = original_envelope_recipient(msg, report)
+    envelope = envelope if envelope not in exclude else None
+    returned = [a for a in original_to(msg, report) if a not in exclude]
+    known = [envelope, *returned] if envelope else returned
     for found in (
         [a for a in mime.addresses(msg, "X-Failed-Recipients") if a not in exclude],
-        body_recipients(report, exclude),
-        [a for a in original_to(msg, report) if a not in exclude],
+        body_recipients(report, exclude, known, _reporting_domain(msg, rules)),
+        [envelope] if envelope else [],
+        returned,
     ):
         if found:
             return list(found)
@@ -191,9 +226,33 @@ def _failed_addresses(
     return [lone] if lone else []
 
 
+def _reporting_domain(msg: Message, rules: Rules) -> str | None:
+    """The domain of a mailer daemon or postmaster that sent the report, if one did."""
+    name, address = mime.from_address(msg)
+    if not rules.bounce_senders.search(address) or "@" not in address:
+        return None
+    return address.rpartition("@")[2].lower() or None
+
+
 def _excluded(msg: Message, our_addresses: Collection[str]) -> set[str]:
-    """Our own addresses and those of the bounce's sender and addressees."""
+    """Our own addresses and those of the bounce's sender and addressees. X-Original-To
+    counts only where our delivery wrote it, above the topmost Received field (trace
+    fields are prepended, RFC 5321 4.4): one further down came with the report from the
+    failing system, which may name the failed address there."""
     ours = {address.lower() for address in our_addresses}
-    for name in ("From", "To", "Cc", "Delivered-To", "X-Original-To", "Sender"):
+    for name in ("From", "To", "Cc", "Delivered-To", "Sender"):
         ours.update(mime.addresses(msg, name))
+    ours.update(_delivered_original_to(msg))
     return ours
+
+
+def _delivered_original_to(msg: Message) -> list[str]:
+    """The addresses of the X-Original-To fields above the topmost Received field."""
+    found: list[str] = []
+    for name, value in mime.header_items(msg):
+        lowered = name.lower()
+        if lowered == "received":
+            break
+        if lowered == "x-original-to":
+            found.extend(address.lower() for _, address in getaddresses([value]) if "@" in address)
+    return found

@@ -31,6 +31,7 @@ _COPY_MARKERS = re.compile(
     r"|^original message headers:"
     r"|(?<!-)-+ ?original message ?-|(?<!-)-+ ?(?:the )?(?:returned|undelivered|original) message"
     r"|(?<!-)-+ ?returned mail ?-"
+    r"|original message (?:as received )?(?:is |was )?(?:as follows|below)"
     r"|content-type: message/rfc822|unsent message below)",
     re.I | re.M,
 )
@@ -47,7 +48,8 @@ _SKIP_LINE_RE = re.compile(
 )
 _FAILURE_WORDS_RE = re.compile(
     r"unknown|fail|reject|does not exist|doesn't exist|undeliver|not found|no such|invalid"
-    r"|mailbox|quota|full|disabled|denied|refused|unavailable|error|\b[45]\d\d\b|recipient",
+    r"|mailbox|quota|full|disabled|denied|refused|unavailable|error|recipient"
+    r"|(?<![\w.+-])[45]\d\d(?![\w.]|-\d{4})",
     re.I,
 )
 _LEAD_ADDRESS_RE = re.compile(
@@ -71,6 +73,28 @@ _STATEMENT_RE = re.compile(
 """A mail system's failure statement followed by the address it failed for ("Your message
 could not be delivered to\n\n  jane@example.org"): a person seldom writes one."""
 _STATEMENT_SCAN = 3_000
+_ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+_STATED_RE = re.compile(
+    r"(?:\b(?:could\s+not|couldn't|cannot|can't|was\s+not|wasn't|has\s+not\s+been|not)\s+"
+    r"(?:be\s+)?delivered\s+to|\bundeliverable\s+to|\b(?:failed|unable)\s+to\s+deliver"
+    r"(?:\s+(?:your\s+|the\s+)?(?:message|mail|e-?mail))?\s+to"
+    r"|\berror\s+(?:delivering|sending)\s+(?:your\s+|the\s+)?(?:message|mail|e-?mail)\s+to"
+    r"|\bdelivery\s+(?:to|of\s+(?:your|the)\s+(?:message|mail)\s+to)"
+    r"|\baddress\s+to\s+which\s+your\s+message\s+was\s+(?:addressed|sent)"
+    r"|\b(?:unknown|invalid|failed|rejected|bad)\s+(?:recipient|user|address|mailbox)"
+    r"(?:\s+address)?|\bno\s+such\s+(?:user|recipient|mailbox|address))"
+    r"[\s:*<\"'(\[,]{0,40}?(" + _ADDR + r")"
+    r"|(?:\b(?:your\s+)?(?:message|mail)\s+(?:to|for)|\brecipient)\s+<?\"?(" + _ADDR + r")\"?>?"
+    r"[\s,:]{1,5}(?:could\s+not|couldn't|cannot|can't|was\s+not|wasn't|has\s+not|is\s+not"
+    r"|failed|was\s+rejected|was\s+refused|bounced|(?:is\s+)?undeliverable|does\s+not\s+exist"
+    r"|is\s+unknown|unknown)",
+    re.I,
+)
+"""The failed address where a mail system's sentence names it: "There was an error
+delivering your mail to <jane@example.org>", "The address to which your message was
+addressed, jane@example.org, did not …", "User unknown: jane@example.org", "Your message
+to jane@example.org could not be delivered". Only white space and punctuation may stand
+between the phrase and the address."""
 _MACHINE_LOCAL_RE = re.compile(
     r"^(?:mailer-?daemon|postmaster|no-?reply|do-?not-?reply|bounces?|root|abuse)\b"
     r"|^owner-|^[^@]*-(?:owner|request|bounces)@",
@@ -79,7 +103,7 @@ _MACHINE_LOCAL_RE = re.compile(
 _LIST_INTRO_RE = re.compile(
     r"\b(?:following\s+(?:e-?mail\s+)?(?:recipients?|address(?:es)?|users?)(?:\(s\)|\(es\))?"
     r"|did\s+not\s+reach|(?:could\s+not|couldn't|cannot)\s+be\s+delivered\s+to"
-    r"|undeliverable\s+to|failed\s+recipients?|was\s+not\s+delivered\s+to"
+    r"|undeliverable\s+to|failed\s+recipients?|not\s+delivered\s+to"
     r"|not\s+yet\s+been\s+delivered|folgenden?\s+(?:empfänger|adressen?)"
     r"|destinataires?\s+suivants?|siguientes\s+destinatarios|seguenti\s+destinatari"
     r"|volgende\s+(?:ontvangers?|adressen))\b[^\n]*\n",
@@ -87,12 +111,21 @@ _LIST_INTRO_RE = re.compile(
 )
 """The line that introduces a list of failed addresses, one a line below it."""
 _LISTED_RE = re.compile(
-    r"^[\s>*\"'(\[-]*+(?:[^<>@\n]{0,60}<)?(?:[^<>@\n]{0,80}?(?:smtp|rfc822)\s*[=:;]\s*)?<?"
+    r"^[\s>*\"'(\[-]*+(?:[^<>@\n]{0,60}<)?(?:[^<>@\n]{0,80}?(?:smtp|rfc822|mailto)\s*[=:;]\s*)?<?"
     r"([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
     re.I,
 )
 """An address at the start of a listed line: bare, ``<addr>``, ``"Name" <addr>``, X.400
 ``…;dda:SMTP=addr;`` (Exchange 5.5), followed by anything ("on <date>", ": reason")."""
+_LISTED_LOCAL_RE = re.compile(
+    r"^[\s>*\"'(\[-]*+<?([\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*)>?"
+    r"(?:[^\S\n]*$|[^\S\n]{2,}\S|\.{3})",
+    re.ASCII,
+)
+"""A bare local part listed as failed (``  jdoe      No such user``, ``<jdoe>... User
+unknown``): mail systems that report their own users often leave the domain out."""
+_MAILTO_RE = re.compile(r"^(?:mailto|smtp|rfc822)\s*:\s*", re.I)
+_RCPT_RE = re.compile(r"\brcpt\s+to\s*:\s*<?(" + _ADDR + r")", re.I)
 _LIST_SPAN = 40
 _LIST_END_RE = re.compile(r"^\s*(?:-{3,}|={3,}|\*{5,})")
 
@@ -176,16 +209,24 @@ def _is_report(part: Message) -> bool:
     return ctype.startswith(("text/", "multipart/")) and ctype != "text/rfc822-headers"
 
 
-def body_recipients(report: str, exclude: Collection[str]) -> list[str]:
-    """Failed addresses named in report text, best-supported first (may be empty)."""
+def body_recipients(
+    report: str,
+    exclude: Collection[str],
+    known: Collection[str] = (),
+    domain: str | None = None,
+) -> list[str]:
+    """Failed addresses named in report text, best-supported first (may be empty).
+
+    ``known``: the addresses the returned copy was sent to, and ``domain``: the reporting
+    mail system's own, complete a failed recipient listed by its local part alone."""
     head = report_head(report)
     lines = [line for line in head.splitlines() if not _SKIP_LINE_RE.search(line)]
     text = "\n".join(lines)
     exclude = {*exclude, *help_addresses(head)}
-    listed = _usable(_listed_addresses(head), exclude)
+    listed = _usable(_listed_addresses(head, known, domain), exclude)
     if listed:
         return listed
-    for finder in (_leading_addresses, _addresses_near_failure):
+    for finder in (_stated_addresses, _leading_addresses, _rcpt_addresses, _addresses_near_failure):
         found = _usable(finder(text), exclude)
         if found:
             return found
@@ -202,18 +243,62 @@ def help_addresses(head: str) -> set[str]:
     return found
 
 
-def _listed_addresses(head: str) -> list[str]:
+def _listed_addresses(head: str, known: Collection[str], domain: str | None) -> list[str]:
     """Addresses listed one a line under a "did not reach the following recipient(s):"
-    line (blank lines and the per-address reason lines between them skipped)."""
+    line (blank lines and the per-address reason lines between them skipped). Bare local
+    parts count where they open the list, completed by :func:`_complete`."""
     found: list[str] = []
     for intro in _LIST_INTRO_RE.finditer(head):
-        lines = head[intro.end() :].splitlines()[:_LIST_SPAN]
+        lines = _after_intro(intro.group(0), head[intro.end() :].splitlines()[:_LIST_SPAN])
+        bare_allowed, listed = True, len(found)
         for line in lines:
             if _COPY_MARKERS.search(line) or _LIST_END_RE.match(line):
                 break
             if (match := _LISTED_RE.match(line)) and not _SKIP_LINE_RE.search(line):
                 found.append(match.group(1))
+            elif bare_allowed and (local := _LISTED_LOCAL_RE.match(line)) and line.strip():
+                if address := _complete(local.group(1), known, domain):
+                    found.append(address)
+            # bare local parts only in the first run of lines under the intro
+            bare_allowed = bare_allowed and (bool(line.strip()) or len(found) == listed)
+            bare_allowed = bare_allowed and bool(_LISTED_LOCAL_RE.match(line) or not line.strip())
     return found
+
+
+def _after_intro(intro: str, lines: list[str]) -> list[str]:
+    """The lines below an intro sentence that wraps ("… could not be\\ndelivered because
+    …:"): those after the sentence's line ending in a colon, when one of the next two
+    lines is (neither blank nor naming an address)."""
+    if intro.rstrip().endswith(":"):
+        return lines
+    for index, line in enumerate(lines[:2]):
+        if not line.strip() or "@" in line or _LISTED_LOCAL_RE.match(line):
+            return lines
+        if line.rstrip().endswith(":"):
+            return lines[index + 1 :]
+    return lines
+
+
+def _complete(local: str, known: Collection[str], domain: str | None) -> str | None:
+    """A bare local part made an address: the returned copy's recipient with that local
+    part, else the local part at the reporting system's ``domain`` (None without one)."""
+    lowered = local.lower()
+    if len(lowered) < 2 or lowered.isdigit():
+        return None
+    for address in known:
+        if address.rpartition("@")[0] == lowered:
+            return address
+    return f"{lowered}@{domain}" if domain else None
+
+
+def _stated_addresses(text: str) -> list[str]:
+    """Addresses a failure sentence names (:data:`_STATED_RE`)."""
+    return [m.group(1) or m.group(2) for m in _STATED_RE.finditer(text)]
+
+
+def _rcpt_addresses(text: str) -> list[str]:
+    """Addresses of ``RCPT TO:`` lines: an SMTP transcript or the report's message details."""
+    return [m.group(1) for m in _RCPT_RE.finditer(text)]
 
 
 def _leading_addresses(text: str) -> list[str]:
@@ -237,13 +322,16 @@ def lone_address(report: str, exclude: Collection[str]) -> str | None:
 
 
 def _usable(candidates: list[str], exclude: Collection[str]) -> list[str]:
+    """Candidates cleaned (brackets, quotes, ``mailto:``, trailing dots; lower case), each
+    once, without excluded and machine addresses, and without one that only glues a path
+    or label to another (``identity/jane@example.org`` next to ``jane@example.org``)."""
     seen: list[str] = []
     for raw in candidates:
-        address = raw.strip(".,;:<>()[]\"'").lower()
+        address = _MAILTO_RE.sub("", raw.strip(".,;:<>()[]\"'")).strip(".").lower()
         if _ADDRESS_RE.fullmatch(address) and address not in exclude and address not in seen:
             if not _MACHINE_LOCAL_RE.match(address):
                 seen.append(address)
-    return seen
+    return [a for a in seen if not any(a.endswith(("/" + b, ":" + b)) for b in seen)]
 
 
 def body_status(report: str) -> str | None:

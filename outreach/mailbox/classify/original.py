@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from email.message import Message
 
 from outreach.mailbox.classify import mime
@@ -18,6 +19,15 @@ _ID_FIELD_RE = re.compile(
 )
 """A Message-ID/In-Reply-To/References field of an embedded copy, with folded lines."""
 _ID_RE = re.compile(r"<[^<>\s@]+@[^<>\s]+>")
+_RECEIVED_RE = re.compile(
+    r"^[ \t>]*Received[ \t]*:([^\n]*(?:\n>?[ \t]+[^\n]*)*)", re.I | re.M
+)
+"""A Received field of an embedded copy, with its folded lines."""
+_FOR_RE = re.compile(
+    r"\bfor\s+<?([\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+)",
+    re.I | re.ASCII,
+)
+"""The ``for <addr>`` clause of a Received field (RFC 5321 4.4): the envelope recipient."""
 _MAX_IDS = 40
 
 
@@ -70,6 +80,26 @@ def original_to(msg: Message, report_text: str) -> list[str]:
             return _addresses_in(found.group(1))
     found = _TO_RE.search(report_text)
     return _addresses_in(found.group(1)) if found else []
+
+
+def original_envelope_recipient(msg: Message, report_text: str) -> str | None:
+    """The envelope recipient the returned copy was last received for: the ``for <addr>``
+    clause of its topmost Received field that has one (attached copy, header part, then a
+    copy quoted in the report text). The failing system's own hop names the address it
+    could not deliver to, where the copy's To may name a list or nobody."""
+    for part in original_parts(msg):
+        for sub in mime.children(part):
+            return _first_for(mime.headers(sub, "Received"))
+        if found := _first_for(m.group(1) for m in _RECEIVED_RE.finditer(mime.decoded_text(part))):
+            return found
+    return _first_for(m.group(1) for m in _RECEIVED_RE.finditer(report_text))
+
+
+def _first_for(fields: Iterable[str]) -> str | None:
+    for value in fields:
+        if found := _FOR_RE.search(" ".join(value.replace(">", " ").split())):
+            return found.group(1).lower().strip(".")
+    return None
 
 
 def _part_message_id(part: Message) -> str | None:
