@@ -449,6 +449,9 @@ def evaluate_all(root: Path, repo_root: Path | None = None) -> dict[str, Counts]
                     counts = evaluate_corpus(repo_root / name, split)
                     if counts.tp + counts.fn + counts.fp + counts.machine_n:
                         found[f"{name} ({split.replace('_', ' ')})"] = counts
+            if (repo_root / name).is_dir() and f"{name} (dev)" in found:
+                # the corpus as a whole (both halves), next to its halves
+                found[f"{name} (all)"] = evaluate_corpus(repo_root / name)
     return found
 
 
