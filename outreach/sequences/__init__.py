@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from .loader import load_sequence, load_sequence_data, load_sequence_text
     from .model import (
         AutoReplyPolicy,
+        Condition,
         Pace,
         Schedule,
         Sequence,
         Step,
         StopPolicy,
+        Task,
         Variant,
         Wait,
     )
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
         RenderedMessage,
         choose_variant,
         merge_fields,
+        render_note,
         render_step,
         spintax_seed,
     )
@@ -42,6 +45,9 @@ if TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "AutoReplyPolicy": "model",
+    "Condition": "model",
+    "Task": "model",
+    "render_note": "render",
     "KnownFields": "preflight",
     "Pace": "model",
     "Problem": "problems",
@@ -97,6 +103,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "STANDARD_FIELDS",
     "AutoReplyPolicy",
+    "Condition",
     "KnownFields",
     "Pace",
     "Problem",
@@ -107,6 +114,7 @@ __all__ = [
     "SpintaxError",
     "Step",
     "StopPolicy",
+    "Task",
     "TemplateRenderError",
     "Variant",
     "Wait",
@@ -125,6 +133,7 @@ __all__ = [
     "parse_duration",
     "parse_gap",
     "parse_wait",
+    "render_note",
     "render_step",
     "resolve_spintax",
     "schema_text",
