@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from outreach.lifecycle.events import record
 from outreach.lifecycle.queueing import first_pending_due, queue_next_steps
+from outreach.lifecycle.tasks import cancel_tasks, hold_tasks, release_tasks
 from outreach.lifecycle.values import Cause, EnrollmentRef, Subject
 from outreach.states import ENDED_BY, LIVE, PENDING, EnrollmentState, EventKind, SendState
 from outreach.store.repository import (
@@ -80,8 +81,9 @@ def end_enrollments(
     *,
     event: bool = True,
 ) -> list[int]:
-    """End live enrollments for good; their queued sends are cancelled. Returns the ids
-    that were still live (an enrollment ended meanwhile keeps its end)."""
+    """End live enrollments for good; their queued sends and pending tasks are cancelled
+    (a reply leaves tasks marked ``on_reply: continue``). Returns the ids that were still
+    live (an enrollment ended meanwhile keeps its end)."""
     ended: list[int] = []
     for ref in refs:
         params = {"eid": ref.id, "new_state": state.value, "new_reason": reason, "at": now}
@@ -94,6 +96,7 @@ def end_enrollments(
                 )  # fmt: skip
     if ended:
         conn.execute(cancel_pending(ended, f"enrollment {state.value}: {reason}", now))
+        cancel_tasks(conn, ended, state, reason, now)
     return ended
 
 
@@ -150,6 +153,7 @@ def pause_until(
         )
         .values(due_at=resume_at, updated_at=now)
     )
+    hold_tasks(conn, ref.id, resume_at, now)
     record(
         conn, EventKind.PAUSED, ref.subject, inbound_id=cause.inbound_id, when=now,
         resume_at=resume_at.isoformat(), reason=reason, **cause.data(),
@@ -206,6 +210,7 @@ def reactivate(
             )
             .values(due_at=now, updated_at=now)
         )
+        release_tasks(conn, enrollment_id, held_until, None, now)
     pending = first_pending_due(conn, enrollment_id)
     conn.execute(
         update(ENROLLMENT)
@@ -266,6 +271,7 @@ def _reopen(conn: Connection, enrollment_id: int, kind: str, inbound_id: int,
             )
             .values(state=SendState.SCHEDULED.value, error=None, updated_at=now)
         )
+        release_tasks(conn, enrollment_id, None, enrollment.state, now)
     reactivate(conn, enrollment_id, now, held_until=maybe_utc(enrollment.resume_at))
     subject = Subject(
         enrollment.campaign_id, enrollment_id, enrollment.prospect_id, enrollment.mailbox_id

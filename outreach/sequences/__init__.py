@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .check import SequenceReport, check_sequence_file, step_summary, stop_summary
+    from .conditions import BranchFacts, condition_holds
     from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
     from .headers import header_safe
     from .loader import load_sequence, load_sequence_data, load_sequence_text
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "AutoReplyPolicy": "model",
+    "BranchFacts": "conditions",
+    "condition_holds": "conditions",
     "Condition": "model",
     "Task": "model",
     "render_note": "render",
@@ -103,6 +106,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "STANDARD_FIELDS",
     "AutoReplyPolicy",
+    "BranchFacts",
     "Condition",
     "KnownFields",
     "Pace",
@@ -120,6 +124,7 @@ __all__ = [
     "Wait",
     "check_sequence_file",
     "check_templates",
+    "condition_holds",
     "choose_variant",
     "format_duration",
     "format_wait",
