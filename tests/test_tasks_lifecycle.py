@@ -51,11 +51,13 @@ steps:
 """
 
 
-def world(tmp_path: Path, on_reply: str = "") -> Engine:
+def world(tmp_path: Path, on_reply: str = "", call_wait: str = "1d") -> Engine:
     runner = CliRunner()
     (tmp_path / "p.csv").write_text("email;first_name;company;telefon\n"
                                     f"{ANNA};Anna;Acme;+49 30 555\n")  # fmt: skip
-    (tmp_path / "s.yaml").write_text(SEQUENCE.replace("ON_REPLY", on_reply))
+    text = SEQUENCE.replace("ON_REPLY", on_reply)
+    (tmp_path / "s.yaml").write_text(text.replace("wait: 1d\n    task: call",
+                                                  f"wait: {call_wait}\n    task: call"))
     for args in (
         ["prospects", "import", str(tmp_path / "p.csv"), "--tag", "q1"],
         ["mailbox", "add", "rep@sales.test", "--smtp-host", "127.0.0.1", "--smtp-security",
