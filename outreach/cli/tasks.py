@@ -7,33 +7,16 @@ from rich.text import Text
 
 from outreach import i18n
 from outreach.cli.output import console, print_json
-from outreach.i18n import N_, _, ngettext
+from outreach.i18n import _, ngettext
 from outreach.lifecycle import Cause
 from outreach.lifecycle.tasks import complete_task, settle_tasks
 from outreach.sequences.check import task_label
 from outreach.states import TaskOutcome
 from outreach.store import open_store, session_scope
 from outreach.store.models import utcnow
-from outreach.views.tasks import TaskRow, task_rows
+from outreach.views.tasks import TaskRow, outcome_label, state_label, task_rows
 
 OUTCOMES = tuple(outcome.value for outcome in TaskOutcome)
-OUTCOME_LABELS = {"reached": N_("reached"), "no_answer": N_("no answer"),
-                  "skipped": N_("skipped")}  # fmt: skip
-"""An outcome as the rep reads it (translated where shown)."""
-STATE_LABELS = {
-    "scheduled": N_("scheduled"), "open": N_("due"), "done": N_("done"),
-    "expired": N_("expired"), "skipped": N_("skipped (condition)"),
-    "cancelled": N_("cancelled"),
-}  # fmt: skip
-
-
-def outcome_label(outcome: str | None) -> str:
-    """``no_answer`` → "no answer" (or "nicht erreicht")."""
-    return "" if outcome is None else _(OUTCOME_LABELS.get(outcome, outcome))
-
-
-def state_label(state: str) -> str:
-    return _(STATE_LABELS.get(state, state))
 
 
 @click.group(invoke_without_command=True)

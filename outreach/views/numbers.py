@@ -564,7 +564,8 @@ class TaskCounts:
     """The rep's task list in numbers."""
 
     open: int = 0
-    """Due and not done: on the list now."""
+    """Due and not done: on the list now (or as soon as the list is looked at: queued
+    tasks whose time has come count too)."""
     overdue: int = 0
     """Open and due before today began."""
     scheduled: int = 0
@@ -572,15 +573,16 @@ class TaskCounts:
 
 
 def task_counts(db: Engine, now: datetime, mailbox: str | None = None) -> TaskCounts:
-    """How many tasks are open, overdue and scheduled (of one mailbox, or all)."""
+    """How many tasks are due, overdue and scheduled (of one mailbox, or all)."""
     from outreach.views.tasks import task_rows  # the list and the count read the same rows
 
     rows = task_rows(db, now, which="all", mailbox=mailbox)
-    open_rows = [row for row in rows if row.state == "open"]
+    due = [row for row in rows
+           if row.state == "open" or (row.state == "scheduled" and row.due_at <= now)]
     return TaskCounts(
-        open=len(open_rows),
-        overdue=sum(1 for row in open_rows if row.overdue),
-        scheduled=sum(1 for row in rows if row.state == "scheduled"),
+        open=len(due),
+        overdue=sum(1 for row in due if row.overdue),
+        scheduled=sum(1 for row in rows if row.state == "scheduled" and row.due_at > now),
     )
 
 

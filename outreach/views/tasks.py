@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, select
 
+from outreach.i18n import N_, _
 from outreach.lifecycle.zones import mailbox_zone
 from outreach.states import TaskState
 from outreach.store.models import as_utc
@@ -22,6 +23,27 @@ from outreach.store.repository import CAMPAIGN, MAILBOX, PROSPECT, TASK
 from outreach.views.common import aware, start_of_day
 
 Which = Literal["due", "all"]
+_WAITING = (TaskState.OPEN, TaskState.SCHEDULED)
+
+OUTCOME_LABELS = {"reached": N_("reached"), "no_answer": N_("no answer"),
+                  "skipped": N_("skipped")}  # fmt: skip
+"""An outcome as the rep reads it (translated where shown)."""
+STATE_LABELS = {
+    "scheduled": N_("scheduled"), "open": N_("due"), "done": N_("done"),
+    "expired": N_("expired"), "skipped": N_("skipped (condition)"),
+    "cancelled": N_("cancelled"),
+}  # fmt: skip
+
+
+def outcome_label(outcome: str | None) -> str:
+    """``no_answer`` → "no answer" (or "nicht erreicht"); '' for none."""
+    return "" if outcome is None else _(OUTCOME_LABELS.get(outcome, outcome))
+
+
+def state_label(state: str) -> str:
+    """A task's state in the rep's words (``open`` → "due")."""
+    return _(STATE_LABELS.get(state, state))
+
 
 _PHONE_KEYS = re.compile(r"(phone|telefon|tel|mobil|mobile|handy|fon)", re.IGNORECASE)
 
@@ -49,7 +71,7 @@ class TaskRow:
     due_at: datetime
     expires_at: datetime | None
     overdue: bool
-    """Open and due before today began."""
+    """Open (or queued) and due before today began."""
     outcome: str | None
     outcome_note: str | None
     done_at: datetime | None
@@ -117,7 +139,7 @@ def _row(row: Any, now: datetime) -> TaskRow:
     return TaskRow(
         row.id, row.state, row.kind, row.step_index + 1, row.campaign, row.mailbox,
         row.prospect_id, row.email, name, row.company or "", phone_of(row.fields), row.note,
-        due, aware(row.expires_at), row.state == TaskState.OPEN and due < today,
+        due, aware(row.expires_at), row.state in _WAITING and due < today,
         row.outcome, row.outcome_note, aware(row.done_at),
     )  # fmt: skip
 
