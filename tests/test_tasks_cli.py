@@ -10,7 +10,11 @@ from typing import Any
 from click.testing import CliRunner
 
 from outreach.cli import cli
+from outreach.deliverability.webhook_config import WebhookConfig
+from outreach.deliverability.webhooks import WebhookDispatcher
 from outreach.store.models import utcnow
+from tests.fixtures.webhooks import Receiver
+from tests.test_deliverability_webhooks import FAST, SECRET
 from tests.test_tasks_lifecycle import ANNA, events, send_due, tasks, world
 
 
@@ -73,3 +77,42 @@ def test_german_outcome_words(outreach_home: Path, tmp_path: Path) -> None:
     [task] = as_json("tasks")
     out = run("--lang", "de", "tasks", "done", str(task["id"]), "--outcome", "reached")
     assert f"Aufgabe {task['id']}: erreicht." in out
+
+
+async def test_outcomes_reach_webhooks_exports_and_the_step_report(
+    outreach_home: Path, tmp_path: Path, receiver: Receiver
+) -> None:
+    db = world(tmp_path, call_wait="0s")
+    hook = WebhookConfig(url=receiver.url, events=["task_due", "task_done"],
+                         secret_command=f"printf %s {SECRET}")  # fmt: skip
+    dispatcher = WebhookDispatcher(db, [hook], FAST)
+    assert await dispatcher.dispatch_once() == 0  # a new webhook starts from here
+    send_due(db, 0, utcnow())
+    [task] = as_json("tasks")
+    run("tasks", "done", str(task["id"]), "--outcome", "no_answer", "--note", "Anrufbeantworter")
+
+    [exported] = as_json("export", "tasks")
+    assert (exported["kind"], exported["step"], exported["email"], exported["phone"]) == (
+        "call", 2, ANNA, "+49 30 555")
+    assert (exported["state"], exported["outcome"], exported["outcome_note"]) == (
+        "done", "no_answer", "Anrufbeantworter")
+    assert exported["done_at"] is not None
+    csv_text = run("export", "tasks", "--csv")
+    assert csv_text.splitlines()[0].startswith("id,campaign,step,kind,email,name,company,phone")
+    [done_event] = [e for e in as_json("export", "events") if e["kind"] == "task_done"]
+    assert done_event["data"]["outcome"] == "no_answer"
+
+    report = as_json("report", "q1", "--by", "step")
+    assert report["tasks"] == [{"group": "step 2", "kind": "call", "due": 1, "done": 1,
+                                "reached": 0, "no_answer": 1, "skipped": 0, "cancelled": 0,
+                                "open": 0}]  # fmt: skip
+    assert "tasks by step" in run("report", "q1", "--by", "step")
+    assert "tasks" not in as_json("report", "q1")  # only by step
+
+    assert await dispatcher.dispatch_once() == 2
+    due, done = receiver.bodies()
+    assert (due["event"], done["event"]) == ("task_due", "task_done")
+    assert done["prospect"]["email"] == ANNA and done["campaign"] == "q1"
+    assert done["data"]["outcome"] == "no_answer"
+    assert done["task"]["kind"] == "call" and done["task"]["outcome"] == "no_answer"
+    assert done["task"]["outcome_note"] == "Anrufbeantworter" and done["task"]["step"] == 2
