@@ -20,14 +20,24 @@ from sqlmodel import Session, col, select
 
 from outreach.cli import cli
 from outreach.errors import ValidationFailed
+from outreach.lifecycle.branching import branch_facts
 from outreach.lifecycle.ending import end_person, pause_until, resume_due
 from outreach.lifecycle.facts import load_facts
 from outreach.lifecycle.sending import mark_sending, record_sent, skipped_by_condition
 from outreach.lifecycle.tasks import complete_task, settle_tasks
 from outreach.lifecycle.values import Cause, EnrollmentRef
+from outreach.sequences import BranchFacts, Condition, condition_holds
 from outreach.states import EnrollmentState, TaskOutcome
 from outreach.store import open_store, session_scope
-from outreach.store.models import Enrollment, Event, Prospect, Send, Task, utcnow
+from outreach.store.models import (
+    Enrollment,
+    Event,
+    InboundMessage,
+    Prospect,
+    Send,
+    Task,
+    utcnow,
+)
 
 ANNA = "anna@acme.test"
 SEQUENCE = """\
@@ -258,3 +268,47 @@ def reply(db: Engine, now: datetime) -> None:
     with session_scope(db) as session:
         end_person(session.connection(), row.prospect_id, EnrollmentState.REPLIED, "reply",
                    Cause("inbox"), now, answered=row.id)
+
+
+def inbound(db: Engine, kind: str, intent: str | None, at: datetime, uid: int) -> None:
+    """An inbound message of the enrollment as the watcher stores it (test setup)."""
+    row = enrollment(db)
+    with session_scope(db) as session:
+        session.add(InboundMessage(mailbox_id=row.mailbox_id or 0, folder="INBOX", uidvalidity=1,
+                                   uid=uid, kind=kind, intent=intent, enrollment_id=row.id,
+                                   created_at=at))  # fmt: skip
+
+
+def facts_before(db: Engine, step: int) -> BranchFacts:
+    with Session(db) as session:
+        return branch_facts(session.connection(), enrollment(db).id or 0, step)
+
+
+def test_branch_facts_read_replies_intents_auto_replies_and_the_last_task(
+    any_db: str, tmp_path: Path
+) -> None:
+    db = world(tmp_path)
+    start = utcnow()
+    send_due(db, 0, start)
+    assert facts_before(db, 2) == BranchFacts()
+    inbound(db, "auto_reply", None, start - timedelta(hours=1), 1)  # before the email: old
+    assert not facts_before(db, 2).auto_reply_since_previous
+    inbound(db, "auto_reply", None, start + timedelta(hours=1), 2)
+    assert facts_before(db, 2).auto_reply_since_previous
+    inbound(db, "reply", "not_now", start + timedelta(hours=2), 3)
+    found = facts_before(db, 2)
+    assert found.resumed_after_not_now and not found.replied  # "not now" is no reply here
+    assert condition_holds(Condition("intent", "not_now"), found)
+    assert condition_holds(Condition("no_reply"), found)
+    inbound(db, "reply", "interested", start + timedelta(hours=3), 4)
+    assert not condition_holds(Condition("no_reply"), facts_before(db, 2))
+
+    call, now = tasks(db)[0], tasks(db)[0].due_at
+    settle(db, now)
+    done(db, call.id, TaskOutcome.REACHED, now)
+    found = facts_before(db, 2)
+    assert found.last_task_outcome == "reached"
+    assert condition_holds(Condition("task", "reached"), found)
+    assert not condition_holds(Condition("task", "no_answer"), found)
+    assert not found.auto_reply_since_previous  # the call came after the out-of-office
+    assert facts_before(db, 1).last_task_outcome is None  # no task before step 2

@@ -5,7 +5,8 @@ its schedule opened to every hour and the call and the email after it due at onc
 with the engine and the watcher: three calls fall due after the first emails; a reply
 cancels the replier's call; "no answer" sends the next email (delivered to the inbox),
 "reached" skips it (an event, nothing sent); the LinkedIn tasks appear when the clock
-reaches their due time (not a second before) and one not done in time expires.
+reaches their due time (not a second before), on the TUI's Tasks screen too (Pilot), where
+a key records one as reached; the other, not done in time, expires.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine
 
 from outreach.cli import cli
-from outreach.lifecycle.tasks import complete_task, settle_tasks
-from outreach.lifecycle.values import Cause
+from outreach.lifecycle.tasks import settle_tasks
 from outreach.services import inbox_watcher
-from outreach.states import TaskOutcome
 from outreach.store import open_store, session_scope
+from outreach.tui.factory import build_app
+from outreach.tui.screens.tasks import TasksScreen, TaskTable
 from tests.fixtures.campaigns import add_mailbox, fast_config
 from tests.fixtures.mailstack import MailStack
 from tests.test_tasks_lifecycle import events, tasks
+from tests.test_tui_support import settle, table_rows
 from tests.test_watcher_mailstack import first_message_id, new_rep, submit
 from tests.test_watcher_support import (
     Services,
@@ -151,14 +154,32 @@ async def test_the_german_example_with_calls_branches_and_linkedin(
         assert settle_tasks(session.connection(), latest).opened == 2
     assert {(r["email"], r["kind"]) for r in open_tasks()} == {(ALICE, "linkedin"),
                                                                (BOB, "linkedin")}  # fmt: skip
+    app = build_app(db=db, engine_factory=None, refresh_seconds=0,
+                    now=lambda: latest + timedelta(hours=1), tz=ZoneInfo("UTC"))  # fmt: skip
+    async with app.run_test(size=(160, 48)) as pilot:  # the rep's Tasks screen, key 7
+        await settle(pilot)
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, TasksScreen)
+        shown = table_rows(app.screen.query_one(TaskTable))
+        assert sorted(row[2] for row in shown) == [f"Alice Adler <{ALICE}>", f"Bob Berg <{BOB}>"]
+        assert {row[1] for row in shown} == {"LinkedIn"}
+        first = ALICE if ALICE in shown[0][2] else BOB
+        await pilot.press("m")  # reached: the highlighted (first) task
+        await settle(pilot)
+        await settle(pilot)
+        assert [row[2] for row in table_rows(app.screen.query_one(TaskTable))] == [
+            shown[1][2]]
+    other = BOB if first == ALICE else ALICE
+    reached = linkedin[enrollment_of(db, first).prospect_id]
+    [reached_now] = [t for t in tasks(db) if t.id == reached.id]
+    assert (reached_now.outcome, reached_now.done_by) == ("reached", "tui")
+    left = linkedin[enrollment_of(db, other).prospect_id]
+    [left_open] = [t for t in tasks(db) if t.id == left.id]
+    assert left_open.expires_at is not None
     with session_scope(db) as session:
-        complete_task(session.connection(), alice_li.id or 0, TaskOutcome.REACHED, None,
-                      Cause("cli"), latest + timedelta(hours=1))  # fmt: skip
-    [bob_open] = [t for t in tasks(db) if t.id == bob_li.id]
-    assert bob_open.expires_at is not None
-    with session_scope(db) as session:
-        assert settle_tasks(session.connection(), bob_open.expires_at).expired == 1
+        assert settle_tasks(session.connection(), left_open.expires_at).expired == 1
     [expired] = events(db, "task_expired")
-    assert expired.data["task"] == bob_li.id
+    assert expired.data["task"] == left.id
     assert states(db)[ALICE][0] == states(db)[BOB][0] == "finished"
     assert states(db)[CAROL][0] == "replied"
