@@ -312,3 +312,22 @@ def test_branch_facts_read_replies_intents_auto_replies_and_the_last_task(
     assert not condition_holds(Condition("task", "no_answer"), found)
     assert not found.auto_reply_since_previous  # the call came after the out-of-office
     assert facts_before(db, 1).last_task_outcome is None  # no task before step 2
+
+
+def test_campaign_update_refuses_to_turn_an_email_into_a_task(any_db: str, tmp_path: Path) -> None:
+    world(tmp_path)
+    edited = tmp_path / "edited.yaml"
+    text = (tmp_path / "s.yaml").read_text()
+    edited.write_text(text.replace('''  - wait: 1d
+    when: {task: no_answer}
+    body: "Ich habe Sie nicht erreicht."''', '''  - wait: 1d
+    task: custom
+    note: "Angebot schicken"'''))
+    result = CliRunner().invoke(cli, ["--lang", "en", "campaign", "update", "q1", "--sequence", str(edited)])
+    assert result.exit_code == 2, result.output
+    assert "step 3: an email cannot become a task" in result.output
+    removed = tmp_path / "removed.yaml"  # the LinkedIn task removed: allowed
+    removed.write_text(text.split("  - wait: 2d\n    task: linkedin")[0])
+    result = CliRunner().invoke(cli, ["--lang", "en", "campaign", "update", "q1", "--sequence", str(removed),
+                                      "--yes"])  # fmt: skip
+    assert result.exit_code == 0, result.output
