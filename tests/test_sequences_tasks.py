@@ -247,3 +247,30 @@ def test_preview_shows_the_task_notes_and_conditions(prospect: str) -> None:
     assert "Subject: Re: Kurze Frage zu Bäckerei Süß" in out  # the email after the call
     assert "step 4: LinkedIn task" in out
     assert out.index("Telefon") < out.index("telefonisch") < out.index("Kontaktanfrage")
+
+
+@pytest.mark.parametrize("when", ["no_reply", "auto_reply", {"intent": "not_now"},
+                                  {"task": "reached"}, {"task": "no_answer"}])
+def test_the_json_schema_takes_every_condition(when: object) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from outreach.sequences import sequence_json_schema
+
+    good = {"name": "x", "steps": [{"subject": "s", "body": "b"},
+                                   {"task": "call", "note": "n", "due_within": "2 business days",
+                                    "on_reply": "continue"},
+                                   {"body": "b", "when": when}]}  # fmt: skip
+    jsonschema.validate(good, sequence_json_schema())
+
+
+@pytest.mark.parametrize("bad", [
+    {"body": "b", "when": "maybe"}, {"body": "b", "when": {"task": "answered"}},
+    {"body": "b", "when": {"mood": "happy"}}, {"task": "phone", "note": "n"},
+    {"task": "call", "note": "n", "on_reply": "ignore"},
+])  # fmt: skip
+def test_the_json_schema_refuses_bad_tasks_and_conditions(bad: dict[str, object]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    from outreach.sequences import sequence_json_schema
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "x", "steps": [{"subject": "s", "body": "b"}, bad]},
+                            sequence_json_schema())

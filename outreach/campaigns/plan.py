@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Select, and_, select
+from sqlalchemy import Connection, Engine, Select, and_, select
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
@@ -30,7 +30,7 @@ from outreach.planner.lanes import Profile
 from outreach.planner.mailbox_run import Start
 from outreach.planner.simulate import merge, simulate_mailboxes, timeline_for
 from outreach.planner.windows import after_wait, next_open, zone
-from outreach.sequences import Sequence, Step, condition_holds
+from outreach.sequences import BranchFacts, Sequence, Step, condition_holds
 from outreach.states import PENDING, TASK_PENDING
 from outreach.store.models import (
     Campaign,
@@ -124,7 +124,7 @@ def plan_campaign(
     return sorted(rows, key=lambda row: row.at)
 
 
-def _pending_tasks(conn: Any, campaign_id: int) -> dict[int, tuple[datetime, int]]:
+def _pending_tasks(conn: Connection, campaign_id: int) -> dict[int, tuple[datetime, int]]:
     """Queued and open tasks of the campaign: enrollment → (due, step)."""
     query = select(col(Task.enrollment_id), col(Task.due_at), col(Task.step_index)).where(
         col(Task.campaign_id) == campaign_id, col(Task.state).in_(TASK_PENDING)
@@ -146,7 +146,7 @@ def _next_task(enrolled: _Enrolled, last: tuple[int, int] | None,
     return next_open(enrolled.sequence.schedule, enrolled.tz, max(due, now)), following
 
 
-def _branch(enrolled: _Enrolled, step: int, facts: Any) -> str | None:
+def _branch(enrolled: _Enrolled, step: int, facts: BranchFacts | None) -> str | None:
     """The branch a step with ``when:`` takes: today, for the step waited for now."""
     when = enrolled.sequence.steps[step].when
     if when is None:
