@@ -331,3 +331,20 @@ def test_campaign_update_refuses_to_turn_an_email_into_a_task(any_db: str, tmp_p
     result = CliRunner().invoke(cli, ["--lang", "en", "campaign", "update", "q1", "--sequence", str(removed),
                                       "--yes"])  # fmt: skip
     assert result.exit_code == 0, result.output
+
+
+def test_an_opt_out_ends_a_task_kept_after_a_reply(any_db: str, tmp_path: Path) -> None:
+    db = world(tmp_path, on_reply="on_reply: continue")
+    call, now = call_task_open(db)
+    done(db, call.id, TaskOutcome.NO_ANSWER, now)
+    send_due(db, 2, now + timedelta(days=1))
+    reply(db, now + timedelta(days=1, hours=1))
+    [_, linkedin] = tasks(db)
+    assert linkedin.state == "scheduled"  # kept: on_reply: continue
+    row = enrollment(db)
+    with session_scope(db) as session:
+        end_person(session.connection(), row.prospect_id, EnrollmentState.UNSUBSCRIBED,
+                   "unsubscribe", Cause("inbox"), now + timedelta(days=1, hours=2))
+    [_, linkedin] = tasks(db)
+    assert linkedin.state == "cancelled" and (linkedin.reason or "").startswith(
+        "enrollment unsubscribed:")

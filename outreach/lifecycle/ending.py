@@ -117,6 +117,10 @@ def end_person(
     own = [ref for ref in refs if ref.id == answered]
     others = [ref for ref in refs if ref.id != answered]
     ended = end_enrollments(conn, own, state, reason, cause, now)
+    if state == EnrollmentState.UNSUBSCRIBED:  # an opt-out ends the calls kept after a reply
+        replied = enrollment_refs(conn, (ENROLLMENT.c.prospect_id == prospect_id)
+                                  & (ENROLLMENT.c.state == EnrollmentState.REPLIED.value))
+        cancel_tasks(conn, [ref.id for ref in replied], state, reason, now)
     where = f" in campaign {cause.campaign}" if cause.campaign else ""
     return ended + end_enrollments(
         conn, others, EnrollmentState.STOPPED, f"{state.value}{where}: {reason}", cause, now
