@@ -63,6 +63,36 @@ PENDING: tuple[SendState, ...] = (SendState.SCHEDULED, SendState.DEFERRED)
 """Sends waiting in the queue."""
 
 
+class TaskState(StrEnum):
+    """A task step for one prospect:
+    ``scheduled → open → done | expired``, or ``skipped`` / ``cancelled``."""
+
+    SCHEDULED = "scheduled"
+    """Waiting for its due time (its condition not yet checked)."""
+    OPEN = "open"
+    """Due: on the rep's list until done or until ``expires_at``."""
+    DONE = "done"
+    """The rep recorded an outcome."""
+    EXPIRED = "expired"
+    """Not done within ``due_within``: counted as skipped, the sequence went on."""
+    SKIPPED = "skipped"
+    """Its ``when:`` did not hold when it fell due."""
+    CANCELLED = "cancelled"
+    """A reply (or another end) stopped the prospect first."""
+
+
+TASK_PENDING: tuple[TaskState, ...] = (TaskState.SCHEDULED, TaskState.OPEN)
+"""Tasks still to come or to do: an enrollment with one has its next step queued."""
+
+
+class TaskOutcome(StrEnum):
+    """How the rep says a task went (an expired task counts as ``skipped``)."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    SKIPPED = "skipped"
+
+
 class EventKind(StrEnum):
     """What an Event row records (timelines, reports and webhooks read these)."""
 
@@ -111,6 +141,20 @@ class EventKind(StrEnum):
     """The rep confirmed a proposed referral: enrolled in the campaign (data: email)."""
     TRIAGED = "triaged"
     """A person marked a reply handled, or snoozed it (data: action, until)."""
+    # task steps and conditions
+    TASK_DUE = "task_due"
+    """A task fell due and is on the rep's list (data: task, step, task_kind, expires_at)."""
+    TASK_DONE = "task_done"
+    """The rep recorded a task's outcome (data: task, step, task_kind, outcome, note,
+    by)."""
+    TASK_EXPIRED = "task_expired"
+    """A task was not done within its due_within: skipped, the sequence goes on (data:
+    task, step, task_kind)."""
+    TASK_CANCELLED = "task_cancelled"
+    """A pending task was cancelled because the enrollment ended (data: task, step, reason)."""
+    STEP_SKIPPED = "step_skipped"
+    """A step's ``when:`` did not hold when it fell due (data: step, condition, step_kind,
+    task or send)."""
 
 
 ENDED_BY = {

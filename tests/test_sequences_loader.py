@@ -31,7 +31,7 @@ EXAMPLES = sorted((ROOT / "sequences").glob("*.yaml"))
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_examples_load_cleanly_with_standard_fields(path: Path) -> None:
     sequence = load_sequence(path, fields=STANDARD_FIELDS)
-    assert len(sequence.steps) == 3
+    assert len(sequence.steps) == (4 if "tasks" in path.name else 3)
     assert path.read_text().startswith("# yaml-language-server: $schema=./schema.json\n")
 
 
@@ -155,7 +155,7 @@ def test_examples_ship_in_the_package() -> None:
     from outreach.cli import cli
     from outreach.sequences.examples import examples
 
-    assert [e.name for e in examples()] == ["de", "en"]
+    assert [e.name for e in examples()] == ["de", "de-tasks", "en"]
     runner = CliRunner()
     german = runner.invoke(cli, ["sequence", "new", "--example", "de"])
     assert german.exit_code == 0
@@ -164,10 +164,11 @@ def test_examples_ship_in_the_package() -> None:
     for listing in (runner.invoke(cli, ["sequence", "new"]),
                     runner.invoke(cli, ["sequence", "new", "--example"])):
         assert listing.exit_code == 0
-        assert "de   Geschäftsführer DACH (Beispiel)" in listing.stdout
-        assert "en   Q1 founders (example)" in listing.stdout
+        assert "de-tasks Anruf nach der ersten E-Mail (Beispiel)" in listing.stdout
+        assert "de       Geschäftsführer DACH (Beispiel)" in listing.stdout
+        assert "en       Q1 founders (example)" in listing.stdout
     unknown = runner.invoke(cli, ["sequence", "new", "--example", "fr"])
-    assert unknown.exit_code == 3 and "there are de, en" in unknown.output
+    assert unknown.exit_code == 3 and "there are de, de-tasks, en" in unknown.output
 
     with open(ROOT / "pyproject.toml", "rb") as f:
         patterns = tomllib.load(f)["tool"]["setuptools"]["package-data"]["outreach"]

@@ -372,6 +372,7 @@ SCREENS: tuple[tuple[str, tuple[str, ...], Callable[[Any], None] | None], ...] =
     ("mailboxes", ("6",), None),
     ("mailbox_form", ("6", "a"), None),
     ("help", ("question_mark",), None),
+    ("tasks", ("7",), None),
 )
 """Each screen: its name, the keys that reach it from the start, and a last step."""
 

@@ -1,4 +1,11 @@
-"""``campaign plan``: the projected schedule from the database, by the engine's own rules."""
+"""``campaign plan``: the projected schedule from the database, by the engine's own rules.
+
+Emails are simulated through the mailboxes' pacers. A task step (call, LinkedIn, custom)
+is no send: a queued one is listed at its due time, and the first task after a prospect's
+projected emails is listed when its wait is over (what comes after it depends on the rep's
+outcome, so the projection stops there). A step with ``when:`` says the branch: for the
+step a prospect waits for now, whether its condition holds today; later, what it waits on.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +13,25 @@ import random
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Select, and_, select
+from sqlalchemy import Connection, Engine, Select, and_, select
 from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
 from outreach.campaigns.rows import get_campaign
+from outreach.i18n import _
+from outreach.lifecycle.branching import branch_facts
 from outreach.lifecycle.pacer_state import load_pacer
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.planner.clock import DAY_US, MINUTE_US, DayTable, from_us, to_us
 from outreach.planner.lanes import Profile
 from outreach.planner.mailbox_run import Start
 from outreach.planner.simulate import merge, simulate_mailboxes, timeline_for
-from outreach.planner.windows import next_open, zone
-from outreach.states import PENDING
+from outreach.planner.windows import after_wait, next_open, zone
+from outreach.sequences import BranchFacts, Sequence, Step, condition_holds
+from outreach.states import PENDING, TASK_PENDING
 from outreach.store.models import (
     Campaign,
     CampaignMailbox,
@@ -29,6 +39,7 @@ from outreach.store.models import (
     Mailbox,
     Prospect,
     Send,
+    Task,
     as_utc,
     row_id,
 )
@@ -36,7 +47,7 @@ from outreach.store.models import (
 
 @dataclass(frozen=True)
 class PlanRow:
-    """One projected send, as ``campaign plan`` shows it."""
+    """One projected send (or task), as ``campaign plan`` shows it."""
 
     at: datetime
     local_time: str
@@ -44,6 +55,21 @@ class PlanRow:
     email: str
     step: int
     mailbox: str
+    kind: str = "email"
+    """email, or the task's kind: call | linkedin | custom (a task is no send)."""
+    branch: str | None = None
+    """For a step with ``when:``: ``task: no_answer — holds today`` / ``— fails today:
+    skipped`` for the step the prospect waits for now, ``if task: no_answer`` later."""
+
+
+@dataclass(frozen=True)
+class _Enrolled:
+    campaign_id: int
+    email: str
+    tz: ZoneInfo
+    mailbox: str
+    next_step: int
+    sequence: Sequence
 
 
 def plan_campaign(
@@ -59,19 +85,77 @@ def plan_campaign(
         campaigns = _campaigns_sharing(session, campaign, [m.id for m in mailboxes])
         starts, info = _starts(session, campaigns, mailboxes, now)
         pacers = {m.email: load_pacer(session, m, now, random.Random(seed)) for m in mailboxes}
+    until = now + timedelta(days=days)
     timeline = timeline_for(now)
-    plans = simulate_mailboxes(starts, pacers, now, now + timedelta(days=days), seed, timeline)
+    plans = simulate_mailboxes(starts, pacers, now, until, seed, timeline)
     clocks: dict[ZoneInfo, LocalClock] = {}
     rows = []
+    last: dict[Hashable, tuple[int, int]] = {}  # enrollment → (µs, step) of its last email
+    with db.connect() as conn:
+        facts = {eid: branch_facts(conn, cast(int, eid), e.next_step)
+                 for eid, e in info.items() if e.campaign_id == campaign.id}
+        tasks = _pending_tasks(conn, row_id(campaign.id))
     for at, mailbox, enrollment, step in merge(plans):
-        campaign_id, email, tz = info[enrollment]
-        if campaign_id != campaign.id:
+        enrolled = info[enrollment]
+        if enrolled.campaign_id != campaign.id:
             continue
-        clock = clocks.get(tz)
+        clock = clocks.get(enrolled.tz)
         if clock is None:
-            clock = clocks[tz] = LocalClock(timeline.days(tz))
-        rows.append(PlanRow(from_us(at), clock.format(at), str(tz), email, step + 1, mailbox))
-    return rows
+            clock = clocks[enrolled.tz] = LocalClock(timeline.days(enrolled.tz))
+        last[enrollment] = (at, step)
+        branch = _branch(enrolled, step, facts.get(enrollment))
+        rows.append(PlanRow(from_us(at), clock.format(at), str(enrolled.tz), enrolled.email,
+                            step + 1, mailbox, branch=branch))  # fmt: skip
+    for eid, enrolled in info.items():
+        if enrolled.campaign_id != campaign.id:
+            continue
+        task = tasks.get(cast(int, eid)) or _next_task(enrolled, last.get(eid), now)
+        if task is None or task[0] >= until:
+            continue
+        due_at, task_step = task
+        clock = clocks.get(enrolled.tz) or LocalClock(timeline.days(enrolled.tz))
+        clocks[enrolled.tz] = clock
+        kind = enrolled.sequence.steps[task_step].task
+        rows.append(PlanRow(
+            due_at, clock.format(to_us(due_at)), str(enrolled.tz), enrolled.email,
+            task_step + 1, enrolled.mailbox, kind.kind if kind else "email",
+            _branch(enrolled, task_step, facts.get(eid)),
+        ))  # fmt: skip
+    return sorted(rows, key=lambda row: row.at)
+
+
+def _pending_tasks(conn: Connection, campaign_id: int) -> dict[int, tuple[datetime, int]]:
+    """Queued and open tasks of the campaign: enrollment → (due, step)."""
+    query = select(col(Task.enrollment_id), col(Task.due_at), col(Task.step_index)).where(
+        col(Task.campaign_id) == campaign_id, col(Task.state).in_(TASK_PENDING)
+    )
+    return {eid: (as_utc(due), step) for eid, due, step in conn.execute(query)}
+
+
+def _next_task(enrolled: _Enrolled, last: tuple[int, int] | None,
+               now: datetime) -> tuple[datetime, int] | None:  # fmt: skip
+    """The first task step after the prospect's projected emails, when its wait is over."""
+    if last is None:
+        return None
+    at, step = last
+    steps = enrolled.sequence.steps
+    following = step + 1
+    if following >= len(steps) or steps[following].task is None:
+        return None
+    due = after_wait(steps[following].wait, from_us(at), enrolled.tz)
+    return next_open(enrolled.sequence.schedule, enrolled.tz, max(due, now)), following
+
+
+def _branch(enrolled: _Enrolled, step: int, facts: BranchFacts | None) -> str | None:
+    """The branch a step with ``when:`` takes: today, for the step waited for now."""
+    when = enrolled.sequence.steps[step].when
+    if when is None:
+        return None
+    if step != enrolled.next_step or facts is None:
+        return _("if {when}").format(when=when.describe())
+    if condition_holds(when, facts):
+        return _("{when}: holds today").format(when=when.describe())
+    return _("{when}: fails today, skipped").format(when=when.describe())
 
 
 class LocalClock:
@@ -123,35 +207,42 @@ def _campaigns_sharing(
 
 def _starts(
     session: Session, campaigns: Iterable[Campaign], mailboxes: list[Mailbox], now: datetime
-) -> tuple[dict[str, list[Start]], dict[Hashable, tuple[int, str, ZoneInfo]]]:
-    """Each live enrollment's next step per mailbox (plain columns: no ORM objects per row)."""
+) -> tuple[dict[str, list[Start]], dict[Hashable, _Enrolled]]:
+    """Each live enrollment's next email per mailbox (plain columns: no ORM objects per
+    row); a prospect waiting for a task is known (``info``) but has no email to simulate."""
     boxes = {m.id: m.email for m in mailboxes}
     starts: dict[str, list[Start]] = {email: [] for email in boxes.values()}
-    info: dict[Hashable, tuple[int, str, ZoneInfo]] = {}
+    info: dict[Hashable, _Enrolled] = {}
     for campaign in campaigns:
         campaign_id = row_id(campaign.id)
         sequence = campaign_sequence(campaign)
         draft = campaign.state == "draft"
-        profiles: dict[str | None, tuple[ZoneInfo, Profile]] = {}
+        profiles: dict[tuple[str | None, int], tuple[ZoneInfo, Profile]] = {}
         for row in session.execute(_live_rows(campaign_id)):
             mailbox = boxes.get(row.mailbox_id)
             if mailbox is None:
                 continue
-            known = profiles.get(row.timezone)
-            if known is None:
-                tz = zone(row.timezone or sequence.schedule.timezone)
-                profile = Profile(tz, sequence.schedule, sequence.pace, campaign_id, sequence.steps)
-                known = profiles[row.timezone] = (tz, profile)
-            tz, profile = known
+            tz = zone(row.timezone or sequence.schedule.timezone)
+            info[row.id] = _Enrolled(campaign_id, row.email, tz, mailbox, row.next_step, sequence)
             if row.step_index is not None:
                 step, due = row.step_index, to_us(as_utc(row.due_at))
-            elif draft and row.next_step == 0:
+            elif draft and row.next_step == 0 and sequence.steps[0].task is None:
                 step, due = 0, to_us(next_open(sequence.schedule, tz, now))
             else:
                 continue
-            starts[mailbox].append((due, row.id, step, row.domain, profile))
-            info[row.id] = (campaign_id, row.email, tz)
+            cutoff = _emails_until(sequence.steps, step)
+            known = profiles.get((row.timezone, cutoff))
+            if known is None:
+                steps = sequence.steps[:cutoff]
+                profile = Profile(tz, sequence.schedule, sequence.pace, campaign_id, steps)
+                known = profiles[(row.timezone, cutoff)] = (tz, profile)
+            starts[mailbox].append((due, row.id, step, row.domain, known[1]))
     return starts, info
+
+
+def _emails_until(steps: tuple[Step, ...], step: int) -> int:
+    """Where the run of emails from ``step`` on ends: the next task step (or the end)."""
+    return next((i for i in range(step, len(steps)) if steps[i].task is not None), len(steps))
 
 
 def _live_rows(campaign_id: int) -> Select[*tuple[Any, ...]]:

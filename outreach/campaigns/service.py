@@ -24,7 +24,7 @@ from outreach.planner.assign import assign_mailboxes
 from outreach.prospects.queries import get_prospect
 from outreach.sequences import Sequence, load_sequence, missing_fields, sequence_hash, to_snapshot
 from outreach.sequences.prospect import display_name, prospect_fields
-from outreach.sequences.render import render_step
+from outreach.sequences.render import render_note, render_step
 from outreach.states import LIVE, RUNNING, CampaignState
 from outreach.store import session_scope
 from outreach.store.models import (
@@ -249,6 +249,11 @@ def _mailbox_problems(session: Session, campaign: Campaign) -> list[str]:
 def _render_all(sequence: Sequence, fields: dict[str, str]) -> list[str]:
     failures: list[str] = []
     for step in sequence.steps:
+        if step.task is not None:
+            try:
+                render_note(sequence, step.index, fields)
+            except ValidationFailed as exc:
+                failures.append(f"{fields['email']}: {exc}")
         for variant in range(len(step.variants)):
             try:
                 render_step(sequence, step.index, fields, variant)

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from outreach.campaigns.rows import get_campaign
+from outreach.errors import ValidationFailed
+from outreach.i18n import _
 from outreach.lifecycle.campaigns import requeue_for_sequence
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.sequences import Sequence, load_sequence, sequence_hash, to_snapshot
@@ -42,7 +44,7 @@ def describe_changes(old: Sequence, new: Sequence) -> list[str]:
         elif old.steps[index] != new.steps[index]:
             what = [
                 name
-                for name in ("wait", "variants", "new_thread")
+                for name in ("wait", "variants", "new_thread", "task", "when")
                 if getattr(old.steps[index], name) != getattr(new.steps[index], name)
             ]
             lines.append(f"{label}: {', '.join(what)} changed")
@@ -52,11 +54,24 @@ def describe_changes(old: Sequence, new: Sequence) -> list[str]:
     return lines
 
 
+def kind_changes(old: Sequence, new: Sequence) -> list[str]:
+    """Steps that turn from an email into a task or back: a queued row cannot follow."""
+    return [f"step {index + 1}" for index, (before, after) in
+            enumerate(zip(old.steps, new.steps, strict=False))
+            if before.is_task != after.is_task]  # fmt: skip
+
+
 def update_campaign(db: Engine, name: str, path: Path, *, apply: bool) -> SequenceChange:
     new = load_sequence(path)
     with session_scope(db) as session:
         campaign = get_campaign(session, name)
         old = campaign_sequence(campaign)
+        turned = kind_changes(old, new)
+        if turned:
+            raise ValidationFailed(
+                _("{steps}: an email cannot become a task (or a task an email) in a running "
+                  "campaign").format(steps=", ".join(turned)),
+                hint=_("add the task as a new step, or start a new campaign with the sequence"))
         change = SequenceChange(describe_changes(old, new))
         _impact(session, campaign.id or 0, new, change)
         if not apply or change.empty:

@@ -12,6 +12,7 @@ from outreach.campaigns import service
 from outreach.campaigns.plan import plan_campaign
 from outreach.campaigns.update import update_campaign
 from outreach.cli.output import print_json, print_table
+from outreach.i18n import _, ngettext
 from outreach.store import open_store
 from outreach.views import campaign_list as views
 
@@ -272,8 +273,21 @@ def plan(name: str, days: int, as_json: bool) -> None:
         return print_json([row.__dict__ for row in rows])
     if not rows:
         return click.echo(f"nothing would be sent in the next {days} days")
-    print_table(
-        [row.__dict__ for row in rows],
-        ["local_time", "timezone", "email", "step", "mailbox"],
-        title=f"{len(rows)} sends in the next {days} days (prospect's local time)",
-    )
+    tasks = [row for row in rows if row.kind != "email"]
+    columns = ["local_time", "timezone", "email", "step", "mailbox"]
+    if tasks or any(row.branch for row in rows):
+        columns += ["kind", "branch"]
+    shown = [{**row.__dict__, "kind": _kind_label(row.kind), "branch": row.branch or ""}
+             for row in rows]  # fmt: skip
+    title = f"{len(rows) - len(tasks)} sends in the next {days} days (prospect's local time)"
+    if tasks:
+        title += ngettext(", {count} task (done by you)",
+                          ", {count} tasks (done by you)", len(tasks)).format(
+                              count=len(tasks))  # fmt: skip
+    print_table(shown, columns, title=title)
+
+
+def _kind_label(kind: str) -> str:
+    from outreach.sequences.check import task_label
+
+    return _("email") if kind == "email" else _("{task} task").format(task=task_label(kind))

@@ -10,6 +10,8 @@ import click
 
 from outreach.cli.output import print_json, print_table
 from outreach.errors import ConfigError
+from outreach.i18n import _
+from outreach.sequences.check import task_label
 from outreach.store import open_store
 from outreach.views.exports import KINDS, export_rows, to_csv, to_excel_csv
 from outreach.views.numbers import percent
@@ -48,6 +50,10 @@ def report(campaign: str | None, by: str | None, as_json: bool, as_csv: bool) ->
     titled = [{**row, "group": line.title}
               for row, line in zip(rows, [*result.rows, result.total], strict=True)]
     print_table([_percent(row) for row in titled], COLUMNS, title=_title(result))
+    if result.tasks:
+        shown = [{**row.as_dict(), "kind": task_label(row.kind)} for row in result.tasks]
+        print_table(shown, ["group", "kind", "due", "done", "reached", "no_answer", "skipped",
+                            "cancelled", "open"], title=_("tasks by step"))  # fmt: skip
 
 
 def _intent_report(campaign: str | None, kind: str) -> None:

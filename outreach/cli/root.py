@@ -78,6 +78,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "outreach.cli.suppress", "suppress",
         N_("The suppression list: never enroll or write to these addresses or @domains."),
     ),
+    "tasks": LazyCommand(
+        "outreach.cli.tasks", "tasks",
+        N_("Task steps: calls, LinkedIn and custom to-dos due from your sequences, and their "
+           "outcomes."),
+    ),
     "tui": LazyCommand(
         "outreach.cli.tui", "tui",
         N_("Open the cockpit: dashboard, campaigns, prospects, inbox, sequences, mailboxes."),

@@ -12,16 +12,19 @@ from sqlmodel import Session, select
 from outreach.cli.output import console, print_json
 from outreach.deliverability.lint import lint_file
 from outreach.errors import NotFoundError
+from outreach.i18n import _
 from outreach.sequences import (
     Problem,
     check_sequence_file,
     choose_variant,
     load_sequence,
+    render_note,
     render_step,
     schema_text,
     step_summary,
     stop_summary,
 )
+from outreach.sequences.check import task_label
 from outreach.sequences.prospect import display_name, prospect_fields
 from outreach.store import open_store
 from outreach.store.models import Mailbox, Prospect
@@ -112,6 +115,12 @@ def preview(
     state: ThreadState | None = None
     now = datetime.now(UTC)
     for step in seq.steps:
+        when = _(" (only when {when})").format(when=step.when.describe()) if step.when else ""
+        if step.task is not None:
+            console.rule(_("step {number}: {task} task{when}").format(
+                number=step.index + 1, task=task_label(step.task.kind), when=when))
+            click.echo(render_note(seq, step.index, fields))
+            continue
         variant = choose_variant(prospect.email, campaign_key, step)
         rendered = render_step(seq, step.index, fields, variant)
         message_id = f"<step{step.index + 1}.preview@{sender.rpartition('@')[2]}>"
@@ -127,7 +136,7 @@ def preview(
         thread = Thread() if fresh or state is None else continuing(state, now)
         message = compose(envelope, rendered, thread, unsubscribe_header=seq.unsubscribe_header)
         label = f" (variant {chr(65 + variant)})" if len(step.variants) > 1 else ""
-        console.rule(f"step {step.index + 1}{label}")
+        console.rule(f"step {step.index + 1}{label}{when}")
         _show(as_bytes(message), raw)
         state = after_send(state, message_id, str(message["Subject"]), step.new_thread)
 
@@ -156,8 +165,10 @@ def new(name: str | None) -> None:
 
     if not name:
         click.echo("Example sequences (outreach sequence new --example NAME > q1.yaml):")
-        for shown in examples():
-            click.echo(f"  {shown.name:<4} {shown.title}")
+        shown_all = examples()
+        width = max((len(shown.name) for shown in shown_all), default=0)
+        for shown in shown_all:
+            click.echo(f"  {shown.name:<{width}} {shown.title}")
         return
     click.echo(example(name).text, nl=False)
 

@@ -60,15 +60,18 @@ def lint_sequence(sequence: Sequence, words: SpamWords | None = None) -> list[Li
 
 
 def _opt_out(sequence: Sequence) -> list[LintFinding]:
-    """Without List-Unsubscribe, each variant of the first step should offer a way out."""
+    """Without List-Unsubscribe, each variant of the first email should offer a way out."""
     if sequence.unsubscribe_header:
         return []
-    step = sequence.steps[0]
+    step = next((s for s in sequence.steps if s.task is None), None)
+    if step is None:
+        return []
     found = []
     for index, variant in enumerate(step.variants):
         hit = opt_out_hit(variant.body)
         if hit is not None:
-            base = "steps[0]" + (f".variants[{index}]" if len(step.variants) > 1 else "")
+            base = f"steps[{step.index}]" + (
+                f".variants[{index}]" if len(step.variants) > 1 else "")
             found.append(_finding(TemplateText(f"{base}.body", variant.body, False), hit))
     return found
 

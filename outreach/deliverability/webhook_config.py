@@ -29,7 +29,8 @@ EVENTS = frozenset({
     "reply", "auto_reply", "bounce", "soft_bounce", "unsubscribe", "sent", "failed",
     "replied", "stopped", "bounced", "unsubscribed", "paused", "resumed", "invalid",
     "campaign_started", "campaign_paused", "mailbox_paused", "referral_proposed",
-    "referral_enrolled", "intent_corrected", "*",
+    "referral_enrolled", "intent_corrected", "task_due", "task_done", "task_expired",
+    "task_cancelled", "step_skipped", "*",
 })
 """Event kinds a webhook may ask for (``*`` = every event)."""
 

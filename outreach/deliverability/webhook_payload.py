@@ -7,7 +7,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from outreach.store.models import Campaign, Event, InboundMessage, Mailbox, Prospect, as_utc
+from outreach.store.models import (
+    Campaign,
+    Event,
+    InboundMessage,
+    Mailbox,
+    Prospect,
+    Task,
+    as_utc,
+)
 
 
 def event_payloads(session: Session, events: Iterable[Event]
@@ -18,8 +26,15 @@ def event_payloads(session: Session, events: Iterable[Event]
     prospects = _by_id(session, Prospect, {e.prospect_id for e in events})
     mailboxes = _by_id(session, Mailbox, {e.mailbox_id for e in events})
     inbound = _by_id(session, InboundMessage, {e.inbound_id for e in events})
-    return [(e.id or 0, e.kind, _payload(e, campaigns, prospects, mailboxes, inbound))
+    tasks = _by_id(session, Task, {_task_id(e) for e in events})
+    return [(e.id or 0, e.kind, _payload(e, campaigns, prospects, mailboxes, inbound, tasks))
             for e in events]
+
+
+def _task_id(event: Event) -> int | None:
+    """The task an event is about (task_due, task_done, task_expired …), if any."""
+    found = (event.data or {}).get("task")
+    return found if isinstance(found, int) else None
 
 
 def _by_id(session: Session, table: Any, ids: set[int | None]) -> dict[int, Any]:
@@ -30,10 +45,11 @@ def _by_id(session: Session, table: Any, ids: set[int | None]) -> dict[int, Any]
 
 
 def _payload(event: Event, campaigns: dict[int, Campaign], prospects: dict[int, Prospect],
-             mailboxes: dict[int, Mailbox], inbound: dict[int, InboundMessage]) -> dict[str, Any]:
+             mailboxes: dict[int, Mailbox], inbound: dict[int, InboundMessage],
+             tasks: dict[int, Task]) -> dict[str, Any]:  # fmt: skip
     campaign = campaigns.get(event.campaign_id or -1)
     mailbox = mailboxes.get(event.mailbox_id or -1)
-    return {
+    found = {
         "id": event.id, "event": event.kind, "at": as_utc(event.at).isoformat(),
         "campaign": campaign.name if campaign else None,
         "mailbox": mailbox.email if mailbox else None,
@@ -41,6 +57,20 @@ def _payload(event: Event, campaigns: dict[int, Campaign], prospects: dict[int, 
         "message": _message(inbound.get(event.inbound_id or -1)),
         "data": event.data,
     }
+    task = tasks.get(_task_id(event) or -1)
+    if task is not None:
+        found["task"] = _task(task)
+    return found
+
+
+def _task(task: Task) -> dict[str, Any]:
+    """A task step as a CRM logs it: what, for which step, how it went (as it is now)."""
+    return {
+        "id": task.id, "kind": task.kind, "step": task.step_index + 1, "state": task.state,
+        "outcome": task.outcome, "outcome_note": task.outcome_note, "note": task.note,
+        "due_at": as_utc(task.due_at).isoformat(),
+        "done_at": as_utc(task.done_at).isoformat() if task.done_at else None,
+    }  # fmt: skip
 
 
 def _prospect(prospect: Prospect | None) -> dict[str, Any] | None:

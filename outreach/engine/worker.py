@@ -266,6 +266,10 @@ class MailboxWorker:
             facts = load_facts(conn, send_id, lock=True)
             if facts is None or not self._still_wanted(conn, facts, now):
                 return None
+            if sending.skipped_by_condition(conn, facts, now):
+                self.on_event("step_skipped", {"to": facts.prospect.email,
+                                               "step": facts.step_index})
+                return None
             try:
                 letter = prepare_letter(conn, facts, now)
             except Exception as exc:  # noqa: BLE001 - a template failing at send time

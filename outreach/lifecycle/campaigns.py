@@ -12,9 +12,9 @@ from outreach.lifecycle.values import Subject
 from outreach.planner.windows import after_wait, next_open
 from outreach.sequences import Sequence
 from outreach.sequences.prospect import zone_of
-from outreach.states import PENDING, EventKind
+from outreach.states import PENDING, TASK_PENDING, EventKind, TaskState
 from outreach.store.models import as_utc
-from outreach.store.repository import CAMPAIGN, ENROLLMENT, PROSPECT, SEND
+from outreach.store.repository import CAMPAIGN, ENROLLMENT, PROSPECT, SEND, TASK
 
 BOUNCE_WINDOW = 50
 BOUNCE_THRESHOLD = 0.05
@@ -109,6 +109,23 @@ def requeue_for_sequence(
             cancelled += 1
         elif row.step_index > 0:
             _follow_new_wait(conn, row, new, now)
+    removed_tasks = conn.execute(
+        select(TASK.c.id, TASK.c.enrollment_id).where(
+            TASK.c.campaign_id == campaign_id, TASK.c.state.in_(TASK_PENDING),
+            TASK.c.step_index >= len(new.steps),
+        )
+    ).all()  # fmt: skip
+    for task_id, enrollment_id in removed_tasks:  # a task step removed: as a removed email
+        conn.execute(
+            update(TASK).where(TASK.c.id == task_id)
+            .values(state=TaskState.CANCELLED.value, reason="step removed by campaign update",
+                    updated_at=now)
+        )  # fmt: skip
+        conn.execute(
+            update(ENROLLMENT).where(ENROLLMENT.c.id == enrollment_id)
+            .values(state="finished", next_due_at=None, updated_at=now)
+        )  # fmt: skip
+        cancelled += 1
     record(conn, EventKind.CAMPAIGN_UPDATED, Subject(campaign_id=campaign_id), when=now,
            changes=changes)  # fmt: skip
     return cancelled

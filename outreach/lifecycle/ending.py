@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from outreach.lifecycle.events import record
 from outreach.lifecycle.queueing import first_pending_due, queue_next_steps
+from outreach.lifecycle.tasks import cancel_tasks, hold_tasks, release_tasks
 from outreach.lifecycle.values import Cause, EnrollmentRef, Subject
 from outreach.states import ENDED_BY, LIVE, PENDING, EnrollmentState, EventKind, SendState
 from outreach.store.repository import (
@@ -80,8 +81,9 @@ def end_enrollments(
     *,
     event: bool = True,
 ) -> list[int]:
-    """End live enrollments for good; their queued sends are cancelled. Returns the ids
-    that were still live (an enrollment ended meanwhile keeps its end)."""
+    """End live enrollments for good; their queued sends and pending tasks are cancelled
+    (a reply leaves tasks marked ``on_reply: continue``). Returns the ids that were still
+    live (an enrollment ended meanwhile keeps its end)."""
     ended: list[int] = []
     for ref in refs:
         params = {"eid": ref.id, "new_state": state.value, "new_reason": reason, "at": now}
@@ -94,6 +96,7 @@ def end_enrollments(
                 )  # fmt: skip
     if ended:
         conn.execute(cancel_pending(ended, f"enrollment {state.value}: {reason}", now))
+        cancel_tasks(conn, ended, state, reason, now)
     return ended
 
 
@@ -114,6 +117,10 @@ def end_person(
     own = [ref for ref in refs if ref.id == answered]
     others = [ref for ref in refs if ref.id != answered]
     ended = end_enrollments(conn, own, state, reason, cause, now)
+    if state == EnrollmentState.UNSUBSCRIBED:  # an opt-out ends the calls kept after a reply
+        replied = enrollment_refs(conn, (ENROLLMENT.c.prospect_id == prospect_id)
+                                  & (ENROLLMENT.c.state == EnrollmentState.REPLIED.value))
+        cancel_tasks(conn, [ref.id for ref in replied], state, reason, now)
     where = f" in campaign {cause.campaign}" if cause.campaign else ""
     return ended + end_enrollments(
         conn, others, EnrollmentState.STOPPED, f"{state.value}{where}: {reason}", cause, now
@@ -150,6 +157,7 @@ def pause_until(
         )
         .values(due_at=resume_at, updated_at=now)
     )
+    hold_tasks(conn, ref.id, resume_at, now)
     record(
         conn, EventKind.PAUSED, ref.subject, inbound_id=cause.inbound_id, when=now,
         resume_at=resume_at.isoformat(), reason=reason, **cause.data(),
@@ -206,6 +214,7 @@ def reactivate(
             )
             .values(due_at=now, updated_at=now)
         )
+        release_tasks(conn, enrollment_id, held_until, None, now)
     pending = first_pending_due(conn, enrollment_id)
     conn.execute(
         update(ENROLLMENT)
@@ -266,6 +275,7 @@ def _reopen(conn: Connection, enrollment_id: int, kind: str, inbound_id: int,
             )
             .values(state=SendState.SCHEDULED.value, error=None, updated_at=now)
         )
+        release_tasks(conn, enrollment_id, None, enrollment.state, now)
     reactivate(conn, enrollment_id, now, held_until=maybe_utc(enrollment.resume_at))
     subject = Subject(
         enrollment.campaign_id, enrollment_id, enrollment.prospect_id, enrollment.mailbox_id

@@ -3,7 +3,8 @@
 A send row is created for an enrollment's next step only (when the enrollment starts or
 its previous step was sent), with its Message-ID already fixed and ``due_at`` the moment
 its wait is over and the prospect's window is open. Pacing (gaps, caps, throttles) is
-decided at send time by the mailbox's pacer.
+decided at send time by the mailbox's pacer. A task step (call, LinkedIn, custom) becomes
+a task row instead, its note rendered for the prospect; it counts against no cap.
 """
 
 from __future__ import annotations
@@ -16,20 +17,23 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from outreach.lifecycle.facts import ProspectFacts
 from outreach.lifecycle.snapshots import sequence_for
 from outreach.lifecycle.values import Subject
 from outreach.mailbox.thread import new_message_id
 from outreach.planner.windows import after_wait, next_open
-from outreach.sequences import Sequence, choose_variant
-from outreach.sequences.prospect import zone_of
-from outreach.states import PENDING, EnrollmentState, SendState
+from outreach.sequences import Sequence, TemplateRenderError, choose_variant, render_note
+from outreach.sequences.prospect import prospect_fields, zone_of
+from outreach.states import PENDING, TASK_PENDING, EnrollmentState, SendState, TaskState
 from outreach.store.repository import (
     CAMPAIGN,
     ENROLLMENT,
     INSERT_SEND,
+    INSERT_TASK,
     MAILBOX,
     PROSPECT,
     SEND,
+    TASK,
     maybe_utc,
 )
 
@@ -78,6 +82,37 @@ def send_row(ids: Subject, planned: NextStep, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def task_row(
+    ids: Subject, planned: NextStep, sequence: Sequence, prospect: ProspectFacts, now: datetime
+) -> dict[str, Any]:
+    """The values of a new task row: the step's note rendered for the prospect (a note
+    that cannot be rendered is kept as written, with why, rather than losing the task)."""
+    step = sequence.steps[planned.index]
+    assert step.task is not None, "only a task step becomes a task row"
+    try:
+        note = render_note(sequence, planned.index, prospect_fields(prospect))
+    except TemplateRenderError as exc:
+        note = f"{step.task.note.strip()}\n({exc}: {'; '.join(exc.problems)})"
+    return {
+        "enrollment_id": ids.enrollment_id, "campaign_id": ids.campaign_id,
+        "mailbox_id": ids.mailbox_id, "prospect_id": ids.prospect_id,
+        "step_index": planned.index, "kind": step.task.kind, "note": note,
+        "state": TaskState.SCHEDULED.value, "due_at": planned.due_at, "expires_at": None,
+        "keep_on_reply": step.task.continue_on_reply, "created_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+def insert_step(
+    conn: Connection, ids: Subject, planned: NextStep, sequence: Sequence,
+    prospect: ProspectFacts, now: datetime,
+) -> None:  # fmt: skip
+    """Queue one planned step: a send row for an email, a task row for a task."""
+    if sequence.steps[planned.index].is_task:
+        conn.execute(INSERT_TASK, task_row(ids, planned, sequence, prospect, now))
+    else:
+        conn.execute(INSERT_SEND, send_row(ids, planned, now))
+
+
 _SET_DUE = (
     update(ENROLLMENT)
     .where(ENROLLMENT.c.id == bindparam("eid"))
@@ -92,7 +127,9 @@ _CONTEXT = (
     select(
         ENROLLMENT.c.id, ENROLLMENT.c.campaign_id, ENROLLMENT.c.prospect_id,
         ENROLLMENT.c.mailbox_id, ENROLLMENT.c.next_step, PROSPECT.c.email, PROSPECT.c.timezone,
-        CAMPAIGN.c.name, CAMPAIGN.c.sequence_hash, MAILBOX.c.email.label("sender"),
+        PROSPECT.c.domain, PROSPECT.c.first_name, PROSPECT.c.last_name, PROSPECT.c.company,
+        PROSPECT.c.fields, CAMPAIGN.c.name, CAMPAIGN.c.sequence_hash,
+        MAILBOX.c.email.label("sender"),
     )  # fmt: skip
     .select_from(
         ENROLLMENT.join(PROSPECT, PROSPECT.c.id == ENROLLMENT.c.prospect_id)
@@ -110,6 +147,7 @@ def queue_next_steps(
     now). Returns how many sends were queued."""
     ids = list(enrollment_ids)
     queued: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
     due: list[dict[str, Any]] = []
     finished: list[dict[str, Any]] = []
     for start in range(0, len(ids), 500):
@@ -129,14 +167,24 @@ def queue_next_steps(
                 finished.append({"eid": row.id, "at": now})
                 continue
             ids_of = Subject(row.campaign_id, row.id, row.prospect_id, row.mailbox_id)
-            queued.append(send_row(ids_of, planned, now))
+            if sequence.steps[planned.index].is_task:
+                prospect = ProspectFacts(
+                    row.prospect_id, row.email, row.domain, row.first_name, row.last_name,
+                    row.company, row.timezone, row.fields or {},
+                )  # fmt: skip
+                tasks.append(task_row(ids_of, planned, sequence, prospect, now))
+            else:
+                queued.append(send_row(ids_of, planned, now))
             due.append({"eid": row.id, "due": planned.due_at, "at": now})
     if queued:
         conn.execute(INSERT_SEND, queued)
+    if tasks:
+        conn.execute(INSERT_TASK, tasks)
+    if due:
         conn.execute(_SET_DUE, due)
     if finished:
         conn.execute(_FINISH, finished)
-    return len(queued)
+    return len(queued) + len(tasks)
 
 
 def _already_queued(conn: Connection, ids: list[int]) -> set[int]:
@@ -144,7 +192,10 @@ def _already_queued(conn: Connection, ids: list[int]) -> set[int]:
         SEND.c.enrollment_id.in_(ids),
         SEND.c.state.in_((*PENDING, SendState.SENDING.value)),
     )
-    return set(conn.execute(query).scalars())
+    tasks = select(TASK.c.enrollment_id).where(
+        TASK.c.enrollment_id.in_(ids), TASK.c.state.in_(TASK_PENDING)
+    )
+    return set(conn.execute(query).scalars()) | set(conn.execute(tasks).scalars())
 
 
 def _last_sent(conn: Connection, ids: list[int]) -> dict[int, datetime]:
@@ -157,8 +208,13 @@ def _last_sent(conn: Connection, ids: list[int]) -> dict[int, datetime]:
 
 
 def first_pending_due(conn: Connection, enrollment_id: int) -> datetime | None:
-    """When the enrollment's earliest queued send is due."""
+    """When the enrollment's earliest queued send (or pending task) is due."""
     query = select(func.min(SEND.c.due_at)).where(
         SEND.c.enrollment_id == enrollment_id, SEND.c.state.in_(PENDING)
     )
-    return maybe_utc(conn.execute(query).scalar())
+    task = select(func.min(TASK.c.due_at)).where(
+        TASK.c.enrollment_id == enrollment_id, TASK.c.state.in_(TASK_PENDING)
+    )
+    found = [at for at in (maybe_utc(conn.execute(query).scalar()),
+                           maybe_utc(conn.execute(task).scalar())) if at is not None]
+    return min(found, default=None)

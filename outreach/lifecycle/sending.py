@@ -17,8 +17,9 @@ from outreach.lifecycle.campaigns import check_bounce_rate
 from outreach.lifecycle.ending import end_enrollments, end_person, live_refs
 from outreach.lifecycle.events import record
 from outreach.lifecycle.facts import SendFacts, load_facts
-from outreach.lifecycle.queueing import plan_step, send_row
+from outreach.lifecycle.queueing import insert_step, plan_step
 from outreach.lifecycle.suppressing import suppress_values
+from outreach.lifecycle.tasks import enrollment_context, skip_step, step_goes_ahead
 from outreach.lifecycle.values import Cause
 from outreach.mailbox.thread import after_send
 from outreach.sequences.prospect import prospect_zone
@@ -27,7 +28,6 @@ from outreach.store.models import as_utc
 from outreach.store.repository import (
     ADVANCE,
     ENROLLMENT,
-    INSERT_SEND,
     MARK_SENDING,
     MARK_SENT,
     SEND,
@@ -125,8 +125,23 @@ def advance_sent(conn: Connection, facts: SendFacts, now: datetime) -> datetime 
     )  # fmt: skip
     if state != EnrollmentState.ACTIVE or planned is None:
         return None
-    conn.execute(INSERT_SEND, send_row(facts.subject_ids, planned, now))
+    insert_step(conn, facts.subject_ids, planned, facts.sequence, facts.prospect, now)
     return planned.due_at
+
+
+def skipped_by_condition(conn: Connection, facts: SendFacts, now: datetime) -> bool:
+    """As a queued email falls due: when its step's ``when:`` fails, the send is cancelled
+    (``skipped: …``), the skip is an event and the next step is queued. True when skipped."""
+    step = facts.sequence.steps[facts.step_index]
+    if step.when is None:
+        return False
+    context = enrollment_context(conn, facts.enrollment_id)
+    if context is None or step_goes_ahead(conn, context, facts.step_index):
+        return False
+    _set_send(conn, facts.id, state=SendState.CANCELLED.value,
+              error=f"skipped: when {step.when.describe()} did not hold", updated_at=now)
+    skip_step(conn, context, facts.step_index, now, send=facts.id)
+    return True
 
 
 def advance_after_sent(conn: Connection, send_id: int, now: datetime) -> datetime | None:

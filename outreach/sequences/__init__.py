@@ -13,16 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .check import SequenceReport, check_sequence_file, step_summary, stop_summary
+    from .conditions import BranchFacts, condition_holds
     from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
     from .headers import header_safe
     from .loader import load_sequence, load_sequence_data, load_sequence_text
     from .model import (
         AutoReplyPolicy,
+        Condition,
         Pace,
         Schedule,
         Sequence,
         Step,
         StopPolicy,
+        Task,
         Variant,
         Wait,
     )
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
         RenderedMessage,
         choose_variant,
         merge_fields,
+        render_note,
         render_step,
         spintax_seed,
     )
@@ -42,6 +46,11 @@ if TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "AutoReplyPolicy": "model",
+    "BranchFacts": "conditions",
+    "condition_holds": "conditions",
+    "Condition": "model",
+    "Task": "model",
+    "render_note": "render",
     "KnownFields": "preflight",
     "Pace": "model",
     "Problem": "problems",
@@ -97,6 +106,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "STANDARD_FIELDS",
     "AutoReplyPolicy",
+    "BranchFacts",
+    "Condition",
     "KnownFields",
     "Pace",
     "Problem",
@@ -107,11 +118,13 @@ __all__ = [
     "SpintaxError",
     "Step",
     "StopPolicy",
+    "Task",
     "TemplateRenderError",
     "Variant",
     "Wait",
     "check_sequence_file",
     "check_templates",
+    "condition_holds",
     "choose_variant",
     "format_duration",
     "format_wait",
@@ -125,6 +138,7 @@ __all__ = [
     "parse_duration",
     "parse_gap",
     "parse_wait",
+    "render_note",
     "render_step",
     "resolve_spintax",
     "schema_text",

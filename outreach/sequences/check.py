@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from outreach.errors import ValidationFailed
+from outreach.i18n import N_, _
 
 from .durations import format_wait
 from .loader import sequence_findings
@@ -82,6 +83,22 @@ def stop_summary(sequence: Sequence) -> str:
 
 def _step_line(step: Step) -> str:
     after = "" if step.index == 0 else f" after {format_wait(step.wait)}"
+    when = "" if step.when is None else _(", only when {when}").format(when=step.when.describe())
+    if step.task is not None:
+        kind = _("{task} task, due within {days}").format(
+            task=task_label(step.task.kind), days=format_wait(step.task.due_within))
+        if step.task.continue_on_reply:
+            kind += _(", goes on after a reply")
+        return f"step {step.index + 1}{after}: {kind}{when}"
     kind = "new thread" if step.new_thread else "reply in thread"
     variants = f", {len(step.variants)} variants" if len(step.variants) > 1 else ""
-    return f"step {step.index + 1}{after}: {kind}{variants}"
+    return f"step {step.index + 1}{after}: {kind}{variants}{when}"
+
+
+TASK_LABELS = {"call": N_("call"), "linkedin": N_("LinkedIn"), "custom": N_("custom")}
+"""A task kind as the rep reads it (translated where shown)."""
+
+
+def task_label(kind: str) -> str:
+    """``call`` → "call" (or "Anruf"): the task kind in the rep's language."""
+    return _(TASK_LABELS.get(kind, kind))

@@ -10,7 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from .durations import format_duration, format_wait, parse_gap, parse_wait
-from .model import AutoReplyPolicy, Pace, Schedule, Sequence, Step, StopPolicy, Variant
+from .model import (
+    DUE_WITHIN_DEFAULT_DAYS,
+    AutoReplyPolicy,
+    Condition,
+    Pace,
+    Schedule,
+    Sequence,
+    Step,
+    StopPolicy,
+    Task,
+    Variant,
+    Wait,
+)
 from .schedule_values import DAY_NAMES, format_window, parse_days, parse_window
 from .schema import PaceDoc, ScheduleDoc, SequenceDoc, StepDoc, StopDoc
 
@@ -24,7 +36,8 @@ def build_sequence(doc: SequenceDoc) -> Sequence:
         schedule=_schedule(doc.schedule),
         pace=_pace(doc.pace),
         stop=_stop(doc.stop),
-        steps=tuple(_step(index, step) for index, step in enumerate(doc.steps)),
+        steps=tuple(_step(index, step, first_email_index(doc))
+                    for index, step in enumerate(doc.steps)),
         unsubscribe_header=doc.unsubscribe_header,
     )
 
@@ -47,12 +60,34 @@ def _stop(doc: StopDoc) -> StopPolicy:
     )  # fmt: skip
 
 
-def _step(index: int, doc: StepDoc) -> Step:
+def _step(index: int, doc: StepDoc, first_email: int) -> Step:
+    when = condition_of(doc.when)
+    if doc.task is not None:
+        due_within = parse_wait(doc.due_within) if doc.due_within is not None else Wait(
+            business_days=DUE_WITHIN_DEFAULT_DAYS)
+        task = Task(doc.task, doc.note or "", due_within, doc.on_reply == "continue")
+        return Step(index, parse_wait(doc.wait), (), new_thread=False, task=task, when=when)
     if doc.variants is not None:
         variants = tuple(Variant(v.subject, v.body, v.html) for v in doc.variants)
     else:
         variants = (Variant(doc.subject, doc.body or "", doc.html),)
-    return Step(index, parse_wait(doc.wait), variants, new_thread=index == 0 or doc.new_thread)
+    return Step(index, parse_wait(doc.wait), variants,
+                new_thread=index == first_email or doc.new_thread, when=when)
+
+
+def condition_of(when: str | dict[str, str] | None) -> Condition | None:
+    """The domain value of a validated ``when:`` (see ``schema.parse_when``)."""
+    if when is None:
+        return None
+    if isinstance(when, str):
+        return Condition("no_reply" if when == "no_reply" else "auto_reply")
+    [(key, value)] = when.items()
+    return Condition("intent" if key == "intent" else "task", value)
+
+
+def first_email_index(doc: SequenceDoc) -> int:
+    """The index of the first email step (the one that opens the thread); len when none."""
+    return next((i for i, step in enumerate(doc.steps) if step.task is None), len(doc.steps))
 
 
 def sequence_document(sequence: Sequence) -> dict[str, Any]:
@@ -87,9 +122,29 @@ def sequence_document(sequence: Sequence) -> dict[str, Any]:
 
 
 def _step_document(step: Step) -> dict[str, Any]:
+    # ``when`` and the task keys only when used: documents (and the hashes of campaign
+    # snapshots) written before they existed stay the same.
+    when = _when_document(step.when)
+    if step.task is not None:
+        task = step.task
+        return {
+            "wait": format_wait(step.wait),
+            "task": task.kind,
+            "note": task.note,
+            "due_within": format_wait(task.due_within),
+            **({"on_reply": "continue"} if task.continue_on_reply else {}),
+            **when,
+        }
     return {
         "wait": format_wait(step.wait),
         "new_thread": step.new_thread,
         "variants": [{"subject": v.subject, "body": v.body, "html": v.html}
                      for v in step.variants],
+        **when,
     }
+
+
+def _when_document(when: Condition | None) -> dict[str, Any]:
+    if when is None:
+        return {}
+    return {"when": when.kind if when.value is None else {when.kind: when.value}}

@@ -13,8 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from outreach.errors import ValidationFailed
+from outreach.i18n import _
 
-from .convert import build_sequence
+from .convert import build_sequence, condition_of, first_email_index
 from .durations import parse_wait
 from .locate import locate
 from .model import Sequence
@@ -114,11 +115,59 @@ def _mapping_root(data: Any) -> dict[str, Any]:
 
 
 def step_problems(doc: SequenceDoc) -> list[Problem]:
-    """Rules that span steps: the first email, follow-ups, subjects and threads."""
+    """Rules that span steps: the first email, follow-ups, subjects, threads, and the
+    conditions that could never hold where they stand."""
     problems = _first_step_problems(doc.steps[0])
-    for index, step in enumerate(doc.steps[1:], start=1):
-        problems += _follow_up_problems(index, step)
+    first_email = first_email_index(doc)
+    if first_email == len(doc.steps):
+        problems.append(Problem("steps", _("the sequence has no email step"),
+                                _("add an email (subject: and body:) before or among the "
+                                  "tasks")))
+    elif first_email > 0:
+        problems += _first_email_problems(first_email, doc.steps[first_email])
+    for index, step in enumerate(doc.steps[first_email + 1:], start=first_email + 1):
+        if step.task is None:
+            problems += _follow_up_problems(index, step)
+    return problems + condition_problems(doc)
+
+
+def condition_problems(doc: SequenceDoc) -> list[Problem]:
+    """``when:`` conditions that can never hold: a task outcome before any task, anything
+    but no_reply on the first step, what the stop policy ends before the step is reached."""
+    problems: list[Problem] = []
+    for index, step in enumerate(doc.steps):
+        when = condition_of(step.when)
+        if when is None:
+            continue
+        path = f"steps[{index}].when"
+        about = when.describe()
+        if index == 0 and when.kind != "no_reply":
+            problems.append(Problem(path, _("`{when}` can never hold on the first step: nothing "
+                                            "was sent yet").format(when=about),
+                                    _("remove when: from the first step")))
+        elif when.kind == "task" and not any(s.task for s in doc.steps[:index]):
+            problems.append(Problem(path, _("`{when}` can never hold: no task step comes before "
+                                            "this one").format(when=about),
+                                    _("move this step after a task step, or remove when:")))
+        elif when.kind == "intent" and doc.stop.on_reply and doc.stop.not_now != "resume":
+            problems.append(Problem(path, _("`{when}` can never hold: a \"not now\" reply ends "
+                                            "the sequence (stop.not_now: stop)").format(
+                                                when=about),
+                                    _("set stop.not_now: resume, or remove when:")))
+        elif when.kind == "auto_reply" and doc.stop.on_auto_reply is True:
+            problems.append(Problem(path, _("`{when}` can never hold: an out-of-office ends the "
+                                            "sequence (stop.on_auto_reply: true)").format(
+                                                when=about),
+                                    _("set stop.on_auto_reply: pause or false, or remove "
+                                      "when:")))
     return problems
+
+
+def _first_email_problems(index: int, step: StepDoc) -> list[Problem]:
+    """The first email after one or more tasks opens the thread: it needs a subject."""
+    return [Problem(path, _("the first email needs a subject"),
+                    _('add subject: "…" (later emails may leave it out to reply in the thread)'))
+            for path, subject in _subjects(index, step) if subject is None]
 
 
 def _subjects(index: int, step: StepDoc) -> list[tuple[str, str | None]]:
@@ -129,9 +178,10 @@ def _subjects(index: int, step: StepDoc) -> list[tuple[str, str | None]]:
 
 
 def _first_step_problems(step: StepDoc) -> list[Problem]:
-    problems = [Problem(path, "the first email needs a subject",
-                        'add subject: "…" (follow-ups may leave it out to reply in the thread)')
-                for path, subject in _subjects(0, step) if subject is None]
+    problems = [] if step.task is not None else [
+        Problem(path, "the first email needs a subject",
+                'add subject: "…" (follow-ups may leave it out to reply in the thread)')
+        for path, subject in _subjects(0, step) if subject is None]
     if not parse_wait(step.wait).is_zero:
         problems.append(Problem("steps[0].wait", "the first email cannot wait",
                                 "remove wait from the first step: the campaign start decides"))

@@ -18,6 +18,15 @@ ReferralPolicy = Literal["ignore", "propose"]
 """What a reply naming the person responsible does besides stopping: nothing, or propose
 that person as a new prospect (enrolled when the rep confirms)."""
 NOT_NOW_DEFAULT = timedelta(days=90)
+TaskKind = Literal["call", "linkedin", "custom"]
+"""What a person does for a task step (the tool reminds and records; it automates nothing)."""
+TaskOutcome = Literal["reached", "no_answer", "skipped"]
+"""How a task ended: the person was reached, was not, or the task was not done."""
+ConditionKind = Literal["no_reply", "auto_reply", "intent", "task"]
+"""What a step's ``when:`` looks at."""
+TASK_OUTCOMES: tuple[str, ...] = ("reached", "no_answer", "skipped")
+TASK_KINDS: tuple[str, ...] = ("call", "linkedin", "custom")
+DUE_WITHIN_DEFAULT_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,37 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """When a step goes ahead, evaluated as it falls due (else it is skipped, with an event).
+
+    ``no_reply``: the prospect has not replied (a "not now" that paused the sequence
+    aside); ``auto_reply``: an out-of-office came since the previous step; ``intent``
+    (``value`` ``not_now``): the sequence was resumed after a "not now" reply; ``task``
+    (``value`` an outcome): the last task before this step ended so.
+    """
+
+    kind: ConditionKind
+    value: str | None = None
+
+    def describe(self) -> str:
+        """``no_reply``, ``intent: not_now``, ``task: no_answer`` (as written in YAML)."""
+        return self.kind if self.value is None else f"{self.kind}: {self.value}"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A step a person does (a call, a LinkedIn visit or message, a custom to-do)."""
+
+    kind: TaskKind
+    note: str
+    """Template of what to do (merge fields like an email body), shown to the rep."""
+    due_within: Wait = Wait(business_days=DUE_WITHIN_DEFAULT_DAYS)
+    """How long after it falls due the task may wait for the rep; then it is skipped."""
+    continue_on_reply: bool = False
+    """``on_reply: continue``: a reply does not cancel this task once queued."""
+
+
+@dataclass(frozen=True)
 class Step:
     """One message of the sequence: the first email or a follow-up."""
 
@@ -111,7 +151,17 @@ class Step:
     variants: tuple[Variant, ...]
     """At least one; each prospect gets one, chosen stably (``choose_variant``)."""
     new_thread: bool
-    """True when this step starts a thread (always for step 0) and so has a subject."""
+    """True when this step starts a thread (the first email always) and so has a subject."""
+    task: Task | None = None
+    """For a task step (no email; ``variants`` is empty): what the rep does."""
+    when: Condition | None = None
+    """The step goes ahead only when this holds; None = always (for an email: while the
+    stop policy lets the enrollment live, i.e. no reply with ``on_reply: true``)."""
+
+    @property
+    def is_task(self) -> bool:
+        """True for a call, LinkedIn or custom task (no email is sent)."""
+        return self.task is not None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from .model import Sequence, Step
 from .problems import Problem, TemplateRenderError, did_you_mean
 from .spintax import resolve_spintax
 from .templates import compile_template, field_uses, template_line
-from .texts import TemplateText, variant_texts
+from .texts import TemplateText, task_text, variant_texts
 
 STANDARD_FIELDS = ("email", "first_name", "last_name", "company", "timezone")
 """Fields every prospect has (possibly blank); custom CSV columns come on top."""
@@ -46,7 +46,7 @@ def merge_fields(prospect_fields: Mapping[str, str | None]) -> dict[str, str]:
 
 def choose_variant(prospect_email: str, campaign_key: str, step: Step) -> int:
     """Which variant of ``step`` this prospect gets: stable, evenly spread, not ``hash()``."""
-    if len(step.variants) == 1:
+    if len(step.variants) <= 1:  # one variant, or a task step (none)
         return 0
     key = f"{campaign_key}\x1f{prospect_email.strip().lower()}\x1f{step.index}"
     digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
@@ -74,6 +74,19 @@ def render_step(sequence: Sequence, step_index: int,
         body=rendered["body"].rstrip() + "\n",
         html=rendered.get("html"),
     )
+
+
+def render_note(sequence: Sequence, step_index: int,
+                prospect_fields: Mapping[str, str | None]) -> str:
+    """A task step's note for one prospect (merge fields and spintax as in a body);
+    raises ``TemplateRenderError`` like ``render_step``."""
+    text = task_text(sequence.steps[step_index])
+    if text is None:
+        raise ValueError(f"step {step_index + 1} is not a task")
+    email = prospect_fields.get("email") or ""
+    context = merge_fields(prospect_fields)
+    seed = spintax_seed(email, step_index, 0, "note")
+    return _render_text(text, context, seed, email).strip()
 
 
 def _one_line_subject(subject: str, step_index: int, email: str) -> str:

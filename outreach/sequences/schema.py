@@ -194,8 +194,37 @@ class VariantDoc(_Doc):
         return _one_line(value)
 
 
+_WHEN_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"enum": ["no_reply", "auto_reply"]},
+        {"type": "object", "properties": {"intent": {"enum": ["not_now"]}},
+         "required": ["intent"], "additionalProperties": False},
+        {"type": "object", "properties": {"task": {"enum": ["reached", "no_answer", "skipped"]}},
+         "required": ["task"], "additionalProperties": False},
+    ],
+    "examples": ["no_reply", {"task": "no_answer"}, {"intent": "not_now"}],
+}
+_WHEN_FORMS = ("write no_reply, auto_reply, {intent: not_now} or "
+               "{task: reached | no_answer | skipped}")
+
+
+def parse_when(value: Any) -> dict[str, str] | str | None:
+    """A ``when:`` value in its canonical form (``"no_reply"``, ``{"task": "reached"}``),
+    else a FieldError naming the forms."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("no_reply", "auto_reply"):
+        return value.strip().lower()
+    if isinstance(value, dict) and len(value) == 1:
+        [(key, choice)] = value.items()
+        allowed = {"intent": ("not_now",), "task": ("reached", "no_answer", "skipped")}
+        if key in allowed:
+            return {key: _choice(choice, allowed[key])}
+    raise FieldError(f"{value!r} is not a condition", _WHEN_FORMS)
+
+
 class StepDoc(_Doc):
-    """The first email or a follow-up."""
+    """The first email, a follow-up, or a task (call, LinkedIn, custom) the rep does."""
 
     wait: str | int | None = Field(None, json_schema_extra={"pattern": _DURATION_PATTERN})
     """Delay after the previous step: 45s, 10m, 4h, 2d, 1w, "2 days", "3 business days"."""
@@ -209,6 +238,55 @@ class StepDoc(_Doc):
     """Start a new thread instead of replying (needs a fresh subject)."""
     variants: list[VariantDoc] | None = Field(None, min_length=1)
     """A/B versions instead of subject/body: each prospect gets one, always the same one."""
+    task: Literal["call", "linkedin", "custom"] | None = None
+    """A task for the rep instead of an email: call, linkedin (visit or message) or custom.
+    It shows in `outreach tasks` and the TUI when due; no email is sent."""
+    note: str | None = None
+    """A task's note, with merge fields like a body: "Anrufen: {{ phone | default('keine
+    Nummer') }}"."""
+    due_within: str | int | None = Field(None, json_schema_extra={"pattern": _DURATION_PATTERN})
+    """How long a due task waits for the rep (default: 2 business days); not done by
+    then, it is skipped (an event) and the sequence goes on."""
+    on_reply: Literal["cancel", "continue"] | None = None
+    """A task's fate when the prospect replies: cancel (default) or continue (e.g. call
+    back the interested)."""
+    when: str | dict[str, str] | None = Field(None, json_schema_extra=_WHEN_SCHEMA)
+    """Take this step only if: no_reply (the default for emails: no reply yet),
+    auto_reply (an out-of-office since the previous step), {intent: not_now} (resumed
+    after a "not now" reply), {task: reached | no_answer | skipped} (how the last task
+    ended). Checked when the step falls due; a step whose condition fails is skipped."""
+
+    @field_validator("task", mode="before")
+    @classmethod
+    def _task(cls, value: Any) -> Any:
+        return None if value is None else _choice(value, ("call", "linkedin", "custom"))
+
+    @field_validator("on_reply", mode="before")
+    @classmethod
+    def _on_reply(cls, value: Any) -> Any:
+        return None if value is None else _choice(value, ("cancel", "continue"))
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _when(cls, value: Any) -> Any:
+        return parse_when(value)
+
+    @field_validator("due_within", mode="before")
+    @classmethod
+    def _due_within(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or parse_wait(value).is_zero:
+            raise FieldError(f"{value!r} is not a duration above zero",
+                             'write e.g. "2 business days" or "1d"')
+        return value
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise FieldError("the note is empty", "say what to do, or remove the key")
+        return value
 
     @field_validator("wait", mode="before")
     @classmethod
@@ -223,6 +301,12 @@ class StepDoc(_Doc):
 
     @model_validator(mode="after")
     def _body_or_variants(self) -> StepDoc:
+        if self.task is not None:
+            return self._task_fields()
+        for key in ("note", "due_within", "on_reply"):
+            if getattr(self, key) is not None:
+                raise FieldError(f"{key} belongs to a task step",
+                                 "add task: call | linkedin | custom, or remove " + key)
         if self.variants is not None and self.body is not None:
             raise FieldError("a step has either body or variants, not both",
                              "move body into the variants, or remove variants")
@@ -230,7 +314,22 @@ class StepDoc(_Doc):
             raise FieldError("with variants, subject and html go inside each variant",
                              "move them into every variant")
         if self.variants is None and self.body is None:
-            raise FieldError("step has no body", "add body: | … (or variants: [...])")
+            raise FieldError("step has no body", "add body: | … (or variants: [...]), "
+                             "or make it a task: task: call")
+        return self
+
+    def _task_fields(self) -> StepDoc:
+        email = [key for key in ("subject", "body", "html", "variants")
+                 if getattr(self, key) is not None]
+        if self.new_thread:
+            email.append("new_thread")
+        if email:
+            raise FieldError(f"a task step sends no email, so it has no {', '.join(email)}",
+                             "write what to do in note:, or remove task: to send an email")
+        if self.note is None:
+            raise FieldError("a task step needs a note",
+                             'say what to do, e.g. note: "Anrufen: {{ phone | default(\'keine '
+                             'Nummer\') }}"')
         return self
 
 
@@ -253,7 +352,7 @@ class SequenceDoc(_Doc):
     happens. Gmail and Yahoo require it only of bulk senders (5,000+ a day). When off, offer
     an opt-out sentence in the first step ("reply 'no thanks' and I won't write again")."""
     steps: list[StepDoc] = Field(min_length=1)
-    """The first email, then follow-ups in order."""
+    """The first email, then follow-ups and tasks in order."""
 
 
 def sequence_json_schema() -> dict[str, Any]:

@@ -18,7 +18,7 @@ class TemplateText:
 
     @property
     def part(self) -> str:
-        """``subject``, ``body`` or ``html``."""
+        """``subject``, ``body``, ``html`` or ``note``."""
         return self.path.rsplit(".", 1)[-1]
 
     @property
@@ -39,8 +39,18 @@ def variant_texts(step: Step, variant_index: int) -> Iterator[TemplateText]:
         yield TemplateText(f"{base}.html", variant.html, html=True)
 
 
+def task_text(step: Step) -> TemplateText | None:
+    """The note of a task step (rendered like a body), None for an email step."""
+    if step.task is None:
+        return None
+    return TemplateText(f"steps[{step.index}].note", step.task.note, html=False)
+
+
 def sequence_texts(sequence: Sequence) -> Iterator[TemplateText]:
-    """Every template of every step and variant."""
+    """Every template of every step and variant, and every task's note."""
     for step in sequence.steps:
+        note = task_text(step)
+        if note is not None:
+            yield note
         for index in range(len(step.variants)):
             yield from variant_texts(step, index)

@@ -178,6 +178,40 @@ class Send(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class Task(SQLModel, table=True):
+    """A task step (call, LinkedIn, custom) for one prospect: the queue row of a step the rep
+    does by hand. Owned by the enrollment's mailbox (its rep); counted against no send cap.
+
+    scheduled (waiting for ``due_at``) → open (due: its condition held) → done | expired;
+    or skipped (its condition failed when due) | cancelled (a reply, the enrollment ended)
+    """
+
+    __table_args__ = (
+        UniqueConstraint("enrollment_id", "step_index"),
+        Index("ix_task_state_due", "state", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrollment_id: int = Field(foreign_key="enrollment.id", index=True, ondelete="CASCADE")
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    mailbox_id: int = Field(foreign_key="mailbox.id", index=True)
+    prospect_id: int = Field(foreign_key="prospect.id", index=True)
+    step_index: int
+    kind: str  # call | linkedin | custom
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    state: str = "scheduled"
+    due_at: datetime
+    expires_at: datetime | None = None  # set when it opens: due_at + due_within
+    keep_on_reply: bool = False  # the step says on_reply: continue
+    outcome: str | None = None  # reached | no_answer | skipped
+    outcome_note: str | None = Field(default=None, sa_column=Column(Text))
+    done_at: datetime | None = None
+    done_by: str | None = None  # cli | tui | engine (an expiry)
+    reason: str | None = Field(default=None, sa_column=Column(Text))  # why skipped/cancelled
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class InboundMessage(SQLModel, table=True):
     """A message the watcher saw in a rep's mailbox, what it means and what it caused."""
 

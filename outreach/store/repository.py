@@ -32,11 +32,13 @@ from outreach.store.models import (
     Campaign,
     Enrollment,
     Event,
+    InboundMessage,
     Mailbox,
     MailboxLease,
     Prospect,
     Send,
     Suppression,
+    Task,
     as_utc,
 )
 
@@ -49,6 +51,7 @@ def _table(model: Any) -> Table:
 SEND, ENROLLMENT, PROSPECT = _table(Send), _table(Enrollment), _table(Prospect)
 CAMPAIGN, MAILBOX, SUPPRESSION = _table(Campaign), _table(Mailbox), _table(Suppression)
 EVENT, LEASE = _table(Event), _table(MailboxLease)
+TASK, INBOUND = _table(Task), _table(InboundMessage)
 
 
 
@@ -240,6 +243,7 @@ ADVANCE = (
     .returning(ENROLLMENT.c.state)
 )
 INSERT_SEND = insert(SEND)
+INSERT_TASK = insert(TASK)
 INSERT_EVENT = insert(EVENT)
 INSERT_ENROLLMENT = insert(ENROLLMENT)
 

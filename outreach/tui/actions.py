@@ -101,3 +101,18 @@ def verify_and_start(db: Engine, name: str, now: datetime, verify: bool = True) 
     except OutreachError as exc:
         return StartOutcome(checked, 0, str(exc))
     return StartOutcome(checked, queued)
+
+
+def complete_task(db: Engine, task_id: int, outcome: str, now: datetime) -> str:
+    """Record a task's outcome (the Tasks screen's m / v / k keys)."""
+    from outreach.i18n import _
+    from outreach.lifecycle import Cause
+    from outreach.lifecycle.tasks import complete_task as record_outcome
+    from outreach.states import TaskOutcome
+    from outreach.store import session_scope
+    from outreach.views.tasks import outcome_label
+
+    with session_scope(db) as session:
+        record_outcome(session.connection(), task_id, TaskOutcome(outcome), None, Cause("tui"),
+                       now)  # fmt: skip
+    return _("task {id}: {outcome}").format(id=task_id, outcome=outcome_label(outcome))

@@ -44,6 +44,7 @@ from outreach.tui.screens.probe import ProbeScreen
 from outreach.tui.screens.prospects import ProspectsScreen
 from outreach.tui.screens.sequences import SequencesScreen
 from outreach.tui.screens.start_campaign import StartCampaignScreen
+from outreach.tui.screens.tasks import TasksScreen
 from outreach.tui.screens.timeline import TimelineScreen
 from outreach.tui.themes import THEMES, other_theme
 from outreach.views.presence import EnginePresence
@@ -57,13 +58,16 @@ VIEWS = (
     ("mailboxes", "Mailboxes", MailboxesScreen),
 )
 
+TASKS_VIEW = ("tasks", "Tasks", TasksScreen)
+"""Key 7 (not in the key bar's "1–6 views"): the rep's task list; a count on the dashboard."""
+
 
 class OutreachApp(App[None]):
     """A sales rep's cockpit."""
 
     TITLE = "outreach"
     CSS_PATH = "outreach.tcss"
-    MODES: ClassVar = {mode: screen for mode, _, screen in VIEWS}
+    MODES: ClassVar = {mode: screen for mode, _, screen in (*VIEWS, TASKS_VIEW)}
     DEFAULT_MODE = "dashboard"
     COMMANDS = App.COMMANDS | {OutreachCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -71,6 +75,7 @@ class OutreachApp(App[None]):
             Binding(str(n), f"switch_mode('{mode}')", title)
             for n, (mode, title, _) in enumerate(VIEWS, 1)
         ),
+        Binding("7", "switch_mode('tasks')", "Tasks", show=False),
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+e", "toggle_engine", "Engine run/stop", key_display="^e"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
@@ -160,7 +165,7 @@ class OutreachApp(App[None]):
 
     def action_help(self) -> None:
         views: list[tuple[str, type[Screen[Any]]]] = [(t, s) for _, t, s in VIEWS]
-        views += [("A campaign (Enter on Campaigns)", CampaignScreen),
+        views += [("Tasks", TasksScreen), ("A campaign (Enter on Campaigns)", CampaignScreen),
                   ("A prospect (Enter on Prospects)", TimelineScreen)]
         self.push_screen(HelpScreen(help_text(self.BINDINGS, views)))
 

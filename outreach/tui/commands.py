@@ -61,6 +61,7 @@ MODES = (
     ("inbox", "Inbox", "replies, auto-replies, bounces, opt-outs; re-classify"),
     ("sequences", "Sequences", "check and preview YAML sequences, edit them"),
     ("mailboxes", "Mailboxes", "add, edit, test, pause and resume mailboxes"),
+    ("tasks", "Tasks", "calls, LinkedIn and to-dos due from your sequences (key 7)"),
 )
 
 

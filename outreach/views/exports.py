@@ -28,7 +28,7 @@ from outreach.store.models import (
     as_utc,
 )
 
-KINDS = ("replies", "prospects", "events")
+KINDS = ("replies", "prospects", "events", "tasks")
 Row = dict[str, Any]
 
 
@@ -142,9 +142,24 @@ def event_rows(db: Engine, campaign: str | None = None) -> list[Row]:
              "data": e.data} for e in events]
 
 
+def task_rows_for_export(db: Engine, campaign: str | None = None) -> list[Row]:
+    """Every task step (call, LinkedIn, custom) with its outcome, by due time: what the rep
+    did for whom, for a CRM's activity log."""
+    from outreach.store.models import utcnow
+    from outreach.views.tasks import task_rows
+
+    return [{
+        "id": row.id, "campaign": row.campaign, "step": row.step, "kind": row.kind,
+        "email": row.email, "name": row.name, "company": row.company, "phone": row.phone,
+        "mailbox": row.mailbox, "state": row.state, "outcome": row.outcome,
+        "outcome_note": row.outcome_note, "due_at": _iso(row.due_at),
+        "done_at": _iso(row.done_at), "note": row.note,
+    } for row in task_rows(db, utcnow(), which="all", campaign=campaign)]  # fmt: skip
+
+
 def export_rows(db: Engine, kind: str, campaign: str | None = None) -> list[Row]:
-    return {"replies": reply_rows, "prospects": prospect_rows, "events": event_rows}[kind](
-        db, campaign)
+    return {"replies": reply_rows, "prospects": prospect_rows, "events": event_rows,
+            "tasks": task_rows_for_export}[kind](db, campaign)  # fmt: skip
 
 
 def to_csv(rows: Iterable[Row], delimiter: str = ",", line_end: str = "\n") -> str:

@@ -15,6 +15,9 @@ Definitions (the same on every surface):
 - a mailbox's day: messages it sent since midnight in its own time zone, against its cap for
   that day (the daily cap, ramped up from its first send day) — what the engine enforces.
 By day, sends count on the UTC day sent and answers on the UTC day they arrived.
+- tasks: open = on the rep's list now (due, not done); overdue = open and due before today
+  began (the mailbox's day); by step, done = the rep recorded an outcome (reached,
+  no_answer or skipped), skipped = done as skipped or expired (not done within due_within).
 
 Read only: nothing here writes to the database.
 """
@@ -554,3 +557,85 @@ def replies_by_intent(
         rows = session.execute(query).all()
     counts = {str(k): IntentCount(int(n), int(a or 0), int(r or 0)) for k, n, a, r in rows}
     return dict(sorted(counts.items(), key=lambda item: (-item[1].replies, item[0])))
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    """The rep's task list in numbers."""
+
+    open: int = 0
+    """Due and not done: on the list now (or as soon as the list is looked at: queued
+    tasks whose time has come count too)."""
+    overdue: int = 0
+    """Open and due before today began."""
+    scheduled: int = 0
+    """Queued, not due yet."""
+
+
+def task_counts(db: Engine, now: datetime, mailbox: str | None = None) -> TaskCounts:
+    """How many tasks are due, overdue and scheduled (of one mailbox, or all)."""
+    from outreach.views.tasks import task_rows  # the list and the count read the same rows
+
+    rows = task_rows(db, now, which="all", mailbox=mailbox)
+    due = [row for row in rows
+           if row.state == "open" or (row.state == "scheduled" and row.due_at <= now)]
+    return TaskCounts(
+        open=len(due),
+        overdue=sum(1 for row in due if row.overdue),
+        scheduled=sum(1 for row in rows if row.state == "scheduled" and row.due_at > now),
+    )
+
+
+@dataclass(frozen=True)
+class TaskNumbers:
+    """What the tasks of one step came to."""
+
+    kind: str
+    due: int = 0
+    """Tasks that fell due (opened), done or not."""
+    done: int = 0
+    """The rep recorded an outcome."""
+    reached: int = 0
+    no_answer: int = 0
+    skipped: int = 0
+    """Recorded as skipped, or expired (not done within due_within)."""
+    cancelled: int = 0
+    """A reply (or another end) came first."""
+    open: int = 0
+
+
+def task_numbers_by_step(
+    db: Engine, campaigns: Iterable[str] | None = None
+) -> dict[tuple[str, int], TaskNumbers]:
+    """Per (campaign, 1-based step) of a task step: what its tasks came to."""
+    from outreach.store.repository import CAMPAIGN, TASK
+
+    with Session(db) as session:
+        scope = _campaign_ids(session, campaigns)
+        columns = (CAMPAIGN.c.name, TASK.c.step_index, TASK.c.kind, TASK.c.state,
+                   TASK.c.outcome)  # fmt: skip
+        query = (
+            sa_select(*columns, func.count())
+            .select_from(TASK.join(CAMPAIGN, CAMPAIGN.c.id == TASK.c.campaign_id))
+            .where(*_in_scope(TASK.c.campaign_id, scope))
+            .group_by(*columns)
+        )
+        found: dict[tuple[str, int], dict[str, Any]] = {}
+        for name, step, kind, state, outcome, count in session.execute(query).all():
+            row = found.setdefault((name, step + 1), {"kind": kind})
+            for field in _task_fields(state, outcome):
+                row[field] = row.get(field, 0) + count
+    return {key: TaskNumbers(**values) for key, values in sorted(found.items())}
+
+
+def _task_fields(state: str, outcome: str | None) -> list[str]:
+    if state == "done":
+        return ["due", "done", {"reached": "reached", "no_answer": "no_answer"}.get(
+            outcome or "", "skipped")]
+    if state == "expired":
+        return ["due", "skipped"]
+    if state == "open":
+        return ["due", "open"]
+    if state == "cancelled":
+        return ["cancelled"]
+    return []

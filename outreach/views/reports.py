@@ -18,10 +18,12 @@ from outreach.views.numbers import (
     Dimension,
     IntentCount,
     Numbers,
+    TaskNumbers,
     campaign_numbers,
     label,
     replies_by_intent,
     share,
+    task_numbers_by_step,
 )
 
 GROUPINGS = ("campaign", "step", "variant", "mailbox", "day", "intent")
@@ -64,15 +66,44 @@ class ReportRow:
 
 
 @dataclass(frozen=True)
+class TaskReportRow:
+    """What the tasks of one task step came to (``report --by step``)."""
+
+    group: str
+    """``step 2``, as the email rows name their step."""
+    kind: str
+    """call | linkedin | custom"""
+    due: int
+    """Fell due (done or not)."""
+    done: int
+    reached: int
+    no_answer: int
+    skipped: int
+    """Recorded as skipped, or not done within due_within."""
+    cancelled: int
+    """A reply (or another end) came first."""
+    open: int
+    """Due and not done yet."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Report:
     campaign: str | None
     by: str | None
     rows: tuple[ReportRow, ...]
     total: ReportRow
+    tasks: tuple[TaskReportRow, ...] = ()
+    """By step: the task steps (calls, LinkedIn, custom), with their outcomes."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"campaign": self.campaign, "by": self.by, "total": self.total.as_dict(),
-                "rows": [row.as_dict() for row in self.rows]}  # fmt: skip
+        found = {"campaign": self.campaign, "by": self.by, "total": self.total.as_dict(),
+                 "rows": [row.as_dict() for row in self.rows]}  # fmt: skip
+        if self.tasks:
+            found["tasks"] = [row.as_dict() for row in self.tasks]
+        return found
 
 
 def report_row(group: str, numbers: Numbers) -> ReportRow:
@@ -98,7 +129,23 @@ def build_report(db: Engine, campaign: str | None = None, by: str | None = None)
     rows = tuple(report_row(label(dims, key), n) for key, n in grouped.items()) if by else ()
     if by == "variant":
         rows = _with_subjects(db, rows, scope)
-    return Report(campaign, by, rows, report_row("total", whole.get((), Numbers())))
+    tasks = _task_rows(db, scope) if by == "step" else ()
+    return Report(campaign, by, rows, report_row("total", whole.get((), Numbers())), tasks)
+
+
+def _task_rows(db: Engine, scope: list[str] | None) -> tuple[TaskReportRow, ...]:
+    """The task steps' outcomes by step number (campaigns in scope added up)."""
+    by_step: dict[int, list[TaskNumbers]] = {}
+    for (_campaign, step), numbers in task_numbers_by_step(db, scope).items():
+        by_step.setdefault(step, []).append(numbers)
+    rows = []
+    for step, found in sorted(by_step.items()):
+        kinds = sorted({n.kind for n in found})
+        rows.append(TaskReportRow(
+            f"step {step}", "/".join(kinds), *(sum(getattr(n, field) for n in found) for field in
+            ("due", "done", "reached", "no_answer", "skipped", "cancelled", "open")),
+        ))  # fmt: skip
+    return tuple(rows)
 
 
 def _with_subjects(

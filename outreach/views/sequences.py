@@ -28,6 +28,7 @@ from outreach.sequences import (
     choose_variant,
     format_wait,
     load_sequence,
+    render_note,
     render_step,
     step_summary,
 )
@@ -70,6 +71,10 @@ class PreviewStep:
     error: str | None = None
     in_thread: bool = False
     """A reply in the thread of an earlier step (its subject is that one's, with "Re: ")."""
+    task: str | None = None
+    """For a task step: its kind (call, linkedin, custom); ``body`` is its note."""
+    when: str | None = None
+    """The step's condition as written (``task: no_answer``), None when it has none."""
 
 
 def sequences_dir(configured: Path | None = None) -> Path:
@@ -137,7 +142,9 @@ def _threaded(steps: list[PreviewStep]) -> list[PreviewStep]:
     thread: str | None = None
     result = []
     for step in steps:
-        if step.subject is not None:
+        if step.task is not None:
+            pass
+        elif step.subject is not None:
             thread = step.subject
         elif thread is not None and step.error is None:
             step = replace(step, subject=f"Re: {thread}", in_thread=True)
@@ -149,15 +156,24 @@ def _preview_step(
     sequence: Sequence, index: int, fields: dict[str, str], campaign_key: str
 ) -> PreviewStep:
     step = sequence.steps[index]
+    when = step.when.describe() if step.when else None
+    wait_text = "" if index == 0 else format_wait(step.wait)
+    if step.task is not None:
+        try:
+            note = render_note(sequence, index, fields)
+        except ValidationFailed as exc:
+            return PreviewStep(index + 1, "", wait_text, None, "", error=str(exc),
+                               task=step.task.kind, when=when)
+        return PreviewStep(index + 1, "", wait_text, None, note, task=step.task.kind, when=when)
     variant = choose_variant(fields["email"], campaign_key, step)
     label = chr(65 + variant) if len(step.variants) > 1 else ""
     wait = "" if index == 0 else format_wait(step.wait)
     try:
         rendered = render_step(sequence, index, fields, variant)
     except ValidationFailed as exc:
-        return PreviewStep(index + 1, label, wait, None, "", error=str(exc))
+        return PreviewStep(index + 1, label, wait, None, "", error=str(exc), when=when)
     subject = rendered.subject
-    return PreviewStep(index + 1, label, wait, subject, rendered.body)
+    return PreviewStep(index + 1, label, wait, subject, rendered.body, when=when)
 
 
 def sequence_files(folders: Iterable[Path]) -> tuple[Path, ...]:

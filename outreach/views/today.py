@@ -28,7 +28,15 @@ from outreach.store.models import (
 )
 from outreach.views.common import aware, start_of_day
 from outreach.views.inbox import needs_attention
-from outreach.views.numbers import MailboxDay, Numbers, mailbox_days, replies_by_intent, totals
+from outreach.views.numbers import (
+    MailboxDay,
+    Numbers,
+    TaskCounts,
+    mailbox_days,
+    replies_by_intent,
+    task_counts,
+    totals,
+)
 from outreach.views.sent_copies import sent_copies
 
 QUEUE_LENGTH = 20
@@ -80,6 +88,8 @@ class Counts:
     total: Numbers
     to_answer: dict[str, int] = field(default_factory=dict)
     """Replies still to answer (not handled, not snoozed), per intent, most first."""
+    tasks: TaskCounts = field(default_factory=TaskCounts)
+    """Task steps due (calls, LinkedIn, to-dos) and how many of them are overdue."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +123,7 @@ def load_dashboard(db: Engine, now: datetime, tz: ZoneInfo) -> Dashboard:
         attention_total=attention_total,
         counts=Counts(
             today=totals(db, since=start_of_day(now, tz)), total=totals(db),
-            to_answer=_to_answer(db, now, tz),
+            to_answer=_to_answer(db, now, tz), tasks=task_counts(db, now),
         ),  # fmt: skip
     )
 

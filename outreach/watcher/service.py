@@ -23,6 +23,7 @@ from outreach.errors import InboxUnreachable, OutreachError, SignInRequired
 from outreach.lifecycle.ending import resume_due
 from outreach.lifecycle.mailboxes import pause_for_sign_in
 from outreach.lifecycle.rules import Pause
+from outreach.lifecycle.tasks import settle_tasks
 from outreach.mailbox.classify import Rules, load_rules
 from outreach.mailbox.ports import InboxConnector
 from outreach.store.models import Mailbox, row_id, utcnow
@@ -215,13 +216,22 @@ class Watcher:
         return next_delay
 
     async def _resume_due(self) -> None:
+        """Wake paused enrollments whose day has come; open due tasks, expire late ones."""
         def resume() -> int:
             with self.db.begin() as conn:
                 return resume_due(conn, utcnow())
 
+        def settle() -> tuple[int, int, int]:
+            with self.db.begin() as conn:
+                done = settle_tasks(conn, utcnow())
+            return done.opened, done.skipped, done.expired
+
         resumed = await asyncio.to_thread(resume)
         if resumed:
             self.on_event("resumed", {"enrollments": resumed})
+        opened, skipped, expired = await asyncio.to_thread(settle)
+        if opened or skipped or expired:
+            self.on_event("tasks", {"due": opened, "skipped": skipped, "expired": expired})
 
     async def _forget(self, mailbox_id: int) -> None:
         """Stop watching a mailbox: a check in progress is finished first."""

@@ -29,7 +29,7 @@ A letter means the same wherever it appears, and a view offers it only when it a
 
 | key | does |
 |---|---|
-| `1`–`6` | go to a view |
+| `1`–`6` | go to a view; `7`: your tasks (calls, LinkedIn, to-dos) |
 | `Enter` | open the highlighted row |
 | `Esc` | leave a field (to the list), then go back / close |
 | `a` | add: a new campaign, a mailbox, a prospect to a campaign |
@@ -43,6 +43,7 @@ A letter means the same wherever it appears, and a view offers it only when it a
 | `y` `c` `d` | in the Inbox: accept a reply's intent, change it, defer (snooze) the reply |
 | `t` `h` `o` | in the Inbox: take the referral (enroll), mark handled, open the thread |
 | `/` `f` | search; filter |
+| `m` `v` `k` | on Tasks: reached, no answer, skip |
 | `n` / `b` | next / previous page |
 | `^e` | run or stop the engine here |
 """

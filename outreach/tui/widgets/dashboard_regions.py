@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 from textual.widgets import Static
 
+from outreach.i18n import _
 from outreach.tui import format as fmt
 from outreach.tui.widgets.fit import Col
 from outreach.tui.widgets.fitted_table import FittedTable
@@ -162,6 +163,12 @@ class TodayCounts(Static):
         text.append(
             f"   to read {attention_total}", style="bold magenta" if attention_total else ""
         )
+        tasks = counts.tasks
+        if tasks.open:  # only when there are any: a rep without task steps sees nothing new
+            due = _("tasks {count} (7)").format(count=tasks.open)
+            if tasks.overdue:
+                due += " " + _("{count} overdue").format(count=tasks.overdue)
+            text.append(f"   {due}", style="bold red" if tasks.overdue else "bold yellow")
         text.append(f"\nbounced {today.bounced} / {total.bounced}")
         text.append(f"   unsubscribed {today.unsubscribed} / {total.unsubscribed}")
         text.append("\nto answer: ", style="bold")

@@ -9,6 +9,8 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from outreach.i18n import _
+from outreach.sequences.check import task_label
 from outreach.views.sequences import Finding, PreviewStep, SequenceCheck
 
 
@@ -57,9 +59,15 @@ def _source(check: SequenceCheck) -> Text:
 def render_step(step: PreviewStep) -> RenderableType:
     """One step as the prospect will read it."""
     title = f"step {step.step}" + (f" · variant {step.variant}" if step.variant else "")
+    if step.task is not None:
+        title += " · " + _("{task} task").format(task=task_label(step.task))
+    if step.when is not None:
+        title += " · " + _("only when {when}").format(when=step.when)
     subtitle = f"after {step.wait}" if step.wait else "first email"
     if step.error:
         body = Text(step.error, style="red")
+    elif step.task is not None:
+        body = Text(step.body)
     else:
         body = Text()
         body.append("Subject: ", style="bold")
