@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from outreach.errors import OutreachError
+from outreach.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,11 @@ def is_unwritable(exc: BaseException) -> bool:
 def unwritable(exc: BaseException) -> DatabaseUnwritable:
     """The halt for a failed write, in the words the rep sees."""
     text = str(getattr(exc, "orig", None) or exc).strip()
-    cause = "disk full" if any(m in text.lower() for m in _FULL) else text
+    cause = _("disk full") if any(m in text.lower() for m in _FULL) else text
     return DatabaseUnwritable(
-        f"cannot write to the database: {cause} — sending stopped",
-        hint="free some space (or fix the database file), then start the engine again; "
-        "a send in doubt is settled from your Sent folder on start",
+        _("cannot write to the database: {cause} — sending stopped").format(cause=cause),
+        hint=_("free some space (or fix the database file), then start the engine again; "
+               "a send in doubt is settled from your Sent folder on start"),
     )
 
 
