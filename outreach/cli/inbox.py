@@ -24,7 +24,7 @@ from outreach.watcher.scan import ScanItem, ScanReport, scan_mailbox
 from outreach.watcher.service import default_rules
 from outreach.watcher.summary import classification_dict, intent_dict
 
-HELD = "held for review"  # the JSON status; people read _(HELD)
+HELD = N_("held for review")  # the JSON status (N_ returns it as is); people read _(HELD)
 RULES_HELP = N_("Extra classifier phrases (default: classify_rules.yaml in the config dir).")
 
 
