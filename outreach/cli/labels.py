@@ -95,6 +95,14 @@ def _events() -> dict[str, str]:
     }
 
 
+def _delimiters() -> dict[str, str]:
+    return {
+        "comma": pgettext("delimiter", "comma"),
+        "semicolon": pgettext("delimiter", "semicolon"),
+        "tab": pgettext("delimiter", "tab"),
+    }
+
+
 def _word(table: dict[str, str], value: object) -> str:
     text = "" if value is None else str(value)
     return table.get(text, text)
@@ -118,6 +126,11 @@ def intent(value: object) -> str:
 def event(value: object) -> str:
     """What the engine or the watcher reports (``sent``, ``deferred`` …) in words."""
     return _word(_events(), value)
+
+
+def delimiter(value: object) -> str:
+    """The separator of a CSV file (comma, semicolon, tab) in words."""
+    return _word(_delimiters(), value)
 
 
 def suppression_reason(value: object) -> str:

@@ -113,7 +113,7 @@ def _progress() -> Iterator[_ImportProgress]:
 
 def _print_summary(summary: ImportSummary) -> None:
     what = {"file": summary.file, "encoding": summary.encoding,
-            "delimiter": summary.delimiter, "rows": summary.records}
+            "delimiter": labels.delimiter(summary.delimiter), "rows": summary.records}
     if summary.dry_run:
         line = _("Would import {file} ({encoding}, {delimiter}-separated, {rows} rows)")
     else:

@@ -80,7 +80,8 @@ def _columns() -> dict[str, str]:
     """The report's columns and their headers (the keys are those of --json and --csv;
     contacted is the base of the rate, shown in its header)."""
     return {
-        "group": _("group"), "sent": _("sent"), "delivered": _("delivered"), "replied": _("replied"),
+        "group": _("group"), "sent": _("sent"), "delivered": _("delivered"),
+        "replied": _("replied"),
         RATE: _("reply rate % of contacted"), "bounced_hard": _("bounced hard"),
         "bounced_soft": _("bounced soft"), "unsubscribed": _("unsubscribed"),
         "auto_replies": _("auto replies"), "in_progress": _("in progress"),
