@@ -101,6 +101,50 @@ def test_help_is_fully_german_with_a_german_locale() -> None:
     assert found_in_english > 50
 
 
+WALK = """
+import sys, click
+from outreach import i18n
+from outreach.cli import language_of
+i18n.use(language_of(sys.argv[1:]))
+from outreach.cli.root import cli
+
+def walk(command, path):
+    ctx = click.Context(command, info_name=" ".join(path))
+    print("=====", " ".join(path))
+    print(command.get_help(ctx))
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            walk(command.get_command(ctx, name), [*path, name])
+
+walk(cli, ["outreach"])
+"""
+
+
+def _every_help(*args: str, lang_env: str) -> list[str]:
+    """The help of every command and subcommand, from one process started like ``outreach``."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OUTREACH_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")}
+    env.update(LANG=lang_env, PYTHONPATH=str(ROOT), COLUMNS="120")
+    done = subprocess.run([sys.executable, "-c", WALK, *args], capture_output=True, text=True,
+                          env=env, timeout=120, check=True)
+    return done.stdout.split("===== ")[1:]
+
+
+def test_every_command_help_is_german() -> None:
+    """All commands and subcommands (not only a sample): no English sentence of our catalog
+    or click's in any German help, and no German one in any English help."""
+    sentences = _sentences("outreach") + _sentences("click")
+    german = _every_help(lang_env="de_DE.UTF-8")
+    english = _every_help("--lang", "en", lang_env="de_DE.UTF-8")
+    assert len(german) == len(english) > 40
+    for page in german:
+        assert "Aufruf:" in page, page[:80]
+        assert _leaks(page, sentences, german=True) == [], page[:80]
+    for page in english:
+        assert "Usage:" in page, page[:80]
+        assert _leaks(page, sentences, german=False) == [], page[:80]
+
+
 def test_group_help_lists_commands_in_german() -> None:
     out = _outreach("--help").stdout
     assert "Befehle:" in out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -326,6 +328,14 @@ def show(name: str, as_json: bool) -> None:
     })
 
 
+def _local_time(at: datetime, zone: str) -> str:
+    """When a send leaves, in the prospect's time zone, written the rep's way."""
+    try:
+        return i18n.day_time(at.astimezone(ZoneInfo(zone)))
+    except (ZoneInfoNotFoundError, ValueError):
+        return i18n.day_time(at)
+
+
 @campaign.command(
     "plan",
     help=_("The projected schedule — who gets which step, from where, when (nothing is sent)."),
@@ -342,7 +352,7 @@ def plan(name: str, days: int, as_json: bool) -> None:
                                    "nothing would be sent in the next {days} days", days)
                           .format(days=days))
     print_table(
-        [row.__dict__ for row in rows],
+        [{**row.__dict__, "local_time": _local_time(row.at, row.timezone)} for row in rows],
         {"local_time": _("local time"), "timezone": _("time zone"), "email": _("prospect"),
          "step": _("step"), "mailbox": _("mailbox")},
         title=ngettext("{count} send in the next {days} days (prospect's local time)",

@@ -103,6 +103,26 @@ def _delimiters() -> dict[str, str]:
     }
 
 
+def _groupings() -> dict[str, str]:
+    return {
+        "campaign": pgettext("report grouping", "campaign"),
+        "step": pgettext("report grouping", "step"),
+        "variant": pgettext("report grouping", "variant"),
+        "mailbox": pgettext("report grouping", "mailbox"),
+        "day": pgettext("report grouping", "day"),
+        "intent": pgettext("report grouping", "intent"),
+    }
+
+
+def _secrets() -> dict[str, str]:
+    return {
+        "keyring": pgettext("secret source", "keyring"),
+        "command": pgettext("secret source", "command"),
+        "oauth2": pgettext("secret source", "oauth2"),
+        "oauth2_command": pgettext("secret source", "oauth2_command"),
+    }
+
+
 def _word(table: dict[str, str], value: object) -> str:
     text = "" if value is None else str(value)
     return table.get(text, text)
@@ -131,6 +151,16 @@ def event(value: object) -> str:
 def delimiter(value: object) -> str:
     """The separator of a CSV file (comma, semicolon, tab) in words."""
     return _word(_delimiters(), value)
+
+
+def grouping(value: object) -> str:
+    """What a report's rows are grouped by (campaign, step …) in words."""
+    return _word(_groupings(), value)
+
+
+def secret_source(value: object) -> str:
+    """Where a mailbox's secret comes from (keyring, command, oauth2 …) in words."""
+    return _word(_secrets(), value)
 
 
 def suppression_reason(value: object) -> str:

@@ -159,7 +159,8 @@ def add(
     else:
         click.echo(
             _("mailbox {email} saved (secret: {source}); check it with "
-              "`outreach mailbox test {email}`").format(email=row.email, source=row.secret_source)
+              "`outreach mailbox test {email}`").format(
+                email=row.email, source=labels.secret_source(row.secret_source))
         )
     if oauth is not None:
         mailbox_oauth.offer_login(row.email, as_json)
@@ -265,6 +266,7 @@ def list_(as_json: bool) -> None:
         return click.echo(_("no mailboxes yet: add one with `outreach mailbox add`"))
     for row in rows:
         row["state"] = labels.mailbox_state(row["paused"], row["pause_reason"])
+        row["secret"] = labels.secret_source(row["secret"])
         if row["warning"]:
             row["state"] += f"; ⚠ {row['warning']}"
     print_table(rows, {

@@ -91,7 +91,9 @@ def _columns() -> dict[str, str]:
 def _title(result: Report) -> str:
     what = (_("campaign {name}").format(name=result.campaign) if result.campaign
             else _("all campaigns"))
-    return what + (" " + _("by {grouping}").format(grouping=result.by) if result.by else "")
+    if not result.by:
+        return what
+    return what + " " + _("by {grouping}").format(grouping=labels.grouping(result.by))
 
 
 @click.command(

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from outreach import i18n
 from outreach.errors import OutreachError
 from outreach.i18n import _
 
@@ -81,10 +82,10 @@ def database_problem(db: Engine) -> str | None:
         return noted
     free = shutil.disk_usage(path.parent).free
     if free < LOW_SPACE:
-        return (
-            f"cannot write to the database safely: disk full ({free // 1024} KB free "
-            f"in {path.parent}) — the engine stops at the first write that fails"
-        )
+        return _(
+            "cannot write to the database safely: disk full ({free} KB free in {folder}) — "
+            "the engine stops at the first write that fails"
+        ).format(free=i18n.number(free // 1024), folder=path.parent)
     return None
 
 
