@@ -420,7 +420,10 @@ def _oauth_summary(row: Mailbox) -> dict[str, str | None] | None:
 
 
 def sign_in_reason(email: str) -> str:
-    """The pause reason of a mailbox whose OAuth sign-in the provider refused."""
+    """The pause reason of a mailbox whose OAuth sign-in the provider refused.
+
+    English on purpose: it is stored and compared (a new sign-in resumes only this pause);
+    the CLI and the TUI translate it where they show it."""
     return f"sign in again: outreach mailbox login {email}"
 
 

@@ -231,7 +231,7 @@ def test_runtime_messages_and_tables_in_german(runner: CliRunner, tmp_path: Path
     assert paused.output == "Postfach rep@sales.test pausiert\n"
     status = runner.invoke(cli, ["--lang", "de", "status"], env={"COLUMNS": "250"})
     assert "für diese Datenbank läuft kein Versand" in status.output
-    assert "pausiert: paused by hand" in status.output, status.output
+    assert "pausiert: von Hand pausiert" in status.output, status.output
     suppressed = runner.invoke(cli, ["--lang", "de", "suppress", "add", "@beta.test"])
     assert suppressed.output == "@beta.test gesperrt (von Hand)\n"
     english = runner.invoke(cli, ["--lang", "en", "suppress", "add", "@beta.test"])

@@ -216,7 +216,9 @@ def _echo_verification(summary: VerifySummary) -> None:
     help=_("Stop sending for a campaign (replies are still watched)."),
 )
 @click.argument("name")
-@click.option("--reason", default="paused by hand", show_default=True)
+@click.option("--reason", default=labels.BY_HAND,
+              show_default=labels.pause_reason(labels.BY_HAND),
+              help=_("Why (shown in `campaign show` and the TUI)."))
 def pause(name: str, reason: str) -> None:
     service.set_state(open_store(), name, "paused", reason)
     click.echo(_("campaign {name!r} paused").format(name=name))
@@ -256,7 +258,7 @@ def archive(name: str) -> None:
     default="failed",
     show_default=True,
     help=_("failed: failed enrollments and their sends are queued again; "
-    "deferred: deferred sends are due now instead of after their back-off."),
+           "deferred: deferred sends are due now instead of after their back-off."),
 )
 @click.option("--json", "as_json", is_flag=True)
 def retry(name: str, state: str, as_json: bool) -> None:
@@ -314,7 +316,7 @@ def show(name: str, as_json: bool) -> None:
         return print_json(data)
     click.echo(
         f"{data['name']}: {labels.state(data['state'])}"
-        + (f" ({data['pause_reason']})" if data["pause_reason"] else "")
+        + (f" ({labels.pause_reason(data['pause_reason'])})" if data["pause_reason"] else "")
     )
     rows = [
         {**row, "state": labels.state(row["state"]),

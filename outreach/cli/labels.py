@@ -8,6 +8,7 @@ stored. Terms follow ``docs/glossary.md``.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from outreach import i18n
@@ -171,8 +172,26 @@ def suppression_reason(value: object) -> str:
 def mailbox_state(paused: bool, reason: str | None) -> str:
     """``paused: why`` or ``active``, in words."""
     if paused:
-        return _("paused: {reason}").format(reason=reason)
+        return _("paused: {reason}").format(reason=pause_reason(reason))
     return state("active")
+
+
+BY_HAND = "paused by hand"
+"""The pause reason stored when the rep gives none (English data, shown translated)."""
+_SIGN_IN_AGAIN = re.compile(r"sign in again: outreach mailbox login (?P<email>\S+)")
+
+
+def pause_reason(reason: str | None) -> str:
+    """A stored pause reason in words: the ones outreach itself writes are translated
+    (they stay English in the database and in --json); a rep's own words are shown as is."""
+    if reason is None:
+        return ""
+    if reason == BY_HAND:
+        return pgettext("pause reason", "paused by hand")
+    signed = _SIGN_IN_AGAIN.fullmatch(reason)
+    if signed:
+        return _("sign in again: outreach mailbox login {email}").format(email=signed["email"])
+    return reason
 
 
 def when(value: object) -> str:

@@ -43,7 +43,7 @@ def mailbox() -> None:
 )
 @click.argument("email")
 @click.option("--smtp-host", help=_("SMTP server (submission) host. Without it (or --imap-host) "
-              "the settings are looked up: presets, MX, SRV, autoconfig."))
+                                    "the settings are looked up: presets, MX, SRV, autoconfig."))
 @click.option("--smtp-port", type=int, help=_("Default: 587 starttls, 465 tls, 25 none."))
 @click.option("--smtp-security", type=SECURITY, help=_("Default: starttls."))
 @click.option("--imap-host", help=_("IMAP server host (may differ from SMTP)."))
@@ -223,7 +223,7 @@ def edit(email: str, password_stdin: bool, provider: str | None, oauth_client_id
         click.echo(
             _("it is still paused ({reason}): check it with `outreach mailbox test {email}`, "
               "then `outreach mailbox resume {email}`").format(
-                reason=row.pause_reason, email=row.email)
+                reason=labels.pause_reason(row.pause_reason), email=row.email)
         )
 
 
@@ -338,7 +338,8 @@ def remove(email: str) -> None:
     help=_("Stop sending from a mailbox until `mailbox resume`."),
 )
 @click.argument("email")
-@click.option("--reason", default="paused by hand", show_default=True,
+@click.option("--reason", default=labels.BY_HAND,
+              show_default=labels.pause_reason(labels.BY_HAND),
               help=_("Why (shown in `mailbox list` and the TUI)."))
 def pause(email: str, reason: str) -> None:
     accounts.set_paused(open_store(), email, True, reason)

@@ -112,7 +112,7 @@ def offer_login(email: str, as_json: bool) -> None:
 @click.option("--no-browser", is_flag=True, help=_("Print the sign-in URL instead of opening it."))
 @click.option("--flow", type=click.Choice(("auto", "device", "browser")), default="auto",
               show_default=True, help=_("auto: device code when the provider offers it "
-              "(Microsoft), else the browser with PKCE (Google)."))
+                                        "(Microsoft), else the browser with PKCE (Google)."))
 @click.option("--client-secret-stdin", is_flag=True,
               help=_("Read the client secret of a Google desktop client into the keyring."))
 @click.option("--json", "as_json", is_flag=True,

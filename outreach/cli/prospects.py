@@ -57,7 +57,7 @@ def prospects() -> None:
     "--allow-smtputf8",
     is_flag=True,
     help=_("Accept addresses with non-ASCII characters before the @ (only servers offering "
-    "SMTPUTF8 can send to them; others are refused with the reason)."),
+           "SMTPUTF8 can send to them; others are refused with the reason)."),
 )
 @click.option("--json", "as_json", is_flag=True, help=_("Machine-readable summary."))
 def import_(

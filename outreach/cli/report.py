@@ -105,7 +105,7 @@ def _title(result: Report) -> str:
 @click.option("--csv", "as_csv", is_flag=True, help=_("CSV with a header row (the default)."))
 @click.option("--excel", "as_excel", is_flag=True,
               help=_("For Excel: ';'-separated UTF-8 with a byte-order mark (umlauts intact, "
-                   "one column per field in a German locale)."))
+                     "one column per field in a German locale)."))
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help=_("Write to this file instead of standard output."))
 def export(what: str, campaign: str | None, as_json: bool, as_csv: bool, as_excel: bool,

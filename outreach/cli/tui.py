@@ -16,14 +16,14 @@ from outreach.i18n import _
     "--sequences-dir",
     type=click.Path(path_type=Path, file_okay=False),
     help=_("Folder of sequence files (default: $OUTREACH_SEQUENCES_DIR, ./sequences, or the "
-    "config dir's sequences)."),
+           "config dir's sequences)."),
 )
 @click.option(
     "--run-engine/--no-engine",
     "engine",
     default=None,
     help=_("Send while the TUI is open, at once (--run-engine), or never (--no-engine). "
-    "Default: offered on the dashboard (key r)."),
+           "Default: offered on the dashboard (key r)."),
 )
 def tui(sequences_dir: Path | None, engine: bool | None) -> None:
     from outreach.tui.factory import build_app, freeze_startup_objects  # imports Textual
