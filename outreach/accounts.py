@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from outreach import secrets
 from outreach.addresses import check_header_text, normalize_address
 from outreach.errors import ConfigError, NotFoundError
-from outreach.i18n import _
+from outreach.i18n import _, pgettext
 from outreach.mailbox import providers
 from outreach.mailbox.account import DEFAULT_PORTS, Account, Endpoint, make_endpoint
 from outreach.oauth import grants
@@ -307,11 +307,36 @@ def _edited_timezone(current: str | None, change: str | None) -> str | None:
 
 
 def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """``setting: old → new`` per changed setting (the setting named in the rep's language;
+    in English by its key, as in ``mailbox list --json``)."""
+    names = _setting_names()
     return [
-        f"{key}: {_shown(before[key])} → {_shown(after[key])}"
+        f"{names.get(key, key)}: {_shown(before[key])} → {_shown(after[key])}"
         for key in after
         if before.get(key) != after[key]
     ]
+
+
+def _setting_names() -> dict[str, str]:
+    return {
+        "name": pgettext("mailbox setting", "name"),
+        "username": pgettext("mailbox setting", "username"),
+        "smtp": pgettext("mailbox setting", "smtp"),
+        "smtp_security": pgettext("mailbox setting", "smtp_security"),
+        "imap": pgettext("mailbox setting", "imap"),
+        "imap_security": pgettext("mailbox setting", "imap_security"),
+        "secret": pgettext("mailbox setting", "secret"),
+        "auth": pgettext("mailbox setting", "auth"),
+        "oauth": pgettext("mailbox setting", "oauth"),
+        "daily_cap": pgettext("mailbox setting", "daily_cap"),
+        "ramp": pgettext("mailbox setting", "ramp"),
+        "timezone": pgettext("mailbox setting", "timezone"),
+        "sent_folder": pgettext("mailbox setting", "sent_folder"),
+        "sent_copy": pgettext("mailbox setting", "sent_copy"),
+        "insecure_skip_verify": pgettext("mailbox setting", "insecure_skip_verify"),
+        "paused": pgettext("mailbox setting", "paused"),
+        "pause_reason": pgettext("mailbox setting", "pause_reason"),
+    }
 
 
 def _shown(value: object) -> str:

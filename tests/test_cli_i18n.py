@@ -227,6 +227,10 @@ def test_runtime_messages_and_tables_in_german(runner: CliRunner, tmp_path: Path
     _add_mailbox(runner)
     listed = runner.invoke(cli, ["--lang", "de", "mailbox", "list"], env={"COLUMNS": "200"})
     assert "Tageslimit" in listed.output and "aktiv" in listed.output, listed.output
+    edited = runner.invoke(cli, ["--lang", "de", "mailbox", "edit", "rep@sales.test",
+                                 "--daily-cap", "25", "--timezone", "Europe/Berlin"])
+    assert edited.output == ("Postfach rep@sales.test geändert:\n  Tageslimit: 40 → 25\n"
+                             "  Zeitzone: (keine) → Europe/Berlin\n"), edited.output
     paused = runner.invoke(cli, ["--lang", "de", "mailbox", "pause", "rep@sales.test"])
     assert paused.output == "Postfach rep@sales.test pausiert\n"
     status = runner.invoke(cli, ["--lang", "de", "status"], env={"COLUMNS": "250"})
