@@ -216,11 +216,10 @@ def _echo_verification(summary: VerifySummary) -> None:
     help=_("Stop sending for a campaign (replies are still watched)."),
 )
 @click.argument("name")
-@click.option("--reason", default=labels.BY_HAND,
-              show_default=labels.pause_reason(labels.BY_HAND),
-              help=_("Why (shown in `campaign show` and the TUI)."))
-def pause(name: str, reason: str) -> None:
-    service.set_state(open_store(), name, "paused", reason)
+@click.option("--reason", help=_("Why (shown in `campaign show` and the TUI; without it: "
+                                   "“paused by hand”)."))
+def pause(name: str, reason: str | None) -> None:
+    service.set_state(open_store(), name, "paused", reason or labels.BY_HAND)
     click.echo(_("campaign {name!r} paused").format(name=name))
 
 

@@ -338,11 +338,10 @@ def remove(email: str) -> None:
     help=_("Stop sending from a mailbox until `mailbox resume`."),
 )
 @click.argument("email")
-@click.option("--reason", default=labels.BY_HAND,
-              show_default=labels.pause_reason(labels.BY_HAND),
-              help=_("Why (shown in `mailbox list` and the TUI)."))
-def pause(email: str, reason: str) -> None:
-    accounts.set_paused(open_store(), email, True, reason)
+@click.option("--reason", help=_("Why (shown in `mailbox list` and the TUI; without it: "
+                                   "“paused by hand”)."))
+def pause(email: str, reason: str | None) -> None:
+    accounts.set_paused(open_store(), email, True, reason or labels.BY_HAND)
     click.echo(_("mailbox {email} paused").format(email=email))
 
 
