@@ -327,3 +327,18 @@ def test_numbers_in_reports_follow_the_language(runner: CliRunner, tmp_path: Pat
                              env={"COLUMNS": "200"})
     assert plan.exit_code == 0, plan.output
     assert "Ortszeit" in plan.output and "Sendung" in plan.output, plan.output
+
+
+def test_a_damaged_database_is_explained_in_both_languages(outreach_home: Path) -> None:
+    """The store's own errors (with their advice) follow --lang; --json keeps English."""
+    outreach_home.mkdir(parents=True, exist_ok=True)
+    (outreach_home / "outreach.db").write_text("not a database at all\n" * 100)
+    runner = CliRunner()
+    german = runner.invoke(cli, ["--lang", "de", "mailbox", "list"])
+    english = runner.invoke(cli, ["--lang", "en", "mailbox", "list"])
+    machine = runner.invoke(cli, ["--lang", "de", "mailbox", "list", "--json"])
+    assert german.exit_code == english.exit_code == machine.exit_code == 1
+    assert "ist keine nutzbare outreach-Datenbank" in german.output, german.output
+    assert "→ stellen Sie sie aus einer Sicherung wieder her" in german.output
+    assert "is not a usable outreach database" in english.output, english.output
+    assert machine.output == english.output
