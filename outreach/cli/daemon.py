@@ -101,7 +101,7 @@ def status(as_json: bool) -> None:
         held = ", ".join(e["mailboxes"]) or (_("all mailboxes") if e["alive"] else _("none"))
         line = _("{kind} on {host} pid {pid} since {started}, last heartbeat {heartbeat}").format(
             kind=e["kind"], host=e["host"], pid=e["pid"], started=labels.when(e["started_at"]),
-            heartbeat=f"{e['heartbeat_at']:%H:%M:%S}",
+            heartbeat=labels.clock(e["heartbeat_at"]),
         )
         console.print(f"{state} {escape(line)} — {escape(held)}", soft_wrap=True)
     rows = [

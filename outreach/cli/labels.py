@@ -9,7 +9,7 @@ stored. Terms follow ``docs/glossary.md``.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from outreach import i18n
 from outreach.i18n import _, pgettext
@@ -149,6 +149,12 @@ def event(value: object) -> str:
     return _word(_events(), value)
 
 
+def clock(value: datetime) -> str:
+    """The time of day to the second, in this machine's time zone (naive: UTC)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return f"{aware.astimezone():%H:%M:%S}"
+
+
 def delimiter(value: object) -> str:
     """The separator of a CSV file (comma, semicolon, tab) in words."""
     return _word(_delimiters(), value)
@@ -195,7 +201,9 @@ def pause_reason(reason: str | None) -> str:
 
 
 def when(value: object) -> str:
-    """A moment for a person: weekday, day and time in the rep's locale ("" for none)."""
+    """A moment for a person: weekday, day and time in the rep's locale and this machine's
+    time zone ("" for none; a naive value is UTC, as the database stores it)."""
     if isinstance(value, datetime):
-        return i18n.day_time(value)
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return i18n.day_time(aware.astimezone())
     return "" if value is None else str(value)
