@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from outreach import secrets
 from outreach.addresses import check_header_text, normalize_address
 from outreach.errors import ConfigError, NotFoundError
+from outreach.i18n import _, pgettext
 from outreach.mailbox import providers
 from outreach.mailbox.account import DEFAULT_PORTS, Account, Endpoint, make_endpoint
 from outreach.oauth import grants
@@ -75,10 +76,12 @@ def check_new_mailbox(new: NewMailbox) -> None:
         ("--oauth2-token-command", new.oauth2_token_command),
     ):
         if value and any(c in value for c in "\r\n\x00"):
-            raise ConfigError(f"{option} must be one line without control characters")
+            raise ConfigError(_("{option} must be one line without control characters")
+                              .format(option=option))
     for option, host in (("--smtp-host", new.smtp.host), ("--imap-host", new.imap.host)):
         if not host or any(c.isspace() or ord(c) < 32 for c in host):
-            raise ConfigError(f"{option} {host!r} is not a host name")
+            raise ConfigError(_("{option} {host!r} is not a host name")
+                              .format(option=option, host=host))
 
 
 def add_mailbox(
@@ -115,20 +118,21 @@ def refuse_existing(engine: Engine, email: str) -> None:
 
 def _already_there(email: str) -> ConfigError:
     return ConfigError(
-        f"mailbox {email} already exists; nothing was changed",
-        hint=f"change only the settings you name with `outreach mailbox edit {email} …` "
-        "(e.g. --password-stdin, --smtp-port 465, --name …), "
-        "or `outreach mailbox remove` it first to start over",
+        _("mailbox {email} already exists; nothing was changed").format(email=email),
+        hint=_("change only the settings you name with `outreach mailbox edit {email} …` "
+               "(e.g. --password-stdin, --smtp-port 465, --name …), "
+               "or `outreach mailbox remove` it first to start over").format(email=email),
     )
 
 
 def _check_limits(new: NewMailbox) -> None:
     if new.sent_copy not in SENT_COPY_MODES:
-        raise ConfigError(f"--sent-copy must be one of {', '.join(SENT_COPY_MODES)}")
+        raise ConfigError(_("--sent-copy must be one of {modes}")
+                          .format(modes=", ".join(SENT_COPY_MODES)))
     if new.ramp:
         parse_ramp(new.ramp)
     if new.daily_cap < 1:
-        raise ConfigError(f"--daily-cap must be at least 1, not {new.daily_cap}")
+        raise ConfigError(_("--daily-cap must be at least 1, not {cap}").format(cap=new.daily_cap))
 
 
 def _secret_source(new: NewMailbox, password: str | None) -> str:
@@ -136,8 +140,8 @@ def _secret_source(new: NewMailbox, password: str | None) -> str:
              new.oauth is not None]
     if sum(given) != 1:
         raise ConfigError(
-            "give exactly one of --password-stdin, --password-command, --oauth2-token-command "
-            "or --oauth-client-id (sign in with `outreach mailbox login`)"
+            _("give exactly one of --password-stdin, --password-command, --oauth2-token-command "
+              "or --oauth-client-id (sign in with `outreach mailbox login`)")
         )
     if new.oauth is not None:
         return "oauth2"
@@ -222,7 +226,7 @@ def edit_mailbox(
     if before["secret"] == "oauth2" and source != "oauth2":
         _forget_sign_in(row.email)
     if password is not None:
-        changed.append("password: replaced in the OS keyring")
+        changed.append(_("password: replaced in the OS keyring"))
     return row, changed
 
 
@@ -296,29 +300,55 @@ def _edited_timezone(current: str | None, change: str | None) -> str | None:
         ZoneInfo(change)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"--timezone {change!r} is not a time zone",
-            hint="give an IANA name like Europe/Berlin, or \"\" for this machine's zone",
+            _("--timezone {zone!r} is not a time zone").format(zone=change),
+            hint=_("give an IANA name like Europe/Berlin, or \"\" for this machine's zone"),
         ) from None
     return change
 
 
 def _differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """``setting: old → new`` per changed setting (the setting named in the rep's language;
+    in English by its key, as in ``mailbox list --json``)."""
+    names = _setting_names()
     return [
-        f"{key}: {_shown(before[key])} → {_shown(after[key])}"
+        f"{names.get(key, key)}: {_shown(before[key])} → {_shown(after[key])}"
         for key in after
         if before.get(key) != after[key]
     ]
 
 
+def _setting_names() -> dict[str, str]:
+    return {
+        "name": pgettext("mailbox setting", "name"),
+        "username": pgettext("mailbox setting", "username"),
+        "smtp": pgettext("mailbox setting", "smtp"),
+        "smtp_security": pgettext("mailbox setting", "smtp_security"),
+        "imap": pgettext("mailbox setting", "imap"),
+        "imap_security": pgettext("mailbox setting", "imap_security"),
+        "secret": pgettext("mailbox setting", "secret"),
+        "auth": pgettext("mailbox setting", "auth"),
+        "oauth": pgettext("mailbox setting", "oauth"),
+        "daily_cap": pgettext("mailbox setting", "daily_cap"),
+        "ramp": pgettext("mailbox setting", "ramp"),
+        "timezone": pgettext("mailbox setting", "timezone"),
+        "sent_folder": pgettext("mailbox setting", "sent_folder"),
+        "sent_copy": pgettext("mailbox setting", "sent_copy"),
+        "insecure_skip_verify": pgettext("mailbox setting", "insecure_skip_verify"),
+        "paused": pgettext("mailbox setting", "paused"),
+        "pause_reason": pgettext("mailbox setting", "pause_reason"),
+    }
+
+
 def _shown(value: object) -> str:
-    return "(none)" if value is None or value == "" else str(value)
+    return _("(none)") if value is None or value == "" else str(value)
 
 
 def get_mailbox(session: Session, email: str) -> Mailbox:
     row = session.exec(select(Mailbox).where(Mailbox.email == email.strip().lower())).first()
     if row is None:
         raise NotFoundError(
-            f"no mailbox {email!r}", hint="see `outreach mailbox list` for the configured ones"
+            _("no mailbox {email!r}").format(email=email),
+            hint=_("see `outreach mailbox list` for the configured ones"),
         )
     return row
 
@@ -415,7 +445,10 @@ def _oauth_summary(row: Mailbox) -> dict[str, str | None] | None:
 
 
 def sign_in_reason(email: str) -> str:
-    """The pause reason of a mailbox whose OAuth sign-in the provider refused."""
+    """The pause reason of a mailbox whose OAuth sign-in the provider refused.
+
+    English on purpose: it is stored and compared (a new sign-in resumes only this pause);
+    the CLI and the TUI translate it where they show it."""
     return f"sign in again: outreach mailbox login {email}"
 
 
@@ -434,10 +467,10 @@ def sign_in_mailbox(
         row = get_mailbox(session, email)
     client = account_of(row).secret.oauth
     if client is None:
-        raise ConfigError(f"mailbox {row.email} does not sign in with OAuth",
-                          hint="add it with --provider microsoft365|google --oauth-client-id "
-                          "…, or --oauth-issuer URL --oauth-client-id …; or switch it with "
-                          "`outreach mailbox edit` and the same options")
+        raise ConfigError(_("mailbox {email} does not sign in with OAuth").format(email=row.email),
+                          hint=_("add it with --provider microsoft365|google --oauth-client-id "
+                                 "…, or --oauth-issuer URL --oauth-client-id …; or switch it "
+                                 "with `outreach mailbox edit` and the same options"))
     from outreach.oauth.signin import sign_in  # msal, Authlib: only when signing in
 
     # Google returns a refresh token only when asked for offline access with consent.

@@ -5,8 +5,13 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 
 from outreach.errors import ConfigError
+from outreach.i18n import N_, _
 
-SMTPUTF8_HINT = (
+#: The words callers pass as ``what`` (translated where the error is made).
+WHAT = (N_("address"), N_("mailbox"), N_("name"), N_("display name"),
+        N_("--name (display name)"))
+
+SMTPUTF8_HINT = N_(
     "an address with non-ASCII characters before the @ can only be sent to through a server "
     "that offers SMTPUTF8 (`outreach mailbox test` shows whether yours does)"
 )
@@ -29,9 +34,10 @@ def normalize_address(address: str, *, what: str = "address", smtputf8: bool = T
             allow_smtputf8=smtputf8,
         )
     except EmailNotValidError as exc:
-        hint = f" ({SMTPUTF8_HINT})" if "before the @-sign" in str(exc) else ""
+        hint = f" ({_(SMTPUTF8_HINT)})" if "before the @-sign" in str(exc) else ""
         raise ConfigError(
-            f"{what} {address!r} is not a valid e-mail address: {exc}{hint}"
+            _("{what} {address!r} is not a valid e-mail address: {reason}").format(
+                what=_(what), address=address, reason=exc) + hint
         ) from None
     return result.normalized.lower()
 
@@ -44,7 +50,7 @@ def needs_smtputf8(address: str) -> bool:
 def wire_address(address: str) -> str:
     """The address as it goes on the wire: an internationalized domain as IDNA A-labels
     (``bücher.de`` → ``xn--bcher-kva.de``); the local part as it is."""
-    local, _, domain = address.rpartition("@")
+    local, _at, domain = address.rpartition("@")
     if domain.isascii():
         return address
     try:
@@ -52,7 +58,8 @@ def wire_address(address: str) -> str:
             f"x@{domain}", check_deliverability=False, test_environment=True
         ).ascii_domain
     except EmailNotValidError as exc:
-        raise ConfigError(f"address {address!r}: the domain cannot be sent to: {exc}") from None
+        raise ConfigError(_("address {address!r}: the domain cannot be sent to: {reason}")
+                          .format(address=address, reason=exc)) from None
     return f"{local}@{ascii_domain}"
 
 
@@ -61,9 +68,9 @@ def check_header_text(value: str, what: str) -> str:
     bad = next((c for c in value if ord(c) < 32 or ord(c) == 127 or c in "\u2028\u2029"), None)
     if bad is not None:
         raise ConfigError(
-            f"{what} {value!r} contains a control character ({bad!r}); it goes into the "
-            "From/To header, which is one line",
-            hint="remove the line break or control character",
+            _("{what} {value!r} contains a control character ({bad!r}); it goes into the "
+              "From/To header, which is one line").format(what=_(what), value=value, bad=bad),
+            hint=_("remove the line break or control character"),
         )
     return value
 

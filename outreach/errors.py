@@ -73,6 +73,8 @@ class SignInRequired(SecretError):
     ``cause`` says why, for the log."""
 
     def __init__(self, address: str, cause: str) -> None:
+        # the pause reason, stored and compared: English (translated where shown, see
+        # accounts.sign_in_reason)
         super().__init__(f"sign in again: outreach mailbox login {address}")
         self.address = address
         self.cause = cause

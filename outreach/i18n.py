@@ -15,6 +15,7 @@ The language comes from ``--lang``, then ``OUTREACH_LANG``, then the POSIX local
 from __future__ import annotations
 
 import gettext as _gettext
+import io
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -69,6 +70,8 @@ def use(language: str) -> str:
     language = normalize(language)
     _active = catalog(language)
     _language = language
+    if language != SOURCE:
+        _compiled(language, CLICK_DOMAIN)
     _gettext.bindtextdomain(CLICK_DOMAIN, str(LOCALE_DIR))
     _gettext.textdomain(CLICK_DOMAIN)
     os.environ["LANGUAGE"] = language
@@ -101,30 +104,39 @@ def catalog(language: str) -> _gettext.NullTranslations:
 
 
 def _load(language: str, domain: str) -> _gettext.NullTranslations:
-    """The compiled ``.mo``; in a source checkout whose ``.po`` is newer, the ``.po`` itself.
+    """The compiled ``.mo`` of ``domain`` (compiled first in a checkout whose ``.po`` is newer)."""
+    compiled = _compiled(language, domain)
+    if isinstance(compiled, bytes):
+        return _gettext.GNUTranslations(io.BytesIO(compiled))
+    return _gettext.translation(domain, str(LOCALE_DIR), languages=[language], fallback=True)
 
-    Wheels carry only compiled catalogs (the build compiles them). An editable install reads
-    the ``.po`` directly when it changed after the last ``scripts/i18n.py compile`` (slower,
-    never stale).
+
+def _compiled(language: str, domain: str) -> bytes | None:
+    """Compile ``domain``'s ``.po`` when it is newer than its ``.mo`` (a source checkout).
+
+    Wheels carry only compiled catalogs (the build compiles them), so there this is one
+    ``stat``. In an editable install the ``.mo`` is rewritten beside the ``.po`` (click reads
+    its strings from that file); where the tree is read-only the compiled bytes are
+    returned to be used from memory (our own strings only).
     """
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     mo, po = folder / f"{domain}.mo", folder / f"{domain}.po"
     try:
-        source_newer = po.stat().st_mtime > (mo.stat().st_mtime if mo.exists() else 0)
+        if po.stat().st_mtime <= (mo.stat().st_mtime if mo.exists() else 0):
+            return None
     except FileNotFoundError:
-        source_newer = False
-    if source_newer:
-        import io
+        return None
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
 
-        from babel.messages.mofile import write_mo
-        from babel.messages.pofile import read_po
-
-        buffer = io.BytesIO()
-        with po.open("rb") as handle:
-            write_mo(buffer, read_po(handle), use_fuzzy=False)
-        buffer.seek(0)
-        return _gettext.GNUTranslations(buffer)
-    return _gettext.translation(domain, str(LOCALE_DIR), languages=[language], fallback=True)
+    buffer = io.BytesIO()
+    with po.open("rb") as handle:
+        write_mo(buffer, read_po(handle), use_fuzzy=False)
+    try:
+        mo.write_bytes(buffer.getvalue())
+    except OSError:
+        return buffer.getvalue()
+    return None
 
 
 def _(message: str) -> str:

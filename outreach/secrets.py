@@ -18,17 +18,20 @@ import keyring.errors
 from keyring.backends import fail
 
 from outreach.errors import SecretError
+from outreach.i18n import N_, _
 from outreach.oauth import OAuthClient
 
 SERVICE = "outreach"
 COMMAND_TIMEOUT_S = 30
 
-NO_BACKEND_HINT = (
+NO_BACKEND_HINT = N_(
     "no usable keyring backend was found on this machine. Either install and select one, "
     "e.g. `pip install keyrings.alt` and `export PYTHON_KEYRING_BACKEND="
     "keyrings.alt.file.EncryptedKeyring`, or store no secret at all and use "
     "`--password-command 'pass show mail/you'` so outreach asks a command at use time"
 )
+#: What runs a secret command (``what`` below), translated where it is shown.
+COMMAND_KINDS = (N_("password command"), N_("token command"))
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,9 @@ def store_password(address: str, password: str) -> None:
         keyring.set_password(SERVICE, address, password)
     except keyring.errors.KeyringError as exc:
         raise SecretError(
-            f"could not store the password for {address} in the keyring ({type(exc).__name__})",
-            hint=NO_BACKEND_HINT,
+            _("could not store the password for {email} in the keyring ({error})").format(
+                email=address, error=type(exc).__name__),
+            hint=_(NO_BACKEND_HINT),
         ) from None
 
 
@@ -77,14 +81,15 @@ def fetch_secret(ref: SecretRef) -> str:
         secret = keyring.get_password(SERVICE, ref.address)
     except keyring.errors.KeyringError as exc:
         raise SecretError(
-            f"could not read the password for {ref.address} from the keyring "
-            f"({type(exc).__name__})",
-            hint=NO_BACKEND_HINT,
+            _("could not read the password for {email} from the keyring ({error})").format(
+                email=ref.address, error=type(exc).__name__),
+            hint=_(NO_BACKEND_HINT),
         ) from None
     if secret is None:
         raise SecretError(
-            f"no password for {ref.address} in the keyring",
-            hint=f"store it with `outreach mailbox edit {ref.address} --password-stdin`",
+            _("no password for {email} in the keyring").format(email=ref.address),
+            hint=_("store it with `outreach mailbox edit {email} --password-stdin`").format(
+                email=ref.address),
         )
     return secret
 
@@ -154,8 +159,9 @@ def _kill_group(pid: int) -> None:
 
 def _timed_out(what: str, address: str) -> SecretError:
     return SecretError(
-        f"the {what} for {address} did not finish in {COMMAND_TIMEOUT_S} s (it was killed)",
-        hint="run it by hand to see what it waits for (a passphrase prompt?)",
+        _("the {what} for {email} did not finish in {seconds} s (it was killed)").format(
+            what=_(what), email=address, seconds=COMMAND_TIMEOUT_S),
+        hint=_("run it by hand to see what it waits for (a passphrase prompt?)"),
     )
 
 
@@ -163,14 +169,17 @@ def _secret_from(code: int, out: str, err: str, what: str, address: str) -> str:
     if code != 0:
         # stderr of the command may be shown (it is the tool's complaint), stdout never is.
         raise SecretError(
-            f"the {what} for {address} exited with {code}: {err.strip()[:300] or 'no message'}"
+            _("the {what} for {email} exited with {code}: {message}").format(
+                what=_(what), email=address, code=code,
+                message=err.strip()[:300] or _("no message"))
         )
     secret = out.splitlines()[0] if out.strip() else ""
     if not secret:
-        raise SecretError(f"the {what} for {address} printed nothing")
+        raise SecretError(_("the {what} for {email} printed nothing").format(
+            what=_(what), email=address))
     return secret
 
 
 def _require_backend() -> None:
     if isinstance(keyring.get_keyring(), fail.Keyring):
-        raise SecretError("cannot use the OS keyring", hint=NO_BACKEND_HINT)
+        raise SecretError(_("cannot use the OS keyring"), hint=_(NO_BACKEND_HINT))

@@ -213,7 +213,7 @@ def test_campaign_verify_rechecks_what_a_wrong_answer_marked_invalid(
                                              "z@nosuch.test": "invalid"}, 0)
     started = CliRunner().invoke(cli, ["campaign", "start", "q1"])
     assert started.exit_code == 0, started.output
-    assert "1 first emails queued" in started.output, started.output
+    assert "1 first email queued" in started.output, started.output
     assert _campaign_state(db)[0] == "active"
 
 

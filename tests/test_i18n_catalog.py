@@ -37,8 +37,13 @@ def test_translations_keep_their_placeholders() -> None:
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            wanted = sorted(PLACEHOLDER.findall(ids[-1]))
-            for string in strings:
-                if string and sorted(PLACEHOLDER.findall(string)) != wanted:
-                    wrong.append(f"{path.name}: {ids[0]!r} → {string!r}")
+            if len(ids) == 1:
+                if sorted(PLACEHOLDER.findall(strings[0])) != sorted(PLACEHOLDER.findall(ids[0])):
+                    wrong.append(f"{path.name}: {ids[0]!r} → {strings[0]!r}")
+                continue
+            # plural forms: each form uses only the original's placeholders, all of them in all
+            allowed = {name for text in ids for name in PLACEHOLDER.findall(text)}
+            used = [set(PLACEHOLDER.findall(text)) for text in strings if text]
+            if any(form - allowed for form in used) or set().union(*used) != allowed:
+                wrong.append(f"{path.name}: {ids[0]!r} → {strings!r}")
     assert not wrong, "\n".join(wrong)

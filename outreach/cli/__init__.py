@@ -25,10 +25,17 @@ MACHINE_FLAGS = ("--json", "--log-format=json")
 
 def language_of(argv: list[str], environ: dict[str, str] | None = None) -> str:
     """The language ``argv`` asks for: English for machine output, else ``--lang`` or the env."""
-    words = argv[: argv.index("--")] if "--" in argv else argv
-    if any(word in MACHINE_FLAGS for word in words) or _pair(words, "--log-format") == "json":
+    if machine_output(argv):
         return i18n.SOURCE
+    words = argv[: argv.index("--")] if "--" in argv else argv
     return i18n.choose(_pair(words, "--lang"), environ)
+
+
+def machine_output(argv: list[str]) -> bool:
+    """Whether ``argv`` asks for output for programs (``--json``, JSON logs): then every
+    message, even an error, is English, whatever ``--lang`` or the locale say."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    return any(word in MACHINE_FLAGS for word in words) or _pair(words, "--log-format") == "json"
 
 
 def _pair(words: list[str], option: str) -> str | None:

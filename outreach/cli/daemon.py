@@ -6,36 +6,46 @@ import logging
 from datetime import timedelta
 
 import click
+from rich.markup import escape
 
 from outreach import logs
+from outreach.cli import labels
 from outreach.cli.output import console, print_json, print_table
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.store import open_store
 from outreach.views.status import status as read_status
 
 
-@click.command()
+@click.command(
+    help=_(
+        "Run the engine and the inbox watcher headless (systemd, containers).\n\n"
+        "Stops cleanly on SIGTERM/SIGINT (the send in flight is finished, exit 0 within 10 "
+        "s); SIGHUP re-reads mailboxes, campaigns and rule files."
+    ),
+)
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="json: one object per line for log shippers.",
+    help=_("json: one object per line for log shippers."),
 )
-@click.option("--poll", default=30.0, show_default=True, help="Re-read the queue every N seconds.")
-@click.option("--no-watcher", is_flag=True, help="Send only; do not watch inboxes.")
-@click.option("--debug", is_flag=True, help="Debug-level logs.")
+@click.option("--poll", default=30.0, show_default=True,
+              help=_("Re-read the queue every N seconds."))
+@click.option("--no-watcher", is_flag=True, help=_("Send only; do not watch inboxes."))
+@click.option("--debug", is_flag=True, help=_("Debug-level logs."))
 @click.option(
-    "--verbose", is_flag=True, help="Also the libraries' logs (Alembic, imapclient …)."
+    "--verbose", is_flag=True, help=_("Also the libraries' logs (Alembic, imapclient …).")
 )
 @click.option(
     "--lease-ttl",
     default=30.0,
     show_default=True,
-    help="PostgreSQL: seconds before a silent daemon's mailboxes are taken over.",
+    help=_("PostgreSQL: seconds before a silent daemon's mailboxes are taken over."),
 )
-@click.option("--heartbeat", default=10.0, show_default=True, help="Seconds between heartbeats.")
-@click.option("--no-pacing", is_flag=True, hidden=True, help="Benchmarks only: no gaps/caps.")
+@click.option("--heartbeat", default=10.0, show_default=True, help=_("Seconds between heartbeats."))
+@click.option("--no-pacing", is_flag=True, hidden=True, help=_("Benchmarks only: no gaps/caps."))
 def daemon(
     log_format: str,
     poll: float,
@@ -46,18 +56,13 @@ def daemon(
     heartbeat: float,
     no_pacing: bool,
 ) -> None:
-    """Run the engine and the inbox watcher headless (systemd, containers).
-
-    Stops cleanly on SIGTERM/SIGINT (the send in flight is finished, exit 0 within 10 s);
-    SIGHUP re-reads mailboxes, campaigns and rule files.
-    """
     from outreach.daemon import Daemon, log_event  # the engine: only for the daemon itself
     from outreach.engine.config import EngineConfig
     from outreach.services import build_services
 
     logs.configure(log_format, logging.DEBUG if debug else logging.INFO, verbose=verbose)
     if heartbeat * 2 >= lease_ttl:
-        raise ConfigError("--heartbeat must be under half of --lease-ttl, or leases lapse")
+        raise ConfigError(_("--heartbeat must be under half of --lease-ttl, or leases lapse"))
     config = EngineConfig(
         poll_interval=poll,
         heartbeat=heartbeat,
@@ -72,10 +77,14 @@ def daemon(
     asyncio.run(Daemon(services).run())
 
 
-@click.command()
+@click.command(
+    help=_(
+        "Engines running on this database (host, pid, heartbeat, mailboxes) and mailbox "
+        "health."
+    ),
+)
 @click.option("--json", "as_json", is_flag=True)
 def status(as_json: bool) -> None:
-    """Engines running on this database (host, pid, heartbeat, mailboxes) and mailbox health."""
     data = read_status(open_store())
     if as_json:
         return print_json(data)
@@ -84,36 +93,25 @@ def status(as_json: bool) -> None:
     engines = data["engines"]
     if not engines:
         console.print(
-            "no engine is running on this database (start one: `outreach run`, "
-            "`outreach daemon` or the TUI)"
+            _("no engine is running on this database (start one: `outreach run`, "
+              "`outreach daemon` or the TUI)")
         )
     for e in engines:
-        state = "[green]alive[/]" if e["alive"] else "[red]silent[/]"
-        held = ", ".join(e["mailboxes"]) or ("all mailboxes" if e["alive"] else "none")
-        console.print(
-            f"{state} {e['kind']} on {e['host']} pid {e['pid']} since "
-            f"{e['started_at']:%Y-%m-%d %H:%M}, last heartbeat "
-            f"{e['heartbeat_at']:%H:%M:%S} — {held}",
-            soft_wrap=True,
+        state = f"[green]{_('alive')}[/]" if e["alive"] else f"[red]{_('silent')}[/]"
+        held = ", ".join(e["mailboxes"]) or (_("all mailboxes") if e["alive"] else _("none"))
+        line = _("{kind} on {host} pid {pid} since {started}, last heartbeat {heartbeat}").format(
+            kind=e["kind"], host=e["host"], pid=e["pid"], started=labels.when(e["started_at"]),
+            heartbeat=labels.clock(e["heartbeat_at"]),
         )
+        console.print(f"{state} {escape(line)} — {escape(held)}", soft_wrap=True)
     rows = [
-        {
-            **m,
-            "state": f"paused: {m['pause_reason']}" if m["paused"] else "active",
-        }
+        {**m, "state": labels.mailbox_state(m["paused"], m["pause_reason"]),
+         "next_due_at": labels.when(m["next_due_at"]),
+         "last_sent_at": labels.when(m["last_sent_at"])}
         for m in data["mailboxes"]
     ]
-    print_table(
-        rows,
-        [
-            "email",
-            "state",
-            "today",
-            "pending",
-            "due_now",
-            "next_due_at",
-            "last_sent_at",
-            "lease_holder",
-            "warning",
-        ],
-    )
+    print_table(rows, {
+        "email": _("mailbox"), "state": _("state"), "today": _("today"),
+        "pending": _("pending"), "due_now": _("due now"), "next_due_at": _("next due"),
+        "last_sent_at": _("last sent"), "lease_holder": _("held by"), "warning": _("warning"),
+    })

@@ -11,11 +11,15 @@ from pathlib import Path
 
 import click
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
+from outreach import i18n
+from outreach.cli import labels
 from outreach.cli.output import console
 from outreach.cli.run import print_event
 from outreach.engine.config import EngineConfig
+from outreach.i18n import _
 from outreach.services import build_services
 from outreach.store import open_store
 from outreach.views.campaign_list import show_campaign
@@ -41,20 +45,22 @@ STATE_STYLE = {
 }
 
 
-@click.command()
-@click.option("--timeout", default=120.0, show_default=True, help="Stop after N seconds anyway.")
+@click.command(
+    help=_("Run an example campaign against a built-in sandbox mailbox (no account needed)."),
+)
+@click.option("--timeout", default=120.0, show_default=True, help=_("Stop after N seconds anyway."))
 def demo(timeout: float) -> None:
-    """Run an example campaign against a built-in sandbox mailbox (no account needed)."""
     with tempfile.TemporaryDirectory(prefix="outreach-demo-") as home:
         os.environ["OUTREACH_HOME"] = home
         os.environ.pop("OUTREACH_DB_URL", None)
         from outreach.demo import PROSPECTS, REP, demo_world
 
         console.print(
-            f"[bold]outreach demo[/] — a sandbox mailbox for {REP} and "
-            f"{len(PROSPECTS)} prospects who reply, go on holiday, opt out or bounce."
+            "[bold]outreach demo[/] — " + escape(
+                _("a sandbox mailbox for {rep} and {count} prospects who reply, go on holiday, "
+                  "opt out or bounce.").format(rep=REP, count=len(PROSPECTS)))
         )
-        console.print("Data lives in a temporary folder and is gone afterwards.\n")
+        console.print(_("Data lives in a temporary folder and is gone afterwards.") + "\n")
         with demo_world(Path(home)):
             asyncio.run(_run(timeout))
         _summary()
@@ -103,24 +109,25 @@ def _settled() -> bool:
 
 
 def _table() -> Table:
-    table = Table(title="campaign “demo”", expand=False)
-    for column in ("prospect", "state", "steps sent", "reason"):
+    table = Table(title=_("campaign “demo”"), expand=False)
+    for column in (_("prospect"), _("state"), _("steps sent"), _("reason")):
         table.add_column(column)
     for row in show_campaign(open_store(), "demo")["enrollments"]:
         style = STATE_STYLE.get(row["state"], "white")
         table.add_row(
-            row["email"], f"[{style}]{row['state']}[/]", str(row["steps_sent"]), row["reason"] or ""
+            row["email"], f"[{style}]{labels.state(row['state'])}[/]", str(row["steps_sent"]),
+            row["reason"] or "",
         )
     return table
 
 
 def _summary() -> None:
     console.print(
-        "\nThat was a real engine, pacing rules and inbox watcher — only the mail "
-        "servers were pretend. Next:"
+        "\n" + _("That was a real engine, pacing rules and inbox watcher — only the mail "
+                 "servers were pretend. Next:")
     )
     console.print(
         "  outreach mailbox add you@company.com --smtp-host … --imap-host … --password-stdin"
     )
-    console.print("  outreach sequence new --example en > q1.yaml")
+    console.print(f"  outreach sequence new --example {i18n.current()} > q1.yaml")
     console.print("  outreach sequence check q1.yaml")

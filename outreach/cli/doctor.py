@@ -11,21 +11,23 @@ from outreach.cli.output import console, print_json
 from outreach.deliverability.dns import resolver_from_env
 from outreach.deliverability.doctor import diagnose_all
 from outreach.deliverability.findings import Diagnosis
+from outreach.i18n import _
 from outreach.store import open_store
 
 COLORS = {"ok": "green", "warn": "yellow", "fail": "red"}
 
 
-@click.command()
+@click.command(
+    help=_(
+        "Check a mailbox (or all): servers, TLS, login, MX, SPF, DMARC, DKIM, sender habits.\n\n"
+        "Every line is ✓, ⚠ or ✗ with the fix in one sentence. Exits 1 when any line is ✗."
+    ),
+)
 @click.argument("email", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable findings.")
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable findings."))
 @click.option("--resolver", metavar="HOST:PORT",
-              help="Ask this DNS server (default: $OUTREACH_DNS, else the system's).")
+              help=_("Ask this DNS server (default: $OUTREACH_DNS, else the system's)."))
 def doctor(email: str | None, as_json: bool, resolver: str | None) -> None:
-    """Check a mailbox (or all): servers, TLS, login, MX, SPF, DMARC, DKIM, sender habits.
-
-    Every line is ✓, ⚠ or ✗ with the fix in one sentence. Exits 1 when any line is ✗.
-    """
     spec = resolver_from_env(resolver)
     diagnoses = asyncio.run(diagnose_all(open_store(), spec, email))
     if as_json:

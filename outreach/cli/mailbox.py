@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from outreach.mailbox.probe import ProbeStep
 
 from outreach import accounts, secrets
-from outreach.cli import mailbox_oauth
+from outreach.cli import labels, mailbox_oauth
 from outreach.cli.output import check_mark, console, err_console, print_json, print_table
 from outreach.errors import ConfigError
+from outreach.i18n import N_, _
 from outreach.mailbox.account import SECURITIES
 from outreach.mailbox.discovery import ServerFlags
 from outreach.store import open_store, session_scope
@@ -24,52 +25,64 @@ from outreach.views.sent_copies import sent_copies
 SECURITY = click.Choice(SECURITIES)
 
 
-@click.group()
-def mailbox() -> None:
-    """Your sending mailboxes (SMTP to send, IMAP to watch for replies)."""
-
-
-@mailbox.command("add")
-@click.argument("email")
-@click.option("--smtp-host", help="SMTP server (submission) host. Without it (or --imap-host) "
-              "the settings are looked up: presets, MX, SRV, autoconfig.")
-@click.option("--smtp-port", type=int, help="Default: 587 starttls, 465 tls, 25 none.")
-@click.option("--smtp-security", type=SECURITY, help="Default: starttls.")
-@click.option("--imap-host", help="IMAP server host (may differ from SMTP).")
-@click.option("--imap-port", type=int, help="Default: 993 tls, 143 starttls/none.")
-@click.option("--imap-security", type=SECURITY, help="Default: tls.")
-@click.option("--username", help="Login name, if not the address.")
-@click.option("--name", "display_name", help='Display name in From, e.g. "Lena Maier".')
-@click.option(
-    "--daily-cap", type=int, default=40, show_default=True, help="Sends per day, all campaigns."
+@click.group(
+    help=_("Your sending mailboxes (SMTP to send, IMAP to watch for replies)."),
 )
-@click.option("--ramp", help="Ramp-up for new domains, e.g. 10+5/day (grows to --daily-cap).")
+def mailbox() -> None:
+    pass
+
+
+@mailbox.command(
+    "add",
+    help=_(
+        "Add a mailbox. The password goes to the OS keyring, never to the database.\n\n"
+        "Without --smtp-host/--imap-host the servers are looked up like Thunderbird does and "
+        "shown, with where they came from, before saving; other server flags override them. "
+        "An address that is already configured is refused: change it with `mailbox edit`."
+    ),
+)
+@click.argument("email")
+@click.option("--smtp-host", help=_("SMTP server (submission) host. Without it (or --imap-host) "
+                                    "the settings are looked up: presets, MX, SRV, autoconfig."))
+@click.option("--smtp-port", type=int, help=_("Default: 587 starttls, 465 tls, 25 none."))
+@click.option("--smtp-security", type=SECURITY, help=_("Default: starttls."))
+@click.option("--imap-host", help=_("IMAP server host (may differ from SMTP)."))
+@click.option("--imap-port", type=int, help=_("Default: 993 tls, 143 starttls/none."))
+@click.option("--imap-security", type=SECURITY, help=_("Default: tls."))
+@click.option("--username", help=_("Login name, if not the address."))
+@click.option("--name", "display_name", help=_('Display name in From, e.g. "Lena Maier".'))
+@click.option(
+    "--daily-cap", type=int, default=40, show_default=True,
+    help=_("Sends per day, all campaigns."),
+)
+@click.option("--ramp", help=_("Ramp-up for new domains, e.g. 10+5/day (grows to --daily-cap)."))
 @click.option(
     "--sent-copy",
     type=click.Choice(("auto", "append", "server", "plus")),
-    help="How copies reach Sent (default auto): we APPEND them, the server files them (Gmail, "
-    "M365), or plus: the server files a copy sent to you+Sent@ (exact crash recovery).",
+    help=_("How copies reach Sent (default auto): we APPEND them, the server files them "
+           "(Gmail, M365), or plus: the server files a copy sent to you+Sent@ (exact crash "
+           "recovery)."),
 )
 @click.option(
-    "--password-stdin", is_flag=True, help="Read the password from stdin into the OS keyring."
+    "--password-stdin", is_flag=True, help=_("Read the password from stdin into the OS keyring.")
 )
-@click.option("--password-command", help="Shell command printing the password at use time.")
+@click.option("--password-command", help=_("Shell command printing the password at use time."))
 @click.option(
-    "--oauth2-token-command", help="Shell command printing an OAuth2 access token (XOAUTH2)."
+    "--oauth2-token-command", help=_("Shell command printing an OAuth2 access token (XOAUTH2).")
 )
 @click.option(
     "--insecure-skip-verify",
     is_flag=True,
-    help="Do not verify TLS certificates (test servers only!).",
+    help=_("Do not verify TLS certificates (test servers only!)."),
 )
 @click.option("--provider", type=click.Choice(("microsoft365", "google")),
-              help="Fill hosts, ports, TLS and Sent-copy mode; sign in with OAuth.")
-@click.option("--oauth-client-id", help="Your organisation's app (client) id for OAuth sign-in.")
-@click.option("--oauth-tenant", help="Microsoft Entra tenant (default: organizations).")
-@click.option("--oauth-issuer", help="Any other OAuth/OIDC issuer URL (discovery).")
-@click.option("--yes", is_flag=True, help="Save the settings found without asking.")
+              help=_("Fill hosts, ports, TLS and Sent-copy mode; sign in with OAuth."))
+@click.option("--oauth-client-id", help=_("Your organisation's app (client) id for OAuth sign-in."))
+@click.option("--oauth-tenant", help=_("Microsoft Entra tenant (default: organizations)."))
+@click.option("--oauth-issuer", help=_("Any other OAuth/OIDC issuer URL (discovery)."))
+@click.option("--yes", is_flag=True, help=_("Save the settings found without asking."))
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the result as JSON; settings found are only shown unless --yes.")
+              help=_("Print the result as JSON; settings found are only shown unless --yes."))
 def add(
     email: str,
     smtp_host: str | None,
@@ -94,11 +107,6 @@ def add(
     yes: bool,
     as_json: bool,
 ) -> None:
-    """Add a mailbox. The password goes to the OS keyring, never to the database.
-
-    Without --smtp-host/--imap-host the servers are looked up like Thunderbird does and
-    shown, with where they came from, before saving; other server flags override them.
-    An address that is already configured is refused: change it with `mailbox edit`."""
     # finding servers loads DNS and HTTPS code: only `add` pays for it
     from outreach.cli.mailbox_autoconfig import ChosenServers, choose_servers
 
@@ -150,87 +158,99 @@ def add(
                     "autoconfig": servers.autoconfig_json()})
     else:
         click.echo(
-            f"mailbox {row.email} saved (secret: {row.secret_source}); "
-            f"check it with `outreach mailbox test {row.email}`"
+            _("mailbox {email} saved (secret: {source}); check it with "
+              "`outreach mailbox test {email}`").format(
+                email=row.email, source=labels.secret_source(row.secret_source))
         )
     if oauth is not None:
         mailbox_oauth.offer_login(row.email, as_json)
 
 
-@mailbox.command("edit")
+@mailbox.command(
+    "edit",
+    help=_("Change only the settings you name; everything else stays as it is."),
+)
 @click.argument("email")
-@click.option("--smtp-host", help="SMTP server (submission) host.")
-@click.option("--smtp-port", type=int, help="Kept unless given (a default port follows security).")
+@click.option("--smtp-host", help=_("SMTP server (submission) host."))
+@click.option("--smtp-port", type=int,
+              help=_("Kept unless given (a default port follows security)."))
 @click.option("--smtp-security", type=SECURITY)
-@click.option("--imap-host", help="IMAP server host.")
-@click.option("--imap-port", type=int, help="Kept unless given (a default port follows security).")
+@click.option("--imap-host", help=_("IMAP server host."))
+@click.option("--imap-port", type=int,
+              help=_("Kept unless given (a default port follows security)."))
 @click.option("--imap-security", type=SECURITY)
-@click.option("--username", help='Login name ("" = the address).')
-@click.option("--name", "display_name", help='Display name in From ("" = none).')
-@click.option("--daily-cap", type=int, help="Sends per day, all campaigns.")
-@click.option("--ramp", help='Ramp-up, e.g. 10+5/day ("" = none).')
-@click.option("--timezone", help='Day boundary of the daily cap, e.g. Europe/Berlin ("" = this '
-              "machine's).")
+@click.option("--username", help=_('Login name ("" = the address).'))
+@click.option("--name", "display_name", help=_('Display name in From ("" = none).'))
+@click.option("--daily-cap", type=int, help=_("Sends per day, all campaigns."))
+@click.option("--ramp", help=_('Ramp-up, e.g. 10+5/day ("" = none).'))
+@click.option("--timezone", help=_('Day boundary of the daily cap, e.g. Europe/Berlin ("" = this '
+              "machine's)."))
 @click.option("--sent-copy", type=click.Choice(accounts.SENT_COPY_MODES))
 @click.option("--insecure-skip-verify/--verify-tls", default=None,
-              help="Stop/start verifying TLS certificates (skip: test servers only!).")
-@click.option("--password-stdin", is_flag=True, help="Read a new password into the OS keyring.")
-@click.option("--password-command", help="Shell command printing the password at use time.")
-@click.option("--oauth2-token-command", help="Shell command printing an OAuth2 access token.")
+              help=_("Stop/start verifying TLS certificates (skip: test servers only!)."))
+@click.option("--password-stdin", is_flag=True, help=_("Read a new password into the OS keyring."))
+@click.option("--password-command", help=_("Shell command printing the password at use time."))
+@click.option("--oauth2-token-command", help=_("Shell command printing an OAuth2 access token."))
 @click.option("--provider", type=click.Choice(("microsoft365", "google")),
-              help="Sign in with OAuth at this provider (with --oauth-client-id).")
-@click.option("--oauth-client-id", help="Switch to OAuth sign-in with your organisation's app.")
-@click.option("--oauth-tenant", help="Microsoft Entra tenant (default: organizations).")
-@click.option("--oauth-issuer", help="Any other OAuth/OIDC issuer URL (discovery).")
+              help=_("Sign in with OAuth at this provider (with --oauth-client-id)."))
+@click.option("--oauth-client-id", help=_("Switch to OAuth sign-in with your organisation's app."))
+@click.option("--oauth-tenant", help=_("Microsoft Entra tenant (default: organizations)."))
+@click.option("--oauth-issuer", help=_("Any other OAuth/OIDC issuer URL (discovery)."))
 def edit(email: str, password_stdin: bool, provider: str | None, oauth_client_id: str | None,
          oauth_tenant: str | None, oauth_issuer: str | None,
          **given: str | int | bool | None) -> None:
-    """Change only the settings you name; everything else stays as it is."""
     oauth = mailbox_oauth.oauth_change(provider, oauth_client_id, oauth_tenant, oauth_issuer)
     changes = accounts.MailboxChanges(**given, oauth=oauth)  # type: ignore[arg-type]
     if changes == accounts.MailboxChanges() and not password_stdin:
         raise ConfigError(
-            f"nothing to change for {email}",
-            hint="name a setting, e.g. `--password-stdin`, `--smtp-port 465` or `--name …` "
-            "(see `outreach mailbox edit --help`)",
+            _("nothing to change for {email}").format(email=email),
+            hint=_("name a setting, e.g. `--password-stdin`, `--smtp-port 465` or `--name …` "
+                   "(see `outreach mailbox edit --help`)"),
         )
     password = _read_password() if password_stdin else None
     if changes.insecure_skip_verify:
         _warn_insecure()
     row, changed = accounts.edit_mailbox(open_store(), email, changes, password)
-    click.echo(f"mailbox {row.email} " + ("updated:" if changed else "unchanged"))
+    if changed:
+        click.echo(_("mailbox {email} updated:").format(email=row.email))
+    else:
+        click.echo(_("mailbox {email} unchanged").format(email=row.email))
     for line in changed:
         click.echo(f"  {line}")
     if oauth is not None:
-        click.echo(f"sign in with `outreach mailbox login {row.email}`")
+        click.echo(_("sign in with `outreach mailbox login {email}`").format(email=row.email))
     if row.paused:
         click.echo(
-            f"it is still paused ({row.pause_reason}): check it with "
-            f"`outreach mailbox test {row.email}`, then `outreach mailbox resume {row.email}`"
+            _("it is still paused ({reason}): check it with `outreach mailbox test {email}`, "
+              "then `outreach mailbox resume {email}`").format(
+                reason=labels.pause_reason(row.pause_reason), email=row.email)
         )
 
 
 def _warn_insecure() -> None:
     err_console.print(
-        "[bold red]WARNING:[/] TLS certificates of this mailbox will NOT be verified. "
-        "Anyone on the network path can read your password and mail. Use this only "
-        "for a self-signed test server."
+        "[bold red]" + _("WARNING:") + "[/] "
+        + _("TLS certificates of this mailbox will NOT be verified. Anyone on the network "
+            "path can read your password and mail. Use this only for a self-signed test "
+            "server.")
     )
 
 
 def _read_password() -> str:
     if sys.stdin.isatty():
-        return str(click.prompt("Password", hide_input=True))
+        return str(click.prompt(_("Password"), hide_input=True))
     line = sys.stdin.readline().rstrip("\r\n")
     if not line:
-        raise ConfigError("--password-stdin read an empty password from standard input")
+        raise ConfigError(_("--password-stdin read an empty password from standard input"))
     return line
 
 
-@mailbox.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@mailbox.command(
+    "list",
+    help=_("List the configured mailboxes."),
+)
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 def list_(as_json: bool) -> None:
-    """List the configured mailboxes."""
     engine = open_store()
     boxes = accounts.list_mailboxes(engine)
     with Session(engine) as session:
@@ -243,19 +263,26 @@ def list_(as_json: bool) -> None:
     if as_json:
         return print_json(rows)
     if not rows:
-        return click.echo("no mailboxes yet: add one with `outreach mailbox add`")
+        return click.echo(_("no mailboxes yet: add one with `outreach mailbox add`"))
     for row in rows:
-        row["state"] = f"paused: {row['pause_reason']}" if row["paused"] else "active"
+        row["state"] = labels.mailbox_state(row["paused"], row["pause_reason"])
+        row["secret"] = labels.secret_source(row["secret"])
         if row["warning"]:
             row["state"] += f"; ⚠ {row['warning']}"
-    print_table(rows, ["email", "name", "smtp", "imap", "secret", "daily_cap", "state"])
+    print_table(rows, {
+        "email": _("address"), "name": _("name"), "smtp": "SMTP", "imap": "IMAP",
+        "secret": _("secret"), "daily_cap": _("daily cap"), "state": _("state"),
+    })
 
 
-@mailbox.command("test")
+
+@mailbox.command(
+    "test",
+    help=_("Log in over SMTP and IMAP and show each step ✓/✗ with the server's words."),
+)
 @click.argument("email")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 def test(email: str, as_json: bool) -> None:
-    """Log in over SMTP and IMAP and show each step ✓/✗ with the server's words."""
     engine = open_store()
     with session_scope(engine) as session:
         row = accounts.get_mailbox(session, email)
@@ -276,8 +303,9 @@ def test(email: str, as_json: bool) -> None:
     else:
         for step in steps:
             detail = f" — {step.detail}" if step.detail else ""
+            name = _(step.name)
             console.print(
-                f"{check_mark(step.ok)} {step.protocol.upper()} {step.name}{detail}", soft_wrap=True
+                f"{check_mark(step.ok)} {step.protocol.upper()} {name}{detail}", soft_wrap=True
             )
     if not all(s.ok for s in steps):
         sys.exit(1)
@@ -292,32 +320,39 @@ def sent_copy_step(engine: Engine, email: str) -> ProbeStep | None:
         health = sent_copies(session, [row])[row.id or 0]
     if health.warning is None:
         return None
-    return ProbeStep("imap", "Sent copies", False, health.warning)
+    return ProbeStep("imap", N_("Sent copies"), False, health.warning)
 
 
-@mailbox.command("remove")
+@mailbox.command(
+    "remove",
+    help=_("Remove a mailbox and its keyring entry (its sent history stays)."),
+)
 @click.argument("email")
 def remove(email: str) -> None:
-    """Remove a mailbox and its keyring entry (its sent history stays)."""
     accounts.remove_mailbox(open_store(), email)
-    click.echo(f"mailbox {email} removed")
+    click.echo(_("mailbox {email} removed").format(email=email))
 
 
-@mailbox.command("pause")
+@mailbox.command(
+    "pause",
+    help=_("Stop sending from a mailbox until `mailbox resume`."),
+)
 @click.argument("email")
-@click.option("--reason", default="paused by hand", show_default=True)
-def pause(email: str, reason: str) -> None:
-    """Stop sending from a mailbox until `mailbox resume`."""
-    accounts.set_paused(open_store(), email, True, reason)
-    click.echo(f"mailbox {email} paused")
+@click.option("--reason", help=_("Why (shown in `mailbox list` and the TUI; without it: "
+                                   "“paused by hand”)."))
+def pause(email: str, reason: str | None) -> None:
+    accounts.set_paused(open_store(), email, True, reason or labels.BY_HAND)
+    click.echo(_("mailbox {email} paused").format(email=email))
 
 
-@mailbox.command("resume")
+@mailbox.command(
+    "resume",
+    help=_("Resume a paused mailbox (e.g. after fixing its password)."),
+)
 @click.argument("email")
 def resume(email: str) -> None:
-    """Resume a paused mailbox (e.g. after fixing its password)."""
     accounts.set_paused(open_store(), email, False)
-    click.echo(f"mailbox {email} resumed")
+    click.echo(_("mailbox {email} resumed").format(email=email))
 
 
 mailbox.add_command(mailbox_oauth.login)

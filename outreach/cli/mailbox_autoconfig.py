@@ -18,6 +18,7 @@ from outreach.accounts import mailbox_address
 from outreach.cli.output import console, print_json
 from outreach.deliverability.dns import make_resolver, resolver_from_env
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.mailbox.account import Endpoint, make_endpoint
 from outreach.mailbox.autoconfig import discover, https_options_from_env
 from outreach.mailbox.discovery import Discovery, FoundSettings, ServerFlags, with_flags
@@ -64,9 +65,9 @@ def choose_servers(
                              username, sent_copy or "auto")
     if password_stdin and not (yes or as_json or sys.stdin.isatty()):
         raise ConfigError(
-            "--password-stdin without --smtp-host/--imap-host: the settings found must be "
-            "confirmed, but standard input carries the password",
-            hint="look first with `outreach mailbox add ADDRESS --json`, then add --yes",
+            _("--password-stdin without --smtp-host/--imap-host: the settings found must be "
+              "confirmed, but standard input carries the password"),
+            hint=_("look first with `outreach mailbox add ADDRESS --json`, then add --yes"),
         )
     discovery = discover(mailbox_address(email), make_resolver(resolver_from_env()),
                          https_options_from_env())
@@ -99,32 +100,40 @@ def _confirmed(email: str, chosen: ChosenServers, found: FoundSettings, *, yes: 
     if not as_json:
         show(email, chosen, found)
         if not yes:
-            click.confirm("Save these settings?", default=True, abort=True)
+            click.confirm(_("Save these settings?"), default=True, abort=True)
     return chosen
 
 
 def show(email: str, chosen: ChosenServers, found: FoundSettings) -> None:
     """The settings about to be saved and where they came from, for a person."""
-    console.print(f"Found settings for {email} — source: {found.source}", soft_wrap=True)
-    console.print(f"  IMAP   {chosen.imap}{_changed(chosen.imap, found.imap)}", soft_wrap=True)
-    console.print(f"  SMTP   {chosen.smtp}{_changed(chosen.smtp, found.smtp)}", soft_wrap=True)
-    console.print(f"  login  {chosen.username or email}")
+    console.print(_("Found settings for {email} — source: {source}").format(
+        email=email, source=found.source), soft_wrap=True, markup=False)
+    login, sent = _("login"), _("Sent")
+    width = max(len(login), len(sent), 4) + 1
+    console.print(f"  {'IMAP':<{width}} {chosen.imap}{_changed(chosen.imap, found.imap)}",
+                  soft_wrap=True, markup=False)
+    console.print(f"  {'SMTP':<{width}} {chosen.smtp}{_changed(chosen.smtp, found.smtp)}",
+                  soft_wrap=True, markup=False)
+    console.print(f"  {login:<{width}} {chosen.username or email}", markup=False)
     if chosen.sent_copy == "server":
-        console.print("  Sent   the server files a copy of each message itself")
+        console.print(f"  {sent:<{width}} " + _("the server files a copy of each message itself"),
+                      markup=False)
     if found.provider:
-        console.print(
-            f"  This is a {PROVIDER_NAMES[found.provider]} mailbox (provider {found.provider}); "
-            "its servers may refuse passwords and need OAuth sign-in.", soft_wrap=True)
+        console.print("  " + _(
+            "This is a {provider} mailbox (provider {key}); its servers may refuse passwords "
+            "and need OAuth sign-in.").format(provider=PROVIDER_NAMES[found.provider],
+                                              key=found.provider), soft_wrap=True, markup=False)
 
 
 def _changed(chosen: Endpoint, found: Endpoint) -> str:
-    return "" if chosen == found else f"   (your flags; found {found})"
+    return "" if chosen == found else "   " + _("(your flags; found {found})").format(found=found)
 
 
 def nothing_found(email: str, discovery: Discovery) -> ConfigError:
     tried = "\n".join(f"  - {attempt}" for attempt in discovery.attempts)
     return ConfigError(
-        f"no mail server settings found for {email}; tried:\n{tried}",
-        hint="pass the servers: --imap-host HOST --smtp-host HOST (and --imap-port/"
-        "--smtp-port/--imap-security/--smtp-security if not 993 tls and 587 starttls)",
+        _("no mail server settings found for {email}; tried:\n{tried}").format(
+            email=email, tried=tried),
+        hint=_("pass the servers: --imap-host HOST --smtp-host HOST (and --imap-port/"
+               "--smtp-port/--imap-security/--smtp-security if not 993 tls and 587 starttls)"),
     )

@@ -16,6 +16,7 @@ import click
 
 from outreach import accounts
 from outreach.errors import ConfigError, OutreachError
+from outreach.i18n import _
 from outreach.mailbox import providers
 from outreach.mailbox.account import Endpoint, make_endpoint
 from outreach.oauth import grants
@@ -63,17 +64,17 @@ def oauth_change(provider: str | None, client_id: str | None, tenant: str | None
     preset = providers.provider(provider) if provider else None
     if (preset or issuer) and not client_id:
         raise ConfigError(
-            "--oauth-client-id is needed to sign in with OAuth",
-            hint="your organisation's own app registration (docs/oauth2.md says how to "
-            "create one); outreach ships no client id",
+            _("--oauth-client-id is needed to sign in with OAuth"),
+            hint=_("your organisation's own app registration (docs/oauth2.md says how to "
+                   "create one); outreach ships no client id"),
         )
     if tenant and (preset is None or preset.name != "microsoft365"):
-        raise ConfigError("--oauth-tenant is only for --provider microsoft365")
+        raise ConfigError(_("--oauth-tenant is only for --provider microsoft365"))
     if issuer and preset is not None:
-        raise ConfigError("give either --provider or --oauth-issuer, not both")
+        raise ConfigError(_("give either --provider or --oauth-issuer, not both"))
     if client_id and preset is None and not issuer:
-        raise ConfigError("--oauth-client-id needs --provider microsoft365|google or "
-                          "--oauth-issuer URL")
+        raise ConfigError(_("--oauth-client-id needs --provider microsoft365|google or "
+                            "--oauth-issuer URL"))
     if not client_id:
         return None
     kind = preset.name if preset else "oidc"
@@ -87,37 +88,41 @@ def _endpoint(protocol: str, given: tuple[str | None, int | None, str],
     if host:
         return make_endpoint(protocol, host, port, security)
     if preset is None:
-        raise ConfigError(f"--{protocol}-host is required (or --provider microsoft365|google)")
+        raise ConfigError(_("--{protocol}-host is required (or --provider microsoft365|google)")
+                          .format(protocol=protocol))
     return preset
 
 
 def offer_login(email: str, as_json: bool) -> None:
     """After ``add``: sign in now when someone is at the terminal, else say how."""
-    if not as_json and sys.stdin.isatty() and click.confirm("Sign in now?", default=True):
+    if not as_json and sys.stdin.isatty() and click.confirm(_("Sign in now?"), default=True):
         _login(email, no_browser=False, as_json=False, flow="auto")
     elif not as_json:
-        click.echo(f"sign in with `outreach mailbox login {email}`")
+        click.echo(_("sign in with `outreach mailbox login {email}`").format(email=email))
 
 
-@click.command("login")
+@click.command(
+    "login",
+    help=_(
+        "Sign a mailbox in with OAuth (Microsoft 365, Google, any OIDC issuer).\n\n"
+        "The refresh token goes to the OS keyring; nothing else is stored."
+    ),
+)
 @click.argument("email")
-@click.option("--no-browser", is_flag=True, help="Print the sign-in URL instead of opening it.")
+@click.option("--no-browser", is_flag=True, help=_("Print the sign-in URL instead of opening it."))
 @click.option("--flow", type=click.Choice(("auto", "device", "browser")), default="auto",
-              show_default=True, help="auto: device code when the provider offers it "
-              "(Microsoft), else the browser with PKCE (Google).")
+              show_default=True, help=_("auto: device code when the provider offers it "
+                                        "(Microsoft), else the browser with PKCE (Google)."))
 @click.option("--client-secret-stdin", is_flag=True,
-              help="Read the client secret of a Google desktop client into the keyring.")
+              help=_("Read the client secret of a Google desktop client into the keyring."))
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON line with the code or URL as soon as known, one with the result.")
+              help=_("One JSON line with the code or URL as soon as known, one with the result."))
 def login(email: str, no_browser: bool, flow: str, client_secret_stdin: bool,
           as_json: bool) -> None:
-    """Sign a mailbox in with OAuth (Microsoft 365, Google, any OIDC issuer).
-
-    The refresh token goes to the OS keyring; nothing else is stored."""
     if client_secret_stdin:
         secret = sys.stdin.readline().strip()
         if not secret:
-            raise ConfigError("--client-secret-stdin read nothing from standard input")
+            raise ConfigError(_("--client-secret-stdin read nothing from standard input"))
         grants.save_client_secret(accounts.mailbox_address(email), secret)
     _login(email, no_browser=no_browser, as_json=as_json, flow=flow)
 
@@ -139,10 +144,11 @@ def _show(shown: dict[str, object], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(shown))
     elif "user_code" in shown:
-        click.echo(f"Open {shown['verification_uri']} and enter the code {shown['user_code']} "
-                   f"(valid for {int(str(shown['expires_in'])) // 60} min). Waiting …")
+        click.echo(_("Open {url} and enter the code {code} (valid for {minutes} min). "
+                     "Waiting …").format(url=shown["verification_uri"], code=shown["user_code"],
+                                         minutes=int(str(shown["expires_in"])) // 60))
     else:
-        click.echo(f"Sign in at:\n  {shown['authorization_url']}\nWaiting …")
+        click.echo(_("Sign in at:\n  {url}\nWaiting …").format(url=shown["authorization_url"]))
 
 
 def _done(signed: SignedIn, resumed: bool, as_json: bool) -> None:
@@ -150,6 +156,7 @@ def _done(signed: SignedIn, resumed: bool, as_json: bool) -> None:
         click.echo(json.dumps({"signed_in": signed.address, "flow": signed.flow,
                                "resumed": resumed}))
         return
-    click.echo(f"signed in: {signed.address} (the refresh token is in the OS keyring)")
+    click.echo(_("signed in: {email} (the refresh token is in the OS keyring)")
+               .format(email=signed.address))
     if resumed:
-        click.echo(f"mailbox {signed.address} resumed")
+        click.echo(_("mailbox {email} resumed").format(email=signed.address))

@@ -27,13 +27,18 @@ def print_json(data: Any) -> None:
 
 
 def print_table(
-    rows: Iterable[Mapping[str, Any]], columns: Sequence[str], *, title: str | None = None
+    rows: Iterable[Mapping[str, Any]],
+    columns: Mapping[str, str] | Sequence[str],
+    *,
+    title: str | None = None,
 ) -> None:
+    """A rich table of ``rows``; ``columns`` maps each row key to its (translated) header."""
+    headers = columns if isinstance(columns, Mapping) else {c: c.replace("_", " ") for c in columns}
     table = Table(title=title, show_lines=False)
-    for column in columns:
-        table.add_column(column.replace("_", " "))
+    for header in headers.values():
+        table.add_column(header)
     for row in rows:
-        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in columns))
+        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in headers))
     console.print(table)
 
 

@@ -11,7 +11,9 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from outreach.cli import labels
 from outreach.cli.output import err_console, print_json, print_table
+from outreach.i18n import N_, _
 from outreach.prospects import (
     get_prospect,
     list_prospects,
@@ -28,42 +30,46 @@ from outreach.store import open_store, session_scope
 LISTED_AT_MOST = 20  # duplicates/suppressed shown by name in the text summary (--json: all)
 
 
-@click.group()
+@click.group(
+    help=_("The people you write to: import spreadsheet exports, list and show them."),
+)
 def prospects() -> None:
-    """The people you write to: import spreadsheet exports, list and show them."""
+    pass
 
 
-@prospects.command("import")
+@prospects.command(
+    "import",
+    help=_(
+        "Import prospects from a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).\n\n"
+        "\b\n"
+        "Recognised columns (any case/spacing): email (E-Mail, Email Address, Mail),\n"
+        "first_name (Vorname, First Name), last_name (Nachname, Name), company (Firma,\n"
+        "Unternehmen), timezone (Zeitzone, TZ; an IANA name like Europe/Berlin). Every other\n"
+        "column becomes a custom field for templates: \"Job Title\" → {{ job_title }}.\n"
+        "Re-importing updates: non-empty values overwrite, tags are added.\n"
+        "Rows with a missing or invalid address are rejected and listed with their line."
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--tag", "tags", multiple=True, help="Tag every imported prospect (repeatable).")
-@click.option("--dry-run", is_flag=True, help="Check and count everything, save nothing.")
+@click.option("--tag", "tags", multiple=True, help=_("Tag every imported prospect (repeatable)."))
+@click.option("--dry-run", is_flag=True, help=_("Check and count everything, save nothing."))
 @click.option(
     "--allow-smtputf8",
     is_flag=True,
-    help="Accept addresses with non-ASCII characters before the @ (only servers offering "
-    "SMTPUTF8 can send to them; others are refused with the reason).",
+    help=_("Accept addresses with non-ASCII characters before the @ (only servers offering "
+           "SMTPUTF8 can send to them; others are refused with the reason)."),
 )
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable summary."))
 def import_(
     file: Path, tags: tuple[str, ...], dry_run: bool, allow_smtputf8: bool, as_json: bool
 ) -> None:
-    """Import prospects from a CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
-
-    \b
-    Recognised columns (any case/spacing): email (E-Mail, Email Address, Mail),
-    first_name (Vorname, First Name), last_name (Nachname, Name), company (Firma,
-    Unternehmen), timezone (Zeitzone, TZ; an IANA name like Europe/Berlin). Every other
-    column becomes a custom field for templates: "Job Title" → {{ job_title }}.
-    Re-importing updates: non-empty values overwrite, tags are added.
-    Rows with a missing or invalid address are rejected and listed with their line.
-    """
     tags = normalize_tags(tags)
     source = read_csv_text(file)
     with _progress() as progress:
         parsed = parse_prospects(
-            source, progress.lines("reading", count_lines(source)), smtputf8=allow_smtputf8
+            source, progress.lines(_("reading"), count_lines(source)), smtputf8=allow_smtputf8
         )
-        on_write = progress.rows("saving", len(parsed.rows))
+        on_write = progress.rows(_("saving"), len(parsed.rows))
         summary = import_prospects(
             open_store(), parsed, tags=tags, dry_run=dry_run, on_progress=on_write
         )
@@ -106,39 +112,51 @@ def _progress() -> Iterator[_ImportProgress]:
 
 
 def _print_summary(summary: ImportSummary) -> None:
-    verb = "Would import" if summary.dry_run else "Imported"
-    click.echo(
-        f"{verb} {summary.file} ({summary.encoding}, {summary.delimiter}-separated, "
-        f"{summary.records} rows)" + (f" tagged {', '.join(summary.tags)}" if summary.tags else "")
-    )
+    what = {"file": summary.file, "encoding": summary.encoding,
+            "delimiter": labels.delimiter(summary.delimiter), "rows": summary.records}
+    if summary.dry_run:
+        line = _("Would import {file} ({encoding}, {delimiter}-separated, {rows} rows)")
+    else:
+        line = _("Imported {file} ({encoding}, {delimiter}-separated, {rows} rows)")
+    tagged = " " + _("tagged {tags}").format(tags=", ".join(summary.tags)) if summary.tags else ""
+    click.echo(line.format(**what) + tagged)
     for note in summary.notes:
-        click.echo(f"note: {note}")
+        click.echo(_("note: {note}").format(note=note))
     if summary.custom_fields:
-        click.echo(f"custom fields: {', '.join(summary.custom_fields)}")
-    for name in ("created", "updated", "unchanged", "duplicates", "rejected", "suppressed"):
+        click.echo(_("custom fields: {fields}").format(fields=", ".join(summary.custom_fields)))
+    counts = {
+        "created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"),
+        "duplicates": _("duplicates"), "rejected": _("rejected"), "suppressed": _("suppressed"),
+    }
+    width = max(len(label) for label in counts.values()) + 1
+    for name, label in counts.items():
         value = getattr(summary, name)
-        click.echo(f"  {name:<11}{value if isinstance(value, int) else len(value)}")
+        click.echo(f"  {label:<{width}}{value if isinstance(value, int) else len(value)}")
     _print_details(summary)
     if summary.dry_run:
-        click.echo("dry run: nothing was saved")
+        click.echo(_("dry run: nothing was saved"))
 
 
 def _print_details(summary: ImportSummary) -> None:
     if summary.rejected:
-        click.echo("rejected rows:")
+        click.echo(_("rejected rows:"))
         for rejection in summary.rejected:
-            click.echo(f"  line {rejection.line}: {rejection.reason}")
+            click.echo("  " + _("line {line}: {reason}").format(
+                line=rejection.line, reason=rejection.reason))
     if summary.warnings:
-        click.echo("warnings:")
+        click.echo(_("warnings:"))
         for warning in summary.warnings:
-            click.echo(f"  line {warning.line}: {warning.message}")
+            click.echo("  " + _("line {line}: {reason}").format(
+                line=warning.line, reason=warning.message))
     _print_capped(
-        "duplicates (merged into the first row with that address):",
-        [f"line {d.line}: {d.email} (first on line {d.first_line})" for d in summary.duplicates],
+        _("duplicates (merged into the first row with that address):"),
+        [_("line {line}: {email} (first on line {first})").format(
+            line=d.line, email=d.email, first=d.first_line) for d in summary.duplicates],
     )
     _print_capped(
-        "suppressed (imported, but campaigns will not write to them):",
-        [f"{s.email}: {s.reason} ({s.value})" for s in summary.suppressed],
+        _("suppressed (imported, but campaigns will not write to them):"),
+        [f"{s.email}: {labels.suppression_reason(s.reason)} ({s.value})"
+         for s in summary.suppressed],
     )
 
 
@@ -149,16 +167,19 @@ def _print_capped(title: str, lines: list[str]) -> None:
     for line in lines[:LISTED_AT_MOST]:
         click.echo(f"  {line}")
     if len(lines) > LISTED_AT_MOST:
-        click.echo(f"  … and {len(lines) - LISTED_AT_MOST} more (--json lists all)")
+        click.echo("  " + _("… and {count} more (--json lists all)").format(
+            count=len(lines) - LISTED_AT_MOST))
 
 
-@prospects.command("list")
-@click.option("--tag", help="Only prospects with this tag.")
-@click.option("--search", help="Substring of address, name or company (any case).")
-@click.option("--limit", type=int, default=50, show_default=True, help="Show at most N.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@prospects.command(
+    "list",
+    help=_("List prospects by address."),
+)
+@click.option("--tag", help=_("Only prospects with this tag."))
+@click.option("--search", help=_("Substring of address, name or company (any case)."))
+@click.option("--limit", type=int, default=50, show_default=True, help=_("Show at most N."))
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 def list_(tag: str | None, search: str | None, limit: int, as_json: bool) -> None:
-    """List prospects by address."""
     with session_scope(open_store()) as session:
         page = list_prospects(session, tag=tag, search=search, limit=limit)
         tags = tags_by_prospect(session, [p.id for p in page.prospects if p.id is not None])
@@ -169,38 +190,48 @@ def list_(tag: str | None, search: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         return print_json(records)
     if not records:
-        return click.echo("no prospects match" if tag or search else _NO_PROSPECTS)
-    print_table([_table_row(r) for r in records], ["email", "name", "company", "tags", "status"])
+        return click.echo(_("no prospects match") if tag or search else _(_NO_PROSPECTS))
+    print_table([_table_row(r) for r in records], {
+        "email": _("address"), "name": _("name"), "company": _("company"), "tags": _("tags"),
+        "status": _("status"),
+    })
     if page.total > len(records):
-        click.echo(f"showing {len(records)} of {page.total} (use --limit, --tag or --search)")
+        click.echo(_("showing {shown} of {total} (use --limit, --tag or --search)").format(
+            shown=len(records), total=page.total))
 
 
-_NO_PROSPECTS = "no prospects yet: import some with `outreach prospects import FILE.csv`"
+_NO_PROSPECTS = N_("no prospects yet: import some with `outreach prospects import FILE.csv`")
 
 
 def _table_row(record: dict[str, Any]) -> dict[str, Any]:
     name = " ".join(filter(None, (record["first_name"], record["last_name"])))
     suppressed = record["suppressed"]
-    status = f"suppressed ({suppressed['reason']})" if suppressed else ""
+    status = _("suppressed ({reason})").format(
+        reason=labels.suppression_reason(suppressed["reason"])) if suppressed else ""
     return {**record, "name": name, "tags": ", ".join(record["tags"]), "status": status}
 
 
-@prospects.command("show")
+@prospects.command(
+    "show",
+    help=_("Show one prospect: its fields, custom fields, tags and suppression."),
+)
 @click.argument("email")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 def show(email: str, as_json: bool) -> None:
-    """Show one prospect: its fields, custom fields, tags and suppression."""
     with session_scope(open_store()) as session:
         prospect = get_prospect(session, email)
         tags = tags_by_prospect(session, [prospect.id or 0]).get(prospect.id or 0, [])
         record = prospect_record(prospect, tags, is_suppressed(session, prospect.email))
     if as_json:
         return print_json(record)
-    for key in ("email", "first_name", "last_name", "company", "timezone"):
-        click.echo(f"{key}: {record[key] or ''}")
+    shown = {"email": _("address"), "first_name": _("first name"),
+             "last_name": _("last name"), "company": _("company"), "timezone": _("time zone")}
+    for key, label in shown.items():
+        click.echo(f"{label}: {record[key] or ''}")
     for key, value in record["fields"].items():
         click.echo(f"{key}: {value}")
-    click.echo(f"tags: {', '.join(record['tags'])}")
+    click.echo(_("tags: {tags}").format(tags=", ".join(record["tags"])))
     suppressed = record["suppressed"]
     if suppressed:
-        click.echo(f"suppressed by {suppressed['value']} ({suppressed['reason']})")
+        click.echo(_("suppressed by {value} ({reason})").format(
+            value=suppressed["value"], reason=labels.suppression_reason(suppressed["reason"])))

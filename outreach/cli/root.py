@@ -97,6 +97,16 @@ class OutreachGroup(LazyGroup):
     checks what it can when it opens) is reported the same way.
     """
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Machine output (``--json``) speaks English, also when ``--lang`` says otherwise
+        and when the group is invoked in-process (tests, ``CliRunner``)."""
+        from outreach.cli import machine_output
+
+        if ctx.parent is None and machine_output(args):
+            ctx.meta[MACHINE] = True
+            i18n.use(i18n.SOURCE)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -130,8 +140,12 @@ def _fail(ctx: click.Context, exc: OutreachError) -> None:
     ctx.exit(exc.exit_code)
 
 
-def _choose_language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    if value:
+MACHINE = "outreach.machine_output"
+"""``ctx.meta`` key: the command line asks for output for programs (English only)."""
+
+
+def _choose_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value and not ctx.meta.get(MACHINE):
         i18n.use(value)
 
 

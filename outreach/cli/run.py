@@ -9,8 +9,10 @@ from datetime import datetime
 import click
 from rich.markup import escape
 
+from outreach.cli import labels
 from outreach.cli.output import console
 from outreach.engine.config import EngineConfig
+from outreach.i18n import _
 from outreach.logs import event_line, text_fields
 from outreach.services import Services, build_services
 from outreach.store import open_store
@@ -24,7 +26,9 @@ def print_event(kind: str, info: dict[str, object]) -> None:
     if event == "sent":
         rest = text_fields(_rest(fields, "step", "prospect", "subject"))
         console.print(
-            f"{stamp} [green]sent[/]  step {fields['step']} → {escape(str(fields['prospect']))}"
+            f"{stamp} [green]{_('sent')}[/]  "
+            + _("step {number}").format(number=fields["step"])
+            + f" → {escape(str(fields['prospect']))}"
             f"  “{escape(str(fields['subject']))}”  ({escape(rest)})",
             soft_wrap=True,
         )
@@ -32,12 +36,14 @@ def print_event(kind: str, info: dict[str, object]) -> None:
         rest = text_fields(_rest(fields, "prospect", "message"))
         who = escape(str(fields.get("prospect", "")))
         console.print(
-            f"{stamp} [yellow]{event}[/] {who}: {escape(str(fields.get('message')))}"
+            f"{stamp} [yellow]{escape(labels.event(event))}[/] {who}: "
+            f"{escape(str(fields.get('message')))}"
             f"  ({escape(rest)})",
             soft_wrap=True,
         )
     else:
-        console.print(f"{stamp} [cyan]{event}[/] {escape(text_fields(fields))}", soft_wrap=True)
+        console.print(f"{stamp} [cyan]{escape(labels.event(event))}[/] "
+                      f"{escape(text_fields(fields))}", soft_wrap=True)
 
 
 def _rest(fields: dict[str, object], *shown: str) -> dict[str, object]:
@@ -52,17 +58,19 @@ async def run_in_foreground(services: Services) -> None:
     await services.run()
 
 
-@click.command()
-@click.option("--poll", default=30.0, show_default=True, help="Re-read the queue every N seconds.")
+@click.command(
+    help=_(
+        "Send due mail at human pace until Ctrl-C (finishes the send in flight).\n\n"
+        "The inbox watcher runs alongside: replies, bounces, opt-outs and auto-replies halt "
+        "follow-ups, and every follow-up is preceded by a fresh look at the inbox. Events go "
+        "to the webhooks of ``webhooks.yaml``, as with ``outreach daemon``."
+    ),
+)
+@click.option("--poll", default=30.0, show_default=True,
+              help=_("Re-read the queue every N seconds."))
 def run(poll: float) -> None:
-    """Send due mail at human pace until Ctrl-C (finishes the send in flight).
-
-    The inbox watcher runs alongside: replies, bounces, opt-outs and auto-replies halt
-    follow-ups, and every follow-up is preceded by a fresh look at the inbox. Events go
-    to the webhooks of ``webhooks.yaml``, as with ``outreach daemon``.
-    """
     config = EngineConfig(poll_interval=poll)
     services = build_services(open_store(), kind="run", on_event=print_event, engine_config=config)
-    console.print("engine, inbox watcher and webhooks running — Ctrl-C to stop")
+    console.print(_("engine, inbox watcher and webhooks running — Ctrl-C to stop"))
     asyncio.run(run_in_foreground(services))
-    console.print("engine stopped")
+    console.print(_("engine stopped"))

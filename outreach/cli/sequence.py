@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from outreach.cli.output import console, print_json
 from outreach.deliverability.lint import lint_file
 from outreach.errors import NotFoundError
-from outreach.i18n import _
+from outreach.i18n import _, ngettext
 from outreach.sequences import (
     Problem,
     check_sequence_file,
@@ -33,18 +33,25 @@ from outreach.views.sequences import known_merge_fields
 FILE = click.Path(path_type=Path, dir_okay=False)
 
 
-@click.group()
+@click.group(
+    help=_("YAML sequences: the first email and its follow-ups."),
+)
 def sequence() -> None:
-    """YAML sequences: the first email and its follow-ups."""
+    pass
 
 
-@sequence.command("check")
+@sequence.command(
+    "check",
+    help=_(
+        "Validate a sequence file; errors name file:line:column (merge fields must be "
+        "standard fields or columns of imported prospects, unless they have a default), "
+        "warnings flag non-human pace and content that hurts deliverability (spam words, ALL "
+        "CAPS, links …)."
+    ),
+)
 @click.argument("path", type=FILE)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable result."))
 def check(path: Path, as_json: bool) -> None:
-    """Validate a sequence file; errors name file:line:column (merge fields must be standard
-    fields or columns of imported prospects, unless they have a default), warnings flag
-    non-human pace and content that hurts deliverability (spam words, ALL CAPS, links …)."""
     report = check_sequence_file(path, known_merge_fields(open_store()))
     if report.sequence is None:
         if as_json:
@@ -65,7 +72,10 @@ def check(path: Path, as_json: bool) -> None:
             }
         )
     seq = report.sequence
-    console.print(f"[green]✓[/] {path}: “{seq.name}”, {len(seq.steps)} steps", soft_wrap=True)
+    console.print("[green]✓[/] " + escape(ngettext("{path}: “{name}”, {count} step",
+                                                   "{path}: “{name}”, {count} steps",
+                                                   len(seq.steps)).format(
+        path=path, name=seq.name, count=len(seq.steps))), soft_wrap=True)
     for line in step_summary(seq):
         console.print(f"  {line}", soft_wrap=True)
     console.print(f"  {stop_summary(seq)}", soft_wrap=True, markup=False)
@@ -80,23 +90,27 @@ def _problem_json(problem: Problem) -> dict[str, str | int | None]:
             "message": problem.message, "hint": problem.hint, "text": str(problem)}
 
 
-@sequence.command("preview")
+@sequence.command(
+    "preview",
+    help=_(
+        "Show each step as the prospect will read it (From, To, Subject, Date and the text); "
+        "`--raw` shows the source exactly as it is sent, headers included."
+    ),
+)
 @click.argument("path", type=FILE)
-@click.option("--prospect", "email", required=True, help="An imported prospect's address.")
-@click.option("--mailbox", "mailbox_email", help="Sender (default: the first mailbox).")
+@click.option("--prospect", "email", required=True, help=_("An imported prospect's address."))
+@click.option("--mailbox", "mailbox_email", help=_("Sender (default: the first mailbox)."))
 @click.option(
     "--campaign",
     "campaign_key",
     default="preview",
     show_default=True,
-    help="Campaign name: picks the same A/B variant the campaign would.",
+    help=_("Campaign name: picks the same A/B variant the campaign would."),
 )
-@click.option("--raw", is_flag=True, help="The MIME source as sent, every header encoded.")
+@click.option("--raw", is_flag=True, help=_("The MIME source as sent, every header encoded."))
 def preview(
     path: Path, email: str, mailbox_email: str | None, campaign_key: str, raw: bool
 ) -> None:
-    """Show each step as the prospect will read it (From, To, Subject, Date and the text);
-    `--raw` shows the source exactly as it is sent, headers included."""
     # composing loads the email package's MIME machinery: only `preview` pays for it
     from outreach.mailbox.compose import Envelope, as_bytes, compose
     from outreach.mailbox.thread import Thread, ThreadState, after_send, continuing
@@ -105,7 +119,8 @@ def preview(
     with Session(open_store()) as session:
         prospect = session.exec(select(Prospect).where(Prospect.email == email.lower())).first()
         if prospect is None:
-            raise NotFoundError(f"no prospect {email!r}", hint="import it with `prospects import`")
+            raise NotFoundError(_("no prospect {email!r}").format(email=email),
+                                hint=_("import it with `prospects import`"))
         query = select(Mailbox)
         if mailbox_email:
             query = query.where(Mailbox.email == mailbox_email.lower())
@@ -135,8 +150,12 @@ def preview(
         fresh = step.new_thread or state is None
         thread = Thread() if fresh or state is None else continuing(state, now)
         message = compose(envelope, rendered, thread, unsubscribe_header=seq.unsubscribe_header)
-        label = f" (variant {chr(65 + variant)})" if len(step.variants) > 1 else ""
-        console.rule(f"step {step.index + 1}{label}{when}")
+        if len(step.variants) > 1:
+            title = _("step {number} (variant {variant})").format(
+                number=step.index + 1, variant=chr(65 + variant))
+        else:
+            title = _("step {number}").format(number=step.index + 1)
+        console.rule(escape(title + when))
         _show(as_bytes(message), raw)
         state = after_send(state, message_id, str(message["Subject"]), step.new_thread)
 
@@ -153,18 +172,24 @@ def _show(wire: bytes, raw: bool) -> None:
     click.echo()
     click.echo(seen.text.rstrip("\n"))
     if seen.has_html:
-        click.echo("\n(an HTML version goes along; mail clients that show HTML show that one)")
+        click.echo("\n" + _("(an HTML version goes along; mail clients that show HTML show "
+                            "that one)"))
 
 
-@sequence.command("new")
+@sequence.command(
+    "new",
+    help=_(
+        "Print an example sequence to start from: `outreach sequence new --example de > "
+        "q1.yaml`."
+    ),
+)
 @click.option("--example", "name", metavar="NAME", is_flag=False, flag_value="",
-              help="The shipped example to start from (without NAME: list them).")
+              help=_("The shipped example to start from (without NAME: list them)."))
 def new(name: str | None) -> None:
-    """Print an example sequence to start from: `outreach sequence new --example de > q1.yaml`."""
     from outreach.sequences.examples import example, examples
 
     if not name:
-        click.echo("Example sequences (outreach sequence new --example NAME > q1.yaml):")
+        click.echo(_("Example sequences (outreach sequence new --example NAME > q1.yaml):"))
         shown_all = examples()
         width = max((len(shown.name) for shown in shown_all), default=0)
         for shown in shown_all:
@@ -173,7 +198,9 @@ def new(name: str | None) -> None:
     click.echo(example(name).text, nl=False)
 
 
-@sequence.command("schema")
+@sequence.command(
+    "schema",
+    help=_("Print the JSON Schema of sequence files (for editor completion)."),
+)
 def schema() -> None:
-    """Print the JSON Schema of sequence files (for editor completion)."""
     click.echo(schema_text())

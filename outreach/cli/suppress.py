@@ -11,7 +11,9 @@ import click
 from rich.markup import escape
 from sqlalchemy import Connection
 
+from outreach.cli import labels
 from outreach.cli.output import print_json, print_table
+from outreach.i18n import _, ngettext
 from outreach.lifecycle import Cause
 from outreach.lifecycle.suppressing import stop_covered, suppress_and_stop
 from outreach.prospects import suppression
@@ -21,24 +23,30 @@ from outreach.store.models import Suppression, utcnow
 REASON = click.Choice(suppression.REASONS)
 
 
-@click.group()
+@click.group(
+    help=_(
+        "The suppression list: never enroll or write to these addresses or @domains.\n\n"
+        "\b\n"
+        "A @domain covers every address at exactly that domain (not its subdomains).\n"
+        "Suppressed prospects stay in the database, so removing a suppression is enough\n"
+        "to make them reachable again."
+    ),
+)
 def suppress() -> None:
-    """The suppression list: never enroll or write to these addresses or @domains.
-
-    \b
-    A @domain covers every address at exactly that domain (not its subdomains).
-    Suppressed prospects stay in the database, so removing a suppression is enough
-    to make them reachable again.
-    """
+    pass
 
 
-@suppress.command("add")
+@suppress.command(
+    "add",
+    help=_(
+        "Suppress addresses and/or @domains, e.g. `anna@acme.com @competitor.com`.\n\n"
+        "Their live follow-ups stop at once, in every campaign."
+    ),
+)
 @click.argument("values", nargs=-1, required=True)
-@click.option("--reason", type=REASON, default="manual", show_default=True)
+@click.option("--reason", type=REASON, default="manual", show_default=True,
+              help=_("Why these are suppressed."))
 def add(values: tuple[str, ...], reason: str) -> None:
-    """Suppress addresses and/or @domains, e.g. `anna@acme.com @competitor.com`.
-
-    Their live follow-ups stop at once, in every campaign."""
     normalized = suppression.normalize_values(values)
     with session_scope(open_store()) as session:
         done = suppress_and_stop(
@@ -46,36 +54,46 @@ def add(values: tuple[str, ...], reason: str) -> None:
         )
     for outcome in done.outcomes:
         if outcome.added:
-            click.echo(f"suppressed {outcome.value} ({outcome.reason})")
+            click.echo(_("suppressed {value} ({reason})").format(
+                value=outcome.value, reason=labels.suppression_reason(outcome.reason)))
         else:
-            click.echo(f"{outcome.value} was already suppressed ({outcome.reason}); kept as is")
+            click.echo(_("{value} was already suppressed ({reason}); kept as is").format(
+                value=outcome.value, reason=labels.suppression_reason(outcome.reason)))
     if done.stopped:
-        click.echo(f"{len(done.stopped)} live enrollment(s) stopped")
+        click.echo(ngettext("{count} live enrollment stopped", "{count} live enrollments stopped",
+                            len(done.stopped)).format(count=len(done.stopped)))
 
 
-@suppress.command("remove")
+@suppress.command(
+    "remove",
+    help=_("Take addresses and/or @domains off the list (all or nothing)."),
+)
 @click.argument("values", nargs=-1, required=True)
 def remove(values: tuple[str, ...]) -> None:
-    """Take addresses and/or @domains off the list (all or nothing)."""
     normalized = suppression.normalize_values(values)
     with session_scope(open_store()) as session:
         suppression.remove_suppressions(session, normalized)
     for value in normalized:
-        click.echo(f"unsuppressed {value}")
+        click.echo(_("unsuppressed {value}").format(value=value))
 
 
-@suppress.command("list")
-@click.option("--reason", type=REASON, help="Only entries with this reason.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@suppress.command(
+    "list",
+    help=_("List the suppressed addresses and @domains."),
+)
+@click.option("--reason", type=REASON, help=_("Only entries with this reason."))
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 def list_(reason: str | None, as_json: bool) -> None:
-    """List the suppressed addresses and @domains."""
     with session_scope(open_store()) as session:
         rows = [_record(row) for row in suppression.list_suppressions(session, reason=reason)]
     if as_json:
         return print_json(rows)
     if not rows:
-        return click.echo("the suppression list is empty")
-    print_table([_table_row(r) for r in rows], ["value", "reason", "source", "created_at"])
+        return click.echo(_("the suppression list is empty"))
+    print_table([_table_row(r) for r in rows], {
+        "value": _("address or @domain"), "reason": _("reason"), "source": _("source"),
+        "created_at": _("added"),
+    })
 
 
 def stop_all_covered(conn: Connection, values: Sequence[str], reason: str) -> int:
@@ -96,16 +114,22 @@ def _record(row: Suppression) -> dict[str, Any]:
 def _table_row(record: dict[str, Any]) -> dict[str, Any]:
     """Markup-safe cells (values are user data) and the time to the minute."""
     row = {key: escape(value) if isinstance(value, str) else value for key, value in record.items()}
-    return row | {"created_at": f"{record['created_at']:%Y-%m-%d %H:%M}"}
+    return row | {"created_at": labels.when(record["created_at"]),
+                  "reason": labels.suppression_reason(record["reason"])}
 
 
-@suppress.command("import")
+@suppress.command(
+    "import",
+    help=_(
+        "Suppress every value in FILE: one address/@domain per line, or a CSV with an e-mail "
+        "column. Lines starting with # are comments; bad lines are listed and skipped."
+    ),
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--reason", type=REASON, default="import", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable summary.")
+@click.option("--reason", type=REASON, default="import", show_default=True,
+              help=_("Why these are suppressed."))
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable summary."))
 def import_(file: Path, reason: str, as_json: bool) -> None:
-    """Suppress every value in FILE: one address/@domain per line, or a CSV with an
-    e-mail column. Lines starting with # are comments; bad lines are listed and skipped."""
     values = suppression.read_suppression_file(file)
     with session_scope(open_store()) as session:
         result = suppression.import_suppressions(session, values, reason=reason)
@@ -122,8 +146,11 @@ def import_(file: Path, reason: str, as_json: bool) -> None:
             }
         )
     click.echo(
-        f"{file}: {len(result.added)} added, {len(result.already)} already suppressed, "
-        f"{len(result.rejected)} rejected, {stopped} live enrollment(s) stopped"
+        _("{file}: {added} added, {already} already suppressed, {rejected} rejected, "
+          "{stopped} live enrollment(s) stopped").format(
+            file=file, added=len(result.added), already=len(result.already),
+            rejected=len(result.rejected), stopped=stopped)
     )
     for rejection in result.rejected:
-        click.echo(f"  line {rejection.line}: {rejection.reason}")
+        click.echo("  " + _("line {line}: {reason}").format(
+            line=rejection.line, reason=rejection.reason))

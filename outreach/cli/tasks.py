@@ -19,22 +19,25 @@ from outreach.views.tasks import TaskRow, outcome_label, state_label, task_rows
 OUTCOMES = tuple(outcome.value for outcome in TaskOutcome)
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    invoke_without_command=True,
+    help=_(
+        "Task steps: calls, LinkedIn and custom to-dos due from your sequences.\n\n"
+        "\b\n"
+        "Record how one went with `outreach tasks done ID --outcome reached|no_answer|skipped`;\n"
+        "the sequence goes on from there (a step with `when: {task: no_answer}` follows only a\n"
+        "call that reached nobody). A task not done within its due_within is skipped."
+    ),
+)
 @click.option("--due", "which", flag_value="due", default=True,
-              help="Only the tasks due now, overdue first (the default).")
-@click.option("--all", "which", flag_value="all", help="Every task: scheduled, due and done.")
-@click.option("--mailbox", help="Only the tasks of this mailbox (its rep).")
-@click.option("--campaign", help="Only the tasks of this campaign.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+              help=_("Only the tasks due now, overdue first (the default)."))
+@click.option("--all", "which", flag_value="all", help=_("Every task: scheduled, due and done."))
+@click.option("--mailbox", help=_("Only the tasks of this mailbox (its rep)."))
+@click.option("--campaign", help=_("Only the tasks of this campaign."))
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 @click.pass_context
 def tasks(ctx: click.Context, which: str, mailbox: str | None, campaign: str | None,
           as_json: bool) -> None:  # fmt: skip
-    """Task steps: calls, LinkedIn and custom to-dos due from your sequences.
-
-    \b
-    Record how one went with `outreach tasks done ID --outcome reached|no_answer|skipped`;
-    the sequence goes on from there (a step with `when: {task: no_answer}` follows only a
-    call that reached nobody). A task not done within its due_within is skipped."""
     if ctx.invoked_subcommand is not None:
         return
     db = open_store()
@@ -90,14 +93,13 @@ def _print(rows: list[TaskRow], *, show_state: bool) -> None:
         click.echo()
 
 
-@tasks.command("done")
+@tasks.command("done", help=_("Record how a due task went; the sequence goes on from now."))
 @click.argument("task_id", type=int)
 @click.option("--outcome", type=click.Choice(OUTCOMES), required=True,
-              help="reached: you spoke to them; no_answer: nobody answered; skipped: not done.")
-@click.option("--note", help="What came of it (kept with the task, in exports and webhooks).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+              help=_("reached: you spoke to them; no_answer: nobody answered; skipped: not done."))
+@click.option("--note", help=_("What came of it (kept with the task, in exports and webhooks)."))
+@click.option("--json", "as_json", is_flag=True, help=_("Machine-readable output."))
 def done(task_id: int, outcome: str, note: str | None, as_json: bool) -> None:
-    """Record how a due task went; the sequence goes on from now."""
     db = open_store()
     now = utcnow()
     with session_scope(db) as session:

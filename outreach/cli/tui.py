@@ -6,23 +6,26 @@ from pathlib import Path
 
 import click
 
+from outreach.i18n import _
 
-@click.command()
+
+@click.command(
+    help=_("Open the cockpit: dashboard, campaigns, prospects, inbox, sequences, mailboxes."),
+)
 @click.option(
     "--sequences-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of sequence files (default: $OUTREACH_SEQUENCES_DIR, ./sequences, or the "
-    "config dir's sequences).",
+    help=_("Folder of sequence files (default: $OUTREACH_SEQUENCES_DIR, ./sequences, or the "
+           "config dir's sequences)."),
 )
 @click.option(
     "--run-engine/--no-engine",
     "engine",
     default=None,
-    help="Send while the TUI is open, at once (--run-engine), or never (--no-engine). "
-    "Default: offered on the dashboard (key r).",
+    help=_("Send while the TUI is open, at once (--run-engine), or never (--no-engine). "
+           "Default: offered on the dashboard (key r)."),
 )
 def tui(sequences_dir: Path | None, engine: bool | None) -> None:
-    """Open the cockpit: dashboard, campaigns, prospects, inbox, sequences, mailboxes."""
     from outreach.tui.factory import build_app, freeze_startup_objects  # imports Textual
 
     if engine is False:

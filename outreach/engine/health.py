@@ -17,7 +17,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from outreach import i18n
 from outreach.errors import OutreachError
+from outreach.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +42,11 @@ def is_unwritable(exc: BaseException) -> bool:
 def unwritable(exc: BaseException) -> DatabaseUnwritable:
     """The halt for a failed write, in the words the rep sees."""
     text = str(getattr(exc, "orig", None) or exc).strip()
-    cause = "disk full" if any(m in text.lower() for m in _FULL) else text
+    cause = _("disk full") if any(m in text.lower() for m in _FULL) else text
     return DatabaseUnwritable(
-        f"cannot write to the database: {cause} — sending stopped",
-        hint="free some space (or fix the database file), then start the engine again; "
-        "a send in doubt is settled from your Sent folder on start",
+        _("cannot write to the database: {cause} — sending stopped").format(cause=cause),
+        hint=_("free some space (or fix the database file), then start the engine again; "
+               "a send in doubt is settled from your Sent folder on start"),
     )
 
 
@@ -80,10 +82,10 @@ def database_problem(db: Engine) -> str | None:
         return noted
     free = shutil.disk_usage(path.parent).free
     if free < LOW_SPACE:
-        return (
-            f"cannot write to the database safely: disk full ({free // 1024} KB free "
-            f"in {path.parent}) — the engine stops at the first write that fails"
-        )
+        return _(
+            "cannot write to the database safely: disk full ({free} KB free in {folder}) — "
+            "the engine stops at the first write that fails"
+        ).format(free=i18n.number(free // 1024), folder=path.parent)
     return None
 
 

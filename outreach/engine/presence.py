@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlmodel import Session, col
 
 from outreach.errors import OutreachError
+from outreach.i18n import _
 from outreach.store.models import EngineInstance, Mailbox, MailboxLease, utcnow
 from outreach.store.repository import lease_of
 
@@ -118,8 +119,9 @@ class Presence:
                 os.close(fd)
                 self._unlock()
                 raise EngineBusy(
-                    f"an engine is already running on this database: {_holder_text(self.db)}",
-                    hint="stop it first, or watch it with `outreach status`",
+                    _("an engine is already running on this database: {holder}").format(
+                        holder=_holder_text(self.db)),
+                    hint=_("stop it first, or watch it with `outreach status`"),
                 ) from None
             self._lock_fds.append(fd)
 
@@ -152,8 +154,9 @@ def _runtime_dir() -> Path:
     info = path.lstat()
     if not stat_module.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
         raise OutreachError(
-            f"{path} is not a private directory of yours: cannot lock the database",
-            hint="remove it, or set XDG_RUNTIME_DIR to a directory only you can write",
+            _("{path} is not a private directory of yours: cannot lock the database").format(
+                path=path),
+            hint=_("remove it, or set XDG_RUNTIME_DIR to a directory only you can write"),
         )
     return path
 
@@ -161,9 +164,10 @@ def _runtime_dir() -> Path:
 def _holder_text(db: Engine) -> str:
     engines = [e for e in running_engines(db) if e.alive]
     if not engines:
-        return "another process holds the lock (it has not registered yet)"
+        return _("another process holds the lock (it has not registered yet)")
     e = engines[0]
-    return f"{e.kind} on {e.host}, pid {e.pid}, since {e.started_at:%Y-%m-%d %H:%M} UTC"
+    return _("{kind} on {host}, pid {pid}, since {started} UTC").format(
+        kind=e.kind, host=e.host, pid=e.pid, started=f"{e.started_at:%Y-%m-%d %H:%M}")
 
 
 def running_engines(db: Engine) -> list[EngineInfo]:

@@ -17,9 +17,10 @@ import keyring.errors
 from keyring.backends import fail
 
 from outreach.errors import SecretError, SignInRequired
+from outreach.i18n import N_, _
 
 SERVICE = "outreach-oauth2"
-NO_KEYRING = (
+NO_KEYRING = N_(
     "OAuth sign-in keeps its refresh token in the OS keyring: install and select a backend, "
     "e.g. `pip install keyrings.alt` and `export PYTHON_KEYRING_BACKEND="
     "keyrings.alt.file.EncryptedKeyring`"
@@ -52,8 +53,9 @@ def load_raw(address: str) -> str | None:
     try:
         return keyring.get_password(SERVICE, address)
     except keyring.errors.KeyringError as exc:
-        raise SecretError(f"could not read the sign-in of {address} from the keyring "
-                          f"({type(exc).__name__})", hint=NO_KEYRING) from None
+        raise SecretError(_("could not read the sign-in of {email} from the keyring ({error})")
+                          .format(email=address, error=type(exc).__name__),
+                          hint=_(NO_KEYRING)) from None
 
 
 def load_grant(address: str) -> Grant:
@@ -110,10 +112,10 @@ def _set(user: str, value: str) -> None:
     try:
         keyring.set_password(SERVICE, user, value)
     except keyring.errors.KeyringError as exc:
-        raise SecretError(f"could not store the sign-in in the keyring ({type(exc).__name__})",
-                          hint=NO_KEYRING) from None
+        raise SecretError(_("could not store the sign-in in the keyring ({error})")
+                          .format(error=type(exc).__name__), hint=_(NO_KEYRING)) from None
 
 
 def _require_backend() -> None:
     if isinstance(keyring.get_keyring(), fail.Keyring):
-        raise SecretError("cannot use the OS keyring", hint=NO_KEYRING)
+        raise SecretError(_("cannot use the OS keyring"), hint=_(NO_KEYRING))

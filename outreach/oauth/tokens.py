@@ -22,6 +22,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 
 from outreach.errors import ConnectionFailed, SignInRequired
+from outreach.i18n import _
 from outreach.oauth import OAuthClient
 from outreach.oauth.discovery import TIMEOUT_S, discover
 from outreach.oauth.grants import Grant, client_secret, expires_at, load_grant, load_raw, save_grant
@@ -111,11 +112,12 @@ def _refresh_oidc(client: OAuthClient, grant: Grant) -> tuple[str, float]:
         if exc.error in REFUSALS:
             raise SignInRequired(client.address, f"{exc.error}: {exc.description or ''}"
                                  .strip(": ")) from None
-        raise ConnectionFailed(f"the token refresh for {client.address} failed: {exc.error}",
-                               hint="it is tried again later") from None
+        raise ConnectionFailed(_("the token refresh for {email} failed: {error}").format(
+            email=client.address, error=exc.error), hint=_("it is tried again later")) from None
     except requests.RequestException as exc:
-        raise ConnectionFailed(f"could not reach {endpoints.token}: {type(exc).__name__}",
-                               hint="it is tried again later") from None
+        raise ConnectionFailed(_("could not reach {url}: {error}").format(
+            url=endpoints.token, error=type(exc).__name__),
+            hint=_("it is tried again later")) from None
     finally:
         session.close()
     rotated = token.get("refresh_token")
@@ -146,8 +148,8 @@ def oidc_session(client: OAuthClient, **kwargs: object) -> OAuth2Session:
 def token_of(address: str, token: dict[str, object]) -> tuple[str, float]:
     access = token.get("access_token")
     if not isinstance(access, str) or not access:
-        raise ConnectionFailed(f"the provider answered the sign-in of {address} without an "
-                               "access token")
+        raise ConnectionFailed(_("the provider answered the sign-in of {email} without an "
+                                 "access token").format(email=address))
     lifetime = token.get("expires_in")
     return access, float(lifetime) if isinstance(lifetime, int | float | str) else 3600.0
 
@@ -179,8 +181,9 @@ def _refresh_msal(client: OAuthClient, grant: Grant) -> tuple[str, float]:
     try:
         return _refresh_msal_cache(client, grant)
     except (requests.RequestException, ValueError) as exc:  # msal lets these through
-        raise ConnectionFailed(f"the token refresh for {client.address} failed: "
-                               f"{type(exc).__name__}", hint="it is tried again later") from None
+        raise ConnectionFailed(_("the token refresh for {email} failed: {error}").format(
+            email=client.address, error=type(exc).__name__),
+            hint=_("it is tried again later")) from None
 
 
 def _refresh_msal_cache(client: OAuthClient, grant: Grant) -> tuple[str, float]:
@@ -199,8 +202,8 @@ def _refresh_msal_cache(client: OAuthClient, grant: Grant) -> tuple[str, float]:
         error = str((result or {}).get("error", "no token"))
         if result is None or error in REFUSALS:
             raise SignInRequired(client.address, error)
-        raise ConnectionFailed(f"the token refresh for {client.address} failed: {error}",
-                               hint="it is tried again later")
+        raise ConnectionFailed(_("the token refresh for {email} failed: {error}").format(
+            email=client.address, error=error), hint=_("it is tried again later"))
     text = cache.serialize() if cache.has_state_changed else grant.msal_cache
     if cache.has_state_changed:
         save_grant(client.address, Grant(msal_cache=text, signed_in_at=grant.signed_in_at))

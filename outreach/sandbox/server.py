@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from outreach.errors import NotFoundError, OutreachError
+from outreach.i18n import _
 
 from .imap import MailStore
 from .loopthread import LoopThread
@@ -93,7 +94,7 @@ class Sandbox:
     def start(self) -> SandboxEndpoints:
         """Bind the servers (port 0 = chosen by the OS) and start serving."""
         if self._running is not None:
-            raise SandboxError("The sandbox is already running.")
+            raise SandboxError(_("The sandbox is already running."))
         ssl_context, ca_file = self._tls_material()
         post_office = PostOffice(
             MailStore(hostname=self.hostname, ssl_context=ssl_context), self.hostname
@@ -107,8 +108,9 @@ class Sandbox:
             self._remove_tempdir()
             if isinstance(exc, OSError):
                 raise SandboxError(
-                    f"The sandbox could not listen on {self.host}: {exc.strerror or exc}.",
-                    hint="Pick other ports, or port 0 to let the system choose.",
+                    _("The sandbox could not listen on {host}: {reason}.").format(
+                        host=self.host, reason=exc.strerror or exc),
+                    hint=_("Pick other ports, or port 0 to let the system choose."),
                 ) from exc
             raise
         endpoints = _endpoints(self.host, servers, ca_file)
@@ -180,7 +182,8 @@ class Sandbox:
         ``text`` is the reply after the code; by default Postfix's usual wording.
         """
         if not 400 <= code <= 599:
-            raise SandboxError(f"RCPT fault code {code} is not a 4xx or 5xx SMTP reply code.")
+            raise SandboxError(_("RCPT fault code {code} is not a 4xx or 5xx SMTP reply code.")
+                               .format(code=code))
         address = _normal(address)
         fault = RcptFault(code, text) if text else default_fault(address, code)
         self._on_loop(lambda post: post.faults.__setitem__(address, fault))
@@ -263,7 +266,7 @@ class Sandbox:
     def _state(self) -> _Running:
         if self._running is None:
             raise SandboxError(
-                "The sandbox is not running.", hint="Call start() or use it in a with-block."
+                _("The sandbox is not running."), hint=_("Call start() or use it in a with-block.")
             )
         return self._running
 
@@ -330,8 +333,8 @@ async def _mapped(operation: Awaitable[T]) -> T:
         return await operation
     except KeyError as exc:
         raise NotFoundError(
-            f"Sandbox: {exc.args[0]}.",
-            hint="Create the mailbox with sandbox.add_user() or sandbox.persona() first.",
+            _("Sandbox: {problem}.").format(problem=exc.args[0]),
+            hint=_("Create the mailbox with sandbox.add_user() or sandbox.persona() first."),
         ) from None
 
 
