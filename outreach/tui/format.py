@@ -44,6 +44,19 @@ def kind_label(kind: str) -> str:
     return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind.replace("_", "-")
 
 
+def kind_short(kind: str) -> str:
+    """A kind in a table cell: as :func:`kind_label`, abbreviated where a language needs it
+    (``autom. Antw.``)."""
+    shorts = {
+        "reply": pgettext("table cell", "reply"),
+        "auto_reply": pgettext("table cell", "auto-reply"),
+        "bounce": pgettext("table cell", "bounce"),
+        "unsubscribe": pgettext("table cell", "unsubscribe"),
+        "other": pgettext("table cell", "other"),
+    }
+    return shorts.get(kind) or kind_label(kind)
+
+
 def intent_label(intent: str | None) -> str:
     """``not_now`` → ``not now`` / ``später``; None → ``—``."""
     if not intent:

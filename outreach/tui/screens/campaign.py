@@ -39,6 +39,8 @@ ENROLLMENT_COLUMNS = (
     (N_("reason"), 12, 40, 7), (N_("sent"), 4, 9, 6), (N_("next due"), 10, 16, 8),
     (N_("mailbox"), 14, 30, 3),
 )  # label, least and most width, importance (see widgets/fit.py)  # fmt: skip
+SHORT = {"sent": N_("no. sent")}
+"""Headers for a column narrower than its label (a language with longer words)."""
 PLAN_COLUMNS = (
     Col(N_("when (here)"), 20, 22, keep=10), Col(N_("prospect's time"), 12, 20, keep=5),
     Col(N_("timezone"), 10, 20, keep=4), Col(N_("prospect"), 20, 36, keep=9),
@@ -102,7 +104,8 @@ class CampaignScreen(DataScreen):
         self.title = _("campaign {name}").format(name=self.campaign)
         table = self.query_one(PagedTable)
         for label, width, most, keep in ENROLLMENT_COLUMNS:
-            table.add_column(label, key=label, width=width, most=most, keep=keep)
+            table.add_column(label, key=label, width=width, most=most, keep=keep,
+                             short=SHORT.get(label))
         self.action_replan()
         (self.query_one("#plan-table") if self.tab == "plan" else table).focus()
 

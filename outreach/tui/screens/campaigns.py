@@ -31,8 +31,8 @@ from outreach.views.campaigns import CampaignSummary, campaign_summaries
 STATE_STYLE = {"active": "green", "paused": "yellow", "draft": "cyan", "archived": "dim"}
 LIST_COLUMNS = (
     Col(N_("campaign"), 12, 30, keep=10), Col(N_("state"), 8, 10, keep=9),
-    Col(N_("sequence"), 14, 40, keep=4), Col(N_("enrolled"), 8, 8, keep=6),
-    Col(N_("live"), 4, 6, keep=5), Col(N_("replied / contacted"), 19, 19, keep=8),
+    Col(N_("sequence"), 14, 40, keep=4), Col(N_("enrolled"), 8, 11, keep=6),
+    Col(N_("live"), 4, 7, keep=5), Col(N_("replied / contacted"), 19, 19, keep=8),
     Col(N_("mailboxes"), 14, 60, keep=3),
 )  # fmt: skip
 

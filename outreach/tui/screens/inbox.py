@@ -32,7 +32,7 @@ from outreach.views.inbox import FILTERS, KINDS, InboxFilter, InboxItem, as_filt
 
 PAGE = 200
 COLUMNS = (
-    (N_("received"), 9, 16, 6), (N_("kind"), 11, 22, 8), (N_("intent"), 12, 20, 9),
+    (N_("received"), 9, 16, 6), (N_("kind"), 12, 16, 8), (N_("intent"), 11, 20, 9),
     (N_("found"), 12, 26, 4), (N_("from"), 14, 36, 7), (N_("subject"), 22, 80, 10),
     (N_("interest"), 12, 16, 5),
 )  # label, least and most width, importance (see widgets/fit.py)
@@ -315,7 +315,7 @@ def _choice_label(kind: str, item: InboxItem) -> str:
 def _cells(item: InboxItem, now: datetime, tz: ZoneInfo) -> list[object]:
     return [
         fmt.local(item.received_at, tz, now),
-        kind_text(item),
+        kind_text(item, short=True),
         intent_text(item),
         found_text(item),
         item.from_addr,

@@ -24,8 +24,9 @@ KIND_STYLE = {
 }
 
 
-def kind_text(item: InboxItem) -> Text:
-    text = Text(fmt.kind_label(item.kind), style=KIND_STYLE.get(item.kind, ""))
+def kind_text(item: InboxItem, short: bool = False) -> Text:
+    label = fmt.kind_short(item.kind) if short else fmt.kind_label(item.kind)
+    text = Text(label, style=KIND_STYLE.get(item.kind, ""))
     if item.by_hand:
         text.append(" ✎", style="bold")
     if item.held:
