@@ -71,7 +71,7 @@ SYSTEM_COMMANDS = (
 """Textual's own palette entries, in our catalog so they are translated too."""
 
 
-class OutreachApp(Translated, App[None]):
+class OutreachApp(App[None], Translated):
     """A sales rep's cockpit."""
 
     TITLE = "outreach"

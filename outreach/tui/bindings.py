@@ -35,7 +35,8 @@ def translated_map(bindings: BindingsMap) -> BindingsMap:
 
 
 class Translated(DOMNode):
-    """Put first among the bases: ``class X(Translated, Screen[None])``."""
+    """Put after the Textual base: ``class X(Screen[None], Translated)`` (Textual reads a
+    class's CSS from its first base: the widget's own must stay first)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -15,7 +15,7 @@ from outreach.tui.messages import (
 )
 
 
-class DataScreen(Translated, Screen[None]):
+class DataScreen(Screen[None], Translated):
     """A screen read from the database.
 
     It re-reads (``reload``, a worker) when shown, when a command changed data, and — if

@@ -55,7 +55,7 @@ def write_export(db: Engine, campaign: str, kind: str, form: str, path: Path) ->
     return ExportDone(path, len(rows))
 
 
-class ExportScreen(Translated, ModalScreen[Path | None]):
+class ExportScreen(ModalScreen[Path | None], Translated):
     """Escape cancels; Enter in the file name exports."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ExportScreen") + """

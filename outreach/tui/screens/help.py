@@ -97,7 +97,7 @@ def help_text(
     return "\n\n".join(parts)
 
 
-class HelpScreen(Translated, ModalScreen[None]):
+class HelpScreen(ModalScreen[None], Translated):
     """Escape closes."""
 
     BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", N_("Close"))]

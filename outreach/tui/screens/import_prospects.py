@@ -46,7 +46,7 @@ class CsvTree(DirectoryTree):
         ]  # fmt: skip
 
 
-class ImportScreen(Translated, Screen[ImportSummary | None]):
+class ImportScreen(Screen[ImportSummary | None], Translated):
     """Esc goes back (an import already done stays done)."""
 
     BINDINGS = [Binding("escape", "close", N_("Back"))]

@@ -57,7 +57,7 @@ ROWS = (
 )  # fmt: skip
 
 
-class MailboxFormScreen(Translated, ModalScreen[str | None]):
+class MailboxFormScreen(ModalScreen[str | None], Translated):
     """Escape cancels; "Test & save" tests the connection first."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]

@@ -47,7 +47,7 @@ class NewCampaign:
     emails: list[str]
 
 
-class NewCampaignScreen(Translated, Screen[str | None]):
+class NewCampaignScreen(Screen[str | None], Translated):
     """Esc leaves without creating (or, once created, keeps the draft)."""
 
     BINDINGS = [Binding("escape", "close", N_("Back"))]

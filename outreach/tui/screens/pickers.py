@@ -26,7 +26,7 @@ MODAL_CSS = """
 """
 
 
-class ConfirmScreen(Translated, ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool], Translated):
     """Yes or no; Escape is no."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ConfirmScreen")
@@ -56,7 +56,7 @@ class ConfirmScreen(Translated, ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class ChoiceScreen(Translated, ModalScreen[str | None]):
+class ChoiceScreen(ModalScreen[str | None], Translated):
     """One of ``choices`` (value, label); Escape chooses nothing."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ChoiceScreen")

@@ -25,7 +25,7 @@ from outreach.views.mailbox_form import probe_in_stages
 from outreach.views.mailboxes import mailbox_account
 
 
-class ProbeScreen(Translated, ModalScreen[bool | None]):
+class ProbeScreen(ModalScreen[bool | None], Translated):
     """Runs the test at once; Escape or Close returns whether every step passed."""
 
     BINDINGS = [Binding("escape", "close", N_("Close"))]

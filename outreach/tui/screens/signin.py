@@ -23,7 +23,7 @@ from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 
 
-class SignInScreen(Translated, ModalScreen[bool | None]):
+class SignInScreen(ModalScreen[bool | None], Translated):
     """Escape cancels the wait; nothing is stored unless the provider says yes."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]

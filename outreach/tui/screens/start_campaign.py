@@ -24,7 +24,7 @@ from outreach.tui.engine_host import engine_of
 from outreach.tui.screens.pickers import MODAL_CSS
 
 
-class StartCampaignScreen(Translated, ModalScreen[int | None]):
+class StartCampaignScreen(ModalScreen[int | None], Translated):
     """Start asks first; Escape cancels (or closes once it ran)."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="StartCampaignScreen") + """

@@ -38,7 +38,7 @@ class Column:
     """Its place in a row's cells."""
 
 
-class PagedTable(Translated, ScrollView, can_focus=True):
+class PagedTable(ScrollView, Translated, can_focus=True):
     """Rows of one page under a fixed header; a row cursor; ``n``/``b`` change the page."""
 
     COMPONENT_CLASSES = {"paged-table--header", "paged-table--cursor", "paged-table--odd"}
