@@ -136,10 +136,10 @@ async def test_german_app_then_english_app(here: World) -> None:
 
 @pytest.mark.parametrize(
     ("language", "expected", "absent"),
-    [("de", ("Zur Übersicht", "Versand: hier starten", "Die Anwendung so bald wie möglich"),
-      "Go to Dashboard"),
-     ("en", ("Go to Dashboard", "Engine: run here", "Quit the application as soon as"),
-      "Zur Übersicht")],
+    [("de", ("Zur Übersicht", "Versand: hier starten", "Die Anwendung so bald wie möglich",
+             "Befehle suchen…"), "Go to Dashboard"),
+     ("en", ("Go to Dashboard", "Engine: run here", "Quit the application as soon as",
+             "Search for commands…"), "Zur Übersicht")],
 )  # fmt: skip
 async def test_command_palette_speaks_the_language(
     language: str, expected: tuple[str, ...], absent: str, here: World

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -176,6 +177,12 @@ class OutreachApp(App[None], Translated):
         views += [(_("A campaign (Enter on Campaigns)"), CampaignScreen),
                   (_("A prospect (Enter on Prospects)"), TimelineScreen)]
         self.push_screen(HelpScreen(help_text(self.BINDINGS, views)))
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette, its search field in the rep's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            placeholder = _("Search for commands…")
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own palette entries (theme, quit, keys …) in the rep's language."""
