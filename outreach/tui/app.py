@@ -180,7 +180,7 @@ class OutreachApp(App[None], Translated):
 
     def action_command_palette(self) -> None:
         """ctrl+p: the palette, its search field in the rep's language."""
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             placeholder = _("Search for commands…")
             self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
 
