@@ -156,3 +156,31 @@ async def test_command_palette_speaks_the_language(
             text = shown(app)
     assert all(phrase in text for phrase in expected), text
     assert absent not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", ("Tue 14:05", "2d 3h", "in 4h 05m", "auto-reply", "not now", "paused", "03 Mar 2026")),
+     ("de", ("Di. 14:05", "2T 3h", "in 4h 05m", "automatische Antwort", "später", "pausiert",
+             "3. März 2026"))],
+)  # fmt: skip
+def test_times_and_stored_names_in_the_language(language: str, expected: tuple[str, ...]) -> None:
+    """Weekdays and months from Babel; states, kinds and intents as the rep reads them."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from outreach.tui import format as fmt
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+    with i18n.language(language):
+        shown = (
+            fmt.local(datetime(2026, 3, 3, 14, 5, tzinfo=UTC), ZoneInfo("UTC"), now),
+            fmt.duration(timedelta(days=2, hours=3)),
+            fmt.countdown(now + timedelta(hours=4, minutes=5), now),
+            fmt.kind_label("auto_reply"),
+            fmt.intent_label("not_now"),
+            fmt.state_label("paused"),
+            fmt.dated(datetime(2026, 3, 3).date(), "date"),
+        )
+    assert shown == expected
+    assert fmt.state_label("no_such_state") == "no_such_state"  # unknown values as they are
