@@ -65,8 +65,9 @@ def main() -> int:
         from tests.test_tui_support import SCREENS, SIZES, seed_world, write_leads
 
         lang = i18n.normalize(args.lang)
-        if lang != args.lang:
-            parser.error(f"--lang: one of {', '.join(i18n.LANGUAGES)}")
+        if lang == i18n.SOURCE and not args.lang.lower().startswith(i18n.SOURCE):
+            spoken = ", ".join(i18n.LANGUAGES)
+            parser.error(f"--lang {args.lang}: not spoken here (one of {spoken})")
         tag = "" if lang == i18n.SOURCE else f"-{lang}"
 
         home = Path(os.environ["OUTREACH_HOME"])
