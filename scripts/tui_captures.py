@@ -1,11 +1,13 @@
 """Render every TUI screen of the fixed test world at 100×30 and 160×48 as plain text.
 
     PYTHONPATH=. python3 scripts/tui_captures.py OUT_DIR [--size 100x30 ...] [--only NAME ...]
+                                                 [--lang de]
 
 Writes ``OUT_DIR/<screen>-<W>x<H>.txt`` (what the terminal shows, one line per row) and
 an ``index.txt`` listing them; the world is built afresh in a temporary folder (fixed
 clock, UTC), so the captures are the same on every run. The screens and the keys that
-reach them are those of the snapshot tests (``tests/test_tui_support.SCREENS``).
+reach them are those of the snapshot tests (``tests/test_tui_support.SCREENS``). With
+``--lang de`` the app is built and run in German (the files are named ``<screen>-de-<W>x<H>``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def main() -> int:
     parser.add_argument("out", type=Path, help="folder for the captures (created)")
     parser.add_argument("--size", action="append", help="WxH (default: 100x30 and 160x48)")
     parser.add_argument("--only", action="append", help="only these screens (by name)")
+    parser.add_argument("--lang", default="en", help="the language of the screens (en, de)")
     args = parser.parse_args()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -58,7 +61,14 @@ def main() -> int:
         import keyring.core
 
         keyring.core.init_backend()
+        from outreach import i18n
         from tests.test_tui_support import SCREENS, SIZES, seed_world, write_leads
+
+        lang = i18n.normalize(args.lang)
+        if lang == i18n.SOURCE and not args.lang.lower().startswith(i18n.SOURCE):
+            spoken = ", ".join(i18n.LANGUAGES)
+            parser.error(f"--lang {args.lang}: not spoken here (one of {spoken})")
+        tag = "" if lang == i18n.SOURCE else f"-{lang}"
 
         home = Path(os.environ["OUTREACH_HOME"])
         world = seed_world(home)
@@ -71,8 +81,9 @@ def main() -> int:
                 continue
             for width, height in sizes:
                 world = _fresh(world, home, tmp)
-                text = asyncio.run(capture(world, name, keys, after, (width, height)))
-                path = out / f"{name}-{width}x{height}.txt"
+                with i18n.language(lang):
+                    text = asyncio.run(capture(world, name, keys, after, (width, height)))
+                path = out / f"{name}{tag}-{width}x{height}.txt"
                 path.write_text(text)
                 written.append(path.name)
                 print(path)

@@ -191,7 +191,7 @@ async def test_campaign_funnels_pause_resume_and_start(world: World) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert campaign_state(world, "draft-later") == "active"
-        assert "2 first email(s) queued" in screen_text(app)
+        assert "2 first emails queued" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
         assert [r[:2] for r in table_rows(app.screen.query_one("#campaign-list", DataTable))][1] == [

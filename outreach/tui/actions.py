@@ -11,40 +11,48 @@ from sqlalchemy import Engine
 from outreach import accounts
 from outreach.campaigns import enroll, service
 from outreach.errors import OutreachError
+from outreach.i18n import _, ngettext
 from outreach.tui.format import kind_label
 from outreach.views.verification import verification_lines
 from outreach.watcher import triage
 
 
 def pause_campaign(db: Engine, name: str) -> str:
-    service.set_state(db, name, "paused", "paused by hand in the TUI")
-    return f"campaign {name} paused: nothing more goes out until you resume it"
+    service.set_state(db, name, "paused", _("paused by hand in the TUI"))
+    return _("campaign {name} paused: nothing more goes out until you resume it").format(
+        name=name
+    )
 
 
 def resume_campaign(db: Engine, name: str) -> str:
     service.set_state(db, name, "active")
-    return f"campaign {name} resumed"
+    return _("campaign {name} resumed").format(name=name)
 
 
 def pause_mailbox(db: Engine, email: str) -> str:
-    accounts.set_paused(db, email, True, "paused by hand in the TUI")
-    return f"mailbox {email} paused"
+    accounts.set_paused(db, email, True, _("paused by hand in the TUI"))
+    return _("mailbox {email} paused").format(email=email)
 
 
 def resume_mailbox(db: Engine, email: str) -> str:
     accounts.set_paused(db, email, False)
-    return f"mailbox {email} resumed"
+    return _("mailbox {email} resumed").format(email=email)
 
 
 def suppress(db: Engine, email: str) -> str:
     stopped = enroll.suppress_address(db, email)
-    tail = f"; {stopped} live enrollment(s) stopped" if stopped else ""
-    return f"{email} suppressed{tail}"
+    if not stopped:
+        return _("{email} suppressed").format(email=email)
+    return ngettext(
+        "{email} suppressed; {count} live enrollment stopped",
+        "{email} suppressed; {count} live enrollments stopped",
+        stopped,
+    ).format(email=email, count=stopped)
 
 
 def unsuppress(db: Engine, email: str) -> str:
     value = enroll.unsuppress_address(db, email)
-    return f"{value} is no longer suppressed"
+    return _("{email} is no longer suppressed").format(email=value)
 
 
 def add_to_campaign(
@@ -52,22 +60,31 @@ def add_to_campaign(
 ) -> str:
     added = enroll.add_to_campaign(db, campaign, email, now, include_active=include_active)
     if not added.enrolled:
-        return f"{added.email} not added to {added.campaign}: {added.skipped}"
-    queued = ", first email queued" if added.queued else ""
-    return f"{added.email} added to {added.campaign} (from {added.mailbox}){queued}"
+        return _("{email} not added to {campaign}: {why}").format(
+            email=added.email, campaign=added.campaign, why=added.skipped
+        )
+    if added.queued:
+        said = _("{email} added to {campaign} (from {mailbox}), first email queued")
+    else:
+        said = _("{email} added to {campaign} (from {mailbox})")
+    return said.format(email=added.email, campaign=added.campaign, mailbox=added.mailbox)
 
 
 def reclassify(db: Engine, inbound_id: int, kind: str, now: datetime) -> str:
     done = triage.reclassify(db, inbound_id, kind, now)
     if done.was == done.kind:
-        return f"already {kind_label(kind)}: nothing changed"
-    effects = "; ".join(done.actions) or "no further effect"
+        return _("already {kind}: nothing changed").format(kind=kind_label(kind))
+    effects = "; ".join(done.actions) or _("no further effect")
     return f"{kind_label(done.was)} → {kind_label(done.kind)}: {effects}"
 
 
 def mark_interest(db: Engine, inbound_id: int, interest: str | None) -> str:
     triage.mark_interest(db, inbound_id, interest)
-    return "marked " + (interest.replace("_", " ") if interest else "undecided")
+    if interest == "interested":
+        return _("marked interested")
+    if interest == "not_interested":
+        return _("marked not interested")
+    return _("marked undecided")
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,11 @@ class StartOutcome:
     def said(self) -> str:
         if self.error:
             return self.error
-        return f"campaign started: {self.queued} first email(s) queued"
+        return ngettext(
+            "campaign started: {count} first email queued",
+            "campaign started: {count} first emails queued",
+            self.queued,
+        ).format(count=self.queued)
 
 
 def verify_and_start(db: Engine, name: str, now: datetime, verify: bool = True) -> StartOutcome:

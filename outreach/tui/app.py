@@ -6,17 +6,21 @@ the app only routes — engine reports to the visible screen, palette entries to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from outreach.i18n import N_, _
 from outreach.tui import actions
+from outreach.tui.bindings import Translated
 from outreach.tui.commands import OutreachCommands
 from outreach.tui.context import TuiContext
 from outreach.tui.engine_host import EngineHost
@@ -50,36 +54,46 @@ from outreach.tui.themes import THEMES, other_theme
 from outreach.views.presence import EnginePresence
 
 VIEWS = (
-    ("dashboard", "Dashboard", DashboardScreen),
-    ("campaigns", "Campaigns", CampaignsScreen),
-    ("prospects", "Prospects", ProspectsScreen),
-    ("inbox", "Inbox", InboxScreen),
-    ("sequences", "Sequences", SequencesScreen),
-    ("mailboxes", "Mailboxes", MailboxesScreen),
+    ("dashboard", N_("Dashboard"), DashboardScreen),
+    ("campaigns", N_("Campaigns"), CampaignsScreen),
+    ("prospects", N_("Prospects"), ProspectsScreen),
+    ("inbox", N_("Inbox"), InboxScreen),
+    ("sequences", N_("Sequences"), SequencesScreen),
+    ("mailboxes", N_("Mailboxes"), MailboxesScreen),
 )
+SYSTEM_COMMANDS = (
+    N_("Theme"), N_("Change the current theme"), N_("Quit"),
+    N_("Quit the application as soon as possible"), N_("Keys"),
+    N_("Hide the keys and widget help panel"),
+    N_("Show help for the focused widget and a summary of available keys"),
+    N_("Minimize"), N_("Minimize the widget and restore to normal size"), N_("Maximize"),
+    N_("Maximize the focused widget"), N_("Screenshot"),
+    N_("Save an SVG 'screenshot' of the current screen"),
+)  # fmt: skip
+"""Textual's own palette entries, in our catalog so they are translated too."""
 
-TASKS_VIEW = ("tasks", "Tasks", TasksScreen)
+TASKS_VIEW = ("tasks", N_("Tasks"), TasksScreen)
 """Key 7 (not in the key bar's "1–6 views"): the rep's task list; a count on the dashboard."""
 
 
-class OutreachApp(App[None]):
+class OutreachApp(App[None], Translated):
     """A sales rep's cockpit."""
 
     TITLE = "outreach"
     CSS_PATH = "outreach.tcss"
-    MODES: ClassVar = {mode: screen for mode, _, screen in (*VIEWS, TASKS_VIEW)}
+    MODES: ClassVar = {mode: screen for mode, _title, screen in (*VIEWS, TASKS_VIEW)}
     DEFAULT_MODE = "dashboard"
     COMMANDS = App.COMMANDS | {OutreachCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
             Binding(str(n), f"switch_mode('{mode}')", title)
-            for n, (mode, title, _) in enumerate(VIEWS, 1)
+            for n, (mode, title, _screen) in enumerate(VIEWS, 1)
         ),
-        Binding("7", "switch_mode('tasks')", "Tasks", show=False),
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("ctrl+e", "toggle_engine", "Engine run/stop", key_display="^e"),
-        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("7", "switch_mode('tasks')", N_("Tasks"), show=False),
+        Binding("question_mark,f1", "help", N_("Help")),
+        Binding("ctrl+e", "toggle_engine", N_("Engine run/stop"), key_display="^e"),
+        Binding("ctrl+t", "toggle_theme", N_("Theme"), show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
     ]
 
     def __init__(self, context: TuiContext, theme: str = "outreach-dark") -> None:
@@ -92,7 +106,7 @@ class OutreachApp(App[None]):
         self.theme = theme
 
     def on_mount(self) -> None:
-        self.sub_title = "a sales rep's cockpit"
+        self.sub_title = _("a sales rep's cockpit")
         if self.context.start_engine:
             self.engine.start()
 
@@ -118,10 +132,10 @@ class OutreachApp(App[None]):
     def action_run_engine(self) -> None:
         if not self.engine.available:
             self.notify(
-                "this window was opened without an engine (--no-engine)", severity="warning"
+                _("this window was opened without an engine (--no-engine)"), severity="warning"
             )
         elif self.engine.start():
-            self.notify("the engine runs in this window until you quit or press ^e")
+            self.notify(_("the engine runs in this window until you quit or press ^e"))
 
     async def action_stop_engine(self) -> None:
         if self.engine.running:
@@ -132,7 +146,7 @@ class OutreachApp(App[None]):
             return
         if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             error = str(event.worker.error) if event.worker.error else None
-            presence = EnginePresence("stopped", "the engine of this window stopped")
+            presence = EnginePresence("stopped", _("the engine of this window stopped"))
             self._forward(EngineStateChanged(presence, error))
 
     async def action_quit(self) -> None:
@@ -148,7 +162,7 @@ class OutreachApp(App[None]):
         self._forward(replace(message))
 
     def on_reply_detected(self, message: ReplyDetected) -> None:
-        self.notify(f"{message.sender}: {message.subject}", title="Reply", timeout=8)
+        self.notify(f"{message.sender}: {message.subject}", title=_("Reply"), timeout=8)
         self._forward(replace(message))
 
     def on_inbound_classified(self, message: InboundClassified) -> None:
@@ -164,10 +178,22 @@ class OutreachApp(App[None]):
     # -- navigation (keys and the palette) -----------------------------------------
 
     def action_help(self) -> None:
-        views: list[tuple[str, type[Screen[Any]]]] = [(t, s) for _, t, s in VIEWS]
-        views += [("Tasks", TasksScreen), ("A campaign (Enter on Campaigns)", CampaignScreen),
-                  ("A prospect (Enter on Prospects)", TimelineScreen)]
+        views: list[tuple[str, type[Screen[Any]]]] = [(_(t), s) for _mode, t, s in VIEWS]
+        views += [(_("Tasks"), TasksScreen),
+                  (_("A campaign (Enter on Campaigns)"), CampaignScreen),
+                  (_("A prospect (Enter on Prospects)"), TimelineScreen)]
         self.push_screen(HelpScreen(help_text(self.BINDINGS, views)))
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette, its search field in the rep's language."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            placeholder = _("Search for commands…")
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette entries (theme, quit, keys …) in the rep's language."""
+        for command in super().get_system_commands(screen):
+            yield command._replace(title=_(command.title), help=_(command.help))
 
     def action_toggle_theme(self) -> None:
         self.theme = other_theme(self.current_theme.dark)
@@ -200,14 +226,15 @@ class OutreachApp(App[None]):
             "pause": lambda: actions.pause_campaign(db, name),
             "resume": lambda: actions.resume_campaign(db, name),
         }[verb]
-        self.commands.run(command, what=verb.title())
+        what = {"pause": _("Pause"), "resume": _("Resume")}[verb]
+        self.commands.run(command, what=what)
 
     def mailbox_command(self, email: str, verb: str) -> None:
         db = self.context.db
         if verb == "pause":
-            self.commands.run(lambda: actions.pause_mailbox(db, email), what="Pause")
+            self.commands.run(lambda: actions.pause_mailbox(db, email), what=_("Pause"))
         else:
-            self.commands.run(lambda: actions.resume_mailbox(db, email), what="Resume")
+            self.commands.run(lambda: actions.resume_mailbox(db, email), what=_("Resume"))
 
     async def new_campaign(self) -> None:
         await self.switch_mode("campaigns")

@@ -12,7 +12,9 @@ from typing import Any
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from outreach.i18n import N_, _
 from outreach.tui.context import context_of
+from outreach.tui.format import state_label
 from outreach.views.names import PaletteNames, palette_names
 
 Callback = Callable[[], Awaitable[Any] | Any]
@@ -55,44 +57,51 @@ class OutreachCommands(Provider):
 
 
 MODES = (
-    ("dashboard", "Dashboard", "today per mailbox, the send queue, replies to read"),
-    ("campaigns", "Campaigns", "funnels per step and variant; create, start, pause, resume"),
-    ("prospects", "Prospects", "search, import, timelines, suppress, add to a campaign"),
-    ("inbox", "Inbox", "replies, auto-replies, bounces, opt-outs; re-classify"),
-    ("sequences", "Sequences", "check and preview YAML sequences, edit them"),
-    ("mailboxes", "Mailboxes", "add, edit, test, pause and resume mailboxes"),
-    ("tasks", "Tasks", "calls, LinkedIn and to-dos due from your sequences (key 7)"),
-)
+    ("dashboard", N_("Go to Dashboard"), N_("today per mailbox, the send queue, replies to read")),
+    ("campaigns", N_("Go to Campaigns"),
+     N_("funnels per step and variant; create, start, pause, resume")),
+    ("prospects", N_("Go to Prospects"),
+     N_("search, import, timelines, suppress, add to a campaign")),
+    ("inbox", N_("Go to Inbox"), N_("replies, auto-replies, bounces, opt-outs; re-classify")),
+    ("sequences", N_("Go to Sequences"), N_("check and preview YAML sequences, edit them")),
+    ("mailboxes", N_("Go to Mailboxes"), N_("add, edit, test, pause and resume mailboxes")),
+    ("tasks", N_("Go to Tasks"),
+     N_("calls, LinkedIn and to-dos due from your sequences (key 7)")),
+)  # fmt: skip
 
 
 def global_commands(app: Any) -> Iterator[PaletteCommand]:
     for mode, title, description in MODES:
-        yield PaletteCommand(f"Go to {title}", description, partial(app.switch_mode, mode))
+        yield PaletteCommand(_(title), _(description), partial(app.switch_mode, mode))
     yield PaletteCommand(
-        "Engine: run here",
-        "send and watch the inbox while this window is open",
+        _("Engine: run here"),
+        _("send and watch the inbox while this window is open"),
         app.action_run_engine,
     )
     yield PaletteCommand(
-        "Engine: stop", "finish the send in flight, then stop", app.action_stop_engine
+        _("Engine: stop"), _("finish the send in flight, then stop"), app.action_stop_engine
     )
     yield PaletteCommand(
-        "Theme: switch light/dark", "outreach's light or dark theme", app.action_toggle_theme
+        _("Theme: switch light/dark"), _("outreach's light or dark theme"),
+        app.action_toggle_theme,
     )
     yield PaletteCommand(
-        "Help: keys and views", "what each view does and its keys", app.action_help
+        _("Help: keys and views"), _("what each view does and its keys"), app.action_help
     )
     yield PaletteCommand(
-        "Mailbox: add …", "a new sending mailbox (tested before saving)", app.add_mailbox
-    )
-    yield PaletteCommand("Inbox: replies to read", "replies nobody marked yet", app.replies_to_read)
-    yield PaletteCommand(
-        "Campaign: new …", "sequence, mailboxes, prospects; plan; start", app.new_campaign
+        _("Mailbox: add …"), _("a new sending mailbox (tested before saving)"), app.add_mailbox
     )
     yield PaletteCommand(
-        "Prospects: import a CSV …", "pick a file, check its columns, import", app.import_prospects
+        _("Inbox: replies to read"), _("replies nobody marked yet"), app.replies_to_read
     )
-    yield PaletteCommand("Prospects: search …", "find a prospect", app.search_prospects)
+    yield PaletteCommand(
+        _("Campaign: new …"), _("sequence, mailboxes, prospects; plan; start"), app.new_campaign
+    )
+    yield PaletteCommand(
+        _("Prospects: import a CSV …"), _("pick a file, check its columns, import"),
+        app.import_prospects,
+    )
+    yield PaletteCommand(_("Prospects: search …"), _("find a prospect"), app.search_prospects)
 
 
 def entity_commands(app: Any, names: PaletteNames) -> Iterator[PaletteCommand]:
@@ -100,53 +109,66 @@ def entity_commands(app: Any, names: PaletteNames) -> Iterator[PaletteCommand]:
         yield from _campaign(app, name, state)
     for email, paused in names.mailboxes:
         yield PaletteCommand(
-            f"Mailbox {email}: test connection",
-            "log in step by step",
+            _("Mailbox {email}: test connection").format(email=email),
+            _("log in step by step"),
             partial(app.test_mailbox, email),
         )
         yield PaletteCommand(
-            f"Mailbox {email}: edit", "change its settings", partial(app.edit_mailbox, email)
+            _("Mailbox {email}: edit").format(email=email),
+            _("change its settings"),
+            partial(app.edit_mailbox, email),
         )
-        verb = "resume" if paused else "pause"
+        if paused:
+            title, about = _("Mailbox {email}: resume"), _("resume sending from it")
+        else:
+            title, about = _("Mailbox {email}: pause"), _("pause sending from it")
         yield PaletteCommand(
-            f"Mailbox {email}: {verb}",
-            f"{verb} sending from it",
-            partial(app.mailbox_command, email, verb),
+            title.format(email=email),
+            about,
+            partial(app.mailbox_command, email, "resume" if paused else "pause"),
         )
     for path in names.sequences:
         yield PaletteCommand(
-            f"Sequence {path.name}: check",
-            "validate it, findings by line",
+            _("Sequence {file}: check").format(file=path.name),
+            _("validate it, findings by line"),
             partial(app.open_sequence, path, False),
         )
         yield PaletteCommand(
-            f"Sequence {path.name}: edit",
-            "open it in $EDITOR, then check",
+            _("Sequence {file}: edit").format(file=path.name),
+            _("open it in $EDITOR, then check"),
             partial(app.open_sequence, path, True),
         )
 
 
+CAMPAIGN_VERBS = {
+    "draft": ("start", N_("Campaign {name}: start")),
+    "active": ("pause", N_("Campaign {name}: pause")),
+    "paused": ("resume", N_("Campaign {name}: resume")),
+}
+
+
 def _campaign(app: Any, name: str, state: str) -> Iterator[PaletteCommand]:
     yield PaletteCommand(
-        f"Campaign {name}: open",
-        f"{state}; its enrollments",
+        _("Campaign {name}: open").format(name=name),
+        _("{state}; its enrollments").format(state=state_label(state)),
         partial(app.open_campaign, name, "enrollments"),
     )
     yield PaletteCommand(
-        f"Campaign {name}: plan", "the projected schedule", partial(app.open_campaign, name, "plan")
+        _("Campaign {name}: plan").format(name=name),
+        _("the projected schedule"),
+        partial(app.open_campaign, name, "plan"),
     )
     if state != "archived":
         yield PaletteCommand(
-            f"Campaign {name}: export CSV",
-            "replies, prospects or events (Excel or CSV)",
+            _("Campaign {name}: export CSV").format(name=name),
+            _("replies, prospects or events (Excel or CSV)"),
             partial(app.export_campaign, name),
         )
-    verbs = {"draft": "start", "active": "pause", "paused": "resume"}
-    if state in verbs:
-        verb = verbs[state]
+    if state in CAMPAIGN_VERBS:
+        verb, title = CAMPAIGN_VERBS[state]
         yield PaletteCommand(
-            f"Campaign {name}: {verb}",
-            f"it is {state} now",
+            _(title).format(name=name),
+            _("it is {state} now").format(state=state_label(state)),
             partial(app.campaign_command, name, verb),
         )
 
@@ -155,7 +177,9 @@ def screen_commands(screen: Any) -> Iterator[PaletteCommand]:
     """The keys of the screen the palette was opened on, by their description."""
     for binding in getattr(screen, "BINDINGS", []):
         if isinstance(binding, Binding) and binding.description and binding.show:
-            title = f"This view: {binding.description}"
+            title = _("This view: {action}").format(action=_(binding.description))
             yield PaletteCommand(
-                title, f"key {binding.key}", partial(screen.run_action, binding.action)
+                title,
+                _("key {key}").format(key=binding.key),
+                partial(screen.run_action, binding.action),
             )

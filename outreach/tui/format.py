@@ -1,21 +1,77 @@
-"""How times, durations and shares look on screen."""
+"""How times, durations, shares and stored names (states, kinds, intents) look on screen,
+in the rep's language."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
+from outreach import i18n
+from outreach.i18n import N_, _, pgettext
+
+# The names stored in the database (StrEnum values), as the rep reads them. The values
+# stay English everywhere else (--json, CSV, logs); only what is shown is translated.
+STATE_LABELS = {
+    "draft": N_("draft"), "active": N_("active"), "paused": N_("paused"),
+    "archived": N_("archived"), "finished": N_("finished"), "replied": N_("replied"),
+    "stopped": N_("stopped"), "bounced": N_("bounced"), "unsubscribed": N_("unsubscribed"),
+    "invalid": N_("invalid"), "failed": N_("failed"), "scheduled": N_("scheduled"),
+    "sending": N_("sending"), "sent": N_("sent"), "deferred": N_("deferred"),
+    "cancelled": N_("cancelled"),
+}  # fmt: skip
+KIND_LABELS = {
+    "reply": N_("reply"), "auto_reply": N_("auto-reply"), "bounce": N_("bounce"),
+    "unsubscribe": N_("unsubscribe"), "other": N_("other"),
+}  # fmt: skip
+INTENT_LABELS = {
+    "interested": N_("interested"), "question": N_("question"), "not_now": N_("not now"),
+    "referral": N_("referral"), "wrong_person": N_("wrong person"),
+    "not_interested": N_("not interested"), "other": N_("other"),
+}  # fmt: skip
+
+
+def state_label(state: str | None) -> str:
+    """``active`` → ``active`` / ``aktiv``; an unknown value as it is."""
+    if not state:
+        return ""
+    return _(STATE_LABELS[state]) if state in STATE_LABELS else state
+
+
+def kind_label(kind: str) -> str:
+    """``auto_reply`` → ``auto-reply`` / ``automatische Antwort``."""
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind.replace("_", "-")
+
+
+def kind_short(kind: str) -> str:
+    """A kind in a table cell: as :func:`kind_label`, abbreviated where a language needs it
+    (``autom. Antw.``)."""
+    shorts = {
+        "reply": pgettext("table cell", "reply"),
+        "auto_reply": pgettext("table cell", "auto-reply"),
+        "bounce": pgettext("table cell", "bounce"),
+        "unsubscribe": pgettext("table cell", "unsubscribe"),
+        "other": pgettext("table cell", "other"),
+    }
+    return shorts.get(kind) or kind_label(kind)
+
+
+def intent_label(intent: str | None) -> str:
+    """``not_now`` → ``not now`` / ``später``; None → ``—``."""
+    if not intent:
+        return "—"
+    return _(INTENT_LABELS[intent]) if intent in INTENT_LABELS else intent.replace("_", " ")
+
 
 def duration(delta: timedelta) -> str:
-    """``2d 3h``, ``4h 05m``, ``3m 20s``, ``12s``: two units at most."""
+    """``2d 3h``, ``4h 05m``, ``3m 20s``, ``12s``: two units at most (German: ``2T 3h``)."""
     seconds = int(abs(delta.total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return pgettext("duration", "{days}d {hours}h").format(days=days, hours=hours)
     if hours:
         return f"{hours}h {minutes:02d}m"
     if minutes:
@@ -28,8 +84,33 @@ def countdown(at: datetime | None, now: datetime) -> str:
     if at is None:
         return "—"
     if at <= now:
-        return "now"
-    return f"in {duration(at - now)}"
+        return _("now")
+    return _("in {duration}").format(duration=duration(at - now))
+
+
+def _babel_locale() -> str:
+    return "de_DE" if i18n.current() == "de" else "en_US"
+
+
+PATTERNS = {
+    # name: (English, German) Babel date patterns
+    "weekday": ("EEE", "EEE"),
+    "weekday_time": ("EEE HH:mm", "EEE HH:mm"),
+    "day_month": ("dd MMM", "d. MMM"),
+    "date": ("dd MMM yyyy", "d. MMM yyyy"),
+    "weekday_date": ("EEE dd MMM yyyy", "EEE, d. MMM yyyy"),
+}
+
+
+def dated(value: date | datetime, pattern: str) -> str:
+    """``value`` in one of :data:`PATTERNS`, with the rep's month and weekday names."""
+    from babel.dates import format_date, format_datetime
+
+    english, german = PATTERNS[pattern]
+    chosen = german if i18n.current() == "de" else english
+    if isinstance(value, datetime):
+        return format_datetime(value, chosen, locale=_babel_locale())
+    return format_date(value, chosen, locale=_babel_locale())
 
 
 def local(at: datetime | None, tz: ZoneInfo, now: datetime | None = None) -> str:
@@ -42,13 +123,13 @@ def local(at: datetime | None, tz: ZoneInfo, now: datetime | None = None) -> str
         if here.date() == today:
             return here.strftime("%H:%M")
         if abs((here.date() - today).days) < 7:
-            return here.strftime("%a %H:%M")
+            return dated(here, "weekday_time")
     return here.strftime("%Y-%m-%d %H:%M")
 
 
-def kind_label(kind: str) -> str:
-    """``auto_reply`` → ``auto-reply``."""
-    return kind.replace("_", "-")
+def number(value: int) -> str:
+    """``1,234`` / ``1.234``."""
+    return i18n.number(value)
 
 
 def plain(*values: object) -> list[object]:

@@ -15,6 +15,7 @@ from textual.app import App
 from textual.worker import Worker
 
 from outreach.errors import OutreachError
+from outreach.i18n import _
 from outreach.tui.engine_host import engine_of
 from outreach.tui.messages import DataChanged
 
@@ -51,7 +52,8 @@ class CommandRunner:
 
     def _failed(self, what: str, exc: OutreachError) -> None:
         self.done.append(f"error: {exc}")
-        self.app.notify(str(exc), title=f"{what} failed", severity="error", timeout=10)
+        title = _("{what} failed").format(what=what)
+        self.app.notify(str(exc), title=title, severity="error", timeout=10)
 
 
 def commands_of(app: App[Any]) -> CommandRunner:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.screen import Screen
 
+from outreach.tui.bindings import Translated
 from outreach.tui.context import TuiContext, context_of
 from outreach.tui.messages import (
     DataChanged,
@@ -14,7 +15,7 @@ from outreach.tui.messages import (
 )
 
 
-class DataScreen(Screen[None]):
+class DataScreen(Screen[None], Translated):
     """A screen read from the database.
 
     It re-reads (``reload``, a worker) when shown, when a command changed data, and — if
@@ -23,6 +24,8 @@ class DataScreen(Screen[None]):
     """
 
     FOLLOWS_ENGINE = True
+    ABOUT = ""
+    """What the view is for, one line (``N_()``-marked; the help shows it)."""
 
     @property
     def ctx(self) -> TuiContext:

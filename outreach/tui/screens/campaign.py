@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import Header, Select, Static, TabbedContent, TabPane
 
 from outreach.campaigns.plan import PlanRow, plan_campaign
+from outreach.i18n import N_, _, ngettext
 from outreach.tui import actions
 from outreach.tui import format as fmt
 from outreach.tui.runner import commands_of
@@ -34,13 +35,16 @@ from outreach.views.common import Page
 
 PAGE = 200
 ENROLLMENT_COLUMNS = (
-    ("prospect", 20, 36, 10), ("name", 10, 24, 5), ("state", 9, 12, 9), ("reason", 12, 40, 7),
-    ("sent", 4, 4, 6), ("next due", 10, 16, 8), ("mailbox", 14, 30, 3),
+    (N_("prospect"), 20, 36, 10), (N_("name"), 10, 24, 5), (N_("state"), 9, 12, 9),
+    (N_("reason"), 12, 40, 7), (N_("sent"), 4, 9, 6), (N_("next due"), 10, 16, 8),
+    (N_("mailbox"), 14, 30, 3),
 )  # label, least and most width, importance (see widgets/fit.py)  # fmt: skip
+SHORT = {"sent": N_("no. sent")}
+"""Headers for a column narrower than its label (a language with longer words)."""
 PLAN_COLUMNS = (
-    Col("when (here)", 20, 20, keep=10), Col("prospect's time", 12, 20, keep=5),
-    Col("timezone", 10, 20, keep=4), Col("prospect", 20, 36, keep=9),
-    Col("step", 4, 4, keep=8), Col("mailbox", 14, 30, keep=6),
+    Col(N_("when (here)"), 20, 22, keep=10), Col(N_("prospect's time"), 12, 20, keep=5),
+    Col(N_("timezone"), 10, 20, keep=4), Col(N_("prospect"), 20, 36, keep=9),
+    Col(N_("step"), 4, 7, keep=8), Col(N_("mailbox"), 14, 30, keep=6),
 )  # fmt: skip
 VERB_FOR_STATE = {"start": "draft", "pause": "active", "resume": "paused"}
 """Which campaign state each verb applies to (it is offered only there)."""
@@ -51,14 +55,15 @@ PLAN_ROWS = 500
 class CampaignScreen(DataScreen):
     """Pushed from Campaigns; Escape goes back."""
 
+    ABOUT = N_("Pushed from Campaigns; Escape goes back.")
     BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("f", "focus_filter", "Enrollments/filter"),
-        Binding("l", "show_plan", "Plan"),
-        Binding("s", "start", "Start"),
-        Binding("p", "pause", "Pause"),
-        Binding("r", "resume", "Resume"),
-        Binding("w", "export", "Export CSV"),
+        Binding("escape", "back", N_("Back")),
+        Binding("f", "focus_filter", N_("Enrollments/filter")),
+        Binding("l", "show_plan", N_("Plan")),
+        Binding("s", "start", N_("Start")),
+        Binding("p", "pause", N_("Pause")),
+        Binding("r", "resume", N_("Resume")),
+        Binding("w", "export", N_("Export CSV")),
     ]
 
     @dataclass
@@ -85,21 +90,22 @@ class CampaignScreen(DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(initial=self.tab):
-            with TabPane("Enrollments", id="enrollments"):
+            with TabPane(_("Enrollments"), id="enrollments"):
                 yield Select(_filter_options(), value="all", allow_blank=False, id="state-filter")
                 yield Static(id="enrollments-status")
                 yield PagedTable(id="enrollments-table")
-            with TabPane("Plan", id="plan"):
+            with TabPane(_("Plan"), id="plan"):
                 yield Static(id="plan-status")
                 yield FittedTable(PLAN_COLUMNS, id="plan-table")
         yield KeyBar()
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.title = f"campaign {self.campaign}"
+        self.title = _("campaign {name}").format(name=self.campaign)
         table = self.query_one(PagedTable)
         for label, width, most, keep in ENROLLMENT_COLUMNS:
-            table.add_column(label, key=label, width=width, most=most, keep=keep)
+            table.add_column(label, key=label, width=width, most=most, keep=keep,
+                             short=SHORT.get(label))
         self.action_replan()
         (self.query_one("#plan-table") if self.tab == "plan" else table).focus()
 
@@ -114,7 +120,7 @@ class CampaignScreen(DataScreen):
 
     def on_campaign_screen_state_loaded(self, message: StateLoaded) -> None:
         self.campaign_state = message.state
-        self.sub_title = message.state or ""
+        self.sub_title = fmt.state_label(message.state)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -124,7 +130,7 @@ class CampaignScreen(DataScreen):
         return True
 
     def action_replan(self) -> None:
-        self.query_one("#plan-status", Static).update("computing the plan …")
+        self.query_one("#plan-status", Static).update(_("computing the plan …"))
         self._load_plan()
 
     @work(thread=True, exclusive=True, group="campaign-enrollments")
@@ -145,7 +151,7 @@ class CampaignScreen(DataScreen):
                 [
                     row.email,
                     row.name,
-                    row.state,
+                    fmt.state_label(row.state),
                     row.reason or "",
                     str(row.steps_sent),
                     fmt.local(row.next_due_at, tz, now),
@@ -157,16 +163,27 @@ class CampaignScreen(DataScreen):
         self.query_one(PagedTable).show_rows(
             rows, has_next=page.has_next, has_previous=page.has_previous
         )
-        which = self.state or "all states"
-        status = f"{page.first}–{page.last} of {page.total} enrollments ({which})"
+        which = fmt.state_label(self.state) if self.state else _("all states")
+        status = ngettext(
+            "{first}–{last} of {total} enrollment ({which})",
+            "{first}–{last} of {total} enrollments ({which})",
+            page.total,
+        ).format(
+            first=fmt.number(page.first), last=fmt.number(page.last),
+            total=fmt.number(page.total), which=which,
+        )  # fmt: skip
         self.query_one("#enrollments-status", Static).update(Text(status))
 
     def on_campaign_screen_plan_loaded(self, message: PlanLoaded) -> None:
         rows = [(str(n), plan_cells(row, self.ctx.tz)) for n, row in enumerate(message.rows)]
         self.query_one("#plan-table", FittedTable).show_rows(rows[:PLAN_ROWS])
         shown = min(len(message.rows), PLAN_ROWS)
-        status = f"{len(message.rows)} sends in the next {PLAN_DAYS} days (showing {shown})"
-        self.query_one("#plan-status", Static).update(status + "; nothing is sent from here")
+        status = ngettext(
+            "{count} send in the next {days} days (showing {shown}); nothing is sent from here",
+            "{count} sends in the next {days} days (showing {shown}); nothing is sent from here",
+            len(message.rows),
+        ).format(count=fmt.number(len(message.rows)), days=PLAN_DAYS, shown=fmt.number(shown))
+        self.query_one("#plan-status", Static).update(status)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         value = str(event.value)
@@ -205,18 +222,22 @@ class CampaignScreen(DataScreen):
 
     def action_pause(self) -> None:
         db, name = self.ctx.db, self.campaign
-        commands_of(self.app).run(lambda: actions.pause_campaign(db, name), what="Pause")
+        commands_of(self.app).run(lambda: actions.pause_campaign(db, name), what=_("Pause"))
 
     def action_resume(self) -> None:
         db, name = self.ctx.db, self.campaign
-        commands_of(self.app).run(lambda: actions.resume_campaign(db, name), what="Resume")
+        commands_of(self.app).run(lambda: actions.resume_campaign(db, name), what=_("Resume"))
 
 
 def plan_cells(row: PlanRow, tz: ZoneInfo) -> list[object]:
     """One projected send: when here, when for the prospect, where, who, which step, from."""
-    when = row.at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M")
+    here = row.at.astimezone(tz)
+    when = f"{fmt.dated(here, 'weekday')} {here:%Y-%m-%d %H:%M}"
     return [when, row.local_time, row.timezone, row.email, str(row.step), row.mailbox]
 
 
 def _filter_options() -> list[tuple[str, str]]:
-    return [("all states", "all"), *((state, state) for state in ENROLLMENT_STATES)]
+    return [
+        (_("all states"), "all"),
+        *((fmt.state_label(state), state) for state in ENROLLMENT_STATES),
+    ]

@@ -12,7 +12,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 
+from outreach.i18n import N_, _, ngettext
 from outreach.tui import actions
+from outreach.tui.format import state_label
 from outreach.tui.messages import DataChanged
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.base import DataScreen
@@ -28,9 +30,10 @@ from outreach.views.campaigns import CampaignSummary, campaign_summaries
 
 STATE_STYLE = {"active": "green", "paused": "yellow", "draft": "cyan", "archived": "dim"}
 LIST_COLUMNS = (
-    Col("campaign", 12, 30, keep=10), Col("state", 8, 8, keep=9),
-    Col("sequence", 14, 40, keep=4), Col("enrolled", 8, 8, keep=6), Col("live", 4, 6, keep=5),
-    Col("replied / contacted", 19, 19, keep=8), Col("mailboxes", 14, 60, keep=3),
+    Col(N_("campaign"), 12, 30, keep=10), Col(N_("state"), 8, 10, keep=9),
+    Col(N_("sequence"), 14, 40, keep=4), Col(N_("enrolled"), 8, 11, keep=6),
+    Col(N_("live"), 4, 7, keep=5), Col(N_("replied / contacted"), 19, 19, keep=8),
+    Col(N_("mailboxes"), 14, 60, keep=3),
 )  # fmt: skip
 
 
@@ -50,8 +53,10 @@ def _list_cells(row: CampaignSummary) -> list[object]:
     live = row.by_state.get("active", 0) + row.by_state.get("paused", 0)
     return [
         row.name,
-        Text(row.state, style=STATE_STYLE.get(row.state, "")),
-        f"{row.sequence} ({row.steps} steps)",
+        Text(state_label(row.state), style=STATE_STYLE.get(row.state, "")),
+        ngettext("{sequence} ({count} step)", "{sequence} ({count} steps)", row.steps).format(
+            sequence=row.sequence, count=row.steps
+        ),
         str(row.enrolled),
         str(live),
         reply_rate(row.total),
@@ -62,14 +67,15 @@ def _list_cells(row: CampaignSummary) -> list[object]:
 class CampaignsScreen(DataScreen):
     """All campaigns; the highlighted one's funnel below."""
 
+    ABOUT = N_("All campaigns; the highlighted one's funnel below.")
     BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("a", "create", "New campaign"),
-        Binding("s", "start", "Start"),
-        Binding("p", "pause", "Pause"),
-        Binding("r", "resume", "Resume"),
-        Binding("l", "plan", "Plan"),
-        Binding("w", "export", "Export CSV"),
+        Binding("enter", "open", N_("Open"), show=False),
+        Binding("a", "create", N_("New campaign")),
+        Binding("s", "start", N_("Start")),
+        Binding("p", "pause", N_("Pause")),
+        Binding("r", "resume", N_("Resume")),
+        Binding("l", "plan", N_("Plan")),
+        Binding("w", "export", N_("Export CSV")),
     ]
 
     @dataclass
@@ -91,8 +97,8 @@ class CampaignsScreen(DataScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#campaigns-region").border_title = "Campaigns"
-        self.query_one("#funnel-region").border_title = "Funnel"
+        self.query_one("#campaigns-region").border_title = _("Campaigns")
+        self.query_one("#funnel-region").border_title = _("Funnel")
 
     def reload(self) -> None:
         self._load()
@@ -163,28 +169,33 @@ class CampaignsScreen(DataScreen):
         summary, db = self.selected(), self.ctx.db
         if summary is not None:
             name = summary.name
-            commands_of(self.app).run(lambda: actions.pause_campaign(db, name), what="Pause")
+            commands_of(self.app).run(lambda: actions.pause_campaign(db, name), what=_("Pause"))
 
     def action_resume(self) -> None:
         summary, db = self.selected(), self.ctx.db
         if summary is not None:
             name = summary.name
-            commands_of(self.app).run(lambda: actions.resume_campaign(db, name), what="Resume")
+            commands_of(self.app).run(lambda: actions.resume_campaign(db, name), what=_("Resume"))
 
 
 def _note(summary: CampaignSummary | None) -> Text:
     if summary is None:
-        return Text("No campaigns yet: press a to create one.", style="dim")
+        return Text(_("No campaigns yet: press a to create one."), style="dim")
     text = Text(f"{summary.name}: ", style="bold")
-    states = ", ".join(f"{count} {state}" for state, count in sorted(summary.by_state.items()))
-    text.append(states or "nobody enrolled")
+    states = ", ".join(
+        f"{count} {state_label(state)}" for state, count in sorted(summary.by_state.items())
+    )
+    text.append(states or _("nobody enrolled"))
     text.append(
-        "\nreplied, opt-outs, auto-replies: prospects, % of contacted · bounced: % of sent"
-        " · waiting: live, for that step",
+        "\n"
+        + _(
+            "replied, opt-outs, auto-replies: prospects, % of contacted · bounced: % of sent"
+            " · waiting: live, for that step"
+        ),
         style="dim",
     )
     if summary.pause_reason:
-        text.append(f"\npaused: {summary.pause_reason}", style="yellow")
+        text.append("\n" + _("paused: {why}").format(why=summary.pause_reason), style="yellow")
     if not summary.funnel:
-        text.append("\nnothing sent yet", style="dim")
+        text.append("\n" + _("nothing sent yet"), style="dim")
     return text

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Header
 
+from outreach.i18n import N_, _
 from outreach.tui.engine_host import engine_of
 from outreach.tui.messages import EngineStateChanged, InboxItemChosen
 from outreach.tui.screens.base import DataScreen
@@ -29,6 +30,8 @@ WIDE = 140
 
 class DashboardScreen(DataScreen):
     """What is happening today."""
+
+    ABOUT = N_("What is happening today.")
 
     @dataclass
     class Loaded(Message):
@@ -58,11 +61,11 @@ class DashboardScreen(DataScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#mailboxes-region").border_title = "Mailboxes today"
-        self.query_one("#attention-region").border_title = "Replies to read"
-        self.query_one("#queue-region").border_title = "Next sends"
-        self.query_one("#counts").border_title = "Today  (x / y: today / all)"
-        self.query_one("#engine").border_title = "Engine"
+        self.query_one("#mailboxes-region").border_title = _("Mailboxes today")
+        self.query_one("#attention-region").border_title = _("Replies to read")
+        self.query_one("#queue-region").border_title = _("Next sends")
+        self.query_one("#counts").border_title = _("Today  (x / y: today / all)")
+        self.query_one("#engine").border_title = _("Engine")
         self.set_interval(1.0, self._tick)
 
     def reload(self) -> None:
@@ -89,9 +92,11 @@ class DashboardScreen(DataScreen):
 
     def _offer_engine(self) -> None:
         self.notify(
-            "Nothing sends from this database right now. Press ^e to run the engine in this "
-            "window (it stops when you quit), or start `outreach run` elsewhere.",
-            title="Engine stopped",
+            _(
+                "Nothing sends from this database right now. Press ^e to run the engine in "
+                "this window (it stops when you quit), or start `outreach run` elsewhere."
+            ),
+            title=_("Engine stopped"),
             timeout=12,
         )
 

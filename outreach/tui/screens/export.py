@@ -18,15 +18,21 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from outreach.errors import OutreachError
+from outreach.i18n import N_, _, ngettext
+from outreach.tui import format as fmt
+from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 from outreach.tui.screens.pickers import MODAL_CSS
 from outreach.tui.widgets.form import FormField
 from outreach.views.exports import KINDS, export_rows, to_csv, to_excel_csv
 
 FORMATS = (
-    ("excel", "Excel (; separated, UTF-8 with BOM: umlauts intact in a German Excel)"),
-    ("csv", "CSV (, separated, UTF-8: for a CRM)"),
+    ("excel", N_("Excel (; separated, UTF-8 with BOM: umlauts intact in a German Excel)")),
+    ("csv", N_("CSV (, separated, UTF-8: for a CRM)")),
 )
+
+KIND_NAMES = {"replies": N_("replies"), "prospects": N_("prospects"), "events": N_("events")}
+"""What can be exported, as the rep reads it (the file names keep the English kind)."""
 
 
 @dataclass(frozen=True)
@@ -42,12 +48,14 @@ def write_export(db: Engine, campaign: str, kind: str, form: str, path: Path) ->
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise OutreachError(f"{path}: cannot write ({exc.strerror})",
-                            hint="choose a folder you can write to") from exc
+        raise OutreachError(
+            _("{path}: cannot write ({why})").format(path=path, why=exc.strerror),
+            hint=_("choose a folder you can write to"),
+        ) from exc
     return ExportDone(path, len(rows))
 
 
-class ExportScreen(ModalScreen[Path | None]):
+class ExportScreen(ModalScreen[Path | None], Translated):
     """Escape cancels; Enter in the file name exports."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ExportScreen") + """
@@ -55,7 +63,7 @@ class ExportScreen(ModalScreen[Path | None]):
     ExportScreen FormField { width: 100%; }
     ExportScreen #export-note { height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     @dataclass
     class Written(Message):
@@ -68,20 +76,21 @@ class ExportScreen(ModalScreen[Path | None]):
         self.folder = folder or Path(".")
 
     def compose(self) -> ComposeResult:
-        kinds = [(kind, kind) for kind in KINDS]
+        kinds = [(_(KIND_NAMES.get(kind, kind)), kind) for kind in KINDS]
         with Vertical():
-            yield Label(Text(f"Export campaign {self.campaign}"), classes="question")
-            yield FormField("What", Select(kinds, value="replies", allow_blank=False,
-                                           id="export-kind"), name="kind")
-            yield FormField("Format", Select([(label, key) for key, label in FORMATS],
-                                             value="excel", allow_blank=False,
-                                             id="export-format"), name="format")
-            yield FormField("File", Input(self._default_path("replies"), id="export-path"),
+            question = _("Export campaign {name}").format(name=self.campaign)
+            yield Label(Text(question), classes="question")
+            yield FormField(_("What"), Select(kinds, value="replies", allow_blank=False,
+                                              id="export-kind"), name="kind")
+            yield FormField(_("Format"), Select([(_(label), key) for key, label in FORMATS],
+                                                value="excel", allow_blank=False,
+                                                id="export-format"), name="format")
+            yield FormField(_("File"), Input(self._default_path("replies"), id="export-path"),
                             name="path")
             yield Label("", id="export-note")
             with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Export", id="export", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Export"), id="export", variant="primary")
 
     def _default_path(self, kind: str) -> str:
         return str(self.folder / f"{self.campaign}-{kind}.csv")
@@ -108,7 +117,7 @@ class ExportScreen(ModalScreen[Path | None]):
     def action_export(self) -> None:
         path = self.query_one("#export-path", Input).value.strip()
         if not path:
-            self.query_one("#field-path", FormField).show_error("give a file name")
+            self.query_one("#field-path", FormField).show_error(_("give a file name"))
             return
         kind = str(self.query_one("#export-kind", Select).value)
         form = str(self.query_one("#export-format", Select).value)
@@ -129,7 +138,9 @@ class ExportScreen(ModalScreen[Path | None]):
             self.query_one("#field-path", FormField).show_error(message.error)
             return
         done = message.done
-        self.app.notify(f"{done.rows} row(s) written to {done.path}", title="Export")
+        said = ngettext("{count} row written to {path}", "{count} rows written to {path}",
+                        done.rows).format(count=fmt.number(done.rows), path=done.path)
+        self.app.notify(said, title=_("Export"))
         self.dismiss(done.path)
 
     def action_cancel(self) -> None:

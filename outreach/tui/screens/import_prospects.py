@@ -18,7 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Button, DirectoryTree, Header, Input, ProgressBar, Static
 
 from outreach.errors import OutreachError
+from outreach.i18n import N_, _, ngettext
 from outreach.prospects.service import ImportSummary, import_prospects, normalize_tags
+from outreach.tui import format as fmt
+from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 from outreach.tui.widgets.fit import Col
 from outreach.tui.widgets.fitted_table import FittedTable
@@ -28,8 +31,8 @@ from outreach.views.imports import ImportPreview, line_count, preview_import
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 MAPPING_COLUMNS = (
-    Col("column in the file", 14, 30, keep=10), Col("goes to", 12, 36, keep=9),
-    Col("first row", 10, 40, keep=5),
+    Col(N_("column in the file"), 14, 30, keep=10), Col(N_("goes to"), 12, 36, keep=9),
+    Col(N_("first row"), 10, 40, keep=5),
 )  # fmt: skip
 
 
@@ -43,10 +46,10 @@ class CsvTree(DirectoryTree):
         ]  # fmt: skip
 
 
-class ImportScreen(Screen[ImportSummary | None]):
+class ImportScreen(Screen[ImportSummary | None], Translated):
     """Esc goes back (an import already done stays done)."""
 
-    BINDINGS = [Binding("escape", "close", "Back")]
+    BINDINGS = [Binding("escape", "close", N_("Back"))]
     DEFAULT_CSS = """
     ImportScreen #import-panes { height: 1fr; }
     ImportScreen #import-files { width: 1fr; min-width: 24; }
@@ -90,22 +93,24 @@ class ImportScreen(Screen[ImportSummary | None]):
         with Horizontal(id="import-panes"):
             yield CsvTree(self.folder, id="import-files", classes="region")
             with VerticalScroll(id="import-right"):
-                yield Static(Text("Choose a CSV file on the left (Enter).", style="dim"),
+                yield Static(Text(_("Choose a CSV file on the left (Enter)."), style="dim"),
                              id="import-about")
                 yield FittedTable(MAPPING_COLUMNS, id="import-mapping", cursor_type="none")
                 with Horizontal(id="import-actions"):
-                    yield FormField("Tag every imported prospect (e.g. q1)",
+                    yield FormField(_("Tag every imported prospect (e.g. q1)"),
                                     Input(id="import-tag"), name="tag")
-                    yield Button("Import", id="import", variant="primary", disabled=True)
+                    yield Button(_("Import"), id="import", variant="primary", disabled=True)
                 yield ProgressBar(id="import-progress", show_eta=False)
                 yield Static(id="import-result")
                 yield Static(id="import-rejected")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.title = "import prospects"
+        self.title = _("import prospects")
         here = "./" if self.folder == Path(".") else str(self.folder)
-        self.query_one("#import-files").border_title = f"CSV files in {here}"
+        self.query_one("#import-files").border_title = _("CSV files in {folder}").format(
+            folder=here
+        )
         for hidden in ("#import-mapping", "#import-rejected", "#import-progress"):
             self.query_one(hidden).display = False
         self.query_one(CsvTree).focus()
@@ -118,7 +123,8 @@ class ImportScreen(Screen[ImportSummary | None]):
     def choose(self, path: Path) -> None:
         """Read and check ``path`` (nothing is saved yet)."""
         self.summary = None
-        self.query_one("#import-about", Static).update(Text(f"reading {path.name} …", "dim"))
+        reading = _("reading {file} …").format(file=path.name)
+        self.query_one("#import-about", Static).update(Text(reading, "dim"))
         self.query_one("#import-result", Static).update("")
         self.query_one("#import-rejected").display = False
         self.query_one("#import", Button).disabled = True
@@ -149,10 +155,19 @@ class ImportScreen(Screen[ImportSummary | None]):
         self.preview = preview = message.preview
         parsed = preview.parsed
         text = Text(preview.described, style="bold")
-        text.append(f"\n{len(parsed.rows)} prospect(s) to import, {len(parsed.rejected)} row(s) "
-                    f"rejected, {len(parsed.duplicates)} duplicate(s) merged")
+        text.append("\n" + _(
+            "{prospects} to import, {rejected} rejected, {duplicates} merged"
+        ).format(
+            prospects=ngettext("{count} prospect", "{count} prospects", len(parsed.rows)).format(
+                count=fmt.number(len(parsed.rows))),
+            rejected=ngettext("{count} row", "{count} rows", len(parsed.rejected)).format(
+                count=fmt.number(len(parsed.rejected))),
+            duplicates=ngettext("{count} duplicate", "{count} duplicates",
+                                len(parsed.duplicates)).format(
+                count=fmt.number(len(parsed.duplicates))),
+        ))  # fmt: skip
         for note in parsed.columns.notes:
-            text.append(f"\nnote: {note}", style="yellow")
+            text.append("\n" + _("note: {note}").format(note=note), style="yellow")
         about.update(text)
         mapping.display = True
         mapping.show_rows([(c.header, [c.header, c.goes_to, c.example]) for c in preview.columns])
@@ -163,9 +178,10 @@ class ImportScreen(Screen[ImportSummary | None]):
     def _show_rejected(self) -> None:
         """Every rejected row: its line in the file and why (wrapped, never cut)."""
         rejected = self.preview.parsed.rejected if self.preview else ()
-        text = Text(f"{len(rejected)} row(s) not imported:", style="bold")
+        text = Text(ngettext("{count} row not imported:", "{count} rows not imported:",
+                             len(rejected)).format(count=fmt.number(len(rejected))), style="bold")
         for rejection in rejected:
-            text.append(f"\nline {rejection.line}: ", style="bold red")
+            text.append("\n" + _("line {line}: ").format(line=rejection.line), style="bold red")
             text.append(rejection.reason)
         widget = self.query_one("#import-rejected", Static)
         widget.display = bool(rejected)
@@ -234,14 +250,27 @@ class ImportScreen(Screen[ImportSummary | None]):
 
 def summary_text(summary: ImportSummary) -> Text:
     """What ``prospects import`` prints: counts, then the rejected rows (listed below)."""
-    tags = f" tagged {', '.join(summary.tags)}" if summary.tags else ""
-    text = Text(f"✓ imported {summary.file}{tags}: {summary.created} new, "
-                f"{summary.updated} updated, {summary.unchanged} unchanged", style="bold green")
+    counts = {"new": fmt.number(summary.created), "updated": fmt.number(summary.updated),
+              "unchanged": fmt.number(summary.unchanged)}  # fmt: skip
+    if summary.tags:
+        said = _("✓ imported {file} tagged {tags}: {new} new, {updated} updated, "
+                 "{unchanged} unchanged").format(file=summary.file, tags=", ".join(summary.tags),
+                                                 **counts)  # fmt: skip
+    else:
+        said = _("✓ imported {file}: {new} new, {updated} updated, {unchanged} unchanged").format(
+            file=summary.file, **counts)
+    text = Text(said, style="bold green")
     if summary.duplicates:
-        text.append(f"\n{len(summary.duplicates)} duplicate row(s) merged into the first")
+        text.append("\n" + ngettext(
+            "{count} duplicate row merged into the first",
+            "{count} duplicate rows merged into the first", len(summary.duplicates),
+        ).format(count=fmt.number(len(summary.duplicates))))  # fmt: skip
     if summary.suppressed:
-        text.append(f"\n{len(summary.suppressed)} suppressed (imported; campaigns skip them)")
+        text.append("\n" + _("{count} suppressed (imported; campaigns skip them)").format(
+            count=fmt.number(len(summary.suppressed))))
     if summary.rejected:
-        text.append(f"\n{len(summary.rejected)} row(s) rejected (nothing else was lost):",
-                    style="bold red")
+        text.append("\n" + ngettext(
+            "{count} row rejected (nothing else was lost):",
+            "{count} rows rejected (nothing else was lost):", len(summary.rejected),
+        ).format(count=fmt.number(len(summary.rejected))), style="bold red")  # fmt: skip
     return text

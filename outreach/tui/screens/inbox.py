@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static, Tab, Tabs
 
+from outreach.i18n import N_, _
 from outreach.states import ReplyIntent
 from outreach.tui import actions, inbox_actions
 from outreach.tui import format as fmt
@@ -31,36 +32,38 @@ from outreach.views.inbox import FILTERS, KINDS, InboxFilter, InboxItem, as_filt
 
 PAGE = 200
 COLUMNS = (
-    ("received", 9, 16, 6), ("kind", 11, 16, 8), ("intent", 12, 20, 9), ("found", 12, 26, 4),
-    ("from", 14, 36, 7), ("subject", 22, 80, 10), ("interest", 12, 14, 5),
+    (N_("received"), 9, 16, 6), (N_("kind"), 12, 16, 8), (N_("intent"), 11, 20, 9),
+    (N_("found"), 12, 26, 4), (N_("from"), 14, 36, 7), (N_("subject"), 22, 80, 10),
+    (N_("interest"), 12, 16, 5),
 )  # label, least and most width, importance (see widgets/fit.py)
 FILTER_LABELS = {
-    "to_answer": "To answer",
-    "attention": "To read",
-    "all": "All",
-    "reply": "Replies",
-    "auto_reply": "Auto-replies",
-    "bounce": "Bounces",
-    "unsubscribe": "Unsubscribes",
-    "other": "Other",
+    "to_answer": N_("To answer"),
+    "attention": N_("To read"),
+    "all": N_("All"),
+    "reply": N_("Replies"),
+    "auto_reply": N_("Auto-replies"),
+    "bounce": N_("Bounces"),
+    "unsubscribe": N_("Unsubscribes"),
+    "other": N_("Other"),
 }
 
 
 class InboxScreen(DataScreen):
     """Newest first; the highlighted message is shown on the right."""
 
+    ABOUT = N_("Newest first; the highlighted message is shown on the right.")
     BINDINGS = [
-        Binding("k", "reclassify", "Re-classify"),
-        Binding("i", "interest('interested')", "Interested"),
-        Binding("x", "interest('not_interested')", "Not interested"),
-        Binding("z", "interest('')", "Undecided"),
-        Binding("f", "next_filter", "Filter"),
-        Binding("y", "accept", "Accept intent"),
-        Binding("c", "change_intent", "Change intent"),
-        Binding("d", "snooze", "Defer (snooze)"),
-        Binding("t", "enroll_referral", "Take the referral (enroll)"),
-        Binding("h", "handled", "Handled"),
-        Binding("o", "open_thread", "Open thread"),
+        Binding("k", "reclassify", N_("Re-classify")),
+        Binding("i", "interest('interested')", N_("Interested")),
+        Binding("x", "interest('not_interested')", N_("Not interested")),
+        Binding("z", "interest('')", N_("Undecided")),
+        Binding("f", "next_filter", N_("Filter")),
+        Binding("y", "accept", N_("Accept intent")),
+        Binding("c", "change_intent", N_("Change intent")),
+        Binding("d", "snooze", N_("Defer (snooze)")),
+        Binding("t", "enroll_referral", N_("Take the referral (enroll)")),
+        Binding("h", "handled", N_("Handled")),
+        Binding("o", "open_thread", N_("Open thread")),
     ]
 
     @dataclass
@@ -79,7 +82,7 @@ class InboxScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Tabs(*(Tab(FILTER_LABELS[f], id=f) for f in FILTERS), active="all", id="filters")
+        yield Tabs(*(Tab(_(FILTER_LABELS[f]), id=f) for f in FILTERS), active="all", id="filters")
         yield Static(id="inbox-status")
         with Horizontal(id="inbox-panes"):
             yield PagedTable(id="inbox-table")
@@ -92,7 +95,7 @@ class InboxScreen(DataScreen):
         table = self.query_one(PagedTable)
         for label, width, most, keep in COLUMNS:
             table.add_column(label, key=label, width=width, most=most, keep=keep)
-        self.query_one("#reading-pane").border_title = "Message"
+        self.query_one("#reading-pane").border_title = _("Message")
         table.focus()
 
     def reload(self) -> None:
@@ -116,7 +119,10 @@ class InboxScreen(DataScreen):
             has_previous=page.has_previous,
         )
         self._go_to_wanted(table)
-        status = f"{page.first}–{page.last} of {page.total} ({FILTER_LABELS[self.which]})"
+        status = _("{first}–{last} of {total} ({which})").format(
+            first=fmt.number(page.first), last=fmt.number(page.last),
+            total=fmt.number(page.total), which=_(FILTER_LABELS[self.which]),
+        )  # fmt: skip
         self.query_one("#inbox-status", Static).update(status)
         self._show_current()
         self.loads += 1
@@ -166,13 +172,15 @@ class InboxScreen(DataScreen):
         if item is None:
             return
         choices = [(k, _choice_label(k, item)) for k in KINDS if k != item.kind or item.held]
-        question = f"{fmt.kind_label(item.kind)} from {item.from_addr}: what is it really?"
+        question = _("{kind} from {sender}: what is it really?").format(
+            kind=fmt.kind_label(item.kind), sender=item.from_addr
+        )
         inbound_id, db, now = item.id, self.ctx.db, self.ctx.now()
 
         def chosen(kind: str | None) -> None:
             if kind:
                 commands_of(self.app).run(
-                    lambda: actions.reclassify(db, inbound_id, kind, now), what="Re-classify"
+                    lambda: actions.reclassify(db, inbound_id, kind, now), what=_("Re-classify")
                 )
 
         self.app.push_screen(ChoiceScreen(question, choices), chosen)
@@ -182,7 +190,7 @@ class InboxScreen(DataScreen):
         if item is not None:
             inbound_id = item.id
             commands_of(self.app).run(
-                lambda: actions.mark_interest(db, inbound_id, interest or None), what="Interest"
+                lambda: actions.mark_interest(db, inbound_id, interest or None), what=_("Interest")
             )
 
 
@@ -192,7 +200,7 @@ class InboxScreen(DataScreen):
         """The highlighted message when it is a reply (the triage keys act on replies)."""
         item = self.current()
         if item is None or item.kind != "reply":
-            self.notify("triage works on replies: pick one", severity="warning")
+            self.notify(_("triage works on replies: pick one"), severity="warning")
             return None
         return item
 
@@ -201,7 +209,7 @@ class InboxScreen(DataScreen):
         if item is not None:
             inbound_id, intent = item.id, item.intent or ReplyIntent.OTHER.value
             commands_of(self.app).run(
-                lambda: inbox_actions.accept_intent(db, inbound_id, intent, now), what="Accept"
+                lambda: inbox_actions.accept_intent(db, inbound_id, intent, now), what=_("Accept")
             )
 
     def action_change_intent(self) -> None:
@@ -209,15 +217,17 @@ class InboxScreen(DataScreen):
         if item is None:
             return
         inbound_id = item.id
-        choices = [(i.value, inbox_actions.intent_label(i.value)) for i in ReplyIntent
+        choices = [(i.value, fmt.intent_label(i.value)) for i in ReplyIntent
                    if i.value != item.intent]  # fmt: skip
-        question = f"{inbox_actions.intent_label(item.intent)} from {item.from_addr}: what is it?"
+        question = _("{intent} from {sender}: what is it?").format(
+            intent=fmt.intent_label(item.intent), sender=item.from_addr
+        )
 
         def chosen(intent: str | None) -> None:
             if intent:
                 commands_of(self.app).run(
                     lambda: inbox_actions.change_intent(db, inbound_id, intent, now),
-                    what="Change intent",
+                    what=_("Change intent"),
                 )
 
         self.app.push_screen(ChoiceScreen(question, choices), chosen)
@@ -228,17 +238,17 @@ class InboxScreen(DataScreen):
             return
         inbound_id = item.id
         today = now.astimezone(self.ctx.tz).date()
-        choices = [(day.isoformat(), f"{label}: {day:%a %d %b %Y}")
+        choices = [(day.isoformat(), f"{label}: {fmt.dated(day, 'weekday_date')}")
                    for label, day in snooze_days(today, item.intent_until)]  # fmt: skip
 
         def chosen(day: str | None) -> None:
             if day:
                 until = date.fromisoformat(day)
                 commands_of(self.app).run(
-                    lambda: inbox_actions.snooze(db, inbound_id, until, now), what="Snooze"
+                    lambda: inbox_actions.snooze(db, inbound_id, until, now), what=_("Snooze")
                 )
 
-        self.app.push_screen(ChoiceScreen("Snooze this reply until", choices), chosen)
+        self.app.push_screen(ChoiceScreen(_("Snooze this reply until"), choices), chosen)
 
     def action_enroll_referral(self) -> None:
         item, db, now = self._reply(), self.ctx.db, self.ctx.now()
@@ -246,33 +256,35 @@ class InboxScreen(DataScreen):
             return
         waiting = [email for email in item.proposed if email not in item.enrolled]
         if not waiting:
-            self.notify("no proposed referral to enroll", severity="warning")
+            self.notify(_("no proposed referral to enroll"), severity="warning")
             return
         inbound_id = item.id
 
         def confirmed(email: str, yes: bool | None) -> None:
             if yes:
                 commands_of(self.app).run(
-                    lambda: inbox_actions.enroll(db, inbound_id, email, now), what="Enroll"
+                    lambda: inbox_actions.enroll(db, inbound_id, email, now), what=_("Enroll")
                 )
 
         def ask(email: str | None) -> None:
             if email:
-                question = f"Enroll {email} in campaign {item.campaign}?"
-                self.app.push_screen(ConfirmScreen(question, "Enroll"),
+                question = _("Enroll {email} in campaign {name}?").format(
+                    email=email, name=item.campaign
+                )
+                self.app.push_screen(ConfirmScreen(question, _("Enroll")),
                                      lambda yes: confirmed(email, yes))  # fmt: skip
 
         if len(waiting) == 1:
             ask(waiting[0])
         else:
-            self.app.push_screen(ChoiceScreen("Which referral?", [(e, e) for e in waiting]), ask)
+            self.app.push_screen(ChoiceScreen(_("Which referral?"), [(e, e) for e in waiting]), ask)
 
     def action_handled(self) -> None:
         item, db, now = self._reply(), self.ctx.db, self.ctx.now()
         if item is not None:
             inbound_id, handled = item.id, not item.handled
             commands_of(self.app).run(
-                lambda: inbox_actions.mark_handled(db, inbound_id, handled, now), what="Handled"
+                lambda: inbox_actions.mark_handled(db, inbound_id, handled, now), what=_("Handled")
             )
 
     def action_open_thread(self) -> None:
@@ -284,24 +296,26 @@ class InboxScreen(DataScreen):
 def snooze_days(today: date, named: date | None) -> list[tuple[str, date]]:
     """The days a reply can be snoozed to: the day it named first, when still ahead."""
     monday = today + timedelta(days=7 - today.weekday())
-    days = [("tomorrow", today + timedelta(days=1)), ("next Monday", monday),
-            ("in two weeks", today + timedelta(days=14)),
-            ("in a month", today + timedelta(days=30))]  # fmt: skip
+    days = [(_("tomorrow"), today + timedelta(days=1)), (_("next Monday"), monday),
+            (_("in two weeks"), today + timedelta(days=14)),
+            (_("in a month"), today + timedelta(days=30))]  # fmt: skip
     if named is not None and named > today:
-        days.insert(0, ("the day they named", named))
+        days.insert(0, (_("the day they named"), named))
     return days
 
 
 def _choice_label(kind: str, item: InboxItem) -> str:
     """A kind to choose; for a held message its own kind means "act on it after all"."""
     label = fmt.kind_label(kind)
-    return f"{label} (act on it)" if item.held and kind == item.kind else label
+    if item.held and kind == item.kind:
+        return _("{kind} (act on it)").format(kind=label)
+    return label
 
 
 def _cells(item: InboxItem, now: datetime, tz: ZoneInfo) -> list[object]:
     return [
         fmt.local(item.received_at, tz, now),
-        kind_text(item),
+        kind_text(item, short=True),
         intent_text(item),
         found_text(item),
         item.from_addr,

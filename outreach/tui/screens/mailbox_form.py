@@ -17,8 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from outreach.errors import OutreachError
+from outreach.i18n import N_, _
 from outreach.mailbox.account import SECURITIES
 from outreach.mailbox.probe import ProbeStep
+from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 from outreach.tui.screens.signin import SignInScreen
 from outreach.tui.widgets.form import FormField
@@ -36,24 +38,29 @@ from outreach.views.mailbox_form import (
 from outreach.views.mailboxes import MailboxSettings
 
 PROVIDER_CHOICES = [
-    ("a password", "password"), ("Microsoft 365", "microsoft365"), ("Google", "google"),
-    ("an OIDC issuer", "oidc"),
+    (N_("a password"), "password"), ("Microsoft 365", "microsoft365"), ("Google", "google"),
+    (N_("an OIDC issuer"), "oidc"),
 ]
 ROWS = (
-    (("email", "Address"), ("display_name", "Your name"), ("username", "Login (if not address)")),
-    (("smtp_host", "SMTP server"), ("smtp_port", "SMTP port"), ("smtp_security", "SMTP security")),
-    (("imap_host", "IMAP server"), ("imap_port", "IMAP port"), ("imap_security", "IMAP security")),
-    (("password", "Password (to the keyring)"), ("password_command", "…or a password command")),
-    (("provider", "…or sign in with"), ("oauth_client_id", "OAuth client id"),
-     ("oauth_where", "Tenant (Microsoft) / issuer URL")),
-    (("daily_cap", "Daily cap"), ("ramp", "Ramp-up, e.g. 10+5/day"), ("insecure_skip_verify", "")),
+    (("email", N_("Address")), ("display_name", N_("Your name")),
+     ("username", N_("Login (if not address)"))),
+    (("smtp_host", N_("SMTP server")), ("smtp_port", N_("SMTP port")),
+     ("smtp_security", N_("SMTP security"))),
+    (("imap_host", N_("IMAP server")), ("imap_port", N_("IMAP port")),
+     ("imap_security", N_("IMAP security"))),
+    (("password", N_("Password (to the keyring)")),
+     ("password_command", N_("…or a password command"))),
+    (("provider", N_("…or sign in with")), ("oauth_client_id", N_("OAuth client id")),
+     ("oauth_where", N_("Tenant (Microsoft) / issuer URL"))),
+    (("daily_cap", N_("Daily cap")), ("ramp", N_("Ramp-up, e.g. 10+5/day")),
+     ("insecure_skip_verify", "")),
 )  # fmt: skip
 
 
-class MailboxFormScreen(ModalScreen[str | None]):
+class MailboxFormScreen(ModalScreen[str | None], Translated):
     """Escape cancels; "Test & save" tests the connection first."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
     DEFAULT_CSS = """
     MailboxFormScreen { align: center middle; }
     MailboxFormScreen > VerticalScroll {
@@ -92,32 +99,34 @@ class MailboxFormScreen(ModalScreen[str | None]):
             for row in ROWS:
                 with Horizontal():
                     for name, label in row:
-                        yield FormField(label, self._control(name), name=name)
+                        yield FormField(_(label) if label else "", self._control(name),
+                                        name=name)
             yield ProbeSteps(id="form-probe")
             yield Label("", id="form-note")
             with Horizontal(id="form-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Save without testing", id="save")
-                yield Button("Test & save", id="test-save", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save without testing"), id="save")
+                yield Button(_("Test & save"), id="test-save", variant="primary")
 
     def _title(self) -> str:
         if self.settings is None:
-            return "Add a mailbox: the password goes to your OS keyring, never the database."
-        return f"Edit {self.settings.email} (leave the password empty to keep the stored one)"
+            return _("Add a mailbox: the password goes to your OS keyring, never the database.")
+        return _("Edit {email} (leave the password empty to keep the stored one)").format(
+            email=self.settings.email
+        )
 
     def _control(self, name: str) -> Input | Select[str] | Checkbox:
         given = self.settings
         value = "" if given is None else str(getattr(given, name, "") or "")
         if name == "provider":
-            return Select(PROVIDER_CHOICES, value=value or "password", allow_blank=False, id=name)
+            choices = [(_(label), key) for label, key in PROVIDER_CHOICES]
+            return Select(choices, value=value or "password", allow_blank=False, id=name)
         if name.endswith("_security"):
             default = value or ("starttls" if name.startswith("smtp") else "tls")
             options = [(s, s) for s in SECURITIES]
             return Select(options, value=default, allow_blank=False, id=name)
         if name == "insecure_skip_verify":
-            return Checkbox(
-                "no TLS check (test only)", value=value == "True", id=name
-            )
+            return Checkbox(_("no TLS check (test only)"), value=value == "True", id=name)
         if name == "daily_cap" and not value:
             value = "40"
         return Input(
@@ -145,7 +154,7 @@ class MailboxFormScreen(ModalScreen[str | None]):
         form, errors = check_form(self.values(), editing=self.editing)
         self.show_errors(errors)
         if form is None:
-            self._note("fix the fields marked ✗ — nothing was saved")
+            self._note(_("fix the fields marked ✗ — nothing was saved"))
             return
         self._set_busy(True)
         self.form_signs_in = form.signs_in
@@ -160,14 +169,18 @@ class MailboxFormScreen(ModalScreen[str | None]):
                 steps += found
                 self.post_message(self.Tested(stage, list(found)))
         if blocking(steps):
-            errors = field_errors(steps) or {"email": "the connection test failed (see above)"}
-            self.post_message(self.Finished(None, errors, "the test failed — nothing was saved"))
+            errors = field_errors(steps) or {
+                "email": _("the connection test failed (see above)")
+            }
+            self.post_message(self.Finished(None, errors, _("the test failed — nothing was saved")))
             return
         db = context_of(self.app).db
         try:
             saved = await self._save(db, form)
         except OutreachError as exc:
-            self.post_message(self.Finished(None, {"password": exc.message}, "nothing was saved"))
+            self.post_message(
+                self.Finished(None, {"password": exc.message}, _("nothing was saved"))
+            )
         else:
             self.post_message(self.Finished(saved, {}))
 

@@ -13,7 +13,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Header
 
+from outreach.i18n import N_, _
 from outreach.tui import actions
+from outreach.tui import format as fmt
 from outreach.tui.messages import DataChanged
 from outreach.tui.runner import commands_of
 from outreach.tui.screens.base import DataScreen
@@ -26,9 +28,10 @@ from outreach.tui.widgets.keybar import KeyBar
 from outreach.views.mailboxes import MailboxRow, MailboxSettings, mailbox_rows, mailbox_settings
 
 COLUMNS = (
-    Col("mailbox", 16, 40, keep=10), Col("name", 8, 20, keep=2), Col("SMTP", 14, 30, keep=4),
-    Col("IMAP", 14, 30, keep=3), Col("secret", 7, 8, keep=1), Col("today", 9, 11, keep=9),
-    Col("ramp-up", 20, 48, keep=7), Col("state", 10, 60, keep=8),
+    Col(N_("mailbox"), 16, 40, keep=10), Col(N_("name"), 8, 20, keep=2),
+    Col("SMTP", 14, 30, keep=4), Col("IMAP", 14, 30, keep=3), Col(N_("secret"), 7, 8, keep=1),
+    Col(N_("today"), 9, 11, keep=9), Col(N_("ramp-up"), 20, 48, keep=7),
+    Col(N_("state"), 10, 60, keep=8),
 )  # fmt: skip
 
 
@@ -46,9 +49,9 @@ class MailboxTable(FittedTable):
 
 def _cells(row: MailboxRow) -> list[object]:
     state = (
-        Text(f"paused: {row.pause_reason or 'by hand'}", style="yellow")
+        Text(_("paused: {why}").format(why=row.pause_reason or _("by hand")), style="yellow")
         if row.paused
-        else Text("active", style="green")
+        else Text(fmt.state_label("active"), style="green")
     )
     return [
         row.email, row.display_name, row.smtp, row.imap, row.secret_source,
@@ -59,13 +62,14 @@ def _cells(row: MailboxRow) -> list[object]:
 class MailboxesScreen(DataScreen):
     """The rep's sending mailboxes."""
 
+    ABOUT = N_("Your sending mailboxes.")
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("t", "test", "Test connection"),
-        Binding("p", "pause", "Pause"),
-        Binding("r", "resume", "Resume"),
-        Binding("g", "sign_in", "Sign in (OAuth)"),
+        Binding("a", "add", N_("Add")),
+        Binding("e", "edit", N_("Edit")),
+        Binding("t", "test", N_("Test connection")),
+        Binding("p", "pause", N_("Pause")),
+        Binding("r", "resume", N_("Resume")),
+        Binding("g", "sign_in", N_("Sign in (OAuth)")),
     ]
 
     @dataclass
@@ -88,7 +92,7 @@ class MailboxesScreen(DataScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#mailboxes-list-region").border_title = "Mailboxes"
+        self.query_one("#mailboxes-list-region").border_title = _("Mailboxes")
 
     def reload(self) -> None:
         self._load()
@@ -106,7 +110,7 @@ class MailboxesScreen(DataScreen):
         tables = self.query(MailboxTable)
         if not tables or not tables.first().row_count:
             return None
-        key, _ = tables.first().coordinate_to_cell_key(tables.first().cursor_coordinate)
+        key, _column = tables.first().coordinate_to_cell_key(tables.first().cursor_coordinate)
         return key.value
 
     def selected_row(self) -> MailboxRow | None:
@@ -147,7 +151,7 @@ class MailboxesScreen(DataScreen):
 
     def _saved(self, email: str | None) -> None:
         if email:
-            self.notify(f"mailbox {email} saved", title="Mailbox")
+            self.notify(_("mailbox {email} saved").format(email=email), title=_("Mailbox"))
             self.post_message(DataChanged("mailbox"))
 
     def action_test(self) -> None:
@@ -165,9 +169,9 @@ class MailboxesScreen(DataScreen):
     def action_pause(self) -> None:
         if email := self.selected():
             db = self.ctx.db
-            commands_of(self.app).run(lambda: actions.pause_mailbox(db, email), what="Pause")
+            commands_of(self.app).run(lambda: actions.pause_mailbox(db, email), what=_("Pause"))
 
     def action_resume(self) -> None:
         if email := self.selected():
             db = self.ctx.db
-            commands_of(self.app).run(lambda: actions.resume_mailbox(db, email), what="Resume")
+            commands_of(self.app).run(lambda: actions.resume_mailbox(db, email), what=_("Resume"))

@@ -20,6 +20,9 @@ from textual.widgets import Button, Header, Input, Label, Select, SelectionList,
 from outreach.campaigns import service
 from outreach.campaigns.plan import PlanRow, plan_campaign
 from outreach.errors import OutreachError
+from outreach.i18n import N_, _, ngettext
+from outreach.tui import format as fmt
+from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 from outreach.tui.screens.campaign import PLAN_COLUMNS, PLAN_DAYS, plan_cells
 from outreach.tui.screens.start_campaign import StartCampaignScreen
@@ -44,10 +47,10 @@ class NewCampaign:
     emails: list[str]
 
 
-class NewCampaignScreen(Screen[str | None]):
+class NewCampaignScreen(Screen[str | None], Translated):
     """Esc leaves without creating (or, once created, keeps the draft)."""
 
-    BINDINGS = [Binding("escape", "close", "Back")]
+    BINDINGS = [Binding("escape", "close", N_("Back"))]
     DEFAULT_CSS = """
     NewCampaignScreen #new-form { padding: 0 1; }
     NewCampaignScreen Horizontal { height: auto; }
@@ -87,33 +90,33 @@ class NewCampaignScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="new-form"):
-            yield Label(Text("New campaign: it is created as a draft; see its plan, then start "
-                             "it (nothing is sent before)."), classes="question")
+            yield Label(Text(_("New campaign: it is created as a draft; see its plan, then "
+                               "start it (nothing is sent before).")), classes="question")
             with Horizontal():
-                yield FormField("Name", Input(placeholder="e.g. q1-founders", id="new-name"),
-                                name="name")
-                yield FormField("Sequence", Select[str]([], id="new-sequence",
-                                                        prompt="choose a sequence file"),
+                yield FormField(_("Name"), Input(placeholder=_("e.g. q1-founders"),
+                                                 id="new-name"), name="name")
+                yield FormField(_("Sequence"), Select[str]([], id="new-sequence",
+                                                           prompt=_("choose a sequence file")),
                                 name="sequence")
             with Horizontal():
-                yield FormField("Send from (space ticks)", SelectionList[str](id="new-mailboxes"),
-                                name="mailboxes")
-                yield FormField("Prospects tagged (none ticked: every tag)",
+                yield FormField(_("Send from (space ticks)"),
+                                SelectionList[str](id="new-mailboxes"), name="mailboxes")
+                yield FormField(_("Prospects tagged (none ticked: every tag)"),
                                 SelectionList[str](id="new-tags"), name="tags")
-            yield FormField("…whose address, name or company contains",
-                            Input(placeholder="search (optional)", id="new-search"),
+            yield FormField(_("…whose address, name or company contains"),
+                            Input(placeholder=_("search (optional)"), id="new-search"),
                             name="search")
             yield Static(id="matches")
             yield Static(id="created")
             yield FittedTable(PLAN_COLUMNS, id="new-plan")
             with Horizontal(id="new-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button("Create draft & plan", id="create", variant="primary")
-                yield Button("Start …", id="start", variant="success")
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Create draft & plan"), id="create", variant="primary")
+                yield Button(_("Start …"), id="start", variant="success")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.title = "new campaign"
+        self.title = _("new campaign")
         self.query_one("#start", Button).display = False
         self.query_one("#new-plan").display = False
         self.query_one("#new-name", Input).focus()
@@ -137,7 +140,8 @@ class NewCampaignScreen(Screen[str | None]):
         boxes = self.query_one("#new-mailboxes", SelectionList)
         boxes.clear_options()
         for email, paused in choices.mailboxes:
-            boxes.add_option((email + (" (paused)" if paused else ""), email, not paused))
+            shown = _("{email} (paused)").format(email=email) if paused else email
+            boxes.add_option((shown, email, not paused))
         tags = self.query_one("#new-tags", SelectionList)
         tags.clear_options()
         for tag, count in choices.tags:
@@ -167,7 +171,8 @@ class NewCampaignScreen(Screen[str | None]):
 
     def on_new_campaign_screen_matched(self, message: Matched) -> None:
         self.matching = found = message.matching
-        text = Text(f"{found.count} prospect(s) match", style="bold")
+        text = Text(ngettext("{count} prospect matches", "{count} prospects match",
+                             found.count).format(count=fmt.number(found.count)), style="bold")
         if found.count:
             text.append(f": {found.sample()}")
         self.query_one("#matches", Static).update(text)
@@ -188,10 +193,10 @@ class NewCampaignScreen(Screen[str | None]):
         sequence = self.query_one("#new-sequence", Select).value
         boxes = [str(b) for b in self.query_one("#new-mailboxes", SelectionList).selected]
         errors = {
-            "name": None if name else "give the campaign a name",
-            "sequence": None if isinstance(sequence, str) else "choose a sequence file",
-            "mailboxes": None if boxes else "tick at least one mailbox",
-            "search": None if self.matching.count else "no prospect matches these tags/search",
+            "name": None if name else _("give the campaign a name"),
+            "sequence": None if isinstance(sequence, str) else _("choose a sequence file"),
+            "mailboxes": None if boxes else _("tick at least one mailbox"),
+            "search": None if self.matching.count else _("no prospect matches these tags/search"),
         }
         for field in self.query(FormField):
             field.show_error(errors.get(field.field_name))
@@ -203,7 +208,7 @@ class NewCampaignScreen(Screen[str | None]):
         form = self.form()
         if form is not None and self.created is None:
             self.query_one("#create", Button).disabled = True
-            self.query_one("#created", Static).update(Text("creating …", style="dim"))
+            self.query_one("#created", Static).update(Text(_("creating …"), style="dim"))
             self._create(form)
 
     @work(thread=True, exclusive=True, group="new-campaign-create")
@@ -227,15 +232,18 @@ class NewCampaignScreen(Screen[str | None]):
         for control in self.query("#new-form Input, #new-form Select, #new-form SelectionList"):
             control.disabled = True
         text = Text("\n".join(message.lines))
-        text.append(f"\nThe plan: {len(message.plan)} send(s) in the next {PLAN_DAYS} days "
-                    "(nothing is sent before you start it)", style="bold")
+        text.append("\n" + ngettext(
+            "The plan: {count} send in the next {days} days (nothing is sent before you start it)",
+            "The plan: {count} sends in the next {days} days (nothing is sent before you start it)",
+            len(message.plan),
+        ).format(count=fmt.number(len(message.plan)), days=PLAN_DAYS), style="bold")  # fmt: skip
         self.query_one("#created", Static).update(text)
         plan = self.query_one("#new-plan", FittedTable)
         plan.display = True
         plan.show_rows([(str(n), plan_cells(row, context_of(self.app).tz))
                         for n, row in enumerate(message.plan)])
         self.query_one("#create", Button).display = False
-        self.query_one("#cancel", Button).label = "Keep as draft"
+        self.query_one("#cancel", Button).label = _("Keep as draft")
         start = self.query_one("#start", Button)
         start.display = message.enrolled > 0
         (start if message.enrolled else self.query_one("#cancel", Button)).focus()
@@ -254,10 +262,14 @@ class NewCampaignScreen(Screen[str | None]):
 
 def created_lines(done: service.Enrolled) -> list[str]:
     """What ``campaign create`` prints: enrolled, per mailbox, and who was skipped, why."""
-    lines = [f"campaign {done.campaign!r} created as a draft: {done.enrolled} prospects enrolled"]
-    lines += [f"  {count:>6} from {email}" for email, count in done.per_mailbox.items()]
+    lines = [ngettext(
+        "campaign {name} created as a draft: {count} prospect enrolled",
+        "campaign {name} created as a draft: {count} prospects enrolled", done.enrolled,
+    ).format(name=repr(done.campaign), count=fmt.number(done.enrolled))]  # fmt: skip
+    lines += [_("  {count:>6} from {email}").format(count=count, email=email)
+              for email, count in done.per_mailbox.items()]  # fmt: skip
     if done.skipped:
-        lines.append(f"  {len(done.skipped)} skipped:")
+        lines.append(_("  {count} skipped:").format(count=len(done.skipped)))
     lines += [f"    {s.email}: {s.reason}" for s in done.skipped]
     return lines
 

@@ -10,6 +10,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
+from outreach.i18n import N_, _
+from outreach.tui.bindings import Translated
+
 MODAL_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
@@ -23,22 +26,24 @@ MODAL_CSS = """
 """
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool], Translated):
     """Yes or no; Escape is no."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ConfirmScreen")
-    BINDINGS = [Binding("escape", "answer(False)", "Cancel"), Binding("y", "answer(True)", "Yes")]
+    BINDINGS = [
+        Binding("escape", "answer(False)", N_("Cancel")), Binding("y", "answer(True)", N_("Yes"))
+    ]
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(self, question: str, yes: str | None = None) -> None:
         super().__init__()
         self.question = question
-        self.yes = yes
+        self.yes = yes or _("Yes")
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(Text(self.question), classes="question")
             with Horizontal():
-                yield Button("Cancel", id="no")
+                yield Button(_("Cancel"), id="no")
                 yield Button(self.yes, id="yes", variant="primary")
 
     def on_mount(self) -> None:
@@ -51,11 +56,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class ChoiceScreen(ModalScreen[str | None]):
+class ChoiceScreen(ModalScreen[str | None], Translated):
     """One of ``choices`` (value, label); Escape chooses nothing."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ChoiceScreen")
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, question: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -15,18 +15,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from outreach import secrets
+from outreach.i18n import N_, _
 from outreach.mailbox.account import Account
 from outreach.mailbox.probe import ProbeStep
+from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 from outreach.tui.widgets.probe_steps import ProbeSteps
 from outreach.views.mailbox_form import probe_in_stages
 from outreach.views.mailboxes import mailbox_account
 
 
-class ProbeScreen(ModalScreen[bool | None]):
+class ProbeScreen(ModalScreen[bool | None], Translated):
     """Runs the test at once; Escape or Close returns whether every step passed."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
     DEFAULT_CSS = """
     ProbeScreen { align: center middle; }
     ProbeScreen > Vertical {
@@ -52,10 +54,10 @@ class ProbeScreen(ModalScreen[bool | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Testing {self.email} …"), id="probe-title")
+            yield Label(Text(_("Testing {email} …").format(email=self.email)), id="probe-title")
             yield ProbeSteps(id="probe-steps")
             with Horizontal():
-                yield Button("Close", id="close", variant="primary")
+                yield Button(_("Close"), id="close", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one(ProbeSteps).start()
@@ -78,7 +80,8 @@ class ProbeScreen(ModalScreen[bool | None]):
         steps.finish()
         self.finished = True
         verdict = (
-            "every step passed ✓" if steps.ok else "some steps failed ✗ (server's words below)"
+            _("every step passed ✓") if steps.ok
+            else _("some steps failed ✗ (server's words below)")
         )
         self.query_one("#probe-title", Label).update(Text(f"{self.email}: {verdict}"))
 

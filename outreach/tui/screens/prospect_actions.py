@@ -8,6 +8,7 @@ from typing import Any
 from textual.app import App
 
 from outreach.campaigns import enroll
+from outreach.i18n import _
 from outreach.tui import actions
 from outreach.tui.context import context_of
 from outreach.tui.runner import commands_of
@@ -19,12 +20,12 @@ LIVE_CAMPAIGNS = ("draft", "active", "paused")
 
 def suppress(app: App[Any], email: str) -> None:
     db = context_of(app).db
-    commands_of(app).run(lambda: actions.suppress(db, email), what="Suppress")
+    commands_of(app).run(lambda: actions.suppress(db, email), what=_("Suppress"))
 
 
 def unsuppress(app: App[Any], email: str) -> None:
     db = context_of(app).db
-    commands_of(app).run(lambda: actions.unsuppress(db, email), what="Unsuppress")
+    commands_of(app).run(lambda: actions.unsuppress(db, email), what=_("Unsuppress"))
 
 
 def add_to_campaign(app: App[Any], email: str) -> None:
@@ -35,7 +36,7 @@ def add_to_campaign(app: App[Any], email: str) -> None:
         now = ctx.now()
         commands_of(app).run(
             lambda: actions.add_to_campaign(ctx.db, name, email, now, include_active),
-            what="Add to campaign",
+            what=_("Add to campaign"),
         )
 
     def added(name: str | None) -> None:
@@ -48,8 +49,9 @@ def add_to_campaign(app: App[Any], email: str) -> None:
         if elsewhere is None:
             app.call_from_thread(add, name, False)
             return
-        choices = [("include", "Enroll anyway"), ("skip", "Skip")]
-        screen = ChoiceScreen(f"{email} is {elsewhere}.", choices)
+        choices = [("include", _("Enroll anyway")), ("skip", _("Skip"))]
+        screen = ChoiceScreen(_("{email} is {where}.").format(email=email, where=elsewhere),
+                              choices)
 
         def decided(choice: str | None) -> None:
             if choice == "include":
@@ -60,10 +62,10 @@ def add_to_campaign(app: App[Any], email: str) -> None:
     def ask() -> None:
         names = campaign_names(ctx.db, LIVE_CAMPAIGNS)
         if not names:
-            app.call_from_thread(app.notify, "no draft, active or paused campaign to add to")
+            app.call_from_thread(app.notify, _("no draft, active or paused campaign to add to"))
             return
         choices = [(name, name) for name in names]
-        screen = ChoiceScreen(f"Add {email} to which campaign?", choices)
+        screen = ChoiceScreen(_("Add {email} to which campaign?").format(email=email), choices)
         app.call_from_thread(app.push_screen, screen, added)
 
     app.run_worker(ask, thread=True, group="pick-campaign", exclusive=True)

@@ -13,7 +13,9 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
+from outreach.i18n import N_, _, ngettext
 from outreach.prospects.service import ImportSummary
+from outreach.tui import format as fmt
 from outreach.tui.messages import DataChanged
 from outreach.tui.screens import prospect_actions
 from outreach.tui.screens.base import DataScreen
@@ -31,29 +33,35 @@ from outreach.views.prospects import (
 )
 
 COLUMNS: tuple[tuple[str, SortKey | None, int, int, int], ...] = (
-    ("email", "email", 20, 40, 10),
-    ("name", "name", 12, 28, 8),
-    ("company", "company", 10, 28, 7),
-    ("timezone", "timezone", 10, 20, 4),
-    ("tags", None, 6, 20, 5),
-    ("suppressed", None, 10, 40, 6),
+    (N_("email"), "email", 20, 40, 10),
+    (N_("name"), "name", 12, 28, 8),
+    (N_("company"), "company", 10, 28, 7),
+    (N_("timezone"), "timezone", 10, 20, 4),
+    (N_("tags"), None, 6, 20, 5),
+    (N_("suppressed"), None, 10, 40, 6),
 )  # label, sort key, least and most width, importance (see widgets/fit.py)
+SORT_NAMES = {
+    "email": N_("email"), "name": N_("name"), "company": N_("company"),
+    "timezone": N_("timezone"), "created": N_("created"),
+}  # fmt: skip
+"""The sort keys as the rep reads them."""
 DEBOUNCE = 0.25  # seconds of no typing before a search starts
 
 
 class ProspectsScreen(DataScreen):
     """Every prospect, one page at a time."""
 
+    ABOUT = N_("Every prospect, one page at a time.")
     FOLLOWS_ENGINE = False  # sends do not change the table
     BINDINGS = [
-        Binding("slash", "focus_search", "Search"),
-        Binding("down,escape", "to_rows", "To the rows", show=False),
-        Binding("o", "cycle_sort", "Order by"),
-        Binding("d", "flip_order", "Reverse"),
-        Binding("x", "suppress", "Suppress"),
-        Binding("u", "unsuppress", "Unsuppress"),
-        Binding("a", "add_to_campaign", "Add to campaign"),
-        Binding("i", "import", "Import CSV"),
+        Binding("slash", "focus_search", N_("Search")),
+        Binding("down,escape", "to_rows", N_("To the rows"), show=False),
+        Binding("o", "cycle_sort", N_("Order by")),
+        Binding("d", "flip_order", N_("Reverse")),
+        Binding("x", "suppress", N_("Suppress")),
+        Binding("u", "unsuppress", N_("Unsuppress")),
+        Binding("a", "add_to_campaign", N_("Add to campaign")),
+        Binding("i", "import", N_("Import CSV")),
     ]
 
     @dataclass
@@ -71,7 +79,7 @@ class ProspectsScreen(DataScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="search address, name or company  (/)", id="search")
+        yield Input(placeholder=_("search address, name or company  (/)"), id="search")
         yield Static(id="prospects-status")
         yield PagedTable(id="prospects-table")
         yield KeyBar()
@@ -79,7 +87,7 @@ class ProspectsScreen(DataScreen):
     def on_mount(self) -> None:
         super().on_mount()
         table = self.query_one(PagedTable)
-        for label, _, width, most, keep in COLUMNS:
+        for label, _sort, width, most, keep in COLUMNS:
             table.add_column(label, key=label, width=width, most=most, keep=keep)
         table.focus()
 
@@ -138,7 +146,7 @@ class ProspectsScreen(DataScreen):
         self._ask(offset=max(0, query.offset + event.delta * query.limit))
 
     def on_paged_table_header_selected(self, event: PagedTable.HeaderSelected) -> None:
-        key = {label: sort for label, sort, *_ in COLUMNS}.get(event.column)
+        key = {label: sort for label, sort, *_rest in COLUMNS}.get(event.column)
         if key is not None:
             flip = key == self.query_state.sort and not self.query_state.descending
             self.query_one(PagedTable).reset_cursor()
@@ -191,9 +199,13 @@ def _cells(row: ProspectRow) -> list[object]:
 
 def _status(query: ProspectQuery, page: Page[ProspectRow]) -> Text:
     arrow = "↓" if query.descending else "↑"
-    text = Text(f"{page.first:,}–{page.last:,} of {page.total:,} prospects", style="bold")
-    text.append(f"   order: {query.sort} {arrow}")
+    text = Text(ngettext(
+        "{first}–{last} of {total} prospect", "{first}–{last} of {total} prospects", page.total,
+    ).format(first=fmt.number(page.first), last=fmt.number(page.last),
+             total=fmt.number(page.total)), style="bold")  # fmt: skip
+    order = _(SORT_NAMES.get(query.sort, query.sort))
+    text.append("   " + _("order: {column} {arrow}").format(column=order, arrow=arrow))
     if query.search:
-        text.append(f"   matching “{query.search}”", style="cyan")
-    text.append("   n/b: next/previous page", style="dim")
+        text.append("   " + _("matching “{search}”").format(search=query.search), style="cyan")
+    text.append("   " + _("n/b: next/previous page"), style="dim")
     return text

@@ -19,6 +19,7 @@ from textual.widgets import Header, Input, OptionList, Static, TabbedContent, Ta
 from textual.widgets.option_list import Option
 
 from outreach.errors import OutreachError
+from outreach.i18n import N_, _
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.keybar import KeyBar
 from outreach.tui.widgets.sequence_view import render_check, render_step
@@ -39,12 +40,13 @@ SIDE_BY_SIDE = 130
 class SequencesScreen(DataScreen):
     """Files on the left; the chosen one checked (and previewed) on the right."""
 
+    ABOUT = N_("Files on the left; the chosen one checked (and previewed) on the right.")
     FOLLOWS_ENGINE = False  # the engine does not touch the files
     BINDINGS = [
-        Binding("e", "edit", "Edit in $EDITOR"),
-        Binding("c", "validate", "Check again"),
-        Binding("v", "preview", "View as a prospect …"),
-        Binding("escape", "leave_field", "To the files", show=False),
+        Binding("e", "edit", N_("Edit in $EDITOR")),
+        Binding("c", "validate", N_("Check again")),
+        Binding("v", "preview", N_("View as a prospect …")),
+        Binding("escape", "leave_field", N_("To the files"), show=False),
     ]
 
     @dataclass
@@ -75,10 +77,10 @@ class SequencesScreen(DataScreen):
             with Vertical(id="files-region", classes="region"):
                 yield OptionList(id="sequence-files")
             with TabbedContent(id="sequence-tabs"):
-                with TabPane("Check", id="check-tab"), VerticalScroll():
+                with TabPane(_("Check"), id="check-tab"), VerticalScroll():
                     yield Static(id="check")
-                with TabPane("Preview", id="preview-tab"):
-                    yield Input(placeholder="prospect address (Enter)", id="preview-prospect")
+                with TabPane(_("Preview"), id="preview-tab"):
+                    yield Input(placeholder=_("prospect address (Enter)"), id="preview-prospect")
                     yield Static(id="preview-status")
                     yield Horizontal(id="preview-steps")
         yield KeyBar()
@@ -106,10 +108,10 @@ class SequencesScreen(DataScreen):
         options.clear_options()
         options.add_options([Option(self._label(p), id=str(p)) for p in self.files])
         if not self.files:
-            hint = (
-                f"No .yaml files in {self.ctx.sequences_dir} or the current folder: "
+            hint = _(
+                "No .yaml files in {folder} or the current folder: "
                 "`outreach sequence new --example de > q1.yaml` writes one."
-            )
+            ).format(folder=self.ctx.sequences_dir)
             self.query_one("#check", Static).update(Text(hint))
             return
         chosen = self.path if self.path in self.files else self.files[0]
@@ -170,7 +172,7 @@ class SequencesScreen(DataScreen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.prospect = event.value.strip()
         if self.path is not None and self.prospect:
-            self.query_one("#preview-status", Static).update("rendering …")
+            self.query_one("#preview-status", Static).update(_("rendering …"))
             self._preview(self.path, self.prospect)
 
     @work(thread=True, exclusive=True, group="sequence-preview")
@@ -189,7 +191,8 @@ class SequencesScreen(DataScreen):
         if message.error:
             status.update(Text(f"✗ {message.error}", style="red"))
             return
-        status.update(Text(f"{message.path.name} as {message.prospect} will receive it:"))
+        status.update(Text(_("{file} as {prospect} will receive it:").format(
+            file=message.path.name, prospect=message.prospect)))
         await columns.mount_all(
             VerticalScroll(Static(render_step(step)), classes="preview-step")
             for step in message.steps

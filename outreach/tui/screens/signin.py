@@ -18,13 +18,15 @@ from textual.widgets import Button, Label
 
 from outreach import accounts
 from outreach.errors import OutreachError
+from outreach.i18n import N_, _
+from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 
 
-class SignInScreen(ModalScreen[bool | None]):
+class SignInScreen(ModalScreen[bool | None], Translated):
     """Escape cancels the wait; nothing is stored unless the provider says yes."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
     DEFAULT_CSS = """
     SignInScreen { align: center middle; }
     SignInScreen > Vertical {
@@ -52,11 +54,11 @@ class SignInScreen(ModalScreen[bool | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Signing in {self.email} …"), id="signin-title")
+            yield Label(Text(_("Signing in {email} …").format(email=self.email)), id="signin-title")
             yield Label("", id="signin-code")
             yield Label("", id="signin-note")
             with Horizontal():
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self._sign_in()
@@ -72,26 +74,30 @@ class SignInScreen(ModalScreen[bool | None]):
         except OutreachError as exc:
             self.post_message(self.Finished(False, exc.message))
             return
-        again = " (the mailbox sends again)" if resumed else ""
-        self.post_message(self.Finished(True, f"signed in: {signed.address}{again}"))
+        if resumed:
+            said = _("signed in: {address} (the mailbox sends again)")
+        else:
+            said = _("signed in: {address}")
+        self.post_message(self.Finished(True, said.format(address=signed.address)))
 
     def on_sign_in_screen_prompted(self, message: Prompted) -> None:
         self.shown = message.shown
         code = self.query_one("#signin-code", Label)
         if "user_code" in message.shown:
-            code.update(Text(f"Open {message.shown['verification_uri']}\n"
-                             f"and enter the code  {message.shown['user_code']}"))
+            code.update(Text(_("Open {address}\nand enter the code  {code}").format(
+                address=message.shown["verification_uri"], code=message.shown["user_code"])))
         else:
-            code.update(Text(f"Sign in at {message.shown['authorization_url']}"))
-        self._note("waiting for the sign-in … (it finishes by itself)")
+            code.update(Text(_("Sign in at {address}").format(
+                address=message.shown["authorization_url"])))
+        self._note(_("waiting for the sign-in … (it finishes by itself)"))
 
     def on_sign_in_screen_finished(self, message: Finished) -> None:
         if message.ok:
-            self.app.notify(message.text, title="Sign-in")
+            self.app.notify(message.text, title=_("Sign-in"))
             self.dismiss(True)
             return
         self._note(message.text)
-        self.query_one("#cancel", Button).label = "Close"
+        self.query_one("#cancel", Button).label = _("Close")
 
     def on_button_pressed(self, _event: Button.Pressed) -> None:
         self.action_cancel()

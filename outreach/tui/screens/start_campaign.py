@@ -15,20 +15,25 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, Static
 
+from outreach.i18n import N_, _, ngettext
+from outreach.tui import format as fmt
 from outreach.tui.actions import StartOutcome, verify_and_start
+from outreach.tui.bindings import Translated
 from outreach.tui.context import context_of
 from outreach.tui.engine_host import engine_of
 from outreach.tui.screens.pickers import MODAL_CSS
 
 
-class StartCampaignScreen(ModalScreen[int | None]):
+class StartCampaignScreen(ModalScreen[int | None], Translated):
     """Start asks first; Escape cancels (or closes once it ran)."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="StartCampaignScreen") + """
     StartCampaignScreen > Vertical { width: 100; max-width: 100%; }
     StartCampaignScreen #start-result { height: auto; max-height: 16; }
     """
-    BINDINGS = [Binding("escape", "close", "Cancel"), Binding("y", "start", "Start", show=False)]
+    BINDINGS = [
+        Binding("escape", "close", N_("Cancel")), Binding("y", "start", N_("Start"), show=False)
+    ]
 
     @dataclass
     class Started(Message):
@@ -41,23 +46,28 @@ class StartCampaignScreen(ModalScreen[int | None]):
         self.outcome: StartOutcome | None = None
 
     def compose(self) -> ComposeResult:
-        who = f"{self.enrolled} prospect(s)" if self.enrolled is not None else "its prospects"
+        if self.enrolled is None:
+            question = _(
+                "Start campaign {name}? The addresses of its prospects are checked (DNS); the "
+                "first email to each valid one is queued and goes out at human pace."
+            ).format(name=self.campaign)
+        else:
+            question = ngettext(
+                "Start campaign {name}? The address of {count} prospect is checked (DNS); the "
+                "first email to each valid one is queued and goes out at human pace.",
+                "Start campaign {name}? The addresses of {count} prospects are checked (DNS); "
+                "the first email to each valid one is queued and goes out at human pace.",
+                self.enrolled,
+            ).format(name=self.campaign, count=fmt.number(self.enrolled))
         with Vertical():
-            yield Label(
-                Text(
-                    f"Start campaign {self.campaign}? The addresses of {who} are checked "
-                    "(DNS); the first email to each valid one is queued and goes out at "
-                    "human pace."
-                ),
-                classes="question",
-                id="start-question",
-            )
-            yield Checkbox("check the addresses first (like `campaign start`)", True, id="verify")
+            yield Label(Text(question), classes="question", id="start-question")
+            yield Checkbox(_("check the addresses first (like `campaign start`)"), True,
+                           id="verify")
             with VerticalScroll(id="start-result"):
                 yield Static(id="start-lines")
             with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Start", id="start", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Start"), id="start", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#start", Button).focus()
@@ -72,7 +82,7 @@ class StartCampaignScreen(ModalScreen[int | None]):
         if self.outcome is not None or self.query_one("#start", Button).disabled:
             return
         self.query_one("#start", Button).disabled = True
-        self.query_one("#start-lines", Static).update(Text("checking the addresses …", "dim"))
+        self.query_one("#start-lines", Static).update(Text(_("checking the addresses …"), "dim"))
         self._start(self.query_one("#verify", Checkbox).value)
 
     @work(thread=True, exclusive=True, group="start-campaign")
@@ -86,15 +96,21 @@ class StartCampaignScreen(ModalScreen[int | None]):
         if outcome.error:
             text.append(f"✗ {outcome.error}", style="bold red")
         else:
-            text.append(f"✓ campaign {self.campaign} started: {outcome.queued} first email(s) "
-                        "queued; they leave while the engine runs", style="bold green")
+            text.append(ngettext(
+                "✓ campaign {name} started: {count} first email queued; it leaves while the "
+                "engine runs",
+                "✓ campaign {name} started: {count} first emails queued; they leave while the "
+                "engine runs",
+                outcome.queued,
+            ).format(name=self.campaign, count=fmt.number(outcome.queued)),
+                style="bold green")  # fmt: skip
         self.query_one("#start-lines", Static).update(text)
         self.query_one("#start-question", Label).display = False
         self.query_one("#verify", Checkbox).display = False
         start = self.query_one("#start", Button)
         start.display = False
         cancel = self.query_one("#cancel", Button)
-        cancel.label = "Close"
+        cancel.label = _("Close")
         cancel.focus()
         if not outcome.error:
             engine_of(self.app).nudge()

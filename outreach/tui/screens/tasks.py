@@ -40,13 +40,14 @@ class TaskTable(FittedTable):
     )  # fmt: skip
 
     def __init__(self) -> None:
-        super().__init__([Col(_(c.label), c.width, c.most, c.keep, key=c.label)
-                          for c in self.COLS], id="task-table")  # fmt: skip
+        super().__init__(list(self.COLS), id="task-table")
 
 
 class TasksScreen(DataScreen):
     """Today's and overdue tasks: call, visit on LinkedIn, your own to-dos; record how each
     went and the sequence goes on."""
+
+    ABOUT = N_("Today's and overdue tasks: record how each went, and the sequence goes on.")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "outcome('reached')", N_("Reached")),

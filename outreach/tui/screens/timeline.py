@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static
 
+from outreach.i18n import N_, _
 from outreach.tui.screens import prospect_actions
 from outreach.tui.screens.base import DataScreen
 from outreach.tui.widgets.keybar import KeyBar
@@ -22,11 +23,12 @@ from outreach.views.timeline import Timeline, prospect_timeline
 class TimelineScreen(DataScreen):
     """Pushed from Prospects; Escape goes back."""
 
+    ABOUT = N_("Pushed from Prospects; Escape goes back.")
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("x", "suppress", "Suppress"),
-        Binding("u", "unsuppress", "Unsuppress"),
-        Binding("a", "add_to_campaign", "Add to campaign"),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("x", "suppress", N_("Suppress")),
+        Binding("u", "unsuppress", N_("Unsuppress")),
+        Binding("a", "add_to_campaign", N_("Add to campaign")),
     ]
 
     @dataclass
@@ -49,8 +51,8 @@ class TimelineScreen(DataScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.title = self.email
-        self.query_one("#prospect-card").border_title = "Prospect"
-        self.query_one("#timeline-region").border_title = "Timeline"
+        self.query_one("#prospect-card").border_title = _("Prospect")
+        self.query_one("#timeline-region").border_title = _("Timeline")
 
     def reload(self) -> None:
         self._load()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 from textual.widgets import Static
 
-from outreach.i18n import _
+from outreach.i18n import N_, _
 from outreach.tui import format as fmt
 from outreach.tui.widgets.fit import Col
 from outreach.tui.widgets.fitted_table import FittedTable
@@ -18,9 +18,9 @@ from outreach.views.today import Attention, Counts, MailboxToday, QueuedSend
 
 STATE_STYLE = {"here": "bold green", "elsewhere": "bold cyan", "stopped": "bold yellow"}
 STATE_TEXT = {
-    "here": "● engine running here",
-    "elsewhere": "● engine running elsewhere",
-    "stopped": "○ engine stopped",
+    "here": N_("● engine running here"),
+    "elsewhere": N_("● engine running elsewhere"),
+    "stopped": N_("○ engine stopped"),
 }
 
 
@@ -32,18 +32,18 @@ class EnginePanel(Static):
     """
 
     def show(self, presence: EnginePresence, can_run: bool, error: str | None = None) -> None:
-        text = Text(STATE_TEXT[presence.state], style=STATE_STYLE[presence.state])
+        text = Text(_(STATE_TEXT[presence.state]), style=STATE_STYLE[presence.state])
         text.append(f"  {presence.detail}", style="dim")
         if presence.state == "stopped":
-            text.append("   ^e: run it here while this window is open" if can_run else "")
+            text.append("   " + _("^e: run it here while this window is open") if can_run else "")
         elif presence.state == "here":
-            text.append("   ^e: stop it")
+            text.append("   " + _("^e: stop it"))
         else:
-            text.append("   (commands go through the database)")
+            text.append("   " + _("(commands go through the database)"))
         if presence.problem:
             text.append(f"\n{presence.problem}", style="bold red")
         if error:
-            text.append(f"   last error: {error}", style="red")
+            text.append("   " + _("last error: {error}").format(error=error), style="red")
         self.update(text)
 
 
@@ -57,8 +57,8 @@ class MailboxesToday(_Table):
     """Per mailbox: sent today against its cap, countdown to its next send, paused or not."""
 
     COLS = (
-        Col("mailbox", 16, 40, keep=9), Col("today", 12, 24, keep=9),
-        Col("next send", 9, 12, keep=6), Col("state", 12, 60, keep=8),
+        Col(N_("mailbox"), 16, 40, keep=9), Col(N_("today"), 12, 24, keep=9),
+        Col(N_("next send"), 9, 14, keep=6, key="next send"), Col(N_("state"), 12, 60, keep=8),
     )  # fmt: skip
 
     def __init__(self, id: str | None = None) -> None:
@@ -89,21 +89,22 @@ def _next(row: MailboxToday, now: datetime) -> str:
 
 def _state(row: MailboxToday) -> Text:
     if row.paused:
-        return Text(f"paused: {row.pause_reason or 'by hand'}", style="yellow")
+        return Text(_("paused: {why}").format(why=row.pause_reason or _("by hand")),
+                    style="yellow")
     if row.warning:
-        return Text(f"sending; {row.warning}", style="red")
+        return Text(_("sending; {warning}").format(warning=row.warning), style="red")
     if row.day.cap_reached:
-        return Text("cap reached for today", style="cyan")
-    return Text("sending", style="green")
+        return Text(_("cap reached for today"), style="cyan")
+    return Text(_("sending"), style="green")
 
 
 class SendQueue(_Table):
     """The next sends, soonest first."""
 
     COLS = (
-        Col("when", 9, 16, keep=8), Col("in", 8, 10, keep=4), Col("to", 16, 40, keep=9),
-        Col("step", 4, 4, keep=7), Col("campaign", 10, 30, keep=8),
-        Col("mailbox", 14, 40, keep=3),
+        Col(N_("when"), 9, 16, keep=8), Col(N_("in"), 8, 10, keep=4), Col(N_("to"), 16, 40, keep=9),
+        Col(N_("step"), 4, 7, keep=7), Col(N_("campaign"), 10, 30, keep=8),
+        Col(N_("mailbox"), 14, 40, keep=3),
     )  # fmt: skip
 
     def __init__(self, id: str | None = None) -> None:
@@ -127,8 +128,8 @@ class RepliesToRead(_Table):
     """Replies nobody marked interested or not; Enter opens them in the Inbox."""
 
     COLS = (
-        Col("received", 9, 16, keep=4), Col("from", 14, 40, keep=8),
-        Col("subject", 14, 80, keep=9), Col("campaign", 8, 30, keep=3),
+        Col(N_("received"), 9, 16, keep=4), Col(N_("from"), 14, 40, keep=8),
+        Col(N_("subject"), 14, 80, keep=9), Col(N_("campaign"), 8, 30, keep=3),
     )  # fmt: skip
 
     def __init__(self, id: str | None = None) -> None:
@@ -158,20 +159,26 @@ class TodayCounts(Static):
     def show(self, counts: Counts, attention_total: int) -> None:
         text = Text()
         today, total = counts.today, counts.total
-        text.append(f"sent today {today.sent}", style="bold")
-        text.append(f"   replied {today.replied}")
+        n = fmt.number
+        text.append(_("sent today {count}").format(count=n(today.sent)), style="bold")
+        text.append("   " + _("replied {count}").format(count=n(today.replied)))
         text.append(
-            f"   to read {attention_total}", style="bold magenta" if attention_total else ""
+            "   " + _("to read {count}").format(count=n(attention_total)),
+            style="bold magenta" if attention_total else "",
         )
         tasks = counts.tasks
         if tasks.open:  # only when there are any: a rep without task steps sees nothing new
-            due = _("tasks {count} (7)").format(count=tasks.open)
+            due = _("tasks {count} (7)").format(count=n(tasks.open))
             if tasks.overdue:
-                due += " " + _("{count} overdue").format(count=tasks.overdue)
+                due += " " + _("{count} overdue").format(count=n(tasks.overdue))
             text.append(f"   {due}", style="bold red" if tasks.overdue else "bold yellow")
-        text.append(f"\nbounced {today.bounced} / {total.bounced}")
-        text.append(f"   unsubscribed {today.unsubscribed} / {total.unsubscribed}")
-        text.append("\nto answer: ", style="bold")
-        waiting = [f"{intent.replace('_', ' ')} {n}" for intent, n in counts.to_answer.items()]
-        text.append(" · ".join(waiting) or "nothing", style="bold magenta" if waiting else "dim")
+        text.append("\n" + _("bounced {today} / {all}").format(
+            today=n(today.bounced), all=n(total.bounced)))
+        text.append("   " + _("unsubscribed {today} / {all}").format(
+            today=n(today.unsubscribed), all=n(total.unsubscribed)))
+        text.append("\n" + _("to answer:") + " ", style="bold")
+        waiting = [f"{fmt.intent_label(intent)} {n(count)}"
+                   for intent, count in counts.to_answer.items()]  # fmt: skip
+        text.append(" · ".join(waiting) or _("nothing"),
+                    style="bold magenta" if waiting else "dim")
         self.update(text)

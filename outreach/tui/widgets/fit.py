@@ -17,12 +17,15 @@ from dataclasses import dataclass
 from rich.cells import cell_len
 from rich.text import Text
 
+from outreach.i18n import _
+
 
 @dataclass(frozen=True)
 class Col:
     """One column a table may show."""
 
     label: str
+    """The header (``N_()``-marked English; shown in the rep's language, also its id)."""
     width: int
     """The least width that still says something (cells beyond it are ellipsised)."""
     most: int = 60
@@ -37,8 +40,14 @@ class Col:
     def id(self) -> str:
         return self.key or self.label
 
+    @property
+    def shown(self) -> str:
+        """The header in the rep's language."""
+        return _(self.label)
+
     def header(self, width: int) -> str:
-        return self.short if self.short and cell_len(self.label) > width else self.label
+        shown = self.shown
+        return _(self.short) if self.short and cell_len(shown) > width else shown
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ class Fitted:
 
 def natural_widths(cols: Sequence[Col], rows: Iterable[Sequence[object]]) -> list[int]:
     """What each column's cells (and header) need, at least ``width``, at most ``most``."""
-    need = [max(cell_len(c.label), c.width) for c in cols]
+    need = [max(cell_len(c.shown), c.width) for c in cols]
     for row in rows:
         for i, cell in enumerate(row[: len(cols)]):
             need[i] = max(need[i], _cell_width(cell))

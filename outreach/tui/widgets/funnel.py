@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from outreach.i18n import N_
 from outreach.tui.widgets.fit import Col
 from outreach.tui.widgets.fitted_table import FittedTable
 from outreach.views.campaigns import CampaignSummary, FunnelRow
 from outreach.views.numbers import Numbers, percent
 
 COLUMNS = (
-    Col("step", 8, 12, keep=10), Col("sent", 5, 6, keep=8),
-    Col("replied / contacted", 13, 19, keep=9, short="replied"),
-    Col("opt-outs / contacted", 13, 20, keep=5, short="opt-outs"),
-    Col("auto-replies / contacted", 13, 24, keep=5, short="auto-replies"),
-    Col("bounced / sent", 11, 16, keep=6, short="bounced"),
-    Col("waiting", 7, 7, keep=7),
+    Col(N_("step"), 8, 12, keep=10), Col(N_("sent"), 5, 8, keep=8),
+    Col(N_("replied / contacted"), 13, 19, keep=9, short=N_("replied")),
+    Col(N_("opt-outs / contacted"), 13, 20, keep=5, short=N_("opt-outs")),
+    Col(N_("auto-replies / contacted"), 13, 24, keep=5, short=N_("auto-replies")),
+    Col(N_("bounced / sent"), 11, 16, keep=6, short=N_("bounced")),
+    Col(N_("waiting"), 7, 9, keep=7),
 )  # fmt: skip
 
 

@@ -10,6 +10,8 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from outreach import i18n
+from outreach.i18n import _
 from outreach.tui import format as fmt
 from outreach.views.inbox import InboxItem
 
@@ -22,12 +24,13 @@ KIND_STYLE = {
 }
 
 
-def kind_text(item: InboxItem) -> Text:
-    text = Text(fmt.kind_label(item.kind), style=KIND_STYLE.get(item.kind, ""))
+def kind_text(item: InboxItem, short: bool = False) -> Text:
+    label = fmt.kind_short(item.kind) if short else fmt.kind_label(item.kind)
+    text = Text(label, style=KIND_STYLE.get(item.kind, ""))
     if item.by_hand:
         text.append(" ✎", style="bold")
     if item.held:
-        text.append(" ⚑ held", style="bold yellow")
+        text.append(" ⚑ " + _("held"), style="bold yellow")
     return text
 
 
@@ -46,11 +49,11 @@ def intent_text(item: InboxItem) -> Text:
     """``not now 90%``; ``other ?`` when it waits for review; ``✎`` set by hand."""
     if item.intent is None:
         return Text("")
-    text = Text(item.intent.replace("_", " "), style=INTENT_STYLE.get(item.intent, ""))
+    text = Text(fmt.intent_label(item.intent), style=INTENT_STYLE.get(item.intent, ""))
     if item.intent_by_hand:
         text.append(" ✎", style="bold")
     elif item.confidence is not None:
-        text.append(f" {item.confidence:.0%}", style="dim")
+        text.append(" " + i18n.percent(item.confidence, 0), style="dim")
     if item.needs_review:
         text.append(" ?", style="bold yellow")
     return text
@@ -62,9 +65,9 @@ def found_text(item: InboxItem) -> Text:
     if item.handled:
         text.append("✓ ", style="green")
     elif item.snoozed_until is not None:
-        text.append(f"zz {item.snoozed_until:%d %b} ", style="dim")
+        text.append(f"zz {fmt.dated(item.snoozed_until, 'day_month')} ", style="dim")
     if item.intent_until is not None:
-        text.append(f"until {item.intent_until:%d %b %Y}")
+        text.append(_("until {day}").format(day=fmt.dated(item.intent_until, "date")))
     elif item.referral:
         text.append("→ " + ", ".join(item.referral))
     return text
@@ -72,69 +75,80 @@ def found_text(item: InboxItem) -> Text:
 
 def interest_text(interest: str | None) -> Text:
     if interest == "interested":
-        return Text("★ interested", style="bold green")
+        return Text("★ " + _("interested"), style="bold green")
     if interest == "not_interested":
-        return Text("not interested", style="dim")
+        return Text(_("not interested"), style="dim")
     return Text("")
 
 
 def detail(item: InboxItem | None, tz: ZoneInfo, now: datetime) -> RenderableType:
     """The whole reading pane for one message."""
     if item is None:
-        return Text("No message selected.", style="dim")
-    head = Text(item.subject or "(no subject)", style="bold")
-    head.append(f"\nfrom {item.from_addr}  ·  {fmt.local(item.received_at, tz, now)}")
-    head.append(f"\ncampaign {item.campaign or '—'}  ·  prospect {item.prospect or '—'}")
-    head.append(f" ({item.enrollment_state})" if item.enrollment_state else "")
-    verdict = Text("\nclassified as ")
+        return Text(_("No message selected."), style="dim")
+    head = Text(item.subject or _("(no subject)"), style="bold")
+    head.append("\n" + _("from {sender}  ·  {when}").format(
+        sender=item.from_addr, when=fmt.local(item.received_at, tz, now)))
+    head.append("\n" + _("campaign {name}  ·  prospect {prospect}").format(
+        name=item.campaign or "—", prospect=item.prospect or "—"))
+    if item.enrollment_state:
+        head.append(f" ({fmt.state_label(item.enrollment_state)})")
+    verdict = Text("\n" + _("classified as") + " ")
     verdict.append_text(kind_text(item))
     if item.by_hand:
-        verdict.append(f" by hand (classifier said {fmt.kind_label(item.classified_as)})")
+        verdict.append(" " + _("by hand (classifier said {kind})").format(
+            kind=fmt.kind_label(item.classified_as)))
     elif item.evidence:
         verdict.append(f"  ({item.evidence})", style="dim")
     verdict.append("  ")
     verdict.append_text(interest_text(item.interest))
     if item.held:
-        verdict.append(f"\nheld for review: {item.held}", style="bold yellow")
-        verdict.append("\n(it did nothing; re-classify it to act on it)", style="dim")
-    words = Text(item.new_text or "(no text of their own)",
+        verdict.append("\n" + _("held for review: {why}").format(why=item.held),
+                       style="bold yellow")
+        verdict.append("\n" + _("(it did nothing; re-classify it to act on it)"), style="dim")
+    words = Text(item.new_text or _("(no text of their own)"),
                  style="bold" if item.new_text else "dim")  # fmt: skip
     parts: list[RenderableType] = [head, verdict]
     if item.intent is not None:
         parts.append(_meaning(item))
-    parts.append(Panel(words, title="their words", title_align="left", border_style="magenta"))
+    parts.append(
+        Panel(words, title=_("their words"), title_align="left", border_style="magenta")
+    )
     if item.quoted:
         quote = Text(item.quoted, style="dim")
-        parts.append(Panel(quote, title="quoted", title_align="left", border_style="dim"))
+        parts.append(Panel(quote, title=_("quoted"), title_align="left", border_style="dim"))
     parts.append(_effects(item))
     return Group(*parts)
 
 
 def _meaning(item: InboxItem) -> Text:
     """What the reply means and what was found in it: the day, the referral."""
-    text = Text("\nmeans ")
+    text = Text("\n" + _("means") + " ")
     text.append_text(intent_text(item))
     if item.intent_by_hand:
-        text.append(f" by hand (classifier said {str(item.classified_intent).replace('_', ' ')})")
+        text.append(" " + _("by hand (classifier said {kind})").format(
+            kind=fmt.intent_label(item.classified_intent)))
     elif item.why:
         text.append(f"  ({'; '.join(item.why)})", style="dim")
     if item.intent_until is not None:
-        text.append(f"\nlater: from {item.intent_until:%a %d %b %Y}")
+        text.append("\n" + _("later: from {day}").format(
+            day=fmt.dated(item.intent_until, "weekday_date")))
     for email in item.referral:
-        status = "enrolled" if email in item.enrolled else (
-            "proposed: t to enroll" if email in item.proposed else "named")
-        text.append(f"\nreferral: {email} ({status})", style="blue")
+        status = _("enrolled") if email in item.enrolled else (
+            _("proposed: t to enroll") if email in item.proposed else _("named"))
+        text.append("\n" + _("referral: {email} ({status})").format(email=email, status=status),
+                    style="blue")
     if item.snoozed_until is not None and not item.handled:
-        text.append(f"\nsnoozed until {item.snoozed_until:%a %d %b %Y}", style="dim")
+        text.append("\n" + _("snoozed until {day}").format(
+            day=fmt.dated(item.snoozed_until, "weekday_date")), style="dim")
     if item.handled:
-        text.append("\nhandled", style="green")
+        text.append("\n" + _("handled"), style="green")
     return text
 
 
 def _effects(item: InboxItem) -> Text:
-    text = Text("What it did", style="bold")
+    text = Text(_("What it did"), style="bold")
     for effect in item.caused:
         text.append(f"\n  → {effect}")
     if not item.caused:
-        text.append("\n  nothing (no live follow-ups were affected)", style="dim")
+        text.append("\n  " + _("nothing (no live follow-ups were affected)"), style="dim")
     return text

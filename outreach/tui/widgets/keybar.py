@@ -14,6 +14,8 @@ from textual import events
 from textual.screen import Screen
 from textual.widgets import Static
 
+from outreach.i18n import _
+
 Item = tuple[str, str, Style, bool]
 """A key as shown, its description, its click, and whether it can be used now."""
 
@@ -38,7 +40,7 @@ class KeyBar(Static):
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         palette = Style(meta={"@click": "app.command_palette"})
-        self.items = [("^p", "palette", palette, True)]
+        self.items = [("^p", _("palette"), palette, True)]
         seen: set[str] = set()
         views = False
         for _node, binding, enabled, _tooltip in screen.active_bindings.values():
@@ -52,7 +54,7 @@ class KeyBar(Static):
             self.items.append((self.app.get_key_display(binding), binding.description, click,
                                enabled))  # fmt: skip
         if views:
-            self.items.append(("1–6", "views", Style(), True))
+            self.items.append(("1–6", _("views"), Style(), True))
         self._draw()
 
     def _draw(self) -> None:

@@ -22,6 +22,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from outreach.i18n import N_
+from outreach.tui.bindings import Translated
 from outreach.tui.widgets.fit import Col, fit, natural_widths
 
 GAP = 2  # spaces between two columns
@@ -36,7 +38,7 @@ class Column:
     """Its place in a row's cells."""
 
 
-class PagedTable(ScrollView, can_focus=True):
+class PagedTable(ScrollView, Translated, can_focus=True):
     """Rows of one page under a fixed header; a row cursor; ``n``/``b`` change the page."""
 
     COMPONENT_CLASSES = {"paged-table--header", "paged-table--cursor", "paged-table--odd"}
@@ -50,15 +52,15 @@ class PagedTable(ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "cursor_page(-1)", "Page up", show=False),
-        Binding("pagedown", "cursor_page(1)", "Page down", show=False),
-        Binding("home", "cursor_to(0)", "First", show=False),
-        Binding("end", "cursor_to(-1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
-        Binding("n", "page(1)", "Next page"),
-        Binding("b", "page(-1)", "Prev page"),
+        Binding("up", "cursor(-1)", N_("Up"), show=False),
+        Binding("down", "cursor(1)", N_("Down"), show=False),
+        Binding("pageup", "cursor_page(-1)", N_("Page up"), show=False),
+        Binding("pagedown", "cursor_page(1)", N_("Page down"), show=False),
+        Binding("home", "cursor_to(0)", N_("First"), show=False),
+        Binding("end", "cursor_to(-1)", N_("Last"), show=False),
+        Binding("enter", "select", N_("Open"), show=False),
+        Binding("n", "page(1)", N_("Next page")),
+        Binding("b", "page(-1)", N_("Prev page")),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from outreach.i18n import N_, _
 from outreach.mailbox.probe import ProbeStep
 
-STAGES = (("secret", "password"), ("smtp", "SMTP"), ("imap", "IMAP"))
+STAGES = (("secret", N_("password")), ("smtp", "SMTP"), ("imap", "IMAP"))
 
 
 class ProbeSteps(Static):
@@ -48,9 +49,9 @@ class ProbeSteps(Static):
         for stage, label in STAGES:
             if stage in self.results:
                 for step in self.results[stage]:
-                    _line(text, label, step)
+                    _line(text, _(label), step)
             elif self.running and not self._stopped_early():
-                text.append(f"… {label}: testing\n", style="dim")
+                text.append(_("… {stage}: testing").format(stage=_(label)) + "\n", style="dim")
         self.update(text)
 
     def _stopped_early(self) -> bool:

@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
-from outreach.i18n import _
+from outreach.i18n import _, ngettext
 from outreach.sequences.check import task_label
 from outreach.views.sequences import Finding, PreviewStep, SequenceCheck
 
@@ -21,14 +21,18 @@ def render_check(check: SequenceCheck) -> RenderableType:
 
 def _verdict(check: SequenceCheck) -> Text:
     if check.ok:
-        text = Text(f"✓ {check.path.name}: “{check.name}”, {len(check.summary)} steps", "green")
+        steps = ngettext("{count} step", "{count} steps", len(check.summary)).format(
+            count=len(check.summary)
+        )
+        text = Text(f"✓ {check.path.name}: “{check.name}”, {steps}", "green")
         for line in check.summary:
             text.append(f"\n  {line}", style="")
         for warning in check.warnings:
             text.append(f"\n⚠ {warning}", style="yellow")
         return text
     count = len(check.findings)
-    text = Text(f"✗ {check.path.name}: {count} problem{'s' if count != 1 else ''}", "bold red")
+    problems = ngettext("{count} problem", "{count} problems", count).format(count=count)
+    text = Text(f"✗ {check.path.name}: {problems}", "bold red")
     for finding in check.findings:
         if finding.line is None:
             text.append(f"\n  {finding.text}", style="red")
@@ -49,28 +53,32 @@ def _source(check: SequenceCheck) -> Text:
         text.append(f"│ {line}\n", style="on #3b1010" if bad else "")
         for finding in by_line.get(number, []):
             pad = " " * (width + 2 + (finding.column or 1))
-            text.append(f"{pad}╰─ ✗ line {number}: {finding.text}\n", style="bold red")
+            said = _("line {line}: {finding}").format(line=number, finding=finding.text)
+            text.append(f"{pad}╰─ ✗ {said}\n", style="bold red")
     beyond = [f for n, fs in by_line.items() if n > len(lines) for f in fs]
     for finding in beyond:
-        text.append(f"✗ line {finding.line}: {finding.text}\n", style="bold red")
+        said = _("line {line}: {finding}").format(line=finding.line, finding=finding.text)
+        text.append(f"✗ {said}\n", style="bold red")
     return text
 
 
 def render_step(step: PreviewStep) -> RenderableType:
     """One step as the prospect will read it."""
-    title = f"step {step.step}" + (f" · variant {step.variant}" if step.variant else "")
+    title = _("step {number}").format(number=step.step)
+    if step.variant:
+        title += " · " + _("variant {name}").format(name=step.variant)
     if step.task is not None:
         title += " · " + _("{task} task").format(task=task_label(step.task))
     if step.when is not None:
         title += " · " + _("only when {when}").format(when=step.when)
-    subtitle = f"after {step.wait}" if step.wait else "first email"
+    subtitle = _("after {wait}").format(wait=step.wait) if step.wait else _("first email")
     if step.error:
         body = Text(step.error, style="red")
     elif step.task is not None:
         body = Text(step.body)
     else:
         body = Text()
-        body.append("Subject: ", style="bold")
-        body.append(step.subject or "(same thread)", style="dim" if step.in_thread else "")
+        body.append(_("Subject:") + " ", style="bold")
+        body.append(step.subject or _("(same thread)"), style="dim" if step.in_thread else "")
         body.append("\n\n" + step.body)
     return Panel(body, title=title, subtitle=subtitle, title_align="left", expand=True)

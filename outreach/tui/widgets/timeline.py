@@ -10,6 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from outreach.i18n import N_, _
 from outreach.tui import format as fmt
 from outreach.views.prospects import ProspectRow
 from outreach.views.timeline import Timeline, TimelineEntry
@@ -33,35 +34,37 @@ def card(prospect: ProspectRow | None, timeline: Timeline, tz: ZoneInfo) -> Rend
     if prospect is not None:
         head.append(f"  <{prospect.email}>  {prospect.company}  {prospect.timezone or ''}")
         if prospect.tags:
-            head.append(f"  tags: {', '.join(prospect.tags)}", style="dim")
+            head.append("  " + _("tags: {tags}").format(tags=", ".join(prospect.tags)),
+                        style="dim")
         if prospect.suppressed:
-            head.append(f"\nsuppressed: {prospect.suppressed}", style="bold red")
+            head.append("\n" + _("suppressed: {why}").format(why=prospect.suppressed),
+                        style="bold red")
     table = Table(box=None, show_header=True, header_style="bold", expand=False)
-    for label in ("campaign", "state", "reason", "steps sent", "next due"):
-        table.add_column(label)
+    for label in (N_("campaign"), N_("state"), N_("reason"), N_("steps sent"), N_("next due")):
+        table.add_column(_(label))
     for enrollment in timeline.enrollments:
         table.add_row(
             Text(enrollment.campaign),
-            enrollment.state,
+            fmt.state_label(enrollment.state),
             Text(enrollment.reason or ""),
             str(enrollment.steps_sent),
             fmt.local(enrollment.next_due_at, tz) if enrollment.next_due_at else "",
         )
     if not timeline.enrollments:
-        return Group(head, Text("not in any campaign", style="dim"))
+        return Group(head, Text(_("not in any campaign"), style="dim"))
     return Group(head, table)
 
 
 def entries(timeline: Timeline, tz: ZoneInfo, now: datetime) -> RenderableType:
     """Every step sent or queued, every message back and what it caused, oldest first."""
     table = Table(expand=True, box=box.SIMPLE_HEAD, header_style="bold")
-    table.add_column("when", no_wrap=True, width=17)
-    table.add_column("campaign", no_wrap=True, width=12)
-    table.add_column("what", ratio=1)
+    table.add_column(_("when"), no_wrap=True, width=17)
+    table.add_column(_("campaign"), no_wrap=True, width=12)
+    table.add_column(_("what"), ratio=1)
     for entry in timeline.entries:
         table.add_row(fmt.local(entry.at, tz, now), Text(entry.campaign or ""), _what(entry))
     if not timeline.entries:
-        table.add_row("", "", Text("nothing happened yet", style="dim"))
+        table.add_row("", "", Text(_("nothing happened yet"), style="dim"))
     return table
 
 
