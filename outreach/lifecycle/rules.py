@@ -18,6 +18,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from outreach import wording
+from outreach.i18n import _
 from outreach.lifecycle.values import EnrollmentRef
 from outreach.mailbox.classify import Classification, Kind
 from outreach.mailbox.classify.intent import IntentResult
@@ -56,7 +58,9 @@ class End:
     reason: str
 
     def __str__(self) -> str:
-        return f"enrollment {self.enrollment_id} → {self.state} ({self.reason})"
+        return _("enrollment {id} → {state}").format(
+            id=self.enrollment_id, state=wording.state_with_reason(self.state, self.reason)
+        )
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,9 @@ class Pause:
 
     def __str__(self) -> str:
         until = f"{self.resume_at:%Y-%m-%d %H:%M}Z"
-        return f"enrollment {self.enrollment_id} → paused until {until} ({self.reason})"
+        return _("enrollment {id} → paused until {until} ({reason})").format(
+            id=self.enrollment_id, until=until, reason=wording.reason(self.reason)
+        )
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,9 @@ class ProposeReferral:
     referred_by: str
 
     def __str__(self) -> str:
-        return f"propose {self.email} (named by {self.referred_by}) for campaign {self.campaign_id}"
+        return _("propose {email} (named by {by}) for campaign {campaign}").format(
+            email=self.email, by=self.referred_by, campaign=self.campaign_id
+        )
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,9 @@ class SoftBounce:
     count: int
 
     def __str__(self) -> str:
-        return f"enrollment {self.enrollment_id}: soft bounce #{self.count}"
+        return _("enrollment {id}: soft bounce #{count}").format(
+            id=self.enrollment_id, count=self.count
+        )
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,9 @@ class Suppress:
     source: str
 
     def __str__(self) -> str:
-        return f"suppress {self.value} ({self.reason})"
+        return _("suppress {value} ({reason})").format(
+            value=self.value, reason=wording.reason(self.reason)
+        )
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ class CheckBounceRate:
     campaign_id: int
 
     def __str__(self) -> str:
-        return f"check the bounce rate of campaign {self.campaign_id}"
+        return _("check the bounce rate of campaign {campaign}").format(campaign=self.campaign_id)
 
 
 Action = End | Pause | SoftBounce | Suppress | CheckBounceRate | ProposeReferral
@@ -200,12 +212,16 @@ def held_reason(result: Classification, situation: Situation) -> str | None:
     if origin.tied or result.kind is Kind.OTHER:
         return None
     if origin.claimed is not None:
-        return f"display name claims {origin.claimed}; sent from {situation.sender or '?'}"
+        return _("display name claims {claimed}; sent from {sender}").format(
+            claimed=origin.claimed, sender=situation.sender or "?"
+        )
     if result.kind is Kind.BOUNCE:
-        return "bounce not tied to a message we sent (no Message-ID of ours in it)"
+        return _("bounce not tied to a message we sent (no Message-ID of ours in it)")
     if origin.auth_failures:
         failed = ", ".join(origin.auth_failures)
-        return f"sender not authenticated ({failed}) and not in a thread of ours"
+        return _("sender not authenticated ({failed}) and not in a thread of ours").format(
+            failed=failed
+        )
     return None
 
 

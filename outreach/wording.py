@@ -1,0 +1,210 @@
+"""Stored values (states, reasons, kinds, intents, event kinds) in the rep's words.
+
+The values themselves (``stopped``, ``company_reply``, ``auto_reply``) stay English in the
+database, ``--json``, YAML and CSV exports; views keep them raw in their data and these
+functions give the label a person reads. Terms follow ``docs/glossary.md``. An unknown
+value is shown as it is (underscores as spaces), never hidden.
+"""
+
+from __future__ import annotations
+
+import re
+
+from outreach.i18n import N_, SOURCE, _, current, pgettext
+
+#: Campaign, enrollment and send states.
+STATES: dict[str, str] = {
+    "draft": N_("draft"),
+    "active": N_("active"),
+    "paused": N_("paused"),
+    "archived": N_("archived"),
+    "finished": N_("finished"),
+    "replied": N_("replied"),
+    "stopped": N_("stopped"),
+    "bounced": N_("bounced"),
+    "unsubscribed": N_("unsubscribed"),
+    "invalid": N_("invalid"),
+    "failed": N_("failed"),
+    "scheduled": N_("queued"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "deferred": N_("deferred"),
+    "cancelled": N_("cancelled"),
+}
+
+#: What an inbound message is.
+MESSAGE_KINDS: dict[str, str] = {
+    "reply": N_("reply"),
+    "auto_reply": N_("auto-reply"),
+    "bounce": N_("bounce"),
+    "unsubscribe": N_("opt-out"),
+    "other": N_("other"),
+}
+
+#: What a reply means (glossary: Absicht).
+INTENTS: dict[str, str] = {
+    "interested": N_("interested"),
+    "question": N_("question"),
+    "not_now": N_("not now"),
+    "referral": N_("referral"),
+    "wrong_person": N_("wrong person"),
+    "not_interested": N_("not interested"),
+    "other": N_("other"),
+}
+
+#: Why an enrollment stopped or paused (the fixed reasons; others are parsed below).
+REASONS: dict[str, str] = {
+    "company_reply": N_("a colleague at the same company replied"),
+    "auto_reply": N_("out of office"),
+    "not_now": N_("asked to be contacted later"),
+    "reply": N_("reply"),
+    "unsubscribe": N_("opt-out"),
+    "refused": N_("refused"),
+    "manual": N_("by hand"),
+    "bounce": N_("bounce"),
+    "verified again": N_("verified again"),
+}
+
+#: Events of a timeline.
+EVENT_KINDS: dict[str, str] = {
+    "enrolled": N_("enrolled"),
+    "enroll_skipped": N_("not enrolled"),
+    "sent": N_("sent"),
+    "deferred": N_("deferred"),
+    "failed": N_("failed"),
+    "bounce": N_("bounce"),
+    "soft_bounce": N_("temporary bounce"),
+    "in_doubt_resolved": N_("send in doubt resolved"),
+    "replied": N_("replied"),
+    "stopped": N_("stopped"),
+    "bounced": N_("bounced"),
+    "unsubscribed": N_("unsubscribed"),
+    "invalid": N_("invalid"),
+    "paused": N_("paused"),
+    "resumed": N_("resumed"),
+    "reopened": N_("reopened"),
+    "finished": N_("finished"),
+    "reply": N_("reply"),
+    "auto_reply": N_("auto-reply"),
+    "unsubscribe": N_("opt-out"),
+    "other": N_("other"),
+    "reclassified": N_("re-classified"),
+    "interest": N_("interest"),
+    "held": N_("held for review"),
+    "campaign_started": N_("campaign started"),
+    "campaign_paused": N_("campaign paused"),
+    "campaign_active": N_("campaign resumed"),
+    "campaign_archived": N_("campaign archived"),
+    "campaign_updated": N_("campaign updated"),
+    "mailbox_paused": N_("mailbox paused"),
+    "mailbox_resumed": N_("mailbox resumed"),
+    "sent_copy_failed": N_("copy to Sent failed"),
+    "intent_corrected": N_("intent corrected"),
+    "referral_proposed": N_("referral proposed"),
+    "referral_enrolled": N_("referral enrolled"),
+    "triaged": N_("triaged"),
+}
+
+#: Address verification verdicts.
+VERDICTS: dict[str, str] = {
+    "valid": N_("valid"),
+    "risky": N_("risky"),
+    "invalid": N_("invalid"),
+    "unknown": N_("unknown"),
+}
+
+_IN_CAMPAIGN = re.compile(r"^(?P<state>\w+) in campaign (?P<campaign>.+?): (?P<reason>.*)$")
+_HARD = re.compile(r"^hard bounce ?(?P<detail>.*)$")
+_SOFT = re.compile(r"^soft bounce #(?P<count>\d+) ?(?P<detail>.*)$")
+_REFUSED = re.compile(r"^refused: (?P<said>.*)$", re.S)
+
+
+def _lookup(table: dict[str, str], value: object) -> str:
+    text = str(value or "")
+    return _(table[text]) if text in table else text.replace("_", " ")
+
+
+def state(value: object) -> str:
+    """A campaign, enrollment or send state in words."""
+    return _lookup(STATES, value)
+
+
+def message_kind(value: object) -> str:
+    """What an inbound message is, in words."""
+    return _lookup(MESSAGE_KINDS, value)
+
+
+def intent(value: object) -> str:
+    """What a reply means, in words."""
+    return _lookup(INTENTS, value)
+
+
+def event_kind(value: object) -> str:
+    """A timeline event in words."""
+    return _lookup(EVENT_KINDS, value)
+
+
+def verdict(value: object) -> str:
+    """An address verification verdict in words."""
+    return _lookup(VERDICTS, value)
+
+
+def reason(value: object) -> str:
+    """Why an enrollment ended or paused, in words: ``company_reply`` → "a colleague at the
+    same company replied"; ``hard bounce 5.1.1 user_unknown`` → "dauerhaft unzustellbar (5.1.1
+    Empfänger unbekannt)" in German; a reason we cannot read is shown as it is."""
+    text = str(value or "")
+    if text in REASONS:
+        return _(REASONS[text])
+    if match := _IN_CAMPAIGN.match(text):
+        return _("{state} in campaign {campaign}: {reason}").format(
+            state=state(match["state"]), campaign=match["campaign"], reason=reason(match["reason"])
+        )
+    if match := _HARD.match(text):
+        detail = _bounce_detail(match["detail"])
+        return _("hard bounce {detail}").format(detail=detail) if detail else _("hard bounce")
+    if match := _SOFT.match(text):
+        detail = _bounce_detail(match["detail"])
+        if detail:
+            return _("soft bounce #{count} {detail}").format(count=match["count"], detail=detail)
+        return _("soft bounce #{count}").format(count=match["count"])
+    if match := _REFUSED.match(text):
+        return _("refused: {said}").format(said=match["said"])
+    return text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text
+
+
+#: Why a recipient failed (``BounceReason`` values); English shows the value as stored.
+BOUNCE_REASONS: dict[str, str] = {
+    "user_unknown": N_("recipient unknown"),
+    "host_unknown": N_("domain unknown"),
+    "has_moved": N_("mailbox moved"),
+    "not_accept": N_("domain takes no mail"),
+    "mailbox_full": N_("mailbox full"),
+    "disabled": N_("mailbox disabled"),
+    "expired": N_("delivery given up"),
+    "delayed": N_("delayed"),
+    "blocked": N_("blocked"),
+    "refused": N_("refused"),
+    "other": N_("other"),
+}
+
+
+def _bounce_detail(detail: str) -> str:
+    """``5.1.1 user_unknown`` as stored in English; ``5.1.1 Empfänger unbekannt`` in German."""
+    if current() == SOURCE:
+        return detail.strip()
+    return " ".join(
+        _(BOUNCE_REASONS[word]) if word in BOUNCE_REASONS else word for word in detail.split()
+    )
+
+
+def state_with_reason(value: object, why: object = None) -> str:
+    """``stopped`` with ``company_reply`` → "stopped (a colleague at the same company
+    replied)"; without a reason, the state alone."""
+    label = state(value)
+    return _("{state} ({reason})").format(state=label, reason=reason(why)) if why else label
+
+
+def step_label(index: int) -> str:
+    """A step counted from 1 for people: ``step 2``."""
+    return pgettext("sequence step", "step {number}").format(number=index + 1)
