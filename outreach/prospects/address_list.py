@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.prospects.columns import map_columns
 from outreach.prospects.csv_reader import (
     CsvFileError,
@@ -44,12 +45,12 @@ def parse_address_list(source: CsvText, normalize: Normalizer) -> AddressList:
     records = iter_records(source)
     header = next(records, None)
     if header is None:
-        raise CsvFileError(f"{source.path}: the file has no values")
+        raise CsvFileError(_("{file}: the file has no values").format(file=source.path))
     values: dict[str, None] = {}
     rejected: list[Rejection] = []
     for line, raw in _raw_values(source.path, header, records, normalize):
         if not raw:
-            rejected.append(Rejection(line, "no e-mail address"))
+            rejected.append(Rejection(line, _("no e-mail address")))
             continue
         try:
             values.setdefault(normalize(raw), None)

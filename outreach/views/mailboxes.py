@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from outreach.i18n import _
 from outreach.mailbox.account import Account
 from outreach.planner.pacing import parse_ramp
 from outreach.store.models import Mailbox
@@ -83,12 +84,13 @@ def _row(mailbox: Mailbox, day: MailboxDay) -> MailboxRow:
 def ramp_state(day: MailboxDay) -> str:
     """Where a mailbox stands on its ramp-up, in words."""
     if not day.ramp:
-        return "no ramp"
+        return _("no ramp-up")
     start, step = parse_ramp(day.ramp)
     if not day.ramping:
-        return f"ramped up to {day.daily_cap}/day"
+        return _("ramped up to {cap} a day").format(cap=day.daily_cap)
     n = (day.today - day.first_day).days + 1 if day.first_day is not None else 1
-    return f"day {n} of {start}+{step}/day: {day.cap_today} today, {day.daily_cap} at full speed"
+    return _("day {day} of {ramp}: {today} today, {cap} at full speed").format(
+        day=n, ramp=f"{start}+{step}/day", today=day.cap_today, cap=day.daily_cap)
 
 
 def mailbox_settings(db: Engine, email: str) -> MailboxSettings:

@@ -114,7 +114,7 @@ def _inbound_entries(
         .join(Enrollment, col(Enrollment.id) == col(InboundMessage.enrollment_id))
         .where(Enrollment.prospect_id == prospect_id)
     ).all()
-    effects = effects_of(session, [row.id for row, _ in rows if row.id is not None])
+    effects = effects_of(session, [row.id for row, _unused in rows if row.id is not None])
     return [
         _inbound_entry(row, names.get(campaign_id), effects.get(row.id or 0, ()))
         for row, campaign_id in rows
