@@ -90,7 +90,7 @@ def _part(value: str, number: str, unit: str) -> timedelta:
         )
     if unit not in _UNITS:
         business = unit.startswith(("biz", "bus", "work", "werk", "arbeit"))
-        hint = suggestion(unit, ["business days"] if business else _UNITS)
+        hint = suggestion(unit, [_("business days")] if business else _UNITS)
         raise FieldError(
             _("{value} is not a duration: unknown unit {unit}.").format(
                 value=repr(value), unit=repr(unit)
