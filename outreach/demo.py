@@ -18,7 +18,7 @@ import keyring
 from keyring.backend import KeyringBackend
 from sqlalchemy import Engine
 
-from outreach import accounts, wording
+from outreach import accounts, i18n, wording
 from outreach.campaigns import service
 from outreach.i18n import N_, _
 from outreach.mailbox.account import make_endpoint
@@ -70,8 +70,11 @@ class MemoryKeyring(KeyringBackend):
 
 
 def sequence_file(directory: Path) -> Path:
+    """The demo's sequence, in the rep's language (the mail is German for a German rep)."""
+    name = "demo_sequence_de.yaml" if i18n.current() == "de" else "demo_sequence.yaml"
     path = directory / "demo.yaml"
-    path.write_text(resources.files("outreach.data").joinpath("demo_sequence.yaml").read_text())
+    path.write_text(resources.files("outreach.data").joinpath(name).read_text(encoding="utf-8"),
+                    encoding="utf-8")
     return path
 
 
@@ -86,7 +89,8 @@ def demo_world(directory: Path) -> Iterator[Sandbox]:
             if p.behaviour == "bounce":
                 sandbox.add_domain(p.email.split("@")[1])
             else:
-                sandbox.persona(p.email, p.behaviour, delay=p.delay, language="en")
+                sandbox.persona(p.email, p.behaviour, delay=p.delay,
+                                language="de" if i18n.current() == "de" else "en")
         db = open_store()
         ep = sandbox.endpoints
         accounts.add_mailbox(
