@@ -248,7 +248,7 @@ def _effect_text(kind: str, email: str | None, data: Mapping[str, Any]) -> str:
             )
         return _("{action} by hand").format(action=action)
     reason = data.get("reason")
-    text = _("{who}: {what}").format(who=who, what=wording.event_kind(kind))
+    text = _("{who} {what}").format(who=who, what=wording.event_kind(kind))
     return text + (f" ({wording.reason(reason)})" if reason else "")
 
 
