@@ -14,7 +14,7 @@ from pathlib import Path
 from outreach.errors import ValidationFailed
 from outreach.i18n import _, ngettext
 
-from .durations import format_wait
+from .durations import wait_label
 from .loader import sequence_findings
 from .model import Sequence, Step, Wait
 from .pace_warnings import pace_warnings
@@ -76,7 +76,7 @@ def stop_summary(sequence: Sequence) -> str:
         return _("a reply does not stop the follow-ups")
     parts = [_("a reply stops the follow-ups")]
     if stop.not_now == "resume":
-        default = format_wait(Wait(stop.not_now_default))
+        default = wait_label(Wait(stop.not_now_default))
         parts.append(
             _('"not now" pauses them until the day named (else {default}), then goes on').format(
                 default=default
@@ -96,5 +96,5 @@ def _step_line(step: Step) -> str:
     if step.index == 0:
         return _("step {number}: {kind}").format(number=1, kind=kind)
     return _("step {number} after {wait}: {kind}").format(
-        number=step.index + 1, wait=format_wait(step.wait), kind=kind
+        number=step.index + 1, wait=wait_label(step.wait), kind=kind
     )

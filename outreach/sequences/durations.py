@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from outreach.i18n import _
+from outreach.i18n import _, ngettext
 
 from .model import Wait
 from .problems import FieldError, suggestion
@@ -132,6 +132,28 @@ def format_duration(amount: timedelta) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def wait_label(wait: Wait) -> str:
+    """A wait as the rep reads it: ``3 business days``, ``2 days``, ``90 seconds`` (German
+    ``3 Werktage``, ``2 Tage``); YAML and ``--json`` use :func:`format_wait`."""
+    if wait.business_days:
+        n = wait.business_days
+        return ngettext("{count} business day", "{count} business days", n).format(count=n)
+    seconds = int(wait.amount.total_seconds())
+    if seconds and seconds % 604800 == 0:
+        n = seconds // 604800
+        return ngettext("{count} week", "{count} weeks", n).format(count=n)
+    if seconds and seconds % 86400 == 0:
+        n = seconds // 86400
+        return ngettext("{count} day", "{count} days", n).format(count=n)
+    if seconds and seconds % 3600 == 0:
+        n = seconds // 3600
+        return ngettext("{count} hour", "{count} hours", n).format(count=n)
+    if seconds and seconds % 60 == 0:
+        n = seconds // 60
+        return ngettext("{count} minute", "{count} minutes", n).format(count=n)
+    return ngettext("{count} second", "{count} seconds", seconds).format(count=seconds)
 
 
 def format_wait(wait: Wait) -> str:

@@ -26,10 +26,10 @@ from outreach.sequences import (
     Sequence,
     check_sequence_file,
     choose_variant,
-    format_wait,
     load_sequence,
     render_step,
     step_summary,
+    wait_label,
 )
 from outreach.sequences.prospect import prospect_fields
 from outreach.store.models import Prospect
@@ -151,7 +151,7 @@ def _preview_step(
     step = sequence.steps[index]
     variant = choose_variant(fields["email"], campaign_key, step)
     label = chr(65 + variant) if len(step.variants) > 1 else ""
-    wait = "" if index == 0 else format_wait(step.wait)
+    wait = "" if index == 0 else wait_label(step.wait)
     try:
         rendered = render_step(sequence, index, fields, variant)
     except ValidationFailed as exc:
