@@ -198,6 +198,86 @@ def _bounce_detail(detail: str) -> str:
     )
 
 
+#: The classifier's evidence (stored in English, a trace of what it saw), part by part:
+#: (pattern, words); ``{x}`` is the part's quoted text, kept as it is.
+_EVIDENCE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.S), words) for pattern, words in (
+        (r"^subject (?P<x>.+)$", N_("subject {x}")),
+        (r"^text (?P<x>.+)$", N_("text {x}")),
+        (r"^sender (?P<x>.+)$", N_("sender {x}")),
+        (r"^empty From \(null sender\)$", N_("empty From (null sender)")),
+        (r"^mail system sender (?P<x>.+)$", N_("mail system sender {x}")),
+        (r"^mailing-list software sender (?P<x>.+)$", N_("mailing-list software sender {x}")),
+        (r"^challenge-response notice (?P<x>.+)$", N_("challenge-response notice {x}")),
+        (r"^report text (?P<x>.+)$", N_("report text {x}")),
+        (r"^SMTP code (?P<x>.+)$", N_("SMTP code {x}")),
+        (r"^failure statement (?P<x>.+)$", N_("failure statement {x}")),
+        (r"^X-Failed-Recipients header$", N_("X-Failed-Recipients header")),
+        (r"^returned original attached$", N_("returned original attached")),
+        (r"^null Return-Path$", N_("null Return-Path")),
+        (r"^Amazon SES bounce notification \(JSON\)$", N_("Amazon SES bounce notification (JSON)")),
+        (r"^delivery report without failures$", N_("delivery report without failures")),
+        (r"^DSN part$", N_("DSN part")),
+        (r"^RFC 3464 delivery status notification$",
+         N_("RFC 3464 delivery status notification")),
+        (r"^unreadable message \((?P<x>[^)]*)\)$", N_("unreadable message ({x})")),
+        (r"^sent from our own address$", N_("sent from our own address")),
+        (r"^ARF feedback report$", N_("ARF feedback report")),
+        (r"^list or bulk mail$", N_("list or bulk mail")),
+        (r"^written by a person$", N_("written by a person")),
+        (r"^disposition notification \((?P<x>[^)]*)\)$", N_("disposition notification ({x})")),
+        (r"^message refused: disposition (?P<x>\S+) \(RFC 8098\)$",
+         N_("message refused: disposition {x} (RFC 8098)")),
+        (r"^re-classified by hand$", N_("re-classified by hand")),
+        (r"^not classified within (?P<x>\S+) s: set aside for review$",
+         N_("not classified within {x} s: set aside for review")),
+    )
+)
+_NESTED = re.compile(r"^(?P<what>delay warning|forwarded report): (?P<rest>.+)$", re.S)
+_NESTED_WORDS = {"delay warning": N_("delay warning: {x}"),
+                 "forwarded report": N_("forwarded report: {x}")}
+
+#: Why the intent reader decided as it did (stored in English).
+_WHY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words) for pattern, words in (
+        (r"^no new text$", N_("no new text")),
+        (r"^names a time \((?P<x>[^)]*)\)$", N_("names a time ({x})")),
+        (r"^names another address$", N_("names another address")),
+        (r"^asks a question$", N_("asks a question")),
+        (r"^names somebody$", N_("names somebody")),
+        (r"^asks about us, not the offer$", N_("asks about us, not the offer")),
+        (r"^says it reached the wrong person$", N_("says it reached the wrong person")),
+    )
+)
+
+
+def _part(text: str, table: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    for pattern, words in table:
+        match = pattern.match(text)
+        if match:
+            return _(words).format(x=match.groupdict().get("x", ""))
+    return text
+
+
+def evidence(value: object) -> str:
+    """What the classifier saw, in the rep's words: ``subject 'Abwesend'`` → ``Betreff
+    'Abwesend'``; header names, codes and quoted text stay as they are."""
+    parts = []
+    for part in str(value or "").split("; "):
+        nested = _NESTED.match(part)
+        if nested:
+            inner = evidence(nested["rest"])
+            parts.append(_(_NESTED_WORDS[nested["what"]]).format(x=inner))
+        else:
+            parts.append(_part(part, _EVIDENCE))
+    return "; ".join(parts)
+
+
+def why(value: object) -> str:
+    """One reason of the intent reader in the rep's words (as it is when unknown)."""
+    return _part(str(value or ""), _WHY)
+
+
 def state_with_reason(value: object, why: object = None) -> str:
     """``stopped`` with ``company_reply`` → "stopped (a colleague at the same company
     replied)"; without a reason, the state alone."""

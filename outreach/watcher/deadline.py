@@ -26,7 +26,6 @@ from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from outreach.i18n import _
 from outreach.mailbox.classify import (
     Classification,
     Kind,
@@ -49,9 +48,7 @@ _START_TIMEOUT = 60.0
 def shunted(deadline: float) -> Classification:
     """The verdict of a message over the deadline: like an unreadable message, a person's
     reply (it halts follow-ups instead of mailing on), flagged for review."""
-    evidence = _("not classified within {seconds} s: set aside for review").format(
-        seconds=f"{deadline:g}"
-    )
+    evidence = f"not classified within {deadline:g} s: set aside for review"  # stored: English
     return Classification(Kind.REPLY, evidence, flags=frozenset({SHUNTED}))
 
 

@@ -276,7 +276,7 @@ def _classification(row: InboundMessage, kind: str, email: str) -> Classificatio
         auto_reply = AutoReply(date.fromisoformat(back) if back else None)
     return Classification(
         Kind(kind),
-        _("re-classified by hand"),
+        "re-classified by hand",  # stored evidence: English (views translate it)
         bounce=bounce,
         auto_reply=auto_reply,
         new_text=row.new_text or "",
