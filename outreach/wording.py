@@ -251,11 +251,30 @@ _WHY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+#: Why a message was held for review (stored in English by the lifecycle rules).
+_HELD: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words) for pattern, words in (
+        (r"^display name claims (?P<x>.+); sent from (?P<y>.+)$",
+         N_("display name claims {x}; sent from {y}")),
+        (r"^bounce not tied to a message we sent \(no Message-ID of ours in it\)$",
+         N_("bounce not tied to a message we sent (no Message-ID of ours in it)")),
+        (r"^sender not authenticated \((?P<x>.+)\) and not in a thread of ours$",
+         N_("sender not authenticated ({x}) and not in a thread of ours")),
+    )
+)
+
+
+def held(value: object) -> str:
+    """Why a message waits for a person, in the rep's words."""
+    return _part(str(value or ""), _HELD)
+
+
 def _part(text: str, table: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     for pattern, words in table:
         match = pattern.match(text)
         if match:
-            return _(words).format(x=match.groupdict().get("x", ""))
+            found = match.groupdict()
+            return _(words).format(x=found.get("x", ""), y=found.get("y", ""))
     return text
 
 

@@ -201,7 +201,8 @@ def decide(
 
 
 def held_reason(result: Classification, situation: Situation) -> str | None:
-    """Why a message must wait for a person instead of acting (None: it may act).
+    """Why a message must wait for a person instead of acting (None: it may act). Stored
+    with the message, so English; :func:`outreach.wording.held` words it for the rep.
 
     Anyone can write "Undeliverable" or "unsubscribe" and put a prospect's address in it;
     only a message tied to one we sent proves it concerns that send. So a bounce acts only
@@ -212,16 +213,12 @@ def held_reason(result: Classification, situation: Situation) -> str | None:
     if origin.tied or result.kind is Kind.OTHER:
         return None
     if origin.claimed is not None:
-        return _("display name claims {claimed}; sent from {sender}").format(
-            claimed=origin.claimed, sender=situation.sender or "?"
-        )
+        return f"display name claims {origin.claimed}; sent from {situation.sender or '?'}"
     if result.kind is Kind.BOUNCE:
-        return _("bounce not tied to a message we sent (no Message-ID of ours in it)")
+        return "bounce not tied to a message we sent (no Message-ID of ours in it)"
     if origin.auth_failures:
         failed = ", ".join(origin.auth_failures)
-        return _("sender not authenticated ({failed}) and not in a thread of ours").format(
-            failed=failed
-        )
+        return f"sender not authenticated ({failed}) and not in a thread of ours"
     return None
 
 

@@ -222,7 +222,8 @@ def _effect_text(kind: str, email: str | None, data: Mapping[str, Any]) -> str:
             who=who, was=wording.state(data.get("was", "?"))
         )
     if kind == "held":
-        return _("held for review, nothing done: {reason}").format(reason=data.get("reason", "?"))
+        return _("held for review, nothing done: {reason}").format(
+            reason=wording.held(data.get("reason", "?")))
     if kind == "interest":
         interest = data.get("interest")
         return _("marked {interest} by hand").format(
@@ -250,6 +251,10 @@ def _effect_text(kind: str, email: str | None, data: Mapping[str, Any]) -> str:
     reason = data.get("reason")
     text = _("{who} {what}").format(who=who, what=wording.event_kind(kind))
     return text + (f" ({wording.reason(reason)})" if reason else "")
+
+
+def _held(reason: str | None) -> str | None:
+    return None if reason is None else wording.held(reason)
 
 
 def _day(value: object) -> str:
@@ -293,7 +298,7 @@ def _item(
         new_text=(row.new_text or "").strip(),
         evidence=wording.evidence(row.details.get("evidence", "")),
         caused=caused,
-        held=pending_review(row.details, row.manual_kind),
+        held=_held(pending_review(row.details, row.manual_kind)),
         intent=(row.manual_intent or row.intent) if reply else None,
         classified_intent=row.intent if reply else None,
         intent_until=row.intent_until,
