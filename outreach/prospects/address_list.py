@@ -63,7 +63,8 @@ def _raw_values(
     path: Path, header: Record, records: Iterator[Record], normalize: Normalizer
 ) -> Iterator[tuple[int, str]]:
     if len([c for c in header.cells if c.strip()]) > 1:
-        index = map_columns(header.cells, where=f"{path}, line {header.line}").email_index
+        where = _("{file}, line {line}").format(file=path, line=header.line)
+        index = map_columns(header.cells, where=where).email_index
         for record in records:
             yield record.line, record.cells[index].strip() if index < len(record.cells) else ""
         return

@@ -252,7 +252,8 @@ def parse_prospects(
     """
     records = iter_records(source)
     header = _header(source, records)
-    columns = map_columns(header.cells, where=f"{source.path}, line {header.line}")
+    columns = map_columns(header.cells, where=_("{file}, line {line}").format(
+        file=source.path, line=header.line))
     collector = _Collector(columns, len(header.cells), source.delimiter, smtputf8)
     collector.warnings += [RowWarning(w.line, w.message) for w in source.warnings]
     count = 0
