@@ -7,8 +7,6 @@ boundary so the CLI and the TUI only ever have to handle ``OutreachError``.
 
 from __future__ import annotations
 
-from outreach.i18n import _
-
 
 class OutreachError(Exception):
     """Base of all errors outreach reports to a user."""
@@ -75,7 +73,6 @@ class SignInRequired(SecretError):
     ``cause`` says why, for the log."""
 
     def __init__(self, address: str, cause: str) -> None:
-        super().__init__(_("sign in again: {command}").format(
-            command=f"outreach mailbox login {address}"))
+        super().__init__(f"sign in again: outreach mailbox login {address}")
         self.address = address
         self.cause = cause
