@@ -269,6 +269,43 @@ def held(value: object) -> str:
     return _part(str(value or ""), _HELD)
 
 
+#: Why a campaign or mailbox was paused by outreach itself (stored in English); a reason
+#: the rep typed is shown as it is.
+_PAUSED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words) for pattern, words in (
+        (r"^(?P<bounced>\d+) of the last (?P<window>\d+) sends bounced \((?P<share>[^,]+), "
+         r"limit (?P<limit>[^)]+)\): check the prospect list, then `outreach campaign resume`$",
+         N_("{bounced} of the last {window} sends bounced ({share}, limit {limit})")),
+        (r"^(?P<bounced>\d+) of the first (?P<seen>\d+) sends bounced \((?P<share>.+?) of a "
+         r"(?P<window>\d+)-send window, limit (?P<limit>[^)]+)\): check the prospect list, "
+         r"then `outreach campaign resume`$",
+         N_("{bounced} of the first {seen} sends bounced ({share} of a {window}-send window, "
+            "limit {limit})")),
+        (r"^sign in again: (?P<command>outreach mailbox login \S+)$",
+         N_("sign in again: {command}")),
+        (r"^login refused: (?P<x>.*)$", N_("login refused: {x}")),
+        (r"^login required/refused: (?P<x>.*)$", N_("login required/refused: {x}")),
+        (r"^TLS failed: (?P<x>.*)$", N_("TLS failed: {x}")),
+    )
+)
+_RESUME_HINT = N_("check the prospect list, then `outreach campaign resume`")
+
+
+def pause_reason(value: object) -> str:
+    """Why a campaign or mailbox is paused, in the rep's words (a typed reason as it is)."""
+    text = str(value or "")
+    for pattern, words in _PAUSED:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        found = match.groupdict()
+        if "share" in found and current() != SOURCE:
+            found = {k: v.replace(".", ",") for k, v in found.items()}
+        said = _(words).format(**found)
+        return said + ": " + _(_RESUME_HINT) if "bounced" in found else said
+    return text
+
+
 def _part(text: str, table: tuple[tuple[re.Pattern[str], str], ...]) -> str:
     for pattern, words in table:
         match = pattern.match(text)

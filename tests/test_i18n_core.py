@@ -383,7 +383,16 @@ def test_sequence_check_prints_lint_in_german(outreach_home: Path) -> None:
         (lambda: group_title("total"), "total", "gesamt"),
         (lambda: of(2, 6, "contacted"), "2 of 6 contacted (33.3%)", "2 von 6 contacted (33,3\xa0%)"),
         (lambda: percent(1, 3), "33.3%", "33,3\xa0%"),
-        (lambda: bounce_pause_reason(3, 50, 50, 0.05),
+        (lambda: wording.pause_reason(bounce_pause_reason(1, 20, 50, 0.0333)),
+         "1 of the first 20 sends bounced (2 % of a 50-send window, limit 3.33 %): check the "
+         "prospect list, then `outreach campaign resume`",
+         "1 der ersten 20 E-Mails unzustellbar (2 % eines Fensters von 50 E-Mails, Grenze "
+         "3,33 %): prüfen Sie die Kontaktliste, dann `outreach campaign resume`"),
+        (lambda: wording.pause_reason("sign in again: outreach mailbox login a@b.test"),
+         "sign in again: outreach mailbox login a@b.test",
+         "melden Sie sich neu an: outreach mailbox login a@b.test"),
+        (lambda: wording.pause_reason("Urlaub"), "Urlaub", "Urlaub"),
+        (lambda: wording.pause_reason(bounce_pause_reason(3, 50, 50, 0.05)),
          "3 of the last 50 sends bounced (6 %, limit 5 %): check the prospect list, then "
          "`outreach campaign resume`",
          "3 der letzten 50 E-Mails unzustellbar (6 %, Grenze 5 %): prüfen Sie die Kontaktliste, "

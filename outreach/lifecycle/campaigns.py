@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from outreach.i18n import _, number
 from outreach.lifecycle.events import record
 from outreach.lifecycle.values import Subject
 from outreach.planner.windows import after_wait, next_open
@@ -77,21 +76,19 @@ def check_bounce_rate(
 def bounce_pause_reason(bounced: int, seen: int, window: int, limit: float) -> str:
     """Why a campaign was paused for bounces, with the base of the percentage: ``3 of the
     last 50 sends bounced (6 %, limit 5 %)``; before ``window`` sends the rate is still a
-    share of the whole window, and says so."""
+    share of the whole window, and says so. Stored with the campaign, so English;
+    :func:`outreach.wording.pause_reason` words it for the rep."""
+    share = f"{_percent(bounced / window)} %"
     if seen >= window:
-        counted = _("{bounced} of the last {window} sends bounced ({share}, limit {limit})")
+        counted = f"{bounced} of the last {window} sends bounced ({share}"
     else:
-        counted = _("{bounced} of the first {seen} sends bounced ({share} of a {window}-send "
-                    "window, limit {limit})")
-    text = counted.format(bounced=bounced, seen=seen, window=window,
-                          share=_percent(bounced / window), limit=_percent(limit))
-    return text + ": " + _("check the prospect list, then `outreach campaign resume`")
+        counted = f"{bounced} of the first {seen} sends bounced ({share} of a {window}-send window"
+    return (f"{counted}, limit {_percent(limit)} %): check the prospect list, "
+            "then `outreach campaign resume`")
 
 
 def _percent(share: float) -> str:
-    """``0.06`` → ``6 %``; ``0.0333`` → ``3.33 %`` (three significant digits; German
-    ``3,33 %``)."""
-    return number(float(f"{share * 100:.3g}")) + " %"
+    return f"{share * 100:.3g}"
 
 
 def requeue_for_sequence(

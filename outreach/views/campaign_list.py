@@ -48,7 +48,7 @@ def _summary(session: Session, campaign: Campaign, states: dict[str, int]) -> di
     return {
         "name": campaign.name,
         "state": campaign.state,
-        "pause_reason": campaign.pause_reason,
+        "pause_reason": wording.pause_reason(campaign.pause_reason) or None,
         "sequence": campaign_sequence(campaign).name,
         "steps": len(campaign_sequence(campaign).steps),
         "mailboxes": list(mailboxes),

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from outreach import wording
 from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect
 from outreach.views.campaign_list import list_campaigns
 from outreach.views.common import Page, aware, check_page_args
@@ -81,7 +82,7 @@ def campaign_summaries(db: Engine) -> list[CampaignSummary]:
         CampaignSummary(
             name=row["name"],
             state=row["state"],
-            pause_reason=row["pause_reason"],
+            pause_reason=wording.pause_reason(row["pause_reason"]) or None,
             sequence=row["sequence"],
             steps=row["steps"],
             mailboxes=tuple(row["mailboxes"]),

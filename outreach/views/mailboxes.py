@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from outreach import wording
 from outreach.i18n import _
 from outreach.mailbox.account import Account
 from outreach.planner.pacing import parse_ramp
@@ -72,7 +73,7 @@ def _row(mailbox: Mailbox, day: MailboxDay) -> MailboxRow:
         imap=f"{mailbox.imap_host}:{mailbox.imap_port} {mailbox.imap_security}",
         secret_source=mailbox.secret_source,
         paused=mailbox.paused,
-        pause_reason=mailbox.pause_reason,
+        pause_reason=wording.pause_reason(mailbox.pause_reason) or None,
         sent_today=day.sent_today,
         cap_today=day.cap_today,
         daily_cap=mailbox.daily_cap,
