@@ -241,6 +241,7 @@ _NESTED_WORDS = {"delay warning": N_("delay warning: {x}"),
 _WHY: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), words) for pattern, words in (
         (r"^no new text$", N_("no new text")),
+        (r"^set by hand \((?P<x>[^)]*)\)$", N_("set by hand ({x})")),
         (r"^names a time \((?P<x>[^)]*)\)$", N_("names a time ({x})")),
         (r"^names another address$", N_("names another address")),
         (r"^asks a question$", N_("asks a question")),

@@ -111,7 +111,7 @@ def stored_intent(row: InboundMessage) -> IntentResult | None:
     """A reply's intent as stored: a person's correction (or acceptance) acts without
     review; the classifier's as it said."""
     if row.manual_intent is not None:
-        why = (_("set by hand ({by})").format(by=row.manual_intent_by or "?"),)
+        why = (f"set by hand ({row.manual_intent_by or '?'})",)  # English: views word it
         intent = ReplyIntent(row.manual_intent)
         return IntentResult(intent, row.intent_until, tuple(row.referral), 1.0, False, why)
     if row.intent is None:
