@@ -113,6 +113,27 @@ VERDICTS: dict[str, str] = {
     "unknown": N_("unknown"),
 }
 
+#: Why an address was found invalid or unknown (stored in English: the enrollment's
+#: reason, the domain cache).
+_VERDICT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words) for pattern, words in (
+        (r"^not a valid address: (?P<x>.*)$", N_("not a valid address: {x}")),
+        (r"^a disposable \(throwaway\) inbox domain$", N_("a disposable (throwaway) inbox domain")),
+        (r"^domain not checked$", N_("domain not checked")),
+        (r"^a role account, not a person$", N_("a role account, not a person")),
+        (r"^the domain does not exist \(NXDOMAIN\)$", N_("the domain does not exist (NXDOMAIN)")),
+        (r"^DNS could not tell: the lookup timed out$",
+         N_("DNS could not tell: the lookup timed out")),
+        (r"^DNS could not tell: no DNS server answered \(SERVFAIL or refused\)$",
+         N_("DNS could not tell: no DNS server answered (SERVFAIL or refused)")),
+        (r"^DNS could not tell: (?P<x>.*)$", N_("DNS could not tell: {x}")),
+        (r"^null MX: the domain accepts no mail \(RFC 7505\)$",
+         N_("null MX: the domain accepts no mail (RFC 7505)")),
+        (r"^no MX, delivers to its (?P<x>\w+) record$", N_("no MX, delivers to its {x} record")),
+        (r"^the domain has no MX and no A record$", N_("the domain has no MX and no A record")),
+    )
+)
+
 _IN_CAMPAIGN = re.compile(r"^(?P<state>\w+) in campaign (?P<campaign>.+?): (?P<reason>.*)$")
 _HARD = re.compile(r"^hard bounce ?(?P<detail>.*)$")
 _SOFT = re.compile(r"^soft bounce #(?P<count>\d+) ?(?P<detail>.*)$")
@@ -170,6 +191,9 @@ def reason(value: object) -> str:
         return _("soft bounce #{count}").format(count=match["count"])
     if match := _REFUSED.match(text):
         return _("refused: {said}").format(said=match["said"])
+    for pattern, words in _VERDICT_REASONS:
+        if found := pattern.match(text):
+            return _(words).format(x=found.groupdict().get("x", ""))
     return text.replace("_", " ") if re.fullmatch(r"[a-z_]+", text) else text
 
 

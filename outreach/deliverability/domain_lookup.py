@@ -11,8 +11,6 @@ import dns.asyncresolver
 import dns.exception
 import dns.resolver
 
-from outreach.i18n import _
-
 DEFAULT_CONCURRENCY = 50
 TRIES = 3
 """Lookups per domain when DNS cannot tell (timeout, SERVFAIL, refused) before "unknown"."""
@@ -59,17 +57,16 @@ async def _one_try(resolver: dns.asyncresolver.Resolver, domain: str) -> DomainS
     try:
         return await _classify(resolver, domain)
     except dns.resolver.NXDOMAIN:
-        return DomainStatus(domain, False, _("the domain does not exist (NXDOMAIN)"))
+        return DomainStatus(domain, False, "the domain does not exist (NXDOMAIN)")
     except dns.exception.DNSException as exc:
-        return DomainStatus(domain, None, _("DNS could not tell: {why}").format(
-            why=_failure(exc)))
+        return DomainStatus(domain, None, f"DNS could not tell: {_failure(exc)}")
 
 
 def _failure(exc: dns.exception.DNSException) -> str:
     if isinstance(exc, dns.exception.Timeout):
-        return _("the lookup timed out")
+        return "the lookup timed out"
     if isinstance(exc, dns.resolver.NoNameservers):
-        return _("no DNS server answered (SERVFAIL or refused)")
+        return "no DNS server answered (SERVFAIL or refused)"
     return type(exc).__name__
 
 
@@ -77,14 +74,13 @@ async def _classify(resolver: dns.asyncresolver.Resolver, domain: str) -> Domain
     mx = await _records(resolver, domain, "MX")
     hosts = [text.split()[-1].rstrip(".") for text in mx]
     if hosts and not any(hosts):
-        return DomainStatus(domain, False, _("null MX: the domain accepts no mail (RFC 7505)"))
+        return DomainStatus(domain, False, "null MX: the domain accepts no mail (RFC 7505)")
     if hosts:
         return DomainStatus(domain, True, f"MX {min(mx, key=_preference).split()[-1]}")
     for rdtype in ("A", "AAAA"):
         if await _records(resolver, domain, rdtype):
-            return DomainStatus(domain, True, _("no MX, delivers to its {type} record").format(
-                type=rdtype))
-    return DomainStatus(domain, False, _("the domain has no MX and no A record"))
+            return DomainStatus(domain, True, f"no MX, delivers to its {rdtype} record")
+    return DomainStatus(domain, False, "the domain has no MX and no A record")
 
 
 def _preference(text: str) -> int:

@@ -26,7 +26,6 @@ from outreach.deliverability.domain_lookup import (
     DomainStatus,
     domain_statuses,
 )
-from outreach.i18n import _
 from outreach.store import session_scope
 
 Status = Literal["valid", "risky", "invalid", "unknown"]
@@ -75,18 +74,17 @@ def verdict(facts: AddressFacts, domain: DomainStatus | None) -> AddressVerdict:
     flags = tuple(name for name, on in (("role", facts.role), ("freemail", facts.freemail),
                                         ("disposable", facts.disposable)) if on)
     if facts.syntax_error:
-        return AddressVerdict(facts.email, "invalid", _("not a valid address: {why}").format(
-            why=facts.syntax_error))
+        return AddressVerdict(facts.email, "invalid", f"not a valid address: {facts.syntax_error}")
     if facts.disposable:
-        return AddressVerdict(facts.email, "invalid", _("a disposable (throwaway) inbox domain"),
+        return AddressVerdict(facts.email, "invalid", "a disposable (throwaway) inbox domain",
                               flags)
     if domain is None or domain.accepts_mail is None:
-        reason = domain.detail if domain else _("domain not checked")
+        reason = domain.detail if domain else "domain not checked"
         return AddressVerdict(facts.email, "unknown", reason, flags)
     if not domain.accepts_mail:
         return AddressVerdict(facts.email, "invalid", domain.detail, flags)
     if facts.role:
-        return AddressVerdict(facts.email, "risky", _("a role account, not a person"), flags)
+        return AddressVerdict(facts.email, "risky", "a role account, not a person", flags)
     return AddressVerdict(facts.email, "valid", "", flags)
 
 

@@ -9,7 +9,6 @@ from collections.abc import Awaitable, Callable
 import aiosmtplib
 
 from outreach.addresses import needs_smtputf8
-from outreach.i18n import _
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import smtp_client, smtp_login, smtp_token_auth
 from outreach.mailbox.ports import DeliveryInDoubt
@@ -32,9 +31,9 @@ def utf8_options(client: aiosmtplib.SMTP, addresses: list[str]) -> tuple[list[st
         return [], "ascii"
     if not client.supports_extension("smtputf8"):
         raise SmtpUtf8Unsupported(
-            _("{address} has non-ASCII characters before the @ and the server {host} does not "
-              "offer SMTPUTF8: send from a mailbox whose server does, then `outreach campaign "
-              "retry`").format(address=needing[0], host=client.hostname)
+            f"{needing[0]} has non-ASCII characters before the @ and the server "
+            f"{client.hostname} does not offer SMTPUTF8: send from a mailbox whose server "
+            "does, then `outreach campaign retry`"
         )
     return ["SMTPUTF8"], "utf-8"
 
@@ -100,8 +99,7 @@ class SmtpSession:
         try:
             return await client.data(message)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
-            raise DeliveryInDoubt(_("connection lost after DATA: {error}").format(
-                error=exc)) from exc
+            raise DeliveryInDoubt(f"connection lost after DATA: {exc}") from exc
 
     async def _optional_rcpt(
         self, client: aiosmtplib.SMTP, recipient: str, encoding: str = "ascii"

@@ -23,5 +23,5 @@ def verification_lines(summary: VerifySummary) -> list[str]:
     for verdict in summary.verdicts:
         if verdict.status in ("invalid", "unknown"):
             lines.append(f"  {wording.verdict(verdict.status):<8} {verdict.email}: "
-                         f"{verdict.reason}")
+                         f"{wording.reason(verdict.reason)}")
     return lines
