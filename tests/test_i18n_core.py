@@ -417,6 +417,25 @@ def test_stored_values_stay_english() -> None:
         assert EnrollmentState.STOPPED.value == "stopped"
 
 
+def test_texts_stored_with_rows_stay_english_in_german() -> None:
+    """What outreach writes into the database (pause reasons, a shunted message's evidence,
+    an address verdict) is English whatever the process speaks; views word it on display."""
+    from outreach.deliverability.address_rules import AddressFacts
+    from outreach.deliverability.domain_lookup import DomainStatus
+    from outreach.deliverability.verify import verdict
+    from outreach.watcher.deadline import shunted
+
+    with i18n.language("de"):
+        assert bounce_pause_reason(3, 50, 50, 0.05).startswith("3 of the last 50 sends bounced")
+        assert shunted(30).evidence == "not classified within 30 s: set aside for review"
+        assert wording.evidence(shunted(30).evidence) == (
+            "nicht innerhalb von 30 s eingeordnet: zur Prüfung zurückgelegt")
+        facts = AddressFacts("info@firma.de", "firma.de", role=True)
+        risky = verdict(facts, DomainStatus("firma.de", True, "MX mx.firma.de"))
+        assert risky.reason == "a role account, not a person"
+        assert wording.reason(risky.reason) == "eine Funktionsadresse, keine Person"
+
+
 def test_plan_days_are_english_for_json(outreach_home: Path) -> None:
     from outreach.campaigns.plan import plan_day
 
