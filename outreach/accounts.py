@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from outreach import secrets
 from outreach.addresses import check_header_text, normalize_address
 from outreach.errors import ConfigError, NotFoundError
+from outreach.i18n import _
 from outreach.mailbox import providers
 from outreach.mailbox.account import DEFAULT_PORTS, Account, Endpoint, make_endpoint
 from outreach.oauth import grants
@@ -75,10 +76,12 @@ def check_new_mailbox(new: NewMailbox) -> None:
         ("--oauth2-token-command", new.oauth2_token_command),
     ):
         if value and any(c in value for c in "\r\n\x00"):
-            raise ConfigError(f"{option} must be one line without control characters")
+            raise ConfigError(_("{option} must be one line without control characters").format(
+                option=option))
     for option, host in (("--smtp-host", new.smtp.host), ("--imap-host", new.imap.host)):
         if not host or any(c.isspace() or ord(c) < 32 for c in host):
-            raise ConfigError(f"{option} {host!r} is not a host name")
+            raise ConfigError(_("{option} {value} is not a host name").format(
+                option=option, value=repr(host)))
 
 
 def add_mailbox(
@@ -115,20 +118,22 @@ def refuse_existing(engine: Engine, email: str) -> None:
 
 def _already_there(email: str) -> ConfigError:
     return ConfigError(
-        f"mailbox {email} already exists; nothing was changed",
-        hint=f"change only the settings you name with `outreach mailbox edit {email} …` "
-        "(e.g. --password-stdin, --smtp-port 465, --name …), "
-        "or `outreach mailbox remove` it first to start over",
+        _("mailbox {email} already exists; nothing was changed").format(email=email),
+        hint=_("change only the settings you name with `{command}` (e.g. --password-stdin, "
+               "--smtp-port 465, --name …), or `outreach mailbox remove` it first to start "
+               "over").format(command=f"outreach mailbox edit {email} …"),
     )
 
 
 def _check_limits(new: NewMailbox) -> None:
     if new.sent_copy not in SENT_COPY_MODES:
-        raise ConfigError(f"--sent-copy must be one of {', '.join(SENT_COPY_MODES)}")
+        raise ConfigError(_("--sent-copy must be one of {choices}").format(
+            choices=", ".join(SENT_COPY_MODES)))
     if new.ramp:
         parse_ramp(new.ramp)
     if new.daily_cap < 1:
-        raise ConfigError(f"--daily-cap must be at least 1, not {new.daily_cap}")
+        raise ConfigError(_("--daily-cap must be at least 1, not {value}").format(
+            value=new.daily_cap))
 
 
 def _secret_source(new: NewMailbox, password: str | None) -> str:
@@ -136,8 +141,9 @@ def _secret_source(new: NewMailbox, password: str | None) -> str:
              new.oauth is not None]
     if sum(given) != 1:
         raise ConfigError(
-            "give exactly one of --password-stdin, --password-command, --oauth2-token-command "
-            "or --oauth-client-id (sign in with `outreach mailbox login`)"
+            _("give exactly one of --password-stdin, --password-command, "
+              "--oauth2-token-command or --oauth-client-id (sign in with `outreach mailbox "
+              "login`)")
         )
     if new.oauth is not None:
         return "oauth2"
@@ -222,7 +228,7 @@ def edit_mailbox(
     if before["secret"] == "oauth2" and source != "oauth2":
         _forget_sign_in(row.email)
     if password is not None:
-        changed.append("password: replaced in the OS keyring")
+        changed.append(_("password: replaced in the OS keyring"))
     return row, changed
 
 
@@ -296,8 +302,8 @@ def _edited_timezone(current: str | None, change: str | None) -> str | None:
         ZoneInfo(change)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"--timezone {change!r} is not a time zone",
-            hint="give an IANA name like Europe/Berlin, or \"\" for this machine's zone",
+            _("--timezone {value} is not a time zone").format(value=repr(change)),
+            hint=_('give an IANA name like Europe/Berlin, or "" for this machine\'s zone'),
         ) from None
     return change
 
@@ -318,7 +324,8 @@ def get_mailbox(session: Session, email: str) -> Mailbox:
     row = session.exec(select(Mailbox).where(Mailbox.email == email.strip().lower())).first()
     if row is None:
         raise NotFoundError(
-            f"no mailbox {email!r}", hint="see `outreach mailbox list` for the configured ones"
+            _("no mailbox {email}").format(email=repr(email)),
+            hint=_("see `outreach mailbox list` for the configured ones"),
         )
     return row
 
@@ -434,10 +441,11 @@ def sign_in_mailbox(
         row = get_mailbox(session, email)
     client = account_of(row).secret.oauth
     if client is None:
-        raise ConfigError(f"mailbox {row.email} does not sign in with OAuth",
-                          hint="add it with --provider microsoft365|google --oauth-client-id "
-                          "…, or --oauth-issuer URL --oauth-client-id …; or switch it with "
-                          "`outreach mailbox edit` and the same options")
+        raise ConfigError(_("mailbox {email} does not sign in with OAuth").format(
+                              email=row.email),
+                          hint=_("add it with --provider microsoft365|google --oauth-client-id "
+                                 "…, or --oauth-issuer URL --oauth-client-id …; or switch it "
+                                 "with `outreach mailbox edit` and the same options"))
     from outreach.oauth.signin import sign_in  # msal, Authlib: only when signing in
 
     # Google returns a refresh token only when asked for offline access with consent.
