@@ -7,6 +7,7 @@ import sys
 from sqlalchemy import Engine
 
 from outreach import paths
+from outreach.i18n import _
 from outreach.store.db import make_engine, session_scope
 from outreach.store.problems import (
     DATABASE_ERRORS,
@@ -71,8 +72,9 @@ def prepare_store(
         return engine, upgrade(engine, notify=notify or _to_stderr)
     except DATABASE_ERRORS + (OSError,) as exc:
         raise explain(exc, url) or StoreError(
-            f"could not open the database {describe(url)}: {exc}",
-            hint="check OUTREACH_DB_URL / OUTREACH_HOME and that the database is reachable",
+            _("could not open the database {where}: {error}").format(
+                where=describe(url), error=exc),
+            hint=_("check OUTREACH_DB_URL / OUTREACH_HOME and that the database is reachable"),
         ) from exc
 
 

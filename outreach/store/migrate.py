@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from outreach.i18n import _
 from outreach.store.problems import StoreError, describe, explain, sqlite_file, too_new
 from outreach.store.schema import Notify, Upgrade
 
@@ -64,8 +65,9 @@ def upgrade(engine: Engine, revision: str = "head", *, notify: Notify | None = N
         return _upgrade(engine, revision, notify or (lambda _line: None))
     except (SQLAlchemyError, CommandError, OSError) as exc:
         raise explain(exc, engine.url) or StoreError(
-            f"could not migrate the database {describe(engine.url)}: {exc}",
-            hint="check OUTREACH_DB_URL / OUTREACH_HOME and that the database is reachable",
+            _("could not migrate the database {where}: {error}").format(
+                where=describe(engine.url), error=exc),
+            hint=_("check OUTREACH_DB_URL / OUTREACH_HOME and that the database is reachable"),
         ) from exc
 
 
@@ -77,7 +79,8 @@ def _upgrade(engine: Engine, revision: str, notify: Notify) -> Upgrade:
         return Upgrade(before, target)
     backup = backup_sqlite(engine) if before is not None else None
     if backup is not None:
-        notify(f"backed up the database before upgrading it (schema {before}) to {backup}")
+        notify(_("backed up the database before upgrading it (schema {schema}) to {path}").format(
+            schema=before, path=backup))
     _run_in_one_transaction(engine, revision)
     return Upgrade(before, current_revision(engine) or "", backup)
 

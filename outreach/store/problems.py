@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from outreach.errors import OutreachError
+from outreach.i18n import _
 
 #: What a command may meet when the database itself is the problem.
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error)
@@ -62,36 +63,40 @@ def check_writable(url: str | URL) -> None:
     if path is None:
         return
     if make_url(url).query.get("mode") == "ro":
-        raise read_only(path, "it is opened with mode=ro")
+        raise read_only(path, _("it is opened with mode=ro"))
     if path.exists() and not os.access(path, os.W_OK):
-        raise read_only(path, "the file is read-only")
+        raise read_only(path, _("the file is read-only"))
     folder = path.parent if path.parent != Path("") else Path(".")
     if folder.exists() and not os.access(folder, os.W_OK):
-        raise read_only(path, f"its folder {folder} is read-only (SQLite writes its journal there)")
+        raise read_only(path, _("its folder {folder} is read-only (SQLite writes its journal "
+                                "there)").format(folder=folder))
 
 
 def read_only(path: Path | str, why: str) -> DatabaseReadOnly:
     return DatabaseReadOnly(
-        f"cannot write to the database {path}: {why}",
-        hint=f"make it writable (chmod u+w {path} and its folder) "
-        "or set OUTREACH_DB_URL to a database you can write",
+        _("cannot write to the database {path}: {why}").format(path=path, why=why),
+        hint=_("make it writable ({command} and its folder) or set OUTREACH_DB_URL to a "
+               "database you can write").format(command=f"chmod u+w {path}"),
     )
 
 
 def damaged(path: Path | str, detail: str) -> DatabaseDamaged:
     return DatabaseDamaged(
-        f"{path} is not a usable outreach database ({detail})",
-        hint=f"restore it from a backup (e.g. an {Path(path).name}.bak-* file next to it), "
-        "or move it aside and run `outreach init` to start a new one",
+        _("{path} is not a usable outreach database ({detail})").format(
+            path=path, detail=detail),
+        hint=_("restore it from a backup (e.g. a {name} file next to it), or move it aside "
+               "and run `outreach init` to start a new one").format(
+            name=f"{Path(path).name}.bak-*"),
     )
 
 
 def too_new(where: str, revision: str, known: str) -> DatabaseTooNew:
     return DatabaseTooNew(
-        f"the database {where} has schema {revision}, which this version of outreach does "
-        f"not know (it knows up to {known}): a newer outreach wrote it",
-        hint="upgrade outreach (pip install -U outreach), "
-        "or set OUTREACH_DB_URL / OUTREACH_HOME to another database",
+        _("the database {where} has schema {revision}, which this version of outreach does "
+          "not know (it knows up to {known}): a newer outreach wrote it").format(
+            where=where, revision=revision, known=known),
+        hint=_("upgrade outreach (pip install -U outreach), or set OUTREACH_DB_URL / "
+               "OUTREACH_HOME to another database"),
     )
 
 
@@ -102,11 +107,11 @@ def explain(exc: BaseException, url: str | URL) -> StoreError | None:
     words = str(exc).lower()
     where = describe(url)
     if any(word in words for word in _READ_ONLY_WORDS):
-        return read_only(where, "it refused a write (attempt to write a readonly database)")
+        return read_only(where, _("it refused a write (attempt to write a readonly database)"))
     if any(word in words for word in _DAMAGED_WORDS):
         return damaged(where, _first_line(getattr(exc, "orig", None) or exc))
     if isinstance(exc, PermissionError):
-        return read_only(where, f"permission denied ({exc.strerror})")
+        return read_only(where, _("permission denied ({error})").format(error=exc.strerror))
     return None
 
 
