@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from outreach.errors import ConfigError, ConnectionFailed
+from outreach.i18n import _
 
 TIMEOUT_S = 15.0
 WELL_KNOWN = ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server")
@@ -35,8 +36,9 @@ def discover(issuer: str) -> Endpoints:
     doc = _metadata(issuer)
     token = doc.get("token_endpoint")
     if not isinstance(token, str):
-        raise ConfigError(f"the metadata of {issuer} names no token_endpoint",
-                          hint="is this the issuer URL of an OAuth 2.0 server?")
+        raise ConfigError(_("the metadata of {issuer} names no token_endpoint").format(
+                              issuer=issuer),
+                          hint=_("is this the issuer URL of an OAuth 2.0 server?"))
     found = Endpoints(
         issuer=issuer,
         authorization=_optional(doc, "authorization_endpoint"),
@@ -56,8 +58,8 @@ def require_safe_url(url: str, what: str) -> None:
         return
     if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return
-    raise ConfigError(f"the OAuth {what} {url} is not https",
-                      hint="plain http is only allowed for a server on loopback")
+    raise ConfigError(_("the OAuth {what} {url} is not https").format(what=what, url=url),
+                      hint=_("plain http is only allowed for a server on loopback"))
 
 
 def _metadata(issuer: str) -> dict[str, object]:
@@ -68,8 +70,10 @@ def _metadata(issuer: str) -> dict[str, object]:
         try:
             response = requests.get(url, timeout=TIMEOUT_S, headers={"Accept": "application/json"})
         except requests.RequestException as exc:
-            raise ConnectionFailed(f"could not reach {url}: {type(exc).__name__}",
-                                   hint="check the --oauth-issuer URL and the network") from None
+            raise ConnectionFailed(_("could not reach {url}: {error}").format(
+                                       url=url, error=type(exc).__name__),
+                                   hint=_("check the --oauth-issuer URL and the network")
+                                   ) from None
         if response.ok:
             try:
                 doc = response.json()
@@ -78,8 +82,9 @@ def _metadata(issuer: str) -> dict[str, object]:
             if isinstance(doc, dict):
                 return doc
         tried.append(f"{url} ({response.status_code})")
-    raise ConfigError(f"no OAuth metadata at {', '.join(tried)}",
-                      hint="--oauth-issuer must be the issuer URL of an OIDC / RFC 8414 server")
+    raise ConfigError(_("no OAuth metadata at {urls}").format(urls=", ".join(tried)),
+                      hint=_("--oauth-issuer must be the issuer URL of an OIDC / RFC 8414 "
+                             "server"))
 
 
 def _optional(doc: dict[str, object], key: str) -> str | None:

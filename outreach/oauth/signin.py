@@ -23,6 +23,7 @@ from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 
 from outreach.errors import ConfigError, ConnectionFailed, OutreachError
+from outreach.i18n import _
 from outreach.oauth import OAuthClient
 from outreach.oauth.discovery import TIMEOUT_S, Endpoints, discover
 from outreach.oauth.grants import Grant, expires_at, save_grant
@@ -59,14 +60,14 @@ def sign_in(
     stop = stop or threading.Event()
     if client.library == "msal":
         if flow == "browser":
-            raise ConfigError("Microsoft 365 signs in with a device code here",
-                              hint="leave out --flow, or give --flow device")
+            raise ConfigError(_("Microsoft 365 signs in with a device code here"),
+                              hint=_("leave out --flow, or give --flow device"))
         try:
             return _msal_device(client, on_prompt, stop)
         except (requests.RequestException, ValueError) as exc:  # msal lets these through
-            raise ConnectionFailed(f"could not reach {client.authority}: "
-                                   f"{type(exc).__name__}",
-                                   hint="check the network and --oauth-tenant") from None
+            raise ConnectionFailed(_("could not reach {url}: {error}").format(
+                                       url=client.authority, error=type(exc).__name__),
+                                   hint=_("check the network and --oauth-tenant")) from None
     endpoints = discover(client.authority)
     chosen = _oidc_flow(client, endpoints, flow)
     if chosen == "device":
@@ -78,12 +79,13 @@ def _oidc_flow(client: OAuthClient, endpoints: Endpoints, asked: str) -> str:
     if asked == "device" or (asked == "auto" and client.flow in ("device", "auto")
                              and endpoints.device):
         if not endpoints.device:
-            raise ConfigError(f"{endpoints.issuer} offers no device code sign-in",
-                              hint="leave out --flow: the browser sign-in is used")
+            raise ConfigError(_("{issuer} offers no device code sign-in").format(
+                                  issuer=endpoints.issuer),
+                              hint=_("leave out --flow: the browser sign-in is used"))
         return "device"
     if not endpoints.authorization:
-        raise ConfigError(f"{endpoints.issuer} offers neither a device code nor an "
-                          "authorization endpoint")
+        raise ConfigError(_("{issuer} offers neither a device code nor an authorization "
+                            "endpoint").format(issuer=endpoints.issuer))
     return "browser"
 
 
@@ -94,16 +96,16 @@ def _msal_device(client: OAuthClient, on_prompt: Prompt, stop: threading.Event) 
     app, cache = msal_app(client)
     flow = app.initiate_device_flow(scopes=list(client.scopes))
     if "user_code" not in flow:
-        raise SignInFailed(f"Microsoft refused to start the sign-in: {flow.get('error')}: "
-                           f"{flow.get('error_description', '')}".strip())
+        raise SignInFailed(_("Microsoft refused to start the sign-in: {error}").format(
+            error=f"{flow.get('error')}: {flow.get('error_description', '')}".strip()))
     on_prompt({"verification_uri": flow["verification_uri"], "user_code": flow["user_code"],
                "expires_in": flow["expires_in"]})
     threading.Thread(target=_expire_on, args=(stop, flow), daemon=True).start()
     result = app.acquire_token_by_device_flow(flow)
     stop.set()  # ends the helper thread
     if "access_token" not in result:
-        raise SignInFailed(f"the sign-in was not completed: {result.get('error')}: "
-                           f"{result.get('error_description', '')}".strip())
+        raise SignInFailed(_("the sign-in was not completed: {error}").format(
+            error=f"{result.get('error')}: {result.get('error_description', '')}".strip()))
     save_grant(client.address, Grant(msal_cache=cache.serialize(), signed_in_at=time.time()))
     token, lifetime = token_of(client.address, result)
     remember(client.address, token, lifetime)
@@ -125,7 +127,8 @@ def _oidc_device(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
         device_code, user_code = str(start["device_code"]), str(start["user_code"])
         uri = str(start.get("verification_uri") or start["verification_url"])
     except KeyError as missing:
-        raise SignInFailed(f"{endpoints.device} answered without {missing}") from None
+        raise SignInFailed(_("{url} answered without {field}").format(
+            url=endpoints.device, field=missing)) from None
     lifetime = float(start.get("expires_in") or wait_s)
     on_prompt({"verification_uri": uri, "user_code": user_code, "expires_in": int(lifetime)})
     interval = float(start.get("interval") or 5)
@@ -141,12 +144,13 @@ def _oidc_device(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
                 if exc.error == "slow_down":
                     interval += 5
                 elif exc.error != "authorization_pending":
-                    raise SignInFailed(f"the sign-in was not completed: {exc.error}") from None
+                    raise SignInFailed(_("the sign-in was not completed: {error}").format(
+                        error=exc.error)) from None
             if time.monotonic() + interval > deadline:
-                raise SignInFailed("the code expired before the sign-in was approved",
-                                   hint="run `outreach mailbox login` again")
+                raise SignInFailed(_("the code expired before the sign-in was approved"),
+                                   hint=_("run `outreach mailbox login` again"))
             if stop.wait(interval):  # the provider's own polling interval (RFC 8628 §3.5)
-                raise SignInFailed("the sign-in was cancelled")
+                raise SignInFailed(_("the sign-in was cancelled"))
     finally:
         session.close()
     return _store(client, token, "device")
@@ -175,14 +179,16 @@ def _oidc_loopback(client: OAuthClient, endpoints: Endpoints, on_prompt: Prompt,
         callback = receiver.wait(wait_s, stop)
     query = parse_qs(urlsplit(callback).query)
     if "error" in query:
-        raise SignInFailed(f"the sign-in was refused: {query['error'][0]}")
+        raise SignInFailed(_("the sign-in was refused: {error}").format(
+            error=query["error"][0]))
     if query.get("state") != [state]:
-        raise SignInFailed("the sign-in answer did not match this sign-in (state)")
+        raise SignInFailed(_("the sign-in answer did not match this sign-in (state)"))
     try:
         token = session.fetch_token(endpoints.token, code=query.get("code", [""])[0],
                                     code_verifier=verifier)
     except AuthlibBaseError as exc:
-        raise SignInFailed(f"the provider refused the code: {exc.error}") from None
+        raise SignInFailed(_("the provider refused the code: {error}").format(
+            error=exc.error)) from None
     finally:
         session.close()
     return _store(client, token, "browser")
@@ -201,7 +207,8 @@ class _Receiver:
                 if "code=" in self.path or "error=" in self.path:
                     receiver._got.append(self.path)
                     receiver._arrived.set()
-                body = b"Signed in: you can close this window and go back to the terminal.\n"
+                body = (_("Signed in: you can close this window and go back to the "
+                          "terminal.") + "\n").encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -227,10 +234,11 @@ class _Receiver:
         deadline = time.monotonic() + wait_s
         while not self._arrived.wait(min(0.2, max(0.0, deadline - time.monotonic()))):
             if stop.is_set():
-                raise SignInFailed("the sign-in was cancelled")
+                raise SignInFailed(_("the sign-in was cancelled"))
             if time.monotonic() >= deadline:
-                raise SignInFailed(f"no sign-in arrived within {int(wait_s)} s",
-                                   hint="run `outreach mailbox login` again")
+                raise SignInFailed(_("no sign-in arrived within {seconds} s").format(
+                                       seconds=int(wait_s)),
+                                   hint=_("run `outreach mailbox login` again"))
         return self._got[0]
 
 
@@ -240,10 +248,10 @@ class _Receiver:
 def _store(client: OAuthClient, token: dict[str, Any], flow: str) -> SignedIn:
     refresh = token.get("refresh_token")
     if not isinstance(refresh, str) or not refresh:
-        raise SignInFailed("the provider gave no refresh token, so the sign-in would end "
-                           "with the first access token",
-                           hint="the app registration must allow offline access "
-                           "(scope offline_access / access_type=offline)")
+        raise SignInFailed(_("the provider gave no refresh token, so the sign-in would end "
+                             "with the first access token"),
+                           hint=_("the app registration must allow offline access "
+                                  "(scope offline_access / access_type=offline)"))
     save_grant(client.address, Grant(
         refresh_token=refresh, refresh_expires_at=expires_at(token.get("refresh_token_expires_in")),
         signed_in_at=time.time(),
@@ -258,13 +266,14 @@ def _post_form(url: str, data: dict[str, str]) -> dict[str, Any]:
         response = requests.post(url, data=data, timeout=TIMEOUT_S,
                                  headers={"Accept": "application/json"})
     except requests.RequestException as exc:
-        raise ConnectionFailed(f"could not reach {url}: {type(exc).__name__}") from None
+        raise ConnectionFailed(_("could not reach {url}: {error}").format(
+            url=url, error=type(exc).__name__)) from None
     try:
         body = response.json()
     except ValueError:
         body = {}
     if not response.ok or not isinstance(body, dict):
         error = body.get("error") if isinstance(body, dict) else None
-        raise SignInFailed(f"{url} refused to start the sign-in: "
-                           f"{error or response.status_code}")
+        raise SignInFailed(_("{url} refused to start the sign-in: {error}").format(
+            url=url, error=error or response.status_code))
     return body
