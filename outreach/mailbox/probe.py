@@ -223,9 +223,9 @@ def _find_sent(client: IMAPClient, steps: _Steps) -> None:
 
 async def probe_account(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
     """Fetch the secret once, then run the SMTP and IMAP checks side by side."""
-    source = {"keyring": _("from the OS keyring"), "command": _("from the password command"),
+    source = {"keyring": _("from OS keyring"), "command": _("from password command"),
               "oauth2": _("from your OAuth sign-in")}.get(
-        account.secret.source, _("from the token command")
+        account.secret.source, _("from token command")
     )
     try:
         secret = await asyncio.to_thread(get_secret)
