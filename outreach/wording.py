@@ -137,6 +137,7 @@ _VERDICT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _IN_CAMPAIGN = re.compile(r"^(?P<state>\w+) in campaign (?P<campaign>.+?): (?P<reason>.*)$")
 _HARD = re.compile(r"^hard bounce ?(?P<detail>.*)$")
 _SOFT = re.compile(r"^soft bounce #(?P<count>\d+) ?(?P<detail>.*)$")
+_SUPPRESSED = re.compile(r"^suppressed \((?P<why>\w+)\)$")
 _REFUSED = re.compile(r"^refused: (?P<said>.*)$", re.S)
 
 
@@ -191,6 +192,8 @@ def reason(value: object) -> str:
         return _("soft bounce #{count}").format(count=match["count"])
     if match := _REFUSED.match(text):
         return _("refused: {said}").format(said=match["said"])
+    if match := _SUPPRESSED.match(text):
+        return _("suppressed: {reason}").format(reason=suppression_reason(match["why"]))
     for pattern, words in _VERDICT_REASONS:
         if found := pattern.match(text):
             return _(words).format(x=found.groupdict().get("x", ""))
@@ -357,6 +360,19 @@ def evidence(value: object) -> str:
 def why(value: object) -> str:
     """One reason of the intent reader in the rep's words (as it is when unknown)."""
     return _part(str(value or ""), _WHY)
+
+
+def suppression_reason(value: object) -> str:
+    """Why an address is on the suppression list (``manual``, ``bounce`` …) in words."""
+    reasons = {
+        "manual": pgettext("suppression reason", "by hand"),
+        "import": pgettext("suppression reason", "imported"),
+        "bounce": pgettext("suppression reason", "bounced"),
+        "unsubscribe": pgettext("suppression reason", "unsubscribed"),
+        "complaint": pgettext("suppression reason", "complaint"),
+    }
+    text = str(value or "")
+    return reasons.get(text, text)
 
 
 def state_with_reason(value: object, why: object = None) -> str:

@@ -76,7 +76,7 @@ def screen(
         elif hit is not None:
             skipped.append(
                 Skipped(candidate.email, _("suppressed ({reason}: {value})").format(
-                    reason=wording.reason(hit.reason), value=hit.value), "suppressed")
+                    reason=wording.suppression_reason(hit.reason), value=hit.value), "suppressed")
             )
         elif candidate.id in live and not include_active:
             skipped.append(Skipped(candidate.email, live[candidate.id], "active_elsewhere"))

@@ -185,7 +185,7 @@ def _endpoint(errors: dict[str, str], protocol: str, values: Mapping[str, str]) 
     host = (values.get(f"{protocol}_host") or "").strip()
     port = _port(errors, protocol, values.get(f"{protocol}_port") or "")
     if not host:
-        errors[f"{protocol}_host"] = _("the host name of the {protocol} server is needed").format(
+        errors[f"{protocol}_host"] = _("the {protocol} server's host name is needed").format(
             protocol=protocol.upper())
     if not host or f"{protocol}_port" in errors:
         return None

@@ -85,7 +85,7 @@ def _row(mailbox: Mailbox, day: MailboxDay) -> MailboxRow:
 def ramp_state(day: MailboxDay) -> str:
     """Where a mailbox stands on its ramp-up, in words."""
     if not day.ramp:
-        return _("no ramp-up")
+        return _("no ramp")
     start, step = parse_ramp(day.ramp)
     if not day.ramping:
         return _("ramped up to {cap} a day").format(cap=day.daily_cap)

@@ -49,7 +49,7 @@ def _where(db: Engine, now: datetime, running_here: bool) -> EnginePresence:
         return EnginePresence("here", _("in this window (stops when you quit)"))
     others = _alive_others(db, now)
     if not others:
-        return EnginePresence("stopped", _("nothing sends from this database"))
+        return EnginePresence("stopped", _("no engine sends from this database"))
     first = others[0]
     detail = _("{kind} on {host} (pid {pid})").format(
         kind=first.kind, host=first.host, pid=first.pid)

@@ -135,7 +135,7 @@ def _row(row: Any, tags: list[str], suppression: Any) -> ProspectRow:
         timezone=row.timezone or "",
         tags=tuple(tags),
         suppressed=None if suppression is None
-        else f"{wording.reason(suppression.reason)} ({suppression.value})",
+        else f"{wording.suppression_reason(suppression.reason)} ({suppression.value})",
         fields={str(k): str(v) for k, v in (row.fields or {}).items()},
     )
 

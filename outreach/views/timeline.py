@@ -101,7 +101,7 @@ def _send_entry(send: Send, campaign: str | None) -> TimelineEntry:
         return TimelineEntry(aware(send.due_at), "scheduled", campaign, title)
     return TimelineEntry(
         aware(send.updated_at), send.state, campaign,
-        _("step {number}: {state}").format(number=step, state=wording.state(send.state)),
+        _("step {number} {state}").format(number=step, state=wording.state(send.state)),
         send.error or "",
     )
 
