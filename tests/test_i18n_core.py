@@ -257,6 +257,12 @@ def test_demo_narration_in_german() -> None:
     assert held == ["Abmeldung von dana@l.example („stop“)", "  → zur Prüfung zurückgehalten"]
 
 
+def test_the_german_demo_sequence_is_valid_and_lints_clean(outreach_home: Path) -> None:
+    path = ROOT / "outreach" / "data" / "demo_sequence_de.yaml"
+    assert CliRunner().invoke(cli, ["sequence", "check", str(path)]).exit_code == 0
+    assert [str(f) for f in lint_file(path)] == []
+
+
 @pytest.mark.slow
 def test_demo_runs_in_german() -> None:
     """The whole demo with ``--lang de``: German mail, German narration, every outcome."""
