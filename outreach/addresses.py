@@ -5,16 +5,47 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 
 from outreach.errors import ConfigError
-from outreach.i18n import N_, _
-
-#: The words callers pass as ``what`` (translated where the error is made).
-WHAT = (N_("address"), N_("mailbox"), N_("name"), N_("display name"),
-        N_("--name (display name)"))
+from outreach.i18n import N_, SOURCE, _, current
 
 SMTPUTF8_HINT = N_(
     "an address with non-ASCII characters before the @ can only be sent to through a server "
     "that offers SMTPUTF8 (`outreach mailbox test` shows whether yours does)"
 )
+#: What callers call the value checked (``what=``), translated where it is shown.
+WHAT = (N_("address"), N_("mailbox"), N_("name"), N_("display name"), N_("sender name"),
+        N_("prospect name"), N_("--name (display name)"))
+#: email_validator's reasons (English only), by how they start → ours.
+_INVALID = (
+    ("An email address must have an @-sign", N_("it has no @")),
+    ("There must be something before the @-sign", N_("nothing comes before the @")),
+    ("The part after the @-sign is not valid. It should have a period",
+     N_("the domain after the @ has no dot")),
+    ("The part after the @-sign contains invalid characters",
+     N_("the domain after the @ contains characters not allowed there")),
+    ("The email address contains invalid characters before the @-sign",
+     N_("the part before the @ contains characters not allowed there")),
+    ("Internationalized characters before the @-sign are not supported",
+     N_("the part before the @ has non-ASCII characters")),
+    ("An email address cannot have two periods in a row", N_("it has two dots in a row")),
+    ("An email address cannot have a hyphen immediately after the @-sign",
+     N_("a hyphen follows the @")),
+    ("An email address cannot have a period immediately before the @-sign",
+     N_("a dot comes right before the @")),
+    ("An email address cannot start with a period", N_("it starts with a dot")),
+    ("The part after the @-sign is a special-use or reserved name",
+     N_("the domain is reserved and cannot receive mail")),
+    ("The email address is too long", N_("it is too long")),
+)
+
+
+def _why_invalid(exc: EmailNotValidError) -> str:
+    """email_validator's reason; in German our words for the usual ones."""
+    text = str(exc)
+    if current() != SOURCE:
+        for start, ours in _INVALID:
+            if text.startswith(start):
+                return _(ours)
+    return text
 
 
 def normalize_address(address: str, *, what: str = "address", smtputf8: bool = True) -> str:
@@ -36,8 +67,8 @@ def normalize_address(address: str, *, what: str = "address", smtputf8: bool = T
     except EmailNotValidError as exc:
         hint = f" ({_(SMTPUTF8_HINT)})" if "before the @-sign" in str(exc) else ""
         raise ConfigError(
-            _("{what} {address!r} is not a valid e-mail address: {reason}").format(
-                what=_(what), address=address, reason=exc) + hint
+            _("{what} {address} is not a valid e-mail address: {why}").format(
+                what=_(what), address=repr(address), why=_why_invalid(exc)) + hint
         ) from None
     return result.normalized.lower()
 
@@ -58,8 +89,8 @@ def wire_address(address: str) -> str:
             f"x@{domain}", check_deliverability=False, test_environment=True
         ).ascii_domain
     except EmailNotValidError as exc:
-        raise ConfigError(_("address {address!r}: the domain cannot be sent to: {reason}")
-                          .format(address=address, reason=exc)) from None
+        raise ConfigError(_("address {address}: the domain cannot be sent to: {why}").format(
+            address=repr(address), why=_why_invalid(exc))) from None
     return f"{local}@{ascii_domain}"
 
 
@@ -68,8 +99,8 @@ def check_header_text(value: str, what: str) -> str:
     bad = next((c for c in value if ord(c) < 32 or ord(c) == 127 or c in "\u2028\u2029"), None)
     if bad is not None:
         raise ConfigError(
-            _("{what} {value!r} contains a control character ({bad!r}); it goes into the "
-              "From/To header, which is one line").format(what=_(what), value=value, bad=bad),
+            _("{what} {value} contains a control character ({char}); it goes into the From/To "
+              "header, which is one line").format(what=_(what), value=repr(value), char=repr(bad)),
             hint=_("remove the line break or control character"),
         )
     return value

@@ -18,8 +18,9 @@ import keyring
 from keyring.backend import KeyringBackend
 from sqlalchemy import Engine
 
-from outreach import accounts
+from outreach import accounts, i18n, wording
 from outreach.campaigns import service
+from outreach.i18n import N_, _
 from outreach.mailbox.account import make_endpoint
 from outreach.sandbox import Sandbox
 from outreach.store import open_store, session_scope
@@ -69,8 +70,11 @@ class MemoryKeyring(KeyringBackend):
 
 
 def sequence_file(directory: Path) -> Path:
+    """The demo's sequence, in the rep's language (the mail is German for a German rep)."""
+    name = "demo_sequence_de.yaml" if i18n.current() == "de" else "demo_sequence.yaml"
     path = directory / "demo.yaml"
-    path.write_text(resources.files("outreach.data").joinpath("demo_sequence.yaml").read_text())
+    path.write_text(resources.files("outreach.data").joinpath(name).read_text(encoding="utf-8"),
+                    encoding="utf-8")
     return path
 
 
@@ -85,7 +89,8 @@ def demo_world(directory: Path) -> Iterator[Sandbox]:
             if p.behaviour == "bounce":
                 sandbox.add_domain(p.email.split("@")[1])
             else:
-                sandbox.persona(p.email, p.behaviour, delay=p.delay, language="en")
+                sandbox.persona(p.email, p.behaviour, delay=p.delay,
+                                language="de" if i18n.current() == "de" else "en")
         db = open_store()
         ep = sandbox.endpoints
         accounts.add_mailbox(
@@ -126,19 +131,18 @@ Roster = dict[str, tuple[str, str | None]]
 """Each prospect of the demo campaign: email → (state, reason)."""
 
 INBOUND_HEADLINES = {
-    "reply": "reply from {sender} to “{subject}”",
-    "auto_reply": "out-of-office from {sender} (“{subject}”)",
-    "unsubscribe": "opt-out from {sender} (“{subject}”)",
-    "bounce": "bounce from {sender} (“{subject}”)",
+    "reply": N_("reply from {sender} to “{subject}”"),
+    "auto_reply": N_("out-of-office from {sender} (“{subject}”)"),
+    "unsubscribe": N_("opt-out from {sender} (“{subject}”)"),
+    "bounce": N_("bounce from {sender} (“{subject}”)"),
 }
 OUTCOMES = {
-    "replied": "replied: no more follow-ups",
-    "paused": "paused until they are back",
-    "unsubscribed": "unsubscribed: suppressed, never written to again",
-    "bounced": "bounced: address suppressed",
-    "stopped": "stopped",
+    "replied": N_("replied: no more follow-ups"),
+    "paused": N_("paused until they are back"),
+    "unsubscribed": N_("unsubscribed: suppressed, never written to again"),
+    "bounced": N_("bounced: address suppressed"),
+    "stopped": N_("stopped"),
 }
-REASONS = {"company_reply": "a colleague at the same company replied"}
 
 
 def roster(db: Engine) -> Roster:
@@ -153,15 +157,17 @@ def narrate(kind: str, info: dict[str, object], before: Roster, after: Roster) -
     headline = INBOUND_HEADLINES.get(kind)
     if headline is None:
         return []
-    lines = [headline.format(sender=info.get("from") or "?", subject=info.get("subject") or "")]
+    lines = [_(headline).format(sender=info.get("from") or "?", subject=info.get("subject") or "")]
     changed = [email for email, now in after.items() if before.get(email) != now]
     lines += [f"  → {email} {_outcome(*after[email])}" for email in changed]
     if not changed:
-        lines.append("  → held for review" if info.get("held") else "  → no prospect affected")
+        lines.append("  → " + (_("held for review") if info.get("held")
+                               else _("no prospect affected")))
     return lines
 
 
 def _outcome(state: str, reason: str | None) -> str:
-    said = OUTCOMES.get(state, state)
-    why = REASONS.get(reason or "", reason if state in ("bounced", "stopped") else None)
-    return f"{said} ({why})" if why else said
+    said = _(OUTCOMES[state]) if state in OUTCOMES else wording.state(state)
+    if reason and (reason == "company_reply" or state in ("bounced", "stopped")):
+        return f"{said} ({wording.reason(reason)})"
+    return said

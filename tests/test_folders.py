@@ -161,7 +161,7 @@ async def test_copies_go_to_the_german_sent_folder_and_mailbox_test_names_it(
 
     result = await asyncio.to_thread(CliRunner().invoke, cli, ["mailbox", "test", rep])
     assert result.exit_code == 0, result.output
-    assert "✓ IMAP Sent folder — Gesendete Objekte (flagged \\Sent (SPECIAL-USE); 1 messages)" in (
+    assert "✓ IMAP Sent folder — Gesendete Objekte (flagged \\Sent (SPECIAL-USE); 1 message)" in (
         result.output)
     with Session(db) as session:
         assert session.exec(select(Mailbox.sent_folder)).one() == "Gesendete Objekte"
@@ -221,7 +221,7 @@ async def test_a_refused_append_is_a_visible_health_warning(
     with Session(db) as session:
         assert session.exec(select(Send.state).where(Send.message_id == second)).one() == "sending"
     [health] = status(db)["mailboxes"]
-    assert health["sent_copies"]["in_doubt"] == 1 and "1 send(s) in doubt" in health["warning"]
+    assert health["sent_copies"]["in_doubt"] == 1 and "1 send in doubt" in health["warning"]
 
 
 async def second_send_in_doubt(db: Engine, first: Send) -> str:

@@ -372,7 +372,7 @@ def test_sequence_check_says_what_a_reply_does(outreach_home: Path, tmp_path: Pa
     path.write_text(BASE.format(extra="  not_now: resume\n  not_now_default: 8w\n"))
     result = CliRunner().invoke(cli, ["sequence", "check", str(path)])
     assert result.exit_code == 0, result.output
-    assert '"not now" pauses them until the day named (else 8w), then goes on' in result.output
+    assert '"not now" pauses them until the day named (else 8 weeks), then goes on' in result.output
     assert "proposed" not in result.output  # referral: ignore, the default
     path.write_text(BASE.format(extra=""))
     plain = CliRunner().invoke(cli, ["sequence", "check", str(path)])

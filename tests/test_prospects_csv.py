@@ -173,7 +173,7 @@ def test_values_right_of_the_header_are_ignored_with_a_warning(tmp_path: Path) -
     path.write_text("email,first_name\na@b.test,Ann,surplus,\nc@d.test,Cid,,\n")
     parsed = parse_prospects(read_csv_text(path))
     assert [r.first_name for r in parsed.rows] == ["Ann", "Cid"]
-    assert parsed.warnings == (RowWarning(2, "1 value(s) right of the last column ignored"),)
+    assert parsed.warnings == (RowWarning(2, "1 value right of the last column ignored"),)
 
 
 def test_crlf_inside_a_quoted_field_becomes_a_newline() -> None:

@@ -274,7 +274,7 @@ async def test_prospect_timeline_suppress_unsuppress_and_add_to_campaign(world: 
         with Session(world.db) as session:
             assert is_suppressed(session, "anna@nordwind.example") is not None
         assert state_of(world, "anna@nordwind.example") == "stopped"
-        assert "suppressed: manual" in screen_text(app)
+        assert "suppressed: by hand" in screen_text(app)
         await pilot.press("u")
         await settle(pilot)
         with Session(world.db) as session:
@@ -309,7 +309,7 @@ async def test_inbox_filters_and_shows_the_reply_text(world: World) -> None:
         assert [r[4] for r in table_rows(table)] == ["ben@kiefer.example"]  # the "from" column
         text = screen_text(app)
         assert "Could we have a short call next week?" in text
-        assert "chris@kiefer.example stopped (company_reply)" in text
+        assert "chris@kiefer.example stopped (a colleague at the same" in text
         await pilot.press("i")  # ben's reply: interested
         await settle(pilot)
         with Session(world.db) as session:

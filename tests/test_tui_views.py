@@ -95,7 +95,7 @@ def test_timeline_lists_sends_messages_and_their_effects(world: World) -> None:
     assert "short call" in reply.detail
     assert reply.caused == (
         "ben@kiefer.example replied (reply)",
-        "chris@kiefer.example stopped (company_reply)",
+        "chris@kiefer.example stopped (a colleague at the same company replied)",
     )
 
 

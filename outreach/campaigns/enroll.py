@@ -14,8 +14,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from outreach import wording
 from outreach.campaigns.service import add_prospects
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.lifecycle import Cause
 from outreach.lifecycle.enrolling import live_elsewhere
 from outreach.lifecycle.suppressing import suppress_and_stop
@@ -49,7 +51,7 @@ def active_elsewhere(db: Engine, email: str, campaign: str | None = None) -> str
     text = found.get(row_id(prospect.id))
     if text is None or campaign is None:
         return text
-    return None if text == f"already in campaign {campaign}" else text
+    return None if text == _("already in campaign {campaigns}").format(campaigns=campaign) else text
 
 
 def add_to_campaign(
@@ -67,11 +69,13 @@ def add_to_campaign(
     if result.skipped:
         skipped = result.skipped[0]
         if skipped.why == "already_enrolled":
-            raise ConfigError(f"{skipped.email} is already in campaign {campaign_name!r}")
+            raise ConfigError(_("{email} is already in campaign {campaign}").format(
+                email=skipped.email, campaign=repr(campaign_name)))
         if skipped.why == "suppressed":
             raise ConfigError(
-                f"{skipped.email} is {skipped.reason}",
-                hint="unsuppress it first if writing to it is really fine",
+                _("{email} is {reason}").format(
+                    email=skipped.email, reason=wording.reason(skipped.reason)),
+                hint=_("unsuppress it first if writing to it is really fine"),
             )
         return Added(campaign_name, skipped.email, None, False, skipped.reason, False)
     mailbox = next(box for box, count in result.per_mailbox.items() if count)
@@ -93,6 +97,6 @@ def unsuppress_address(db: Engine, email: str) -> str:
     with session_scope(db) as session:
         hit = is_suppressed(session, email.strip().lower())
         if hit is None:
-            raise ConfigError(f"{email} is not suppressed")
+            raise ConfigError(_("{email} is not suppressed").format(email=email))
         remove_suppressions(session, [hit.value])
     return hit.value

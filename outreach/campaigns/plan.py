@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
 from outreach.campaigns.rows import get_campaign
-from outreach.i18n import _
+from outreach.i18n import _, current
 from outreach.lifecycle.branching import branch_facts
 from outreach.lifecycle.pacer_state import load_pacer
 from outreach.lifecycle.snapshots import campaign_sequence
@@ -158,6 +158,16 @@ def _branch(enrolled: _Enrolled, step: int, facts: BranchFacts | None) -> str | 
     return _("{when}: fails today, skipped").format(when=when.describe())
 
 
+def plan_day(day: date) -> str:
+    """The day of a planned send: ``Mon 2026-12-07`` in English (also what ``--json``
+    shows, which always speaks English), ``Mo., 07.12.2026`` in German."""
+    if current() == "en":
+        return day.strftime("%a %Y-%m-%d")
+    from babel.dates import format_date
+
+    return format_date(day, "EEE, dd.MM.yyyy", locale=current())
+
+
 class LocalClock:
     """``at.astimezone(tz).strftime("%a %Y-%m-%d %H:%M")`` for µs instants, per timezone.
 
@@ -175,8 +185,9 @@ class LocalClock:
             day = self.days.day_of(at)
             plain = self.days.offset(day)
             if plain is None:
-                return from_us(at).astimezone(self.days.tz).strftime("%a %Y-%m-%d %H:%M")
-            prefix, offset = date.fromordinal(day).strftime("%a %Y-%m-%d"), plain
+                local = from_us(at).astimezone(self.days.tz)
+                return f"{plan_day(local.date())} {local:%H:%M}"
+            prefix, offset = plan_day(date.fromordinal(day)), plain
             self.span = (self.days.midnight(day), self.days.midnight(day + 1), prefix, offset)
         minutes = (at + offset) % DAY_US // MINUTE_US
         return f"{prefix} {minutes // 60:02d}:{minutes % 60:02d}"

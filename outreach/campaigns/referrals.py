@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from outreach.campaigns.enroll import Added, add_to_campaign
 from outreach.errors import ConfigError, NotFoundError
+from outreach.i18n import _
 from outreach.lifecycle.referrals import proposed_by, referral_enrolled
 from outreach.lifecycle.values import Subject
 from outreach.prospects import get_prospect
@@ -32,11 +33,12 @@ def enroll_referral(
     with Session(db) as session:
         message = session.get(InboundMessage, inbound_id)
         if message is None or message.enrollment_id is None:
-            raise NotFoundError(f"no reply #{inbound_id} in a thread of ours")
+            raise NotFoundError(
+                _("no reply #{id} in a thread of ours").format(id=inbound_id))
         if email not in proposed_by(session.connection(), inbound_id):
             raise ConfigError(
-                f"{email} was not proposed by reply #{inbound_id}",
-                hint="set the campaign's stop.referral: propose, or add the prospect by hand",
+                _("{email} was not proposed by reply #{id}").format(email=email, id=inbound_id),
+                hint=_("set the campaign's stop.referral: propose, or add the prospect by hand"),
             )
         thread = session.get_one(Enrollment, message.enrollment_id)
         campaign = session.get_one(Campaign, thread.campaign_id).name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from outreach.errors import NotFoundError
+from outreach.i18n import _
 from outreach.store.models import Campaign
 
 
@@ -12,6 +13,7 @@ def get_campaign(session: Session, name: str) -> Campaign:
     row = session.exec(select(Campaign).where(Campaign.name == name)).first()
     if row is None:
         raise NotFoundError(
-            f"no campaign {name!r}", hint="see `outreach campaign list` for the existing ones"
+            _("no campaign {name}").format(name=repr(name)),
+            hint=_("see `outreach campaign list` for the existing ones"),
         )
     return row

@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, func
 from sqlmodel import Session, col, select
 
-from outreach import accounts
+from outreach import accounts, wording
 from outreach.addresses import check_header_text, wire_address
 from outreach.campaigns.rows import get_campaign
 from outreach.errors import ConfigError, ValidationFailed
+from outreach.i18n import _, ngettext
 from outreach.lifecycle.campaigns import mark_started, set_campaign_state
 from outreach.lifecycle.enrolling import Candidate, Skipped, enroll, queue_first_steps, screen
 from outreach.lifecycle.retrying import RETRYABLE, retry_deferred, retry_failed
@@ -73,15 +74,16 @@ def create_campaign(
     The prospects: those with any of ``tags``, or ``all_prospects``, or exactly ``emails``
     (the TUI's choice by tag and search)."""
     if not name.strip():
-        raise ConfigError("a campaign needs a name")
+        raise ConfigError(_("a campaign needs a name"))
     if not mailbox_emails:
-        raise ConfigError("give at least one --mailbox to send from")
+        raise ConfigError(_("give at least one --mailbox to send from"))
     if not tags and not all_prospects and not emails:
-        raise ConfigError("choose prospects with --tag T (repeatable) or --all")
+        raise ConfigError(_("choose prospects with --tag T (repeatable) or --all"))
     sequence = load_sequence(sequence_path)
     with session_scope(engine) as session:
         if session.exec(select(Campaign).where(Campaign.name == name)).first():
-            raise ConfigError(f"campaign {name!r} exists already", hint="pick another name")
+            raise ConfigError(_("campaign {name} exists already").format(name=repr(name)),
+                              hint=_("pick another name"))
         mailboxes = [accounts.get_mailbox(session, email) for email in mailbox_emails]
         campaign = Campaign(
             name=name,
@@ -165,7 +167,8 @@ def add_prospects(
     with session_scope(engine) as session:
         campaign = get_campaign(session, name)
         if campaign.state == "archived":
-            raise ConfigError(f"campaign {name!r} is archived", hint="pick a live campaign")
+            raise ConfigError(_("campaign {name} is archived").format(name=repr(name)),
+                              hint=_("pick a live campaign"))
         prospects = [get_prospect(session, email) for email in emails]
         mailboxes = list(
             session.exec(
@@ -176,7 +179,8 @@ def add_prospects(
             )
         )
         if not mailboxes:
-            raise ConfigError(f"campaign {name!r} has no mailbox to send from")
+            raise ConfigError(
+                _("campaign {name} has no mailbox to send from").format(name=repr(name)))
         running = campaign.state in RUNNING
         return _enroll(
             session, campaign, mailboxes, prospects, include_active, now,
@@ -209,7 +213,8 @@ def preflight(session: Session, campaign: Campaign) -> list[str]:
         fields = prospect_fields(prospect)
         missing = missing_fields(sequence, fields)
         if missing:
-            failures.append(f"{prospect.email}: no value for {', '.join(sorted(missing))}")
+            failures.append(_("{email}: no value for {fields}").format(
+                email=prospect.email, fields=", ".join(sorted(missing))))
         elif not rendered_one:  # one full render catches runtime template errors
             failures += _render_all(sequence, fields)
             rendered_one = True
@@ -223,7 +228,8 @@ def _header_problem(prospect: Prospect) -> str | None:
         check_header_text(display_name(prospect) or "", "name")
         wire_address(prospect.email)
     except ConfigError as exc:
-        return f"{prospect.email}: {exc.message} (fix it and import the prospect again)"
+        return _("{email}: {problem} (fix it and import the prospect again)").format(
+            email=prospect.email, problem=exc.message)
     return None
 
 
@@ -240,8 +246,9 @@ def _mailbox_problems(session: Session, campaign: Campaign) -> list[str]:
             wire_address(box.email)
         except ConfigError as exc:
             problems.append(
-                f"mailbox {box.email}: {exc.message} "
-                f"(fix it with `outreach mailbox edit {box.email} --name …`)"
+                _("mailbox {email}: {problem} (fix it with `{command}`)").format(
+                    email=box.email, problem=exc.message,
+                    command=f"outreach mailbox edit {box.email} --name …")
             )
     return problems
 
@@ -297,9 +304,11 @@ def start_campaign(
         failures = preflight(session, campaign)
         if failures:
             raise ValidationFailed(
-                f"campaign {name!r} cannot start: {len(failures)} problem(s) would fail sends",
+                ngettext("campaign {name} cannot start: {count} problem would fail sends",
+                         "campaign {name} cannot start: {count} problems would fail sends",
+                         len(failures)).format(name=repr(name), count=len(failures)),
                 failures[:200],
-                hint='fix the prospects\' fields or add `| default("…")` to the template',
+                hint=_('fix the prospects\' fields or add `| default("…")` to the template'),
             )
         conn = session.connection()
         queued = queue_first_steps(conn, row_id(campaign.id), now)
@@ -318,8 +327,9 @@ def require_draft(engine: Engine, name: str) -> None:
 def _check_draft(campaign: Campaign) -> None:
     if campaign.state != "draft":
         raise ConfigError(
-            f"campaign {campaign.name!r} is {campaign.state}, not a draft",
-            hint="use `campaign resume` for a paused one",
+            _("campaign {name} is {state}, not a draft").format(
+                name=repr(campaign.name), state=wording.state(campaign.state)),
+            hint=_("use `campaign resume` for a paused one"),
         )
 
 
@@ -330,13 +340,16 @@ def _nothing_to_send(session: Session, campaign: Campaign) -> ConfigError:
         .where(Enrollment.campaign_id == campaign.id)
         .group_by(col(Enrollment.state))
     )
-    states = ", ".join(f"{count} {state}" for state, count in sorted(rows.all()))
+    states = ", ".join(
+        f"{count} {wording.state(state)}" for state, count in sorted(rows.all())
+    )
     return ConfigError(
-        f"campaign {campaign.name!r} not started: it would send nothing "
-        f"(enrollments: {states or 'none'}); it stays a draft",
-        hint=f"fix or replace the prospects (`outreach campaign show {campaign.name}` lists "
-        f"why each ended); if DNS was wrong, `outreach campaign verify {campaign.name}` "
-        "checks the addresses again",
+        _("campaign {name} not started: it would send nothing (enrollments: {states}); "
+          "it stays a draft").format(name=repr(campaign.name), states=states or _("none")),
+        hint=_("fix or replace the prospects (`{show}` lists why each ended); if DNS was "
+               "wrong, `{verify}` checks the addresses again").format(
+            show=f"outreach campaign show {campaign.name}",
+            verify=f"outreach campaign verify {campaign.name}"),
     )
 
 
@@ -346,7 +359,9 @@ def set_state(engine: Engine, name: str, state: str, reason: str | None = None) 
     with session_scope(engine) as session:
         campaign = get_campaign(session, name)
         if campaign.state not in allowed[state]:
-            raise ConfigError(f"campaign {name!r} is {campaign.state}; it cannot become {state}")
+            raise ConfigError(_("campaign {name} is {state}; it cannot become {target}").format(
+                name=repr(name), state=wording.state(campaign.state),
+                target=wording.state(state)))
         set_campaign_state(session.connection(), row_id(campaign.id), state, reason, utcnow())
         session.refresh(campaign)
     return campaign
@@ -358,14 +373,15 @@ def retry_campaign(
     """Re-queue a started campaign's ``failed`` enrollments and sends (or make its
     ``deferred`` sends due now), after the cause was fixed; returns what was re-queued."""
     if state not in RETRYABLE:
-        raise ConfigError(f"--state must be one of {', '.join(RETRYABLE)}, not {state!r}")
+        raise ConfigError(_("--state must be one of {choices}, not {value}").format(
+            choices=", ".join(RETRYABLE), value=repr(state)))
     now = now or utcnow()
     with session_scope(engine) as session:
         campaign = get_campaign(session, name)
         if campaign.state not in RUNNING:
             raise ConfigError(
-                f"campaign {name!r} is {campaign.state}: only a started, unarchived campaign "
-                "can retry",
+                _("campaign {name} is {state}: only a started, unarchived campaign can "
+                  "retry").format(name=repr(name), state=wording.state(campaign.state)),
             )
         conn = session.connection()
         retry = retry_failed if state == "failed" else retry_deferred

@@ -18,6 +18,7 @@ import dns.resolver
 from imapclient import IMAPClient
 
 from outreach.deliverability.dns import DnsFailure, txt_strings
+from outreach.i18n import _
 from outreach.mailbox.connect import find_sent_folder
 
 
@@ -107,7 +108,7 @@ class _ErrorLog:
         self.logger.addHandler(_Collect(self.messages))
 
     def summary(self) -> str:
-        return "; ".join(self.messages) or (
+        return "; ".join(self.messages) or _(
             "the signature does not match: the message changed after signing, or the "
             "published key is not the one that signed")
 

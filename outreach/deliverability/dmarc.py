@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import dns.resolver
 
 from outreach.deliverability.dns import txt_strings
+from outreach.i18n import _
 
 POLICIES = ("none", "quarantine", "reject")
 
@@ -40,7 +41,7 @@ def parse_dmarc(domain: str, text: str) -> DmarcRecord:
     parts = [part.strip() for part in text.split(";") if part.strip()]
     tags: dict[str, str] = {}
     for part in parts:
-        name, _, value = part.partition("=")
+        name, _unused, value = part.partition("=")
         tags.setdefault(name.strip().lower(), value.strip())
     return DmarcRecord(domain, text, tags, tuple(_problems(parts, tags)))
 
@@ -48,11 +49,12 @@ def parse_dmarc(domain: str, text: str) -> DmarcRecord:
 def _problems(parts: list[str], tags: dict[str, str]) -> list[str]:
     problems = []
     if not parts or parts[0].replace(" ", "") != "v=DMARC1":
-        problems.append("the record must start with v=DMARC1")
+        problems.append(_("the record must start with v=DMARC1"))
     if tags.get("p", "").lower() not in POLICIES:
-        problems.append(f"p= must be one of {', '.join(POLICIES)}, not {tags.get('p')!r}")
+        problems.append(_("p= must be one of {choices}, not {value}").format(
+            choices=", ".join(POLICIES), value=repr(tags.get("p"))))
     if "pct" in tags and not (tags["pct"].isdigit() and 0 <= int(tags["pct"]) <= 100):
-        problems.append(f"pct= must be 0-100, not {tags['pct']!r}")
+        problems.append(_("pct= must be 0-100, not {value}").format(value=repr(tags["pct"])))
     return problems
 
 

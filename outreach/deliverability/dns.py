@@ -18,6 +18,7 @@ import dns.rdatatype
 import dns.resolver
 
 from outreach.errors import ConfigError
+from outreach.i18n import _
 
 ENV_VAR = "OUTREACH_DNS"
 LIFETIME_S = 5.0
@@ -43,19 +44,20 @@ def parse_resolver(text: str | None) -> ResolverSpec:
     """``host:port`` (or ``host``, or ``[v6]:port``) → spec; empty/None → the system's."""
     if not text:
         return ResolverSpec()
-    host, _, port = text.strip().rpartition(":") if "]" not in text else _v6(text.strip())
+    host, _unused, port = text.strip().rpartition(":") if "]" not in text else _v6(text.strip())
     if not host:
         host, port = text.strip(), "53"
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(
-            f"DNS server {text!r} is not host:port",
-            hint=f"write e.g. 127.0.0.1:5353 (in {ENV_VAR} or --resolver)",
+            _("DNS server {value} is not host:port").format(value=repr(text)),
+            hint=_("write e.g. 127.0.0.1:5353 (in {variable} or --resolver)").format(
+                variable=ENV_VAR),
         )
     return ResolverSpec(host.strip("[]"), int(port))
 
 
 def _v6(text: str) -> tuple[str, str, str]:
-    host, _, rest = text.partition("]")
+    host, _unused, rest = text.partition("]")
     return host + "]", ":", rest.lstrip(":") or "53"
 
 
@@ -96,9 +98,11 @@ def lookup(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> list[dns.
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
         return []
     except (dns.exception.Timeout, dns.resolver.NoNameservers) as exc:
-        raise DnsFailure(f"{rdtype} lookup of {name} failed: {exc}") from None
+        raise DnsFailure(_("{type} lookup of {name} failed: {error}").format(
+            type=rdtype, name=name, error=exc)) from None
     except dns.exception.DNSException as exc:
-        raise DnsFailure(f"{rdtype} lookup of {name} failed: {exc}") from None
+        raise DnsFailure(_("{type} lookup of {name} failed: {error}").format(
+            type=rdtype, name=name, error=exc)) from None
 
 
 def txt_strings(resolver: dns.resolver.Resolver, name: str) -> list[str]:

@@ -26,28 +26,31 @@ from outreach.deliverability.sender import daily_cap_finding, freemail_finding, 
 from outreach.deliverability.signin_check import sign_in_finding
 from outreach.deliverability.tls_check import tls_findings
 from outreach.errors import NotFoundError, OutreachError
+from outreach.i18n import N_, _
 from outreach.mailbox.account import Account
 from outreach.mailbox.probe import ProbeStep, probe_account
 from outreach.oauth import grants
 from outreach.store.models import Mailbox
 
 STEP_FIXES: dict[str, str] = {
-    "secret": "store the password again: `outreach mailbox edit ADDRESS --password-stdin`",
-    "connect": "check host and port (`outreach mailbox edit ADDRESS --smtp-host/--imap-host "
-    "…`) and that no firewall blocks the connection",
-    "EHLO": "the server refused the greeting: check that this is a submission port (587/465)",
-    "STARTTLS": "use --smtp-security tls with port 465, or trust the server's CA "
-    "(SSL_CERT_FILE)",
-    "TLS": "check the port speaks implicit TLS (465 for SMTP, 993 for IMAP)",
-    "AUTH": "check the username and password (with 2FA an app password is needed), "
-    "then `outreach mailbox edit ADDRESS --password-stdin`",
-    "XOAUTH2": "refresh the token your --oauth2-token-command prints, or sign in again: "
-    "`outreach mailbox login ADDRESS`",
-    "OAUTHBEARER": "sign in again: `outreach mailbox login ADDRESS`",
-    "LOGIN": "check the username and password (with 2FA an app password is needed), "
-    "then `outreach mailbox edit ADDRESS --password-stdin`",
-    "SELECT INBOX": "the account has no readable INBOX: ask your provider to enable IMAP",
-    "Sent folder": "create a Sent folder (or enable SPECIAL-USE) so sent copies can be filed",
+    "secret": N_("store the password again: `outreach mailbox edit ADDRESS --password-stdin`"),
+    "connect": N_("check host and port (`outreach mailbox edit ADDRESS --smtp-host/--imap-host "
+                  "…`) and that no firewall blocks the connection"),
+    "EHLO": N_("the server refused the greeting: check that this is a submission port "
+               "(587/465)"),
+    "STARTTLS": N_("use --smtp-security tls with port 465, or trust the server's CA "
+                   "(SSL_CERT_FILE)"),
+    "TLS": N_("check the port speaks implicit TLS (465 for SMTP, 993 for IMAP)"),
+    "AUTH": N_("check the username and password (with 2FA an app password is needed), "
+               "then `outreach mailbox edit ADDRESS --password-stdin`"),
+    "XOAUTH2": N_("refresh the token your --oauth2-token-command prints, or sign in again: "
+                  "`outreach mailbox login ADDRESS`"),
+    "OAUTHBEARER": N_("sign in again: `outreach mailbox login ADDRESS`"),
+    "LOGIN": N_("check the username and password (with 2FA an app password is needed), "
+                "then `outreach mailbox edit ADDRESS --password-stdin`"),
+    "SELECT INBOX": N_("the account has no readable INBOX: ask your provider to enable IMAP"),
+    "Sent folder": N_("create a Sent folder (or enable SPECIAL-USE) so sent copies can be "
+                      "filed"),
 }
 
 
@@ -78,7 +81,7 @@ def _fetch_secret(account: Account) -> tuple[str | None, OutreachError | None]:
 def _secret_getter(secret: str | None, error: OutreachError | None) -> Callable[[], str]:
     def get() -> str:
         if secret is None:
-            raise error or OutreachError("no secret")
+            raise error or OutreachError(_("no password or token stored"))
         return secret
 
     return get
@@ -90,7 +93,8 @@ def _step_finding(step: ProbeStep) -> Finding:
         return ok(check, step.detail or step.name)
     key = step.name.split(" ", 1)[0] if step.name.startswith("connect") else step.name
     fix = STEP_FIXES.get(key, STEP_FIXES["secret"] if step.protocol == "secret" else "")
-    return fail(check, step.detail or step.name, fix or "see the server's words above")
+    return fail(check, step.detail or step.name, _(fix) if fix else _("see the server's words "
+                                                                        "above"))
 
 
 def _connected(steps: list[ProbeStep], protocol: str) -> bool:
@@ -116,8 +120,8 @@ def _dns_findings(row: Mailbox, account: Account, secret: str | None,
     if secret is not None and _logged_in(steps):
         found.append(dkim_finding(account, secret, row.sent_folder, resolver))
     else:
-        found.append(fail("DKIM", "not checked: could not log in over IMAP",
-                          "fix the IMAP login above, then run doctor again"))
+        found.append(fail("DKIM", _("not checked: could not log in over IMAP"),
+                          _("fix the IMAP login above, then run doctor again")))
     return found
 
 
@@ -126,6 +130,7 @@ async def diagnose_all(db: Engine, spec: ResolverSpec, email: str | None = None
     """Diagnose one mailbox (``email``) or every configured one, one after the other."""
     rows = [r for r in list_mailboxes(db) if email is None or r.email == email.strip().lower()]
     if not rows:
-        raise NotFoundError(f"no mailbox {email!r}" if email else "no mailbox is configured",
-                            hint="add one with `outreach mailbox add`")
+        raise NotFoundError(_("no mailbox {email}").format(email=repr(email)) if email
+                            else _("no mailbox is configured"),
+                            hint=_("add one with `outreach mailbox add`"))
     return [await diagnose(row, spec) for row in rows]

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from outreach.deliverability.lint_text import estimated_length, visible_text
 from outreach.deliverability.spam_words import SpamWords
+from outreach.i18n import _, ngettext, number
 from outreach.sequences.spintax import SpintaxError, spintax_expansion_count
 from outreach.sequences.texts import TemplateText
 
@@ -68,8 +69,9 @@ def spam_words(text: TemplateText, visible: str, words: SpamWords) -> Iterator[H
         if key in seen:
             continue
         seen.add(key)
-        yield Hit("spam_word", offset, f"spam trigger word “{' '.join(phrase.split())}”",
-                  "filters score such words; say it the way you would to a colleague")
+        yield Hit("spam_word", offset, _("spam trigger word “{word}”").format(
+                      word=" ".join(phrase.split())),
+                  _("filters score such words; say it the way you would to a colleague"))
 
 
 def all_caps(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit]:
@@ -77,16 +79,16 @@ def all_caps(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit
     total = len(_WORD.findall(visible))
     limit = CAPS_WORDS_SUBJECT if text.part == "subject" else CAPS_WORDS_BODY
     if len(caps) >= limit and total and len(caps) / total > 0.1:
-        share = f"{len(caps)} of {total} words"
-        yield Hit("all_caps", caps[0].start(), f"{share} in ALL CAPS",
-                  "shouting reads as advertising to people and to filters")
+        yield Hit("all_caps", caps[0].start(),
+                  _("{count} of {total} words in ALL CAPS").format(count=len(caps), total=total),
+                  _("shouting reads as advertising to people and to filters"))
 
 
 def exclamations(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit]:
     found = _EXCLAIM.search(visible)
     if found:
         yield Hit("exclamations", found.start(), f"“{found.group(0)}”",
-                  "repeated exclamation marks are a classic spam signal")
+                  _("repeated exclamation marks are a classic spam signal"))
 
 
 def _links(source: str, visible: str, html: bool) -> list[tuple[str, int]]:
@@ -98,14 +100,16 @@ def _links(source: str, visible: str, html: bool) -> list[tuple[str, int]]:
 def links(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit]:
     found = _links(text.source, visible, text.html)
     if len(found) > MAX_LINKS:
-        yield Hit("links", found[MAX_LINKS][1], f"{len(found)} links (more than {MAX_LINKS})",
-                  "every link adds to the spam score; cold mail that lands has one link or none")
+        yield Hit("links", found[MAX_LINKS][1], _("{count} links (more than {limit})").format(
+                      count=len(found), limit=MAX_LINKS),
+                  _("every link adds to the spam score; cold mail that lands has one link or "
+                    "none"))
     for url, offset in found:
         host = _host(url)
         if host in SHORTENERS:
-            yield Hit("shortener", offset, f"shortened link {host}",
-                      "shorteners hide the destination and are blocklisted by many filters; "
-                      "link to your own domain")
+            yield Hit("shortener", offset, _("shortened link {host}").format(host=host),
+                      _("shorteners hide the destination and are blocklisted by many filters; "
+                        "link to your own domain"))
 
 
 def _host(url: str) -> str:
@@ -117,17 +121,20 @@ def _host(url: str) -> str:
 def images(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit]:
     found = list(_IMG.finditer(text.source)) if text.html else []
     if found:
-        yield Hit("images", found[0].start(), f"{len(found)} image(s) in the message",
-                  "images make a first contact look like a newsletter (and are often "
-                  "trackers); filters weigh the text-to-image ratio")
+        yield Hit("images", found[0].start(),
+                  ngettext("{count} image in the message", "{count} images in the message",
+                           len(found)).format(count=len(found)),
+                  _("images make a first contact look like a newsletter (and are often "
+                    "trackers); filters weigh the text-to-image ratio"))
 
 
 def merge_tags(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit]:
     for found in _FOREIGN_TAGS.finditer(visible):
         yield Hit("merge_tag", found.start(),
-                  f"“{found.group(0)}” would be sent as is (not a merge field here)",
-                  "a placeholder left in the mail shows it is a mass mailing; write "
-                  "{{ first_name }}-style fields")
+                  _("“{tag}” would be sent as is (not a merge field here)").format(
+                      tag=found.group(0)),
+                  _("a placeholder left in the mail shows it is a mass mailing; write "
+                    "{{ first_name }}-style fields"))
 
 
 def subject_length(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit]:
@@ -135,10 +142,10 @@ def subject_length(text: TemplateText, visible: str, words: SpamWords) -> Iterat
         return
     length = estimated_length(text.source)
     if length > MAX_SUBJECT_CHARS:
-        yield Hit("subject_length", 0, f"subject is about {length} characters "
-                  f"(more than {MAX_SUBJECT_CHARS})",
-                  "long subjects are cut off on phones and read like marketing; "
-                  "short, plain subjects get opened")
+        yield Hit("subject_length", 0, _("subject is about {count} characters "
+                  "(more than {limit})").format(count=length, limit=MAX_SUBJECT_CHARS),
+                  _("long subjects are cut off on phones and read like marketing; "
+                    "short, plain subjects get opened"))
 
 
 def spintax_versions(text: TemplateText, visible: str, words: SpamWords) -> Iterator[Hit]:
@@ -147,9 +154,10 @@ def spintax_versions(text: TemplateText, visible: str, words: SpamWords) -> Iter
     except SpintaxError:
         return
     if count > MAX_SPINTAX_VERSIONS:
-        yield Hit("spintax", 0, f"{count:,} spintax versions (more than "
-                  f"{MAX_SPINTAX_VERSIONS:,})", "nobody can proofread that many versions; "
-                  "a clumsy combination goes out unseen")
+        yield Hit("spintax", 0, _("{count} spintax versions (more than {limit})").format(
+                      count=number(count), limit=number(MAX_SPINTAX_VERSIONS)),
+                  _("nobody can proofread that many versions; a clumsy combination goes out "
+                    "unseen"))
 
 
 TEXT_RULES: tuple[Rule, ...] = (spam_words, all_caps, exclamations, links, images, merge_tags,
@@ -176,10 +184,10 @@ def opt_out_hit(body: str) -> Hit | None:
     """A first step without List-Unsubscribe that offers no way out in its words."""
     if _OPT_OUT_RE.search(visible_text(body)):
         return None
-    return Hit("no_opt_out", 0, "the first step offers no way to opt out",
-               "without the List-Unsubscribe header (unsubscribe_header: false) add a "
-               "sentence such as \"PS: Not relevant? Reply 'unsubscribe' and I won't write "
-               "again.\" or set unsubscribe_header: true")
+    return Hit("no_opt_out", 0, _("the first step offers no way to opt out"),
+               _("without the List-Unsubscribe header (unsubscribe_header: false) add a "
+                 "sentence such as \"PS: Not relevant? Reply 'unsubscribe' and I won't write "
+                 "again.\" or set unsubscribe_header: true"))
 
 
 def html_only_hit(body: str, html: str | None) -> Hit | None:
@@ -189,7 +197,8 @@ def html_only_hit(body: str, html: str | None) -> Hit | None:
     html_words = len(visible_text(html, html=True).split())
     text_words = len(visible_text(body).split())
     if html_words and text_words < MIN_TEXT_SHARE * html_words:
-        return Hit("html_only", 0, f"the plain-text body has {text_words} words, the HTML "
-                   f"{html_words}", "mail without a real text/plain part scores as spam; "
-                   "write the same message in body:")
+        return Hit("html_only", 0, _("the plain-text body has {text} words, the HTML {html}"
+                                     ).format(text=text_words, html=html_words),
+                   _("mail without a real text/plain part scores as spam; write the same "
+                     "message in body:"))
     return None

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from outreach.deliverability.findings import Finding, ok, warn
+from outreach.i18n import _, number
 from outreach.prospects.freemail import is_freemail
 
 # A "noreply" sender tells people not to answer: the opposite of cold outreach, and spam
@@ -46,26 +47,32 @@ def provider_limit(smtp_host: str, domain: str) -> ProviderLimit | None:
 def noreply_finding(address: str) -> Finding:
     local = address.partition("@")[0]
     if NOREPLY.match(local):
-        return warn("From address", f"{address} looks like a no-reply address",
-                    "send from a person's address that can receive answers: cold outreach "
-                    "lives on replies, and filters distrust no-reply senders")
-    return ok("From address", f"{address} can receive replies")
+        return warn("From address",
+                    _("{address} looks like a no-reply address").format(address=address),
+                    _("send from a person's address that can receive answers: cold outreach "
+                      "lives on replies, and filters distrust no-reply senders"))
+    return ok("From address", _("{address} can receive replies").format(address=address))
 
 
 def freemail_finding(domain: str) -> Finding:
     if is_freemail(domain):
-        return warn("Sending domain", f"{domain} is a free-mail provider",
-                    "send volume from your own company domain: free-mail accounts have low "
-                    "limits, and you cannot publish SPF/DKIM/DMARC for them")
-    return ok("Sending domain", f"{domain} is your own domain")
+        return warn("Sending domain",
+                    _("{domain} is a free-mail provider").format(domain=domain),
+                    _("send volume from your own company domain: free-mail accounts have low "
+                      "limits, and you cannot publish SPF/DKIM/DMARC for them"))
+    return ok("Sending domain", _("{domain} is your own domain").format(domain=domain))
 
 
 def daily_cap_finding(cap: int, smtp_host: str, domain: str) -> Finding:
     limit = provider_limit(smtp_host, domain)
     if limit is None:
-        return ok("Daily cap", f"{cap} a day (provider limit unknown)")
+        return ok("Daily cap", _("{cap} a day (provider limit unknown)").format(cap=number(cap)))
     if cap > limit.daily:
-        return warn("Daily cap", f"{cap} a day is above {limit.provider}'s documented limit "
-                    f"of {limit.daily:,}", f"lower it: `outreach mailbox edit ADDRESS --daily-cap "
-                    f"{min(limit.daily, 100)}` (the provider suspends sending beyond it)")
-    return ok("Daily cap", f"{cap} a day, within {limit.provider}'s limit of {limit.daily:,}")
+        return warn("Daily cap", _("{cap} a day is above the documented limit of {provider}: "
+                                   "{limit}").format(cap=number(cap), provider=limit.provider,
+                                                     limit=number(limit.daily)),
+                    _("lower it: `{command}` (the provider suspends sending beyond it)").format(
+                        command=f"outreach mailbox edit ADDRESS --daily-cap "
+                                f"{min(limit.daily, 100)}"))
+    return ok("Daily cap", _("{cap} a day, within the limit of {provider}: {limit}").format(
+        cap=number(cap), provider=limit.provider, limit=number(limit.daily)))

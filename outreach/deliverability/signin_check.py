@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from outreach.deliverability.findings import Finding, ok, warn
 from outreach.deliverability.sender import MICROSOFT_SMTP_HOSTS
+from outreach.i18n import _
 from outreach.oauth.grants import Grant
 from outreach.store.models import Mailbox
 
@@ -22,31 +23,47 @@ def sign_in_finding(row: Mailbox, grant: Grant | None, now: datetime) -> Finding
     if row.secret_source == "oauth2":
         return _oauth_finding(row, grant, now)
     if _is_microsoft(row) and row.secret_source in ("keyring", "command"):
-        when = "turned off" if now.date() > BASIC_AUTH_OFF else "turned off at the end of"
+        detail = (
+            _("Microsoft 365 with a password: Exchange Online turned off SMTP basic "
+              "authentication in December 2026 (sending fails with 535 5.7.139)")
+            if now.date() > BASIC_AUTH_OFF else
+            _("Microsoft 365 with a password: Exchange Online turns off SMTP basic "
+              "authentication at the end of December 2026 (sending then fails with 535 5.7.139)")
+        )
         return warn(
             CHECK,
-            f"Microsoft 365 with a password: Exchange Online {when} December 2026 SMTP "
-            "basic authentication (sending then fails with 535 5.7.139)",
-            f"sign in with OAuth: `outreach mailbox edit {row.email} --provider microsoft365 "
-            f"--oauth-client-id …`, then `outreach mailbox login {row.email}` (docs/oauth2.md)",
+            detail,
+            _("sign in with OAuth: `{edit}`, then `{login}` (docs/oauth2.md)").format(
+                edit=f"outreach mailbox edit {row.email} --provider microsoft365 "
+                     "--oauth-client-id …",
+                login=f"outreach mailbox login {row.email}"),
         )
     return None
+
+
+def _iso_day(timestamp: float) -> str:
+    return f"{datetime.fromtimestamp(timestamp, UTC):%Y-%m-%d}"
 
 
 def _oauth_finding(row: Mailbox, grant: Grant | None, now: datetime) -> Finding:
     login = f"`outreach mailbox login {row.email}`"
     if grant is None:
-        return warn(CHECK, f"OAuth ({row.oauth_provider}): not signed in", f"sign in: {login}")
+        return warn(CHECK, _("OAuth ({provider}): not signed in").format(
+            provider=row.oauth_provider), _("sign in: {command}").format(command=login))
     if grant.refresh_expires_at is not None:
         ends = datetime.fromtimestamp(grant.refresh_expires_at, UTC)
         if ends - now < EXPIRY_WARNING:
-            past = "ended" if ends <= now else "ends"
-            return warn(CHECK, f"OAuth ({row.oauth_provider}): the sign-in {past} "
-                        f"{ends:%Y-%m-%d %H:%M} UTC", f"sign in again before then: {login}")
-    since = (f", signed in {datetime.fromtimestamp(grant.signed_in_at, UTC):%Y-%m-%d}"
-             if grant.signed_in_at else "")
-    return ok(CHECK, f"OAuth ({row.oauth_provider}){since}; the refresh token is in the "
-              "OS keyring")
+            detail = (_("OAuth ({provider}): the sign-in ended {when} UTC") if ends <= now
+                      else _("OAuth ({provider}): the sign-in ends {when} UTC"))
+            return warn(CHECK, detail.format(provider=row.oauth_provider,
+                                             when=f"{ends:%Y-%m-%d %H:%M}"),
+                        _("sign in again before then: {command}").format(command=login))
+    if grant.signed_in_at:
+        return ok(CHECK, _("OAuth ({provider}), signed in {day}; the refresh token is in the OS "
+                           "keyring").format(provider=row.oauth_provider,
+                                             day=_iso_day(grant.signed_in_at)))
+    return ok(CHECK, _("OAuth ({provider}); the refresh token is in the OS keyring").format(
+        provider=row.oauth_provider))
 
 
 def _is_microsoft(row: Mailbox) -> bool:

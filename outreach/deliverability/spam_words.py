@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from outreach.errors import ConfigError
+from outreach.i18n import N_, _
 from outreach.paths import config_dir
 
 USER_FILE = "spam_words.yaml"
@@ -24,11 +25,11 @@ class SpamWordsFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    de: list[str] = Field(default_factory=list, description="German words and phrases.")
-    en: list[str] = Field(default_factory=list, description="English words and phrases.")
+    de: list[str] = Field(default_factory=list, description=N_("German words and phrases."))
+    en: list[str] = Field(default_factory=list, description=N_("English words and phrases."))
     ignore: list[str] = Field(default_factory=list,
-                              description="Shipped phrases not to flag (e.g. your product "
-                                          "is called 'Gratis').")
+                              description=N_("Shipped phrases not to flag (e.g. your product "
+                                             "is called 'Gratis')."))
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ def _read(text: str, where: str) -> SpamWordsFile:
         data: Any = YAML(typ="safe").load(text) or {}
         return SpamWordsFile.model_validate(data)
     except (YAMLError, ValidationError) as exc:
-        raise ConfigError(f"{where} is not a valid spam-word file: {exc}",
-                          hint="use lists under de:, en: and ignore:") from None
+        raise ConfigError(_("{file} is not a valid spam-word file: {error}").format(
+                              file=where, error=exc),
+                          hint=_("use lists under de:, en: and ignore:")) from None
 
 
 def _phrase_regex(phrase: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import aiosmtplib
 
 from outreach.deliverability.findings import Finding, fail, ok, warn
+from outreach.i18n import _, ngettext
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import imap_client, smtp_client
 from outreach.mailbox.probe import describe_error
@@ -80,22 +81,23 @@ async def _safely(protocol: str, pending: Any, account: Account) -> Finding:
     try:
         peer = await pending
     except (OSError, aiosmtplib.SMTPException, ssl.SSLError) as exc:
-        return fail(check, describe_error(exc), "fix the TLS problem above (see the connect "
-                    "line): the engine will refuse this server the same way")
+        return fail(check, describe_error(exc), _("fix the TLS problem above (see the connect "
+                    "line): the engine will refuse this server the same way"))
     except Exception as exc:  # noqa: BLE001 - imapclient errors vary; each is reported
-        return fail(check, describe_error(exc), "check the server name and port")
+        return fail(check, describe_error(exc), _("check the server name and port"))
     return certificate_finding(check, peer, account.insecure_skip_verify)
 
 
 def certificate_finding(check: str, peer: PeerTls | None, insecure: bool,
                         now: datetime | None = None) -> Finding:
     if peer is None:
-        return warn(check, "plaintext connection (allowed on loopback only)",
-                    "use starttls or tls for any real server")
+        return warn(check, _("plaintext connection (allowed on loopback only)"),
+                    _("use starttls or tls for any real server"))
     if insecure or not peer.certificate:
-        return warn(check, f"{peer.version}, certificate NOT verified (--insecure-skip-verify)",
-                    "trust the server's CA instead (SSL_CERT_FILE) and drop "
-                    "--insecure-skip-verify: only a test server should need it")
+        return warn(check, _("{version}, certificate NOT verified (--insecure-skip-verify)"
+                             ).format(version=peer.version),
+                    _("trust the server's CA instead (SSL_CERT_FILE) and drop "
+                      "--insecure-skip-verify: only a test server should need it"))
     return _expiry(check, peer, now or datetime.now(UTC))
 
 
@@ -103,10 +105,12 @@ def _expiry(check: str, peer: PeerTls, now: datetime) -> Finding:
     not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(peer.certificate["notAfter"]),
                                        UTC)
     days = (not_after - now).days
-    detail = f"{peer.version}, {_subject(peer.certificate)} valid until {not_after:%Y-%m-%d}"
+    detail = _("{version}, {subject} valid until {day}").format(
+        version=peer.version, subject=_subject(peer.certificate), day=f"{not_after:%Y-%m-%d}")
     if days < EXPIRY_WARNING_DAYS:
-        return warn(check, f"{detail} ({days} days left)",
-                    "ask your provider to renew the certificate before it expires")
+        left = ngettext("{count} day left", "{count} days left", days).format(count=days)
+        return warn(check, f"{detail} ({left})",
+                    _("ask your provider to renew the certificate before it expires"))
     return ok(check, detail)
 
 

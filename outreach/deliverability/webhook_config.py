@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from outreach.errors import ConfigError, SecretError
+from outreach.i18n import N_, _
 from outreach.mailbox.account import is_loopback
 from outreach.paths import config_dir
 from outreach.secrets import run_secret_command
@@ -40,37 +41,39 @@ class WebhookConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    url: str = Field(description="Where to POST: https, or http on loopback only.")
+    url: str = Field(description=N_("Where to POST: https, or http on loopback only."))
     events: list[str] = Field(default_factory=lambda: ["reply", "bounce", "unsubscribe"],
-                              description="Event kinds to send (see the docs; * = all).")
+                              description=N_("Event kinds to send (see the docs; * = all)."))
     secret_command: str | None = Field(
-        default=None, description="A command printing the HMAC signing secret (first line).")
+        default=None, description=N_("A command printing the HMAC signing secret (first line)."))
     secret_keyring: str | None = Field(
-        default=None, description=f"A keyring entry (service {KEYRING_SERVICE!r}, this user "
-                                  "name) holding the HMAC signing secret.")
-    timeout: float = Field(default=10.0, gt=0, description="Seconds to wait for an answer.")
+        default=None, description=N_("A keyring entry (service 'outreach-webhook', this user "
+                                     "name) holding the HMAC signing secret."))
+    timeout: float = Field(default=10.0, gt=0, description=N_("Seconds to wait for an answer."))
 
     @field_validator("url")
     @classmethod
     def _secure_url(cls, url: str) -> str:
-        scheme, _, rest = url.partition("://")
+        scheme, _unused, rest = url.partition("://")
         host = rest.split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
         if scheme == "https" or (scheme == "http" and is_loopback(host)):
             return url
-        raise ValueError(f"{url!r} must be https:// (plain http only to loopback)")
+        raise ValueError(_("{url} must be https:// (plain http only to loopback)").format(
+            url=repr(url)))
 
     @field_validator("events")
     @classmethod
     def _known_events(cls, events: list[str]) -> list[str]:
         unknown = sorted(set(events) - EVENTS)
         if unknown:
-            raise ValueError(f"unknown event(s) {unknown}; choose from {sorted(EVENTS)}")
+            raise ValueError(_("unknown event(s) {events}; choose from {choices}").format(
+                events=unknown, choices=sorted(EVENTS)))
         return events
 
     @model_validator(mode="after")
     def _one_secret(self) -> WebhookConfig:
         if (self.secret_command is None) == (self.secret_keyring is None):
-            raise ValueError("give exactly one of secret_command and secret_keyring")
+            raise ValueError(_("give exactly one of secret_command and secret_keyring"))
         return self
 
     def wants(self, kind: str) -> bool:
@@ -83,7 +86,7 @@ class WebhooksFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     webhooks: list[WebhookConfig] = Field(default_factory=list,
-                                          description="The endpoints, each with its events.")
+                                          description=N_("The endpoints, each with its events."))
 
 
 def webhooks_path() -> Path:
@@ -99,9 +102,10 @@ def load_webhooks(path: Path | None = None) -> list[WebhookConfig]:
         data: Any = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
         return WebhooksFile.model_validate(data).webhooks
     except (YAMLError, ValidationError) as exc:
-        raise ConfigError(f"{path} is not a valid webhooks file: {exc}",
-                          hint="see the example at the top of outreach/deliverability/"
-                               "webhook_config.py") from None
+        raise ConfigError(_("{file} is not a valid webhooks file: {error}").format(
+                              file=path, error=exc),
+                          hint=_("see the example at the top of {file}").format(
+                              file="outreach/deliverability/webhook_config.py")) from None
 
 
 def webhook_secret(hook: WebhookConfig) -> str:
@@ -111,9 +115,12 @@ def webhook_secret(hook: WebhookConfig) -> str:
     try:
         secret = keyring.get_password(KEYRING_SERVICE, hook.secret_keyring or "")
     except keyring.errors.KeyringError as exc:
-        raise SecretError(f"could not read the webhook secret {hook.secret_keyring!r} from "
-                          f"the keyring ({type(exc).__name__})") from None
+        raise SecretError(_("could not read the webhook secret {name} from the keyring "
+                            "({error})").format(name=repr(hook.secret_keyring),
+                                                error=type(exc).__name__)) from None
     if not secret:
-        raise SecretError(f"no webhook secret {hook.secret_keyring!r} in the keyring",
-                          hint=f"store it: keyring set {KEYRING_SERVICE} {hook.secret_keyring}")
+        raise SecretError(_("no webhook secret {name} in the keyring").format(
+                              name=repr(hook.secret_keyring)),
+                          hint=_("store it: {command}").format(
+                              command=f"keyring set {KEYRING_SERVICE} {hook.secret_keyring}"))
     return secret

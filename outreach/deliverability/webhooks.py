@@ -29,6 +29,7 @@ from outreach import __version__
 from outreach.deliverability.webhook_config import WebhookConfig, load_webhooks, webhook_secret
 from outreach.deliverability.webhook_payload import event_payloads
 from outreach.errors import OutreachError
+from outreach.i18n import _
 from outreach.store import session_scope
 from outreach.store.models import Event, WebhookCursor, utcnow
 
@@ -124,7 +125,8 @@ class WebhookDispatcher:
         try:
             headers = self._headers(hook, event_id, kind, body)
         except OutreachError as exc:
-            return self._gave_up(hook, event_id, f"no secret: {exc.message}")
+            return self._gave_up(hook, event_id, _("no secret: {error}").format(
+                error=exc.message))
         error = ""
         for attempt in range(self.config.max_attempts):
             error = await self._attempt(hook, body, headers)

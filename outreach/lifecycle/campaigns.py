@@ -76,7 +76,8 @@ def check_bounce_rate(
 def bounce_pause_reason(bounced: int, seen: int, window: int, limit: float) -> str:
     """Why a campaign was paused for bounces, with the base of the percentage: ``3 of the
     last 50 sends bounced (6 %, limit 5 %)``; before ``window`` sends the rate is still a
-    share of the whole window, and says so."""
+    share of the whole window, and says so. Stored with the campaign, so English;
+    :func:`outreach.wording.pause_reason` words it for the rep."""
     share = f"{_percent(bounced / window)} %"
     if seen >= window:
         counted = f"{bounced} of the last {window} sends bounced ({share}"

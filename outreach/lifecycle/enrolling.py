@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlmodel import Session
 
+from outreach import wording
+from outreach.i18n import _
 from outreach.lifecycle.events import record
 from outreach.lifecycle.queueing import queue_next_steps
 from outreach.lifecycle.snapshots import sequence_for
@@ -68,10 +70,13 @@ def screen(
     for candidate in candidates:
         hit = blocked.get(candidate.email)
         if candidate.id in already:
-            skipped.append(Skipped(candidate.email, "already in this campaign", "already_enrolled"))
+            skipped.append(
+                Skipped(candidate.email, _("already in this campaign"), "already_enrolled")
+            )
         elif hit is not None:
             skipped.append(
-                Skipped(candidate.email, f"suppressed ({hit.reason}: {hit.value})", "suppressed")
+                Skipped(candidate.email, _("suppressed ({reason}: {value})").format(
+                    reason=wording.suppression_reason(hit.reason), value=hit.value), "suppressed")
             )
         elif candidate.id in live and not include_active:
             skipped.append(Skipped(candidate.email, live[candidate.id], "active_elsewhere"))
@@ -107,9 +112,14 @@ def live_elsewhere(
         for row in conn.execute(query):
             total = len(sequence_for(conn, row.id, row.sequence_hash).steps)
             step = min(row.next_step + 1, total)
-            paused = ", paused" if row.state == EnrollmentState.PAUSED else ""
-            found[row.prospect_id].append(f"{row.name} (step {step} of {total}{paused})")
-    return {pid: "already in campaign " + ", ".join(names) for pid, names in found.items()}
+            where = (_("{campaign} (step {step} of {total}, paused)")
+                     if row.state == EnrollmentState.PAUSED
+                     else _("{campaign} (step {step} of {total})"))
+            found[row.prospect_id].append(where.format(campaign=row.name, step=step, total=total))
+    return {
+        pid: _("already in campaign {campaigns}").format(campaigns=", ".join(names))
+        for pid, names in found.items()
+    }
 
 
 def enroll(

@@ -18,6 +18,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from outreach import wording
+from outreach.i18n import _
 from outreach.lifecycle.values import EnrollmentRef
 from outreach.mailbox.classify import Classification, Kind
 from outreach.mailbox.classify.intent import IntentResult
@@ -56,7 +58,9 @@ class End:
     reason: str
 
     def __str__(self) -> str:
-        return f"enrollment {self.enrollment_id} → {self.state} ({self.reason})"
+        return _("enrollment {id} → {state}").format(
+            id=self.enrollment_id, state=wording.state_with_reason(self.state, self.reason)
+        )
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,9 @@ class Pause:
 
     def __str__(self) -> str:
         until = f"{self.resume_at:%Y-%m-%d %H:%M}Z"
-        return f"enrollment {self.enrollment_id} → paused until {until} ({self.reason})"
+        return _("enrollment {id} → paused until {until} ({reason})").format(
+            id=self.enrollment_id, until=until, reason=wording.reason(self.reason)
+        )
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,9 @@ class ProposeReferral:
     referred_by: str
 
     def __str__(self) -> str:
-        return f"propose {self.email} (named by {self.referred_by}) for campaign {self.campaign_id}"
+        return _("propose {email} (named by {by}) for campaign {campaign}").format(
+            email=self.email, by=self.referred_by, campaign=self.campaign_id
+        )
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,9 @@ class SoftBounce:
     count: int
 
     def __str__(self) -> str:
-        return f"enrollment {self.enrollment_id}: soft bounce #{self.count}"
+        return _("enrollment {id}: soft bounce #{count}").format(
+            id=self.enrollment_id, count=self.count
+        )
 
 
 @dataclass(frozen=True)
@@ -108,7 +118,9 @@ class Suppress:
     source: str
 
     def __str__(self) -> str:
-        return f"suppress {self.value} ({self.reason})"
+        return _("suppress {value} ({reason})").format(
+            value=self.value, reason=wording.reason(self.reason)
+        )
 
 
 @dataclass(frozen=True)
@@ -118,7 +130,7 @@ class CheckBounceRate:
     campaign_id: int
 
     def __str__(self) -> str:
-        return f"check the bounce rate of campaign {self.campaign_id}"
+        return _("check the bounce rate of campaign {campaign}").format(campaign=self.campaign_id)
 
 
 Action = End | Pause | SoftBounce | Suppress | CheckBounceRate | ProposeReferral
@@ -189,7 +201,8 @@ def decide(
 
 
 def held_reason(result: Classification, situation: Situation) -> str | None:
-    """Why a message must wait for a person instead of acting (None: it may act).
+    """Why a message must wait for a person instead of acting (None: it may act). Stored
+    with the message, so English; :func:`outreach.wording.held` words it for the rep.
 
     Anyone can write "Undeliverable" or "unsubscribe" and put a prospect's address in it;
     only a message tied to one we sent proves it concerns that send. So a bounce acts only

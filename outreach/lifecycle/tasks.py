@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, case, or_, select, update
 
 from outreach.errors import NotFoundError, ValidationFailed
+from outreach.i18n import _
 from outreach.lifecycle.branching import branch_facts
 from outreach.lifecycle.events import record
 from outreach.lifecycle.facts import ProspectFacts
@@ -185,7 +186,7 @@ def settle_tasks(conn: Connection, now: datetime, *, mailbox_id: int | None = No
     """Open the tasks that fell due (or skip them when their ``when:`` fails) and expire
     open tasks past their ``due_within``; of one mailbox, or all."""
     total = Settled()
-    for _ in range(_ROUNDS):
+    for _round in range(_ROUNDS):
         done = _open_due(conn, now, mailbox_id) + _expire(conn, now, mailbox_id)
         total += done
         if not done.any:
@@ -292,12 +293,21 @@ def complete_task(conn: Connection, task_id: int, outcome: TaskOutcome, note: st
                TASK.c.due_at).where(TASK.c.id == task_id)
     ).first()  # fmt: skip
     if row is None:
-        raise NotFoundError(f"no task {task_id}", hint="`outreach tasks --all` lists them")
+        raise NotFoundError(_("no task {id}").format(id=task_id),
+                            hint=_("`outreach tasks --all` lists them"))
     if row.state != TaskState.OPEN:
         due = maybe_utc(row.due_at)
-        when = f" (due {due:%Y-%m-%d %H:%M} UTC)" if due and row.state == "scheduled" else ""
-        raise ValidationFailed(f"task {task_id} is {row.state}{when}, not open",
-                               hint="only a due task can be done; `outreach tasks` lists them")
+        if row.state == TaskState.SCHEDULED and due is not None:
+            problem = _("task {id} is not due yet (due {when} UTC)").format(
+                id=task_id, when=f"{due:%Y-%m-%d %H:%M}")
+        elif row.state == TaskState.DONE:
+            problem = _("task {id} is already done").format(id=task_id)
+        elif row.state == TaskState.EXPIRED:
+            problem = _("task {id} expired (not done within its due_within)").format(id=task_id)
+        else:
+            problem = _("task {id} was cancelled or skipped").format(id=task_id)
+        raise ValidationFailed(
+            problem, hint=_("only a due task can be done; `outreach tasks` lists them"))
     context = enrollment_context(conn, row.enrollment_id)
     assert context is not None, "a task's enrollment is deleted with it"
     _set_task(conn, task_id, TaskState.OPEN, now, state=TaskState.DONE.value,

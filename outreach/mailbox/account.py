@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.secrets import SecretRef
 
 Security = Literal["starttls", "tls", "none"]
@@ -65,14 +66,18 @@ def make_endpoint(protocol: str, host: str, port: int | None, security: str) -> 
     """Validate one server's settings (plaintext only on loopback) into an :class:`Endpoint`."""
     if security not in SECURITIES:
         raise ConfigError(
-            f"--{protocol}-security must be one of {', '.join(SECURITIES)}, not {security!r}"
+            _("{option} must be one of {choices}, not {value}").format(
+                option=f"--{protocol}-security", choices=", ".join(SECURITIES),
+                value=repr(security))
         )
     if security == "none" and not is_loopback(host):
         raise ConfigError(
-            f"--{protocol}-security none would send your password in clear text to {host}",
-            hint="use starttls or tls; plaintext is only allowed for a server on loopback",
+            _("{option} none would send your password in clear text to {host}").format(
+                option=f"--{protocol}-security", host=host),
+            hint=_("use starttls or tls; plaintext is only allowed for a server on loopback"),
         )
     if port is not None and not 0 < port < 65536:
-        raise ConfigError(f"--{protocol}-port must be between 1 and 65535, not {port}")
+        raise ConfigError(_("{option} must be between 1 and 65535, not {value}").format(
+            option=f"--{protocol}-port", value=port))
     resolved = port if port is not None else DEFAULT_PORTS[(protocol, security)]
     return Endpoint(host=host, port=resolved, security=security)

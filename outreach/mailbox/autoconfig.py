@@ -33,6 +33,7 @@ import dns.resolver
 
 from outreach.addresses import wire_address
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.mailbox.account import Endpoint, Security
 from outreach.mailbox.discovery import (
     MAX_XML_BYTES,
@@ -74,10 +75,11 @@ def https_options_from_env() -> HttpsOptions:
     connect = os.environ.get(CONNECT_ENV) or None
     target = None
     if connect:
-        host, _, port = connect.rpartition(":")
+        host, _unused, port = connect.rpartition(":")
         if not host or not port.isdigit():
-            raise ConfigError(f"{CONNECT_ENV}={connect!r} is not host:port",
-                              hint="write e.g. 127.0.0.1:8443, or unset it")
+            raise ConfigError(_("{setting} is not host:port").format(
+                                  setting=f"{CONNECT_ENV}={connect!r}"),
+                              hint=_("write e.g. 127.0.0.1:8443, or unset it"))
         target = (host.strip("[]"), int(port))
     return HttpsOptions(connect_to=target)
 
@@ -101,23 +103,25 @@ def discover(
 
 def dns_questions(domain: str) -> list[tuple[str, str]]:
     """The MX and SRV questions for ``domain``, asked together (see :func:`_ask_all`)."""
-    srv = [f"{prefix}.{domain}" for prefix, _ in (*SRV_IMAP, *SRV_SMTP)]
+    srv = [f"{prefix}.{domain}" for prefix, _unused in (*SRV_IMAP, *SRV_SMTP)]
     return [(domain, "MX"), *((name, "SRV") for name in srv)]
 
 
 def _by_domain(domain: str, attempts: list[Attempt]) -> FoundSettings | None:
     match = preset_for_domain(domain)
     if match is None:
-        attempts.append(Attempt(f"built-in presets for {domain}", "none"))
+        attempts.append(Attempt(_("built-in presets for {domain}").format(domain=domain),
+                                _("none")))
         return None
     known, preset = match
-    attempts.append(Attempt(f"built-in presets for {domain}", f"{preset.name}"))
-    return from_preset(preset, "preset", f"built-in preset {preset.name} for {known} "
-                       f"({preset.doc})")
+    attempts.append(Attempt(_("built-in presets for {domain}").format(domain=domain),
+                            f"{preset.name}"))
+    return from_preset(preset, "preset", _("built-in preset {name} for {domain} ({doc})").format(
+        name=preset.name, domain=known, doc=preset.doc))
 
 
 def _by_mx(domain: str, answers: DnsAnswers, attempts: list[Attempt]) -> FoundSettings | None:
-    what = f"MX of {domain}"
+    what = _("MX of {domain}").format(domain=domain)
     try:
         records = sorted(_answer(answers, domain, "MX"), key=lambda r: r.preference)
     except DnsQuestionFailed as exc:
@@ -126,11 +130,13 @@ def _by_mx(domain: str, answers: DnsAnswers, attempts: list[Attempt]) -> FoundSe
     hosts = [h for h in (str(r.exchange).rstrip(".").lower() for r in records) if h]
     match = preset_for_mx(hosts)
     if match is None:
-        attempts.append(Attempt(what, f"{', '.join(hosts) or 'no MX'}: no known provider"))
+        attempts.append(Attempt(what, _("{hosts}: no known provider").format(
+            hosts=", ".join(hosts) or _("no MX"))))
         return None
     host, preset = match
     attempts.append(Attempt(what, f"{host} → {preset.name}"))
-    return from_preset(preset, "mx", f"MX {host} → built-in preset {preset.name} ({preset.doc})")
+    return from_preset(preset, "mx", _("MX {host} → built-in preset {name} ({doc})").format(
+        host=host, name=preset.name, doc=preset.doc))
 
 
 def _by_srv(domain: str, answers: DnsAnswers, attempts: list[Attempt]) -> FoundSettings | None:
@@ -161,7 +167,8 @@ def _srv_endpoint(
         chosen = choose_srv(records)
         if chosen is None:
             attempts.append(Attempt(f"SRV {name}",
-                                    "not offered (target \".\")" if records else "no record"))
+                                    _("not offered (target \".\")") if records
+                                    else _("no record")))
             continue
         endpoint = endpoint_from_srv(chosen, security)
         attempts.append(Attempt(f"SRV {name}", str(endpoint)))
@@ -183,9 +190,10 @@ def _by_autoconfig(
             attempts.append(Attempt(url, str(exc)))
             continue
         except ConfigXmlError as exc:
-            attempts.append(Attempt(url, f"unusable autoconfig file: {exc}"))
+            attempts.append(Attempt(url, _("unusable autoconfig file: {error}").format(
+                error=exc)))
             continue
-        attempts.append(Attempt(url, "found"))
+        attempts.append(Attempt(url, _("found")))
         return found
     return None
 
@@ -235,9 +243,10 @@ def _records(resolver: dns.resolver.Resolver, name: str, rdtype: str) -> list[An
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
         return []
     except dns.exception.Timeout:
-        raise DnsQuestionFailed(f"DNS gave no answer within {DNS_LIFETIME_S:g} s") from None
+        raise DnsQuestionFailed(_("DNS gave no answer within {seconds} s").format(
+            seconds=f"{DNS_LIFETIME_S:g}")) from None
     except dns.exception.DNSException as exc:
-        raise DnsQuestionFailed(f"DNS lookup failed: {exc}") from None
+        raise DnsQuestionFailed(_("DNS lookup failed: {error}").format(error=exc)) from None
     return list(answer)
 
 
@@ -268,14 +277,15 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 def _fetch(url: str, resolver: dns.resolver.Resolver, https: HttpsOptions) -> bytes:
     context = ssl.create_default_context()
-    for _ in range(MAX_REDIRECTS + 1):
+    for _attempt in range(MAX_REDIRECTS + 1):
         location, body = _get(url, resolver, https, context)
         if location is None:
             return body
         url = urllib.parse.urljoin(url, location)
         if not url.startswith("https://"):
-            raise FetchFailed(f"redirected to {url}, which is not HTTPS: not followed")
-    raise FetchFailed(f"more than {MAX_REDIRECTS} redirects")
+            raise FetchFailed(_("redirected to {url}, which is not HTTPS: not followed").format(
+                url=url))
+    raise FetchFailed(_("more than {count} redirects").format(count=MAX_REDIRECTS))
 
 
 def _get(url: str, resolver: dns.resolver.Resolver, https: HttpsOptions,
@@ -296,11 +306,14 @@ def _get(url: str, resolver: dns.resolver.Resolver, https: HttpsOptions,
             raise FetchFailed(f"HTTP {response.status} {response.reason}".strip())
         return None, response.read(MAX_XML_BYTES + 1)
     except ssl.SSLCertVerificationError as exc:
-        raise FetchFailed(f"TLS certificate not trusted: {exc.verify_message}") from None
+        raise FetchFailed(_("TLS certificate not trusted: {why}").format(
+            why=exc.verify_message)) from None
     except TimeoutError:
-        raise FetchFailed(f"no answer within {https.timeout:g} s") from None
+        raise FetchFailed(_("no answer within {seconds} s").format(
+            seconds=f"{https.timeout:g}")) from None
     except (OSError, http.client.HTTPException) as exc:
-        raise FetchFailed(f"cannot fetch: {exc or type(exc).__name__}") from None
+        raise FetchFailed(_("cannot fetch: {error}").format(
+            error=exc or type(exc).__name__)) from None
     finally:
         connection.close()
 
@@ -314,4 +327,4 @@ def _address_of(host: str, resolver: dns.resolver.Resolver) -> str:
                 return str(records[0].address)
     except DnsQuestionFailed as exc:
         raise FetchFailed(f"{host}: {exc}") from None
-    raise FetchFailed(f"{host} has no address in DNS")
+    raise FetchFailed(_("{host} has no address in DNS").format(host=host))

@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
 
+from outreach.i18n import _
 from outreach.mailbox.account import DEFAULT_PORTS, Endpoint, Security, is_loopback
 from outreach.mailbox.presets import Preset, provider_of_hosts
 
@@ -125,7 +126,7 @@ def from_srv(imap: Endpoint, smtp: Endpoint, names: str) -> FoundSettings:
         imap=imap,
         smtp=smtp,
         kind="srv",
-        source=f"DNS SRV records {names}",
+        source=_("DNS SRV records {names}").format(names=names),
         provider=provider_of_hosts(imap.host, smtp.host),
     )
 
@@ -144,7 +145,7 @@ _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0
 
 
 def placeholders(address: str) -> dict[str, str]:
-    local, _, domain = address.rpartition("@")
+    local, _unused, domain = address.rpartition("@")
     return {"%EMAILADDRESS%": address, "%EMAILLOCALPART%": local, "%EMAILDOMAIN%": domain}
 
 
@@ -163,7 +164,7 @@ def parse_config_xml(data: bytes, address: str, url: str) -> FoundSettings:
     usable encrypted IMAP or SMTP server.
     """
     if len(data) > MAX_XML_BYTES:
-        raise ConfigXmlError(f"larger than {MAX_XML_BYTES // 1024} KiB")
+        raise ConfigXmlError(_("larger than {size} KiB").format(size=MAX_XML_BYTES // 1024))
     provider = _email_provider(_parse(data))
     imap, imap_user = _pick_server(provider, "incomingServer", "imap", address)
     smtp, smtp_user = _pick_server(provider, "outgoingServer", "smtp", address)
@@ -172,7 +173,7 @@ def parse_config_xml(data: bytes, address: str, url: str) -> FoundSettings:
         imap=imap,
         smtp=smtp,
         kind="autoconfig",
-        source=f"autoconfig file {url}",
+        source=_("autoconfig file {url}").format(url=url),
         username=username if username and username.lower() != address.lower() else None,
         provider=provider_of_hosts(imap.host, smtp.host),
     )
@@ -183,18 +184,21 @@ def _parse(data: bytes) -> Element:
         root: Element = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
     except ParseError as exc:
         line, column = exc.position
-        raise ConfigXmlError(f"not well-formed XML at line {line}, column {column + 1}") from None
+        raise ConfigXmlError(_("not well-formed XML at line {line}, column {column}").format(
+            line=line, column=column + 1)) from None
     except DefusedXmlException as exc:
-        raise ConfigXmlError(f"refused: it declares a DTD or entities ({exc})") from None
+        raise ConfigXmlError(_("refused: it declares a DTD or entities ({error})").format(
+            error=exc)) from None
     return root
 
 
 def _email_provider(root: Element) -> Element:
     if _local(root.tag) != "clientConfig":
-        raise ConfigXmlError(f"the root element is <{_local(root.tag)}>, not <clientConfig>")
+        raise ConfigXmlError(_("the root element is {element}, not <clientConfig>").format(
+            element=f"<{_local(root.tag)}>"))
     provider = next((e for e in root if _local(e.tag) == "emailProvider"), None)
     if provider is None:
-        raise ConfigXmlError("<clientConfig> has no <emailProvider>")
+        raise ConfigXmlError(_("<clientConfig> has no <emailProvider>"))
     return provider
 
 
@@ -220,22 +224,28 @@ def _pick_server(
         return min(secure, key=lambda c: c[0].security != "tls")
     what = f'<{element} type="{kind}">'
     if candidates:
-        raise ConfigXmlError(f"{what} offers only unencrypted connections (socketType plain)")
-    raise ConfigXmlError(f"{what}: " + "; ".join(problems) if problems else f"no {what}")
+        raise ConfigXmlError(_("{server} offers only unencrypted connections (socketType plain)"
+                               ).format(server=what))
+    if problems:
+        raise ConfigXmlError(f"{what}: " + "; ".join(problems))
+    raise ConfigXmlError(_("no {server}").format(server=what))
 
 
 def _server(server: Element, element: str, kind: str, address: str) -> tuple[Endpoint, str | None]:
     where = f'<{element} type="{kind}">'
     host = substitute(_text(server, "hostname", where), address)
     if not _HOSTNAME.match(host):
-        raise ConfigXmlError(f"{where} <hostname> {host!r} is not a host name")
+        raise ConfigXmlError(_("{server} <hostname> {value} is not a host name").format(
+            server=where, value=repr(host)))
     port_text = _text(server, "port", where)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigXmlError(f"{where} <port> {port_text!r} is not a port number")
+        raise ConfigXmlError(_("{server} <port> {value} is not a port number").format(
+            server=where, value=repr(port_text)))
     socket_type = _text(server, "socketType", where)
     if socket_type not in SOCKET_TYPES:
         raise ConfigXmlError(
-            f"{where} <socketType> {socket_type!r} is not one of {', '.join(SOCKET_TYPES)}"
+            _("{server} <socketType> {value} is not one of {choices}").format(
+                server=where, value=repr(socket_type), choices=", ".join(SOCKET_TYPES))
         )
     username = server.findtext("{*}username") or server.findtext("username")
     login = substitute(username.strip(), address) if username and username.strip() else None
@@ -247,7 +257,8 @@ def _text(server: Element, child: str, where: str) -> str:
     if value is None:
         value = server.findtext("{*}" + child)
     if value is None or not value.strip():
-        raise ConfigXmlError(f"{where} has no <{child}>")
+        raise ConfigXmlError(_("{server} has no {element}").format(
+            server=where, element=f"<{child}>"))
     return value.strip()
 
 

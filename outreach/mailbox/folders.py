@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from outreach.i18n import _
+
 SENT_NAMES = (
     "Sent", "Sent Items", "Sent Messages", "Sent Mail", "Sent Mail Items", "[Gmail]/Sent Mail",
     "Gesendete Objekte", "Gesendete Elemente", "Gesendete Nachrichten", "Gesendet",
@@ -37,20 +39,22 @@ def pick_folder(listing: Listing, flag: str, names: Sequence[str]) -> tuple[str,
     wanted = flag.lower()
     for flags, _delimiter, name in usable:
         if wanted in flags:
-            return name, f"flagged {flag} (SPECIAL-USE)"
+            return name, _("flagged {flag} (SPECIAL-USE)").format(flag=flag)
     by_name = {name.lower(): name for _f, _d, name in usable}
     by_leaf = {_leaf(name, d).lower(): name for _f, d, name in usable}
     for candidate in names:
         found = by_name.get(candidate.lower()) or by_leaf.get(candidate.lower())
         if found is not None:
-            return found, f"named {found!r} (no folder is flagged {flag})"
+            return found, _("named {name} (no folder is flagged {flag})").format(
+                name=repr(found), flag=flag)
     return None
 
 
 def not_found(flag: str, names: Sequence[str]) -> str:
     """What was looked for, in words (for ``mailbox test`` and the health warning)."""
     shown = ", ".join(repr(name) for name in names[:8])
-    return f"no folder is flagged {flag} (SPECIAL-USE) and none is named {shown}, …"
+    return _("no folder is flagged {flag} (SPECIAL-USE) and none is named {names}, …").format(
+        flag=flag, names=shown)
 
 
 def _flags(flags: Sequence[bytes | str]) -> frozenset[str]:

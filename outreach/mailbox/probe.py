@@ -18,6 +18,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from outreach.errors import OutreachError
+from outreach.i18n import _, ngettext, number
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import (
     imap_client,
@@ -78,12 +79,12 @@ def describe_error(exc: BaseException, address: str = ADDRESS, *, oauth2: bool =
     if refusal is not None:
         return (refusal.with_token() if oauth2 else refusal).describe(address)
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return (
-            f"TLS certificate not trusted: {exc.verify_message} "
-            "(use --insecure-skip-verify only for a test server)"
-        )
+        return _(
+            "TLS certificate not trusted: {why} (use --insecure-skip-verify only for a test "
+            "server)"
+        ).format(why=exc.verify_message)
     if isinstance(exc, socket.gaierror):
-        return f"host not found: {exc}"
+        return _("host not found: {error}").format(error=exc)
     text = str(exc) or type(exc).__name__
     explained = explain_plain(text, address)
     if explained:
@@ -146,7 +147,7 @@ async def _smtp_auth(
             mechanism = await smtp_token_auth(client, account.username, secret)
         else:
             await smtp_password_auth(client, account.username, secret)
-        steps.ok(mechanism, f"as {account.username}")
+        steps.ok(mechanism, _("as {user}").format(user=account.username))
     except Exception as exc:  # noqa: BLE001 - every failure is reported as a step
         steps.fail(mechanism, exc)
 
@@ -186,12 +187,14 @@ def _imap_steps(
 ) -> None:
     try:
         imap_login(client, account, get_secret())
-        steps.ok("LOGIN", f"as {account.username}")
+        steps.ok("LOGIN", _("as {user}").format(user=account.username))
     except Exception as exc:  # noqa: BLE001 - every failure is reported as a step
         return steps.fail("LOGIN", exc)
     try:
         info = client.select_folder("INBOX", readonly=True)
-        steps.ok("SELECT INBOX", f"{info.get(b'EXISTS', 0)} messages")
+        count = int(info.get(b"EXISTS", 0))
+        steps.ok("SELECT INBOX", ngettext("{count} message", "{count} messages", count).format(
+            count=number(count)))
     except (IMAPClientError, imaplib.IMAP4.error, OSError) as exc:
         return steps.fail("SELECT INBOX", exc)
     _find_sent(client, steps)
@@ -210,22 +213,25 @@ def _find_sent(client: IMAPClient, steps: _Steps) -> None:
         info = client.select_folder(folder, readonly=True)
     except (IMAPClientError, imaplib.IMAP4.error, OSError) as exc:
         text = str(exc) or type(exc).__name__
-        return steps.fail("Sent folder", LookupError(f"{folder!r} ({how}): server said {text}"))
-    count = info.get(b"EXISTS", 0)
-    steps.ok("Sent folder", f"{folder} ({how}; {count} messages)", value=folder)
+        return steps.fail("Sent folder", LookupError(
+            _("{folder} ({how}): server said {text}").format(
+                folder=repr(folder), how=how, text=text)))
+    count = int(info.get(b"EXISTS", 0))
+    messages = ngettext("{count} message", "{count} messages", count).format(count=number(count))
+    steps.ok("Sent folder", f"{folder} ({how}; {messages})", value=folder)
 
 
 async def probe_account(account: Account, get_secret: Callable[[], str]) -> list[ProbeStep]:
     """Fetch the secret once, then run the SMTP and IMAP checks side by side."""
-    source = {"keyring": "OS keyring", "command": "password command",
-              "oauth2": "your OAuth sign-in"}.get(
-        account.secret.source, "token command"
+    source = {"keyring": _("from OS keyring"), "command": _("from password command"),
+              "oauth2": _("from your OAuth sign-in")}.get(
+        account.secret.source, _("from token command")
     )
     try:
         secret = await asyncio.to_thread(get_secret)
     except OutreachError as exc:
-        return [ProbeStep("secret", f"from {source}", False, exc.message)]
-    first = ProbeStep("secret", f"from {source}", True)
+        return [ProbeStep("secret", source, False, exc.message)]
+    first = ProbeStep("secret", source, True)
     smtp_steps, imap_steps = await asyncio.gather(
         probe_smtp(account, lambda: secret), asyncio.to_thread(probe_imap, account, lambda: secret)
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from outreach.errors import ConfigError
+from outreach.i18n import N_, _
 from outreach.mailbox.account import Endpoint, is_loopback
 from outreach.mailbox.presets import PRESETS
 from outreach.oauth import OAuthClient
@@ -33,7 +34,7 @@ class Provider:
 
 MICROSOFT_365 = Provider(
     name="microsoft365",
-    title="Microsoft 365",
+    title=N_("Microsoft 365"),
     smtp=PRESETS["microsoft365"].smtp,  # one table of hosts: the autoconfig presets'
     imap=PRESETS["microsoft365"].imap,
     sent_copy="server",
@@ -46,7 +47,7 @@ MICROSOFT_365 = Provider(
 )
 GOOGLE = Provider(
     name="google",
-    title="Google Workspace / Gmail",
+    title=N_("Google Workspace / Gmail"),
     smtp=PRESETS["google"].smtp,
     imap=PRESETS["google"].imap,
     sent_copy="server",
@@ -67,8 +68,9 @@ def provider(name: str) -> Provider:
         return PROVIDERS[name]
     except KeyError:
         raise ConfigError(
-            f"--provider must be one of {', '.join(PROVIDERS)}, not {name!r}",
-            hint="for another provider give --oauth-issuer URL (and the hosts)",
+            _("{option} must be one of {choices}, not {value}").format(
+                option="--provider", choices=", ".join(PROVIDERS), value=repr(name)),
+            hint=_("for another provider give --oauth-issuer URL (and the hosts)"),
         ) from None
 
 
@@ -76,12 +78,12 @@ def check_issuer(url: str) -> str:
     """An issuer URL: https, or plain http only to a loopback host (as for SMTP/IMAP)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ConfigError(f"--oauth-issuer {url!r} is not an http(s) URL",
-                          hint="give the issuer, e.g. https://login.example.com/realms/mail")
+        raise ConfigError(_("--oauth-issuer {url} is not an http(s) URL").format(url=repr(url)),
+                          hint=_("give the issuer, e.g. https://login.example.com/realms/mail"))
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigError(
-            f"--oauth-issuer {url} would send your sign-in in clear text",
-            hint="use https; plain http is only allowed for a server on loopback",
+            _("--oauth-issuer {url} would send your sign-in in clear text").format(url=url),
+            hint=_("use https; plain http is only allowed for a server on loopback"),
         )
     return url.strip().rstrip("/")
 
@@ -97,5 +99,7 @@ def oauth_client(
         return OAuthClient(address, "oidc", client_id, GOOGLE_ISSUER, GOOGLE.scopes, "loopback")
     if kind == "oidc" and issuer:
         return OAuthClient(address, "oidc", client_id, issuer, CUSTOM_SCOPES, "auto")
-    raise ConfigError(f"the mailbox {address} has no usable OAuth settings ({kind!r})",
-                      hint=f"set them with `outreach mailbox remove {address}` and add it again")
+    raise ConfigError(_("the mailbox {address} has no usable OAuth settings ({kind})").format(
+                          address=address, kind=repr(kind)),
+                      hint=_("set them with `{command}` and add it again").format(
+                          command=f"outreach mailbox remove {address}"))

@@ -13,6 +13,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from outreach.i18n import N_, _
+
 ADDRESS = "ADDRESS"
 """Stands for the mailbox's address in advice when the caller does not know it."""
 
@@ -20,8 +22,6 @@ _BYTES_REPR = re.compile(r"""\[?b(?P<lit>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\]?
 _IMAP_CODE = re.compile(r"^\s*\[(?P<code>[A-Z][A-Z0-9-]*)(?:\s[^\]]*)?\]\s*")
 _SMTP_STATUS = re.compile(r"^\s*(?P<status>[245]\.\d{1,3}\.\d{1,3})\s+")
 
-_PASSWORD_FIX = "check the password (an app password if the account uses two-factor sign-in)"
-_EDIT_PASSWORD = "then `outreach mailbox edit {address} --password-stdin`"
 
 
 @dataclass(frozen=True)
@@ -33,70 +33,94 @@ class Meaning:
 
 
 WRONG_PASSWORD = Meaning(
-    "wrong user name or password",
-    f"{_PASSWORD_FIX} and the login name (--username), {_EDIT_PASSWORD}",
+    N_("wrong user name or password"),
+    N_("check the password (an app password if the account uses two-factor sign-in) and the "
+    "login name (--username), then `outreach mailbox edit {address} --password-stdin`"),
 )
 TOKEN_REFUSED = Meaning(
-    "the OAuth2 access token was not accepted (expired, or for another account)",
-    "run the --oauth2-token-command by hand and check it prints a fresh access token for "
-    "this address; change it with `outreach mailbox edit {address} --oauth2-token-command …`",
+    N_("the OAuth2 access token was not accepted (expired, or for another account)"),
+    N_("run the --oauth2-token-command by hand and check it prints a fresh access token for "
+    "this address; change it with `outreach mailbox edit {address} --oauth2-token-command …`"),
 )
 APP_PASSWORD = Meaning(
-    "this account needs an app password, not the normal password",
-    "create an app password in the account's security settings, " + _EDIT_PASSWORD,
+    N_("this account needs an app password, not the normal password"),
+    N_("create an app password in the account's security settings, then "
+    "`outreach mailbox edit {address} --password-stdin`"),
 )
 SMTP_AUTH_DISABLED = Meaning(
-    "SMTP sign-in (Authenticated SMTP) is turned off for this account",
-    "ask the mail admin to allow Authenticated SMTP for this mailbox, or sign in with "
-    "OAuth2: `outreach mailbox edit {address} --oauth2-token-command …`",
+    N_("SMTP sign-in (Authenticated SMTP) is turned off for this account"),
+    N_("ask the mail admin to allow Authenticated SMTP for this mailbox, or sign in with "
+    "OAuth2: `outreach mailbox edit {address} --oauth2-token-command …`"),
 )
 ENCRYPTION_FIRST = Meaning(
-    "the server wants an encrypted connection before the login",
-    "use --smtp-security starttls/tls or --imap-security tls/starttls "
-    "(`outreach mailbox edit {address} …`)",
+    N_("the server wants an encrypted connection before the login"),
+    N_("use --smtp-security starttls/tls or --imap-security tls/starttls "
+    "(`outreach mailbox edit {address} …`)"),
 )
 TRY_LATER = Meaning(
-    "the server cannot do this right now (a temporary refusal)",
-    "wait a few minutes and test again",
+    N_("the server cannot do this right now (a temporary refusal)"),
+    N_("wait a few minutes and test again"),
 )
 
 IMAP_CODES: dict[str, Meaning] = {
     "AUTHENTICATIONFAILED": WRONG_PASSWORD,
     "AUTHORIZATIONFAILED": Meaning(
-        "the login name is not allowed to use this mailbox",
-        "check the login name (--username): `outreach mailbox edit {address} --username …`",
+        N_("the login name is not allowed to use this mailbox"),
+        N_("check the login name (--username): `outreach mailbox edit {address} --username …`"),
     ),
     "EXPIRED": Meaning(
-        "the password or the account has expired",
-        "renew it with your mail provider, " + _EDIT_PASSWORD,
+        N_("the password or the account has expired"),
+        N_("renew it with your mail provider, then "
+        "`outreach mailbox edit {address} --password-stdin`"),
     ),
     "PRIVACYREQUIRED": ENCRYPTION_FIRST,
     "CONTACTADMIN": Meaning(
-        "the server asks you to contact its administrator", "ask your mail admin why"
+        N_("the server asks you to contact its administrator"), N_("ask your mail admin why")
     ),
     "UNAVAILABLE": TRY_LATER,
     "INUSE": TRY_LATER,
-    "LIMIT": Meaning("the server refused: a limit of the account was reached", "try again later"),
-    "OVERQUOTA": Meaning("the mailbox is full", "delete or archive mail to free space"),
-    "NOPERM": Meaning("this user may not open that folder", "check the folder's permissions"),
-    "NONEXISTENT": Meaning("the folder does not exist", "check the folder's name"),
-    "SERVERBUG": Meaning("the server reports an internal error", "try again later"),
+    "LIMIT": Meaning(
+        N_("the server refused: a limit of the account was reached"),
+        N_("try again later"),
+    ),
+    "OVERQUOTA": Meaning(N_("the mailbox is full"), N_("delete or archive mail to free space")),
+    "NOPERM": Meaning(
+        N_("this user may not open that folder"),
+        N_("check the folder's permissions"),
+    ),
+    "NONEXISTENT": Meaning(N_("the folder does not exist"), N_("check the folder's name")),
+    "SERVERBUG": Meaning(N_("the server reports an internal error"), N_("try again later")),
 }
 
 SMTP_CODES: dict[int, Meaning] = {
     535: WRONG_PASSWORD,
     534: APP_PASSWORD,
     530: Meaning(
-        "the server wants a login (or encryption) before this command",
-        "use --smtp-security starttls or tls and a password",
+        N_("the server wants a login (or encryption) before this command"),
+        N_("use --smtp-security starttls or tls and a password"),
     ),
     538: ENCRYPTION_FIRST,
     454: TRY_LATER,
-    421: Meaning("the server closed the connection (busy or shutting down)", "try again later"),
-    432: Meaning("the server wants a password change first", "change it with your mail provider"),
-    550: Meaning("the server refused the address", "check the mailbox address and --username"),
-    553: Meaning("the server does not let this login send as this address", "check --username"),
-    554: Meaning("the server refused the transaction", "ask your mail admin with the text above"),
+    421: Meaning(
+        N_("the server closed the connection (busy or shutting down)"),
+        N_("try again later"),
+    ),
+    432: Meaning(
+        N_("the server wants a password change first"),
+        N_("change it with your mail provider"),
+    ),
+    550: Meaning(
+        N_("the server refused the address"),
+        N_("check the mailbox address and --username"),
+    ),
+    553: Meaning(
+        N_("the server does not let this login send as this address"),
+        N_("check --username"),
+    ),
+    554: Meaning(
+        N_("the server refused the transaction"),
+        N_("ask your mail admin with the text above"),
+    ),
 }
 
 PHRASES: tuple[tuple[re.Pattern[str], Meaning], ...] = (
@@ -104,9 +128,9 @@ PHRASES: tuple[tuple[re.Pattern[str], Meaning], ...] = (
     (re.compile(r"SmtpClientAuthentication is disabled|5\.7\.139", re.I), SMTP_AUTH_DISABLED),
     (re.compile(r"must issue a STARTTLS|encryption required|5\.7\.11\b", re.I), ENCRYPTION_FIRST),
     (re.compile(r"AUTH extension (?:is )?not supported", re.I), Meaning(
-        "the server offers no login on this port",
-        "use the submission port (587 with starttls, 465 with tls): "
-        "`outreach mailbox edit {address} --smtp-port 587 --smtp-security starttls`",
+        N_("the server offers no login on this port"),
+        N_("use the submission port (587 with starttls, 465 with tls): "
+        "`outreach mailbox edit {address} --smtp-port 587 --smtp-security starttls`"),
     )),
 )
 
@@ -127,13 +151,14 @@ class Refusal:
 
     def describe(self, address: str = ADDRESS) -> str:
         """One line: ``meaning: the server said “…” (code). Try: advice``."""
-        said = f"the server said “{self.said}”" if self.said else "the server gave no reason"
+        said = (_("the server said “{words}”").format(words=self.said) if self.said
+                else _("the server gave no reason"))
         code = f" ({self.code})" if self.code else ""
         if self.meaning is None:
             return f"{said}{code}"
-        advice = self.meaning.advice.format(address=address)
-        tail = f". Try: {advice}" if advice else ""
-        return f"{self.meaning.words}: {said}{code}{tail}"
+        advice = _(self.meaning.advice).format(address=address) if self.meaning.advice else ""
+        tail = ". " + _("Try: {advice}").format(advice=advice) if advice else ""
+        return f"{_(self.meaning.words)}: {said}{code}{tail}"
 
 
 def server_text(raw: bytes | str) -> str:

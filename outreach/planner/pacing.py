@@ -18,6 +18,7 @@ from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.planner.windows import next_open
 from outreach.sequences.model import Pace, Schedule
 
@@ -44,7 +45,8 @@ def parse_ramp(text: str) -> tuple[int, int]:
     match = RAMP_RE.match(text)
     if not match:
         raise ConfigError(
-            f"ramp {text!r} is not of the form START+STEP/day", hint="for example --ramp 10+5/day"
+            _("ramp {value} is not of the form START+STEP/day").format(value=repr(text)),
+            hint=_("for example --ramp 10+5/day"),
         )
     return int(match[1]), int(match[2])
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.prospects.columns import map_columns
 from outreach.prospects.csv_reader import (
     CsvFileError,
@@ -44,12 +45,12 @@ def parse_address_list(source: CsvText, normalize: Normalizer) -> AddressList:
     records = iter_records(source)
     header = next(records, None)
     if header is None:
-        raise CsvFileError(f"{source.path}: the file has no values")
+        raise CsvFileError(_("{file}: the file has no values").format(file=source.path))
     values: dict[str, None] = {}
     rejected: list[Rejection] = []
     for line, raw in _raw_values(source.path, header, records, normalize):
         if not raw:
-            rejected.append(Rejection(line, "no e-mail address"))
+            rejected.append(Rejection(line, _("no e-mail address")))
             continue
         try:
             values.setdefault(normalize(raw), None)
@@ -62,7 +63,8 @@ def _raw_values(
     path: Path, header: Record, records: Iterator[Record], normalize: Normalizer
 ) -> Iterator[tuple[int, str]]:
     if len([c for c in header.cells if c.strip()]) > 1:
-        index = map_columns(header.cells, where=f"{path}, line {header.line}").email_index
+        where = _("{file}, line {line}").format(file=path, line=header.line)
+        index = map_columns(header.cells, where=where).email_index
         for record in records:
             yield record.line, record.cells[index].strip() if index < len(record.cells) else ""
         return

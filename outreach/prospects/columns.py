@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from outreach.i18n import _
 from outreach.prospects.csv_reader import CsvFileError
 
 STANDARD_FIELDS = ("email", "first_name", "last_name", "company", "timezone")
@@ -97,8 +98,9 @@ def _column(index: int, header: str, taken: set[str], notes: list[str]) -> Colum
         return Column(index=index, header=header, key=standard, standard=True)
     key = _unique_key(field_key(header), taken)
     if standard:
-        first = f"an earlier column already gave {standard}"
-        notes.append(f"column {header!r}: {first}; its values are kept as custom field {key!r}")
+        notes.append(_("column {header}: an earlier column already gave {field}; its values are "
+                       "kept as custom field {key}").format(
+            header=repr(header), field=standard, key=repr(key)))
     return Column(index=index, header=header, key=key, standard=False)
 
 
@@ -110,9 +112,11 @@ def _unique_key(key: str, taken: set[str]) -> str:
 
 
 def _no_email_column(header: Sequence[str], where: str) -> CsvFileError:
-    found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "none"
+    found = ", ".join(repr(h.strip()) for h in header if h.strip()) or _("none")
     accepted = ", ".join(repr(a) for a in ALIASES["email"])
     return CsvFileError(
-        f"{where}: no e-mail column in the header. Headers found: {found}",
-        hint=f"name the address column one of {accepted} (case, spaces and dashes don't matter)",
+        _("{file}: no e-mail column in the header. Headers found: {found}").format(
+            file=where, found=found),
+        hint=_("name the address column one of {names} (case, spaces and dashes don't matter)"
+               ).format(names=accepted),
     )

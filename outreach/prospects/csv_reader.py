@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from outreach.errors import ConfigError
+from outreach.i18n import N_, _
 
 DELIMITERS = ",;\t"
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -24,10 +25,10 @@ NEWLINE = b"\n"
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Magic numbers of files people export by mistake instead of CSV.
 _SPREADSHEET_MAGIC = {
-    b"PK\x03\x04": "an Excel workbook (.xlsx) or another ZIP archive",
-    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"PK\x03\x04": N_("an Excel workbook (.xlsx) or another ZIP archive"),
+    b"\xd0\xcf\x11\xe0": N_("an old Excel workbook (.xls)"),
 }
-_SAVE_AS_CSV = "save it from your spreadsheet as “CSV UTF-8” (or CSV with ; separators)"
+_SAVE_AS_CSV = N_("save it from your spreadsheet as “CSV UTF-8” (or CSV with ; separators)")
 
 
 class CsvFileError(ConfigError):
@@ -77,7 +78,8 @@ def read_csv_text(path: Path) -> CsvText:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CsvFileError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+        raise CsvFileError(_("{file}: cannot read the file: {error}").format(
+            file=path, error=exc.strerror or exc)) from None
     text, encoding, warnings = decode_file(data, path)
     return CsvText(path, text, encoding, detect_delimiter(text), warnings)
 
@@ -147,17 +149,19 @@ def _utf8_with_stray_bytes(
     except UnicodeDecodeError as exc:  # a stray byte Windows-1252 has no character for
         bad = offsets[-1] if offsets else exc.start
         raise CsvFileError(
-            f"{path}: byte 0x{data[bad]:02x} at offset {bad} ({_line_at(data, bad)}) is "
-            "neither UTF-8 (as the rest of the file) nor Windows-1252",
-            hint=f"fix that line, or {_SAVE_AS_CSV}",
+            _("{file}: byte {byte} at offset {offset} ({line}) is neither UTF-8 (as the rest of "
+              "the file) nor Windows-1252").format(file=path, byte=f"0x{data[bad]:02x}",
+                                                   offset=bad, line=_line_at(data, bad)),
+            hint=_("fix that line, or {fix}").format(fix=_(_SAVE_AS_CSV)),
         ) from None
     finally:
         _STRAY_OFFSETS.reset(token)
     warnings = tuple(
         DecodeWarning(
             data.count(NEWLINE, 0, offset) + 1,
-            f"byte 0x{data[offset]:02x} is not UTF-8 (the rest of the file is); read as "
-            f"Windows-1252 {data[offset:offset + 1].decode('cp1252')!r}: check this row",
+            _("byte {byte} is not UTF-8 (the rest of the file is); read as Windows-1252 "
+              "{char}: check this row").format(
+                byte=f"0x{data[offset]:02x}", char=repr(data[offset:offset + 1].decode("cp1252"))),
         )
         for offset in offsets
     )
@@ -166,16 +170,18 @@ def _utf8_with_stray_bytes(
 
 def _reject_binary(data: bytes, path: Path) -> None:
     if not data.strip().removeprefix(codecs.BOM_UTF8).strip():
-        raise CsvFileError(f"{path}: the file is empty", hint="export your list with a header row")
+        raise CsvFileError(_("{file}: the file is empty").format(file=path),
+                           hint=_("export your list with a header row"))
     for magic, what in _SPREADSHEET_MAGIC.items():
         if data.startswith(magic):
-            raise CsvFileError(f"{path} is {what}, not a CSV file", hint=_SAVE_AS_CSV)
+            raise CsvFileError(_("{file} is {what}, not a CSV file").format(
+                file=path, what=_(what)), hint=_(_SAVE_AS_CSV))
     nul = data.find(b"\x00")
     if nul >= 0 and not data.startswith(_UTF16_BOMS):
         raise CsvFileError(
-            f"{path} looks like a binary file, not CSV text "
-            f"(NUL byte at offset {nul}, {_line_at(data, nul)})",
-            hint=_SAVE_AS_CSV,
+            _("{file} looks like a binary file, not CSV text (NUL byte at offset {offset}, "
+              "{line})").format(file=path, offset=nul, line=_line_at(data, nul)),
+            hint=_(_SAVE_AS_CSV),
         )
 
 
@@ -184,7 +190,8 @@ def _decode_utf16(data: bytes, path: Path) -> str:
         return data.decode("utf-16")
     except UnicodeDecodeError as exc:
         raise CsvFileError(
-            f"{path}: not valid UTF-16 text (bad bytes at offset {exc.start})", hint=_SAVE_AS_CSV
+            _("{file}: not valid UTF-16 text (bad bytes at offset {offset})").format(
+                file=path, offset=exc.start), hint=_(_SAVE_AS_CSV)
         ) from None
 
 
@@ -192,15 +199,17 @@ def _undecodable(
     path: Path, data: bytes, utf8: UnicodeDecodeError, cp1252: UnicodeDecodeError
 ) -> CsvFileError:
     return CsvFileError(
-        f"{path}: cannot decode the file as UTF-8 (byte 0x{data[utf8.start]:02x} at offset "
-        f"{utf8.start}, {_line_at(data, utf8.start)}) nor as Windows-1252 (byte "
-        f"0x{data[cp1252.start]:02x} at offset {cp1252.start}, {_line_at(data, cp1252.start)})",
-        hint=_SAVE_AS_CSV,
+        _("{file}: cannot decode the file as UTF-8 (byte {byte} at offset {offset}, {line}) nor "
+          "as Windows-1252 (byte {byte2} at offset {offset2}, {line2})").format(
+            file=path, byte=f"0x{data[utf8.start]:02x}", offset=utf8.start,
+            line=_line_at(data, utf8.start), byte2=f"0x{data[cp1252.start]:02x}",
+            offset2=cp1252.start, line2=_line_at(data, cp1252.start)),
+        hint=_(_SAVE_AS_CSV),
     )
 
 
 def _line_at(data: bytes, offset: int) -> str:
-    return f"line {data.count(NEWLINE, 0, offset) + 1}"
+    return _("line {number}").format(number=data.count(NEWLINE, 0, offset) + 1)
 
 
 def detect_delimiter(text: str) -> str:
@@ -242,7 +251,8 @@ def iter_records(csv_text: CsvText) -> Iterator[Record]:
                 yield Record(line=start, cells=tuple(cells), end_line=reader.line_num)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise CsvFileError(f"{csv_text.path}, line {start}: unreadable CSV: {exc}") from None
+        raise CsvFileError(_("{file}, line {line}: unreadable CSV: {error}").format(
+            file=csv_text.path, line=start, error=exc)) from None
 
 
 def count_lines(csv_text: CsvText) -> int:

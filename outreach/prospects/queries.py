@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from outreach.addresses import normalize_address
 from outreach.errors import ConfigError, NotFoundError
+from outreach.i18n import _
 from outreach.store.models import Prospect, ProspectTag, Suppression
 
 SEARCHED = (Prospect.email, Prospect.first_name, Prospect.last_name, Prospect.company)
@@ -31,7 +32,7 @@ def list_prospects(
 ) -> ProspectPage:
     """Prospects by address, filtered by tag and by a case-insensitive substring."""
     if limit < 1:
-        raise ConfigError(f"--limit must be at least 1, not {limit}")
+        raise ConfigError(_("--limit must be at least 1, not {value}").format(value=limit))
     query = _filtered(select(Prospect), tag, search)
     total = session.exec(_filtered(select(func.count(col(Prospect.id))), tag, search)).one()
     rows = session.exec(query.order_by(col(Prospect.email)).limit(limit))
@@ -56,7 +57,8 @@ def get_prospect(session: Session, email: str) -> Prospect:
         key = email.strip().lower()
     row = session.exec(select(Prospect).where(Prospect.email == key)).first()
     if row is None:
-        raise NotFoundError(f"no prospect {email!r}", hint="see `outreach prospects list`")
+        raise NotFoundError(_("no prospect {email}").format(email=repr(email)),
+                            hint=_("see `outreach prospects list`"))
     return row
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from outreach.addresses import domain_of, needs_smtputf8, normalize_address
 from outreach.errors import ConfigError
+from outreach.i18n import _, ngettext
 from outreach.prospects.columns import ColumnMap, map_columns
 from outreach.prospects.csv_reader import (
     CsvFileError,
@@ -136,14 +137,15 @@ class _Collector:
         values = self._values(record)
         raw = values.pop("email", None)
         if raw is None:
-            self.rejected.append(Rejection(record.line, "no e-mail address"))
+            self.rejected.append(Rejection(record.line, _("no e-mail address")))
             return
         try:
             email = normalize_address(raw, smtputf8=self.smtputf8)
         except ConfigError as exc:
             reason = exc.message
             if needs_smtputf8(raw.strip()) and not self.smtputf8:
-                reason += "; import with --allow-smtputf8 if your mailbox's server offers it"
+                reason += "; " + _(
+                    "import with --allow-smtputf8 if your mailbox's server offers it")
             self.rejected.append(Rejection(record.line, reason, raw))
             return
         self._keep(self._row(record.line, email, values))
@@ -162,9 +164,10 @@ class _Collector:
             if tail and (short or any(self._looks_like_a_row(line) for line in tail)):
                 return Rejection(
                     record.line,
-                    f"a quote opened in column {self._column_name(index)!r} is not closed on "
-                    f"this line: lines {record.line + 1}–{record.last_line} were read into that "
-                    "field (close the quote, or remove it, and import again)",
+                    _("a quote opened in column {column} is not closed on this line: lines "
+                      "{first}–{last} were read into that field (close the quote, or remove it, "
+                      "and import again)").format(column=repr(self._column_name(index)),
+                                                  first=record.line + 1, last=record.last_line),
                     cell.split("\n")[0],
                 )
         return None
@@ -183,7 +186,10 @@ class _Collector:
         extra = [c for c in cells[self.width :] if c.strip()]
         if extra:
             self.warnings.append(
-                RowWarning(record.line, f"{len(extra)} value(s) right of the last column ignored")
+                RowWarning(record.line, ngettext(
+                    "{count} value right of the last column ignored",
+                    "{count} values right of the last column ignored", len(extra)).format(
+                    count=len(extra)))
             )
         values = {
             column.key: cells[column.index].strip().replace("\r\n", "\n")
@@ -197,8 +203,8 @@ class _Collector:
             if key in values and _LINE_BREAK.search(values[key]):
                 values[key] = " ".join(_LINE_BREAK.split(values[key])).strip()
                 self.warnings.append(
-                    RowWarning(line, f"{key}: line breaks replaced by spaces (it goes into "
-                               "mail headers, which are one line)")
+                    RowWarning(line, _("{field}: line breaks replaced by spaces (it goes into "
+                               "mail headers, which are one line)").format(field=key))
                 )  # fmt: skip
         return ProspectRow(
             line=line,
@@ -218,8 +224,8 @@ class _Collector:
             self.warnings.append(
                 RowWarning(
                     line,
-                    f"timezone {value!r} is not an IANA time zone (like Europe/Berlin); "
-                    "imported without a timezone",
+                    _("timezone {value} is not an IANA time zone (like Europe/Berlin); "
+                      "imported without a timezone").format(value=repr(value)),
                 )
             )
         return name
@@ -246,7 +252,8 @@ def parse_prospects(
     """
     records = iter_records(source)
     header = _header(source, records)
-    columns = map_columns(header.cells, where=f"{source.path}, line {header.line}")
+    columns = map_columns(header.cells, where=_("{file}, line {line}").format(
+        file=source.path, line=header.line))
     collector = _Collector(columns, len(header.cells), source.delimiter, smtputf8)
     collector.warnings += [RowWarning(w.line, w.message) for w in source.warnings]
     count = 0
@@ -258,7 +265,8 @@ def parse_prospects(
         on_progress(count_lines(source))
     if count == 0:
         raise CsvFileError(
-            f"{source.path}: the file has a header (line {header.line}) but no rows below it"
+            _("{file}: the file has a header (line {line}) but no rows below it").format(
+                file=source.path, line=header.line)
         )
     return ParsedProspects(
         source=source,
@@ -274,5 +282,6 @@ def parse_prospects(
 def _header(source: CsvText, records: Iterator[Record]) -> Record:
     header = next(records, None)
     if header is None:
-        raise CsvFileError(f"{source.path}: the file has no header and no rows")
+        raise CsvFileError(_("{file}: the file has no header and no rows").format(
+            file=source.path))
     return header

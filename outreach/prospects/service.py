@@ -17,6 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from outreach.errors import ConfigError
+from outreach.i18n import _
 from outreach.prospects.rows import Duplicate, ParsedProspects, ProspectRow, Rejection, RowWarning
 from outreach.prospects.suppression import suppressions_for
 from outreach.store.models import Prospect, ProspectTag, utcnow
@@ -79,7 +80,7 @@ def normalize_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """Tags stripped and de-duplicated (case is kept); an empty tag is a :class:`ConfigError`."""
     cleaned = tuple(dict.fromkeys(tag.strip() for tag in tags))
     if "" in cleaned:
-        raise ConfigError("--tag needs a non-empty value")
+        raise ConfigError(_("--tag needs a non-empty value"))
     return cleaned
 
 
@@ -225,7 +226,7 @@ def _add_tags(session: Session, prospect_ids: list[int], tags: tuple[str, ...]) 
     if missing:
         params = [{"prospect_id": pid, "tag": tag} for pid, tag in missing]
         session.connection().execute(insert(TAGS), params)
-    return {pid for pid, _ in missing}
+    return {pid for pid, _unused in missing}
 
 
 def ensure_prospect(

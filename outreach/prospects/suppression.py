@@ -23,6 +23,7 @@ from sqlmodel import Session, col, delete, select
 
 from outreach.addresses import domain_of, normalize_address
 from outreach.errors import ConfigError, NotFoundError, ValidationFailed
+from outreach.i18n import _, ngettext
 from outreach.prospects.address_list import AddressList, parse_address_list
 from outreach.prospects.csv_reader import read_csv_text
 from outreach.prospects.rows import Rejection
@@ -61,8 +62,9 @@ def normalize_value(value: str) -> str:
         return "@" + _normalize_domain(text[1:], value)
     if "@" not in text:
         raise ConfigError(
-            f"{value!r} is neither an e-mail address nor a @domain",
-            hint=f"write a whole domain with a leading @, e.g. @{text or 'acme.com'}",
+            _("{value} is neither an e-mail address nor a @domain").format(value=repr(value)),
+            hint=_("write a whole domain with a leading @, e.g. {example}").format(
+                example="@" + (text or "acme.com")),
         )
     return normalize_address(text)
 
@@ -72,12 +74,14 @@ def _normalize_domain(domain: str, original: str) -> str:
         return domain_of(normalize_address(f"postmaster@{domain}"))
     except ConfigError as exc:
         why = exc.message.partition(": ")[2]
-        raise ConfigError(f"{original!r} is not a valid domain: {why}".rstrip(": ")) from None
+        raise ConfigError(_("{value} is not a valid domain: {why}").format(
+            value=repr(original), why=why).rstrip(": ")) from None
 
 
 def check_reason(reason: str) -> str:
     if reason not in REASONS:
-        raise ConfigError(f"unknown suppression reason {reason!r}; use one of {', '.join(REASONS)}")
+        raise ConfigError(_("unknown suppression reason {reason}; use one of {choices}").format(
+            reason=repr(reason), choices=", ".join(REASONS)))
     return reason
 
 
@@ -91,7 +95,9 @@ def normalize_values(values: Iterable[str]) -> list[str]:
         except ConfigError as exc:
             bad.append(str(exc))
     if bad:
-        raise ValidationFailed(f"{len(bad)} invalid value(s), nothing was changed:", bad)
+        raise ValidationFailed(ngettext("{count} invalid value, nothing was changed:",
+                                        "{count} invalid values, nothing was changed:",
+                                        len(bad)).format(count=len(bad)), bad)
     return list(good)
 
 
@@ -135,10 +141,12 @@ def remove_suppressions(session: Session, values: Sequence[str]) -> None:
 
 def _not_suppressed(session: Session, missing: list[str]) -> NotFoundError:
     covering = suppressions_for(session, [v for v in missing if not v.startswith("@")])
-    hints = [f"{a} is covered by {s.value}; remove that instead" for a, s in covering.items()]
+    hints = [_("{address} is covered by {value}; remove that instead").format(
+        address=a, value=s.value) for a, s in covering.items()]
     return NotFoundError(
-        f"not on the suppression list, nothing was removed: {', '.join(missing)}",
-        hint="; ".join(hints) or "see `outreach suppress list`",
+        _("not on the suppression list, nothing was removed: {values}").format(
+            values=", ".join(missing)),
+        hint="; ".join(hints) or _("see `outreach suppress list`"),
     )
 
 

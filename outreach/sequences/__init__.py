@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .check import SequenceReport, check_sequence_file, step_summary, stop_summary
     from .conditions import BranchFacts, condition_holds
-    from .durations import format_duration, format_wait, parse_duration, parse_gap, parse_wait
+    from .durations import (
+        format_duration,
+        format_wait,
+        parse_duration,
+        parse_gap,
+        parse_wait,
+        wait_label,
+    )
     from .headers import header_safe
     from .loader import load_sequence, load_sequence_data, load_sequence_text
     from .model import (
@@ -70,6 +77,7 @@ _WHERE: dict[str, str] = {
     "choose_variant": "render",
     "format_duration": "durations",
     "format_wait": "durations",
+    "wait_label": "durations",
     "from_snapshot": "snapshot",
     "header_safe": "headers",
     "load_sequence": "loader",
@@ -128,6 +136,7 @@ __all__ = [
     "choose_variant",
     "format_duration",
     "format_wait",
+    "wait_label",
     "from_snapshot",
     "header_safe",
     "load_sequence",

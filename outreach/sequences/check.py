@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from outreach.errors import ValidationFailed
-from outreach.i18n import N_, _
+from outreach.i18n import N_, _, ngettext
 
-from .durations import format_wait
+from .durations import wait_label
 from .loader import sequence_findings
 from .model import Sequence, Step, Wait
 from .pace_warnings import pace_warnings
@@ -45,7 +45,9 @@ class SequenceReport:
 
     def error(self) -> ValidationFailed:
         """The errors as one ``ValidationFailed``, one line per problem."""
-        return problems_error(self.problems, f"{self.path} is not a valid sequence")
+        return problems_error(
+            self.problems, _("{file} is not a valid sequence").format(file=self.path)
+        )
 
 
 def check_sequence_file(path: Path, known: KnownFields) -> SequenceReport:
@@ -53,8 +55,8 @@ def check_sequence_file(path: Path, known: KnownFields) -> SequenceReport:
     try:
         source = read_bounded(path)
     except (OSError, UnicodeDecodeError) as error:
-        unreadable = Problem("", f"cannot read sequence file: {error}",
-                             "check the path and that the file is UTF-8 text", file=str(path))
+        unreadable = Problem("", _("cannot read sequence file: {error}").format(error=error),
+                             _("check the path and that the file is UTF-8 text"), file=str(path))
         return SequenceReport(path, "", None, (unreadable,))
     sequence, problems = sequence_findings(source, str(path), known)
     if sequence is None or problems:
@@ -71,28 +73,38 @@ def stop_summary(sequence: Sequence) -> str:
     """What a reply does: ``a reply stops; not now: pause until the day named (else 90d)…``."""
     stop = sequence.stop
     if not stop.on_reply:
-        return "a reply does not stop the follow-ups"
-    parts = ["a reply stops the follow-ups"]
+        return _("a reply does not stop the follow-ups")
+    parts = [_("a reply stops the follow-ups")]
     if stop.not_now == "resume":
-        default = format_wait(Wait(stop.not_now_default))
-        parts.append(f"\"not now\" pauses them until the day named (else {default}), then goes on")
+        default = wait_label(Wait(stop.not_now_default))
+        parts.append(
+            _('"not now" pauses them until the day named (else {default}), then goes on').format(
+                default=default
+            )
+        )
     if stop.referral == "propose":
-        parts.append("a colleague named is proposed, enrolled when you confirm")
+        parts.append(_("a colleague named is proposed, enrolled when you confirm"))
     return "; ".join(parts)
 
 
 def _step_line(step: Step) -> str:
-    after = "" if step.index == 0 else f" after {format_wait(step.wait)}"
     when = "" if step.when is None else _(", only when {when}").format(when=step.when.describe())
     if step.task is not None:
         kind = _("{task} task, due within {days}").format(
-            task=task_label(step.task.kind), days=format_wait(step.task.due_within))
+            task=task_label(step.task.kind), days=wait_label(step.task.due_within))
         if step.task.continue_on_reply:
             kind += _(", goes on after a reply")
-        return f"step {step.index + 1}{after}: {kind}{when}"
-    kind = "new thread" if step.new_thread else "reply in thread"
-    variants = f", {len(step.variants)} variants" if len(step.variants) > 1 else ""
-    return f"step {step.index + 1}{after}: {kind}{variants}{when}"
+    else:
+        kind = _("new thread") if step.new_thread else _("reply in thread")
+        if len(step.variants) > 1:
+            kind += ", " + ngettext("{count} variant", "{count} variants",
+                                    len(step.variants)).format(count=len(step.variants))
+    kind += when
+    if step.index == 0:
+        return _("step {number}: {kind}").format(number=1, kind=kind)
+    return _("step {number} after {wait}: {kind}").format(
+        number=step.index + 1, wait=wait_label(step.wait), kind=kind
+    )
 
 
 TASK_LABELS = {"call": N_("call"), "linkedin": N_("LinkedIn"), "custom": N_("custom")}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from outreach.i18n import _, ngettext
+
 from .model import Wait
 from .problems import FieldError, suggestion
 
@@ -38,9 +40,14 @@ _BUSINESS = re.compile(r"(\d+)\s*(business\s+days?|bd|work\s*days?|werktage?)")
 _PART = re.compile(r"(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)")
 _WHOLE = re.compile(r"(?:\d+(?:[.,]\d+)?\s*[^\W\d_]+[\s,]*)+")
 
-DURATION_FORMS = (
-    'write a whole number and a unit: 45s, 10m, 4h, 2d, 1w, "2 days", "1h 30m" or "3 business days"'
-)
+
+
+def duration_forms() -> str:
+    """What a duration may look like (the hint of every duration error)."""
+    return _(
+        'write a whole number and a unit: 45s, 10m, 4h, 2d, 1w, "2 days", "1h 30m" or '
+        '"3 business days"'
+    )
 
 
 def parse_wait(value: str | int | None) -> Wait:
@@ -48,7 +55,10 @@ def parse_wait(value: str | int | None) -> Wait:
     if value is None or value == 0 or (isinstance(value, str) and value.strip() == "0"):
         return Wait()
     if isinstance(value, bool) or not isinstance(value, str) or value.strip().isdigit():
-        raise FieldError(f"{value!r} has no unit", f"{DURATION_FORMS}; e.g. {value}d")
+        raise FieldError(
+            _("{value} has no unit").format(value=repr(value)),
+            _("{forms}; e.g. {value}d").format(forms=duration_forms(), value=value),
+        )
     text = " ".join(value.lower().split())
     business = _BUSINESS.fullmatch(text)
     if business:
@@ -62,26 +72,36 @@ def parse_duration(value: str) -> timedelta:
     if text == "0":
         return timedelta(0)
     if text.startswith("-"):
-        raise FieldError(f"{value!r} is negative", DURATION_FORMS)
+        raise FieldError(_("{value} is negative").format(value=repr(value)), duration_forms())
     if not _WHOLE.fullmatch(text):
-        raise FieldError(f"{value!r} is not a duration", DURATION_FORMS)
+        raise FieldError(
+            _("{value} is not a duration").format(value=repr(value)), duration_forms()
+        )
     return sum((_part(value, n, u) for n, u in _PART.findall(text)), timedelta(0))
 
 
 def _part(value: str, number: str, unit: str) -> timedelta:
     if unit in ("business", "werktag", "werktage", "bd"):
         raise FieldError(
-            f"{value!r}: business days cannot be combined or used here",
-            'write e.g. "3 business days" alone as a step wait',
+            _("{value}: business days cannot be combined or used here").format(
+                value=repr(value)
+            ),
+            _('write e.g. "3 business days" alone as a step wait'),
         )
     if unit not in _UNITS:
         business = unit.startswith(("biz", "bus", "work", "werk", "arbeit"))
-        hint = suggestion(unit, ["business days"] if business else _UNITS)
+        hint = suggestion(unit, [_("business days")] if business else _UNITS)
         raise FieldError(
-            f"{value!r} is not a duration: unknown unit {unit!r}.{hint}", DURATION_FORMS
+            _("{value} is not a duration: unknown unit {unit}.").format(
+                value=repr(value), unit=repr(unit)
+            ) + hint,
+            duration_forms(),
         )
     if not number.isdigit():
-        raise FieldError(f"{value!r}: use whole numbers", "write e.g. 90m instead of 1.5h")
+        raise FieldError(
+            _("{value}: use whole numbers").format(value=repr(value)),
+            _("write e.g. 90m instead of 1.5h"),
+        )
     return int(number) * _UNITS[unit]
 
 
@@ -90,14 +110,17 @@ def parse_gap(value: str | int) -> tuple[timedelta, timedelta]:
     if isinstance(value, int) and not isinstance(value, bool) and value == 0:
         return timedelta(0), timedelta(0)
     if not isinstance(value, str):
-        raise FieldError(f"{value!r} has no unit", 'write a range such as "90s-6m"')
-    low_text, _, high_text = value.partition("-")
+        raise FieldError(
+            _("{value} has no unit").format(value=repr(value)),
+            _('write a range such as "90s-6m"'),
+        )
+    low_text, _dash, high_text = value.partition("-")
     low = parse_duration(low_text)
     high = parse_duration(high_text) if high_text.strip() else low
     if high < low:
         raise FieldError(
-            f"{value!r}: the shorter pause comes first",
-            f'write "{high_text.strip()}-{low_text.strip()}"',
+            _("{value}: the shorter pause comes first").format(value=repr(value)),
+            _('write "{range}"').format(range=f"{high_text.strip()}-{low_text.strip()}"),
         )
     return low, high
 
@@ -109,6 +132,28 @@ def format_duration(amount: timedelta) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def wait_label(wait: Wait) -> str:
+    """A wait as the rep reads it: ``3 business days``, ``2 days``, ``90 seconds`` (German
+    ``3 Werktage``, ``2 Tage``); YAML and ``--json`` use :func:`format_wait`."""
+    if wait.business_days:
+        n = wait.business_days
+        return ngettext("{count} business day", "{count} business days", n).format(count=n)
+    seconds = int(wait.amount.total_seconds())
+    if seconds and seconds % 604800 == 0:
+        n = seconds // 604800
+        return ngettext("{count} week", "{count} weeks", n).format(count=n)
+    if seconds and seconds % 86400 == 0:
+        n = seconds // 86400
+        return ngettext("{count} day", "{count} days", n).format(count=n)
+    if seconds and seconds % 3600 == 0:
+        n = seconds // 3600
+        return ngettext("{count} hour", "{count} hours", n).format(count=n)
+    if seconds and seconds % 60 == 0:
+        n = seconds // 60
+        return ngettext("{count} minute", "{count} minutes", n).format(count=n)
+    return ngettext("{count} second", "{count} seconds", seconds).format(count=seconds)
 
 
 def format_wait(wait: Wait) -> str:

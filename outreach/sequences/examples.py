@@ -12,6 +12,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 
 from outreach.errors import NotFoundError
+from outreach.i18n import _
 
 _FOLDER = ("outreach.data", "sequences")
 _NAME_LINE = re.compile(r"^name:\s*(.+?)\s*$", re.M)
@@ -40,7 +41,11 @@ def example(name: str) -> Example:
     """
     found = {e.name: e for e in examples()}
     if name not in found:
-        raise NotFoundError(f"no example sequence {name!r}: there are {', '.join(found)}")
+        raise NotFoundError(
+            _("no example sequence {name}: there are {names}").format(
+                name=repr(name), names=", ".join(found)
+            )
+        )
     return found[name]
 
 

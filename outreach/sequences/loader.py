@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from outreach.errors import ValidationFailed
-from outreach.i18n import _
+from outreach.i18n import N_, _
 
 from .convert import build_sequence, condition_of, first_email_index
 from .durations import parse_wait
@@ -36,8 +36,10 @@ def load_sequence(path: Path | str, *, fields: Iterable[str] | None = None) -> S
     try:
         text = read_bounded(path)
     except (OSError, UnicodeDecodeError) as error:
-        raise ValidationFailed(f"cannot read sequence file {path}: {error}",
-                               hint="check the path and that the file is UTF-8 text") from error
+        raise ValidationFailed(
+            _("cannot read sequence file {file}: {error}").format(file=path, error=error),
+            hint=_("check the path and that the file is UTF-8 text"),
+        ) from error
     return load_sequence_text(text, str(path), fields=fields)
 
 
@@ -46,12 +48,12 @@ def load_sequence_text(text: str, filename: str = "<sequence>", *,
     """Like ``load_sequence`` for YAML already in memory; ``filename`` names it in errors."""
     document = parse_yaml(text, filename)
     if isinstance(document, Problem):
-        raise problems_error([document], f"{filename} is not valid YAML")
+        raise problems_error([document], _("{file} is not valid YAML").format(file=filename))
     known = KnownFields(frozenset(fields)) if fields is not None else None
     sequence = _validated(document, text, filename, known)
     if sequence is None or document.problems:
         raise problems_error(_in_file_order(document.problems),
-                             f"{filename} is not a valid sequence")
+                             _("{file} is not a valid sequence").format(file=filename))
     return sequence
 
 
@@ -74,7 +76,9 @@ def load_sequence_data(data: Any, source: str = "<data>", *,
     known = KnownFields(frozenset(fields)) if fields is not None else None
     sequence = _validated(document, "", source, known)
     if sequence is None or document.problems:
-        raise problems_error(document.problems, f"{source} is not a valid sequence")
+        raise problems_error(
+            document.problems, _("{file} is not a valid sequence").format(file=source)
+        )
     return sequence
 
 
@@ -90,7 +94,7 @@ def _validated(document: YamlDocument, text: str, filename: str,
                   for problem, at_key in pydantic_problems(error)]
         return None
     except _NotAMapping as error:
-        found.append(Problem("", str(error), error.hint, line=1, column=1, file=filename))
+        found.append(Problem("", str(error), _(error.hint), line=1, column=1, file=filename))
         return None
     found += [locate(p, document, text, filename) for p in step_problems(doc)]
     sequence = build_sequence(doc)
@@ -104,13 +108,15 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
 
 
 class _NotAMapping(ValueError):
-    hint = ("a sequence file is a mapping with at least `name:` and `steps:`; "
-            "start from an example: `outreach sequence new --example en > q1.yaml`")
+    hint = N_("a sequence file is a mapping with at least `name:` and `steps:`; "
+              "start from an example: `outreach sequence new --example en > q1.yaml`")
 
 
 def _mapping_root(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise _NotAMapping("the file is empty" if data is None else "the file is not a mapping")
+        raise _NotAMapping(
+            _("the file is empty") if data is None else _("the file is not a mapping")
+        )
     return data
 
 
@@ -179,12 +185,12 @@ def _subjects(index: int, step: StepDoc) -> list[tuple[str, str | None]]:
 
 def _first_step_problems(step: StepDoc) -> list[Problem]:
     problems = [] if step.task is not None else [
-        Problem(path, "the first email needs a subject",
-                'add subject: "…" (follow-ups may leave it out to reply in the thread)')
+        Problem(path, _("the first email needs a subject"),
+                _('add subject: "…" (follow-ups may leave it out to reply in the thread)'))
         for path, subject in _subjects(0, step) if subject is None]
     if not parse_wait(step.wait).is_zero:
-        problems.append(Problem("steps[0].wait", "the first email cannot wait",
-                                "remove wait from the first step: the campaign start decides"))
+        problems.append(Problem("steps[0].wait", _("the first email cannot wait"),
+                                _("remove wait from the first step: the campaign start decides")))
     return problems
 
 
@@ -192,11 +198,11 @@ def _follow_up_problems(index: int, step: StepDoc) -> list[Problem]:
     problems = []
     for path, subject in _subjects(index, step):
         if step.new_thread and subject is None:
-            problems.append(Problem(path, "new_thread: true needs a fresh subject",
-                                    'add subject: "…", or remove new_thread to reply in the '
-                                    "thread"))
+            problems.append(Problem(path, _("new_thread: true needs a fresh subject"),
+                                    _('add subject: "…", or remove new_thread to reply in the '
+                                      "thread")))
         if not step.new_thread and subject is not None:
-            problems.append(Problem(f"{path}.subject", "a follow-up with a subject must say "
-                                    "new_thread: true", "remove subject to reply in the thread "
-                                    '("Re: …"), or add new_thread: true'))
+            problems.append(Problem(f"{path}.subject", _("a follow-up with a subject must say "
+                                    "new_thread: true"), _("remove subject to reply in the thread "
+                                    '("Re: …"), or add new_thread: true')))
     return problems

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from outreach.i18n import _
+
 from .model import Sequence
 from .problems import Problem, did_you_mean
 from .render import STANDARD_FIELDS, merge_fields
@@ -78,17 +80,22 @@ def _field_problems(text: TemplateText, known: KnownFields) -> Iterator[Problem]
         best = known.suggestion(use.name)
         column = _column(text.source, use)
         if not use.has_fallback:
-            hint = f"did you mean `{best}`?" if best else _known_list(use.name, known.names)
-            yield Problem(text.path, f"unknown merge field `{use.name}`", hint, line=use.line,
-                          column=column)
+            hint = (_("did you mean `{best}`?").format(best=best) if best
+                    else _known_list(use.name, known.names))
+            yield Problem(text.path, _("unknown merge field `{name}`").format(name=use.name),
+                          hint, line=use.line, column=column)
         elif best is not None:
-            yield Problem(text.path, f"`{use.name}` is not a field, so its default is always "
-                          "used", f"did you mean `{best}`?", line=use.line, column=column)
+            yield Problem(text.path, _("`{name}` is not a field, so its default is always "
+                          "used").format(name=use.name),
+                          _("did you mean `{best}`?").format(best=best),
+                          line=use.line, column=column)
 
 
 def _known_list(name: str, available: frozenset[str]) -> str:
-    return (f"known fields: {', '.join(sorted(available))}; a custom field needs prospects "
-            f'imported with that column, else write {{{{ {name} | default("…") }}}}')
+    return _("known fields: {fields}; a custom field needs prospects imported with that "
+             "column, else write {expression}").format(
+        fields=", ".join(sorted(available)), expression=f'{{{{ {name} | default("…") }}}}'
+    )
 
 
 def _column(source: str, use: FieldUse) -> int | None:

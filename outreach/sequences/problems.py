@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from outreach.errors import ValidationFailed
+from outreach.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Problem:
 
     def _where(self) -> str:
         if self.file is None:
-            line = f" (line {self.line})" if self.line is not None else ""
+            line = " " + _("(line {line})").format(line=self.line) if self.line is not None else ""
             return f"{self.path}{line}: " if self.path or line else ""
         parts = [self.file, *(str(n) for n in (self.line, self.column) if n is not None)]
         return ":".join(parts) + ": " + (f"{self.path}: " if self.path else "")
@@ -99,10 +100,12 @@ def did_you_mean(word: str, choices: Iterable[str], *, cutoff: float = 0.6) -> s
 def suggestion(word: str, choices: Iterable[str]) -> str:
     """`` Did you mean `x`?`` or '' when nothing is close."""
     best = did_you_mean(word, choices)
-    return f" Did you mean `{best}`?" if best else ""
+    return " " + _("Did you mean `{best}`?").format(best=best) if best else ""
 
 
 def problems_error(problems: Sequence[Problem], what: str) -> ValidationFailed:
     """One ``ValidationFailed`` listing every finding, one line each."""
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+    count = ngettext("{count} problem", "{count} problems", len(problems)).format(
+        count=len(problems)
+    )
     return ValidationFailed(f"{what}: {count}", [str(p) for p in problems])

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from jinja2 import TemplateError
 
+from outreach.i18n import _
+
 from .headers import header_safe
 from .model import Sequence, Step
 from .problems import Problem, TemplateRenderError, did_you_mean
@@ -82,7 +84,7 @@ def render_note(sequence: Sequence, step_index: int,
     raises ``TemplateRenderError`` like ``render_step``."""
     text = task_text(sequence.steps[step_index])
     if text is None:
-        raise ValueError(f"step {step_index + 1} is not a task")
+        raise ValueError(_("step {number} is not a task").format(number=step_index + 1))
     email = prospect_fields.get("email") or ""
     context = merge_fields(prospect_fields)
     seed = spintax_seed(email, step_index, 0, "note")
@@ -93,8 +95,8 @@ def _one_line_subject(subject: str, step_index: int, email: str) -> str:
     safe = header_safe(subject)
     if not safe:
         raise _render_error(email, [Problem(f"steps[{step_index}].subject",
-                                            "the subject renders empty for this prospect",
-                                            "give the subject text outside the merge fields")])
+                                            _("the subject renders empty for this prospect"),
+                                            _("give the subject text outside the merge fields"))])
     return safe
 
 
@@ -109,19 +111,24 @@ def _render_text(text: TemplateText, context: dict[str, str], seed: str, email: 
         return template.render(context)
     except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as error:
         problem = Problem(text.path, f"{type(error).__name__}: {error}",
-                          "fix the template expression on that line",
+                          _("fix the template expression on that line"),
                           line=template_line(error.__traceback__))
         raise _render_error(email, [problem]) from error
 
 
 def _render_error(email: str, problems: list[Problem]) -> TemplateRenderError:
-    return TemplateRenderError(f"cannot render message for {email or 'prospect'}",
-                               [str(p) for p in problems])
+    message = (_("cannot render message for {email}").format(email=email) if email
+               else _("cannot render message for this prospect"))
+    return TemplateRenderError(message, [str(p) for p in problems])
 
 
 def _missing_problem(text: TemplateText, name: str, line: int,
                      available: Iterable[str]) -> Problem:
     best = did_you_mean(name, available)
-    hint = f"did you mean `{best}`?" if best else (
-        f'fill in `{name}` for this prospect or write {{{{ {name} | default("…") }}}}')
-    return Problem(text.path, f"`{name}` is missing or blank for this prospect", hint, line=line)
+    hint = _("did you mean `{best}`?").format(best=best) if best else (
+        _('fill in `{name}` for this prospect or write {expression}').format(
+            name=name, expression=f'{{{{ {name} | default("…") }}}}'
+        )
+    )
+    return Problem(text.path, _("`{name}` is missing or blank for this prospect").format(
+        name=name), hint, line=line)

@@ -22,7 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from .durations import DURATION_FORMS, parse_gap, parse_wait
+from outreach.i18n import N_, _
+
+from .durations import duration_forms, parse_gap, parse_wait
 from .problems import FieldError
 from .schedule_values import (
     ACCEPTED_DAY_NAMES,
@@ -49,9 +51,9 @@ def _one_line(subject: str | None) -> str | None:
     if subject is None:
         return None
     if "\n" in subject.strip():
-        raise FieldError("a subject must be one line", "write the subject on a single line")
+        raise FieldError(_("a subject must be one line"), _("write the subject on a single line"))
     if not subject.strip():
-        raise FieldError("the subject is empty", "write a subject, or remove the key")
+        raise FieldError(_("the subject is empty"), _("write a subject, or remove the key"))
     return subject.strip()
 
 
@@ -81,7 +83,7 @@ class ScheduleDoc(_Doc):
     @classmethod
     def _some_days(cls, days: list[str]) -> list[str]:
         if not days:
-            raise FieldError("no sending days", "list at least one, e.g. [mon, tue, wed]")
+            raise FieldError(_("no sending days"), _("list at least one, e.g. [mon, tue, wed]"))
         return sorted(set(days), key=DAY_NAMES.index)
 
     @field_validator("hours")
@@ -99,8 +101,12 @@ class ScheduleDoc(_Doc):
         if "hours" in info.data:
             start, end = parse_window(info.data["hours"])
             if not start <= lunch_start < lunch_end <= end:
-                raise FieldError(f"lunch {value} is not inside hours {info.data['hours']}",
-                                 "move the lunch pause inside the sending window or drop it")
+                raise FieldError(
+                    _("lunch {lunch} is not inside hours {hours}").format(
+                        lunch=value, hours=info.data["hours"]
+                    ),
+                    _("move the lunch pause inside the sending window or drop it"),
+                )
         return value
 
 
@@ -138,7 +144,10 @@ class StopDoc(_Doc):
             return "pause"
         if isinstance(value, bool):
             return value
-        raise FieldError(f"{value!r} is not allowed here", "write false, true or pause")
+        raise FieldError(
+            _("{value} is not allowed here").format(value=repr(value)),
+            _("write false, true or pause"),
+        )
 
     not_now: Literal["stop", "resume"] = "stop"
     """A reply saying "not now" ("melden Sie sich im März wieder"): stop = end the
@@ -165,9 +174,14 @@ class StopDoc(_Doc):
     @classmethod
     def _not_now_default(cls, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int):
-            raise FieldError(f"{value!r} is not a duration", DURATION_FORMS)
+            raise FieldError(
+                _("{value} is not a duration").format(value=repr(value)), duration_forms()
+            )
         if parse_wait(value).business_days or parse_wait(value).is_zero:
-            raise FieldError(f"{value!r} is not a plain duration above zero", 'write e.g. "90d"')
+            raise FieldError(
+                _("{value} is not a plain duration above zero").format(value=repr(value)),
+                _('write e.g. "90d"'),
+            )
         return str(value)
 
 
@@ -175,7 +189,10 @@ def _choice(value: Any, allowed: tuple[str, ...]) -> str:
     """One of ``allowed`` (case and spaces forgiven), else a FieldError naming them."""
     if isinstance(value, str) and value.strip().lower() in allowed:
         return value.strip().lower()
-    raise FieldError(f"{value!r} is not allowed here", f"write {' or '.join(allowed)}")
+    raise FieldError(
+        _("{value} is not allowed here").format(value=repr(value)),
+        _("write {choices}").format(choices=_(" or ").join(allowed)),
+    )
 
 
 class VariantDoc(_Doc):
@@ -204,8 +221,8 @@ _WHEN_SCHEMA: dict[str, Any] = {
     ],
     "examples": ["no_reply", {"task": "no_answer"}, {"intent": "not_now"}],
 }
-_WHEN_FORMS = ("write no_reply, auto_reply, {intent: not_now} or "
-               "{task: reached | no_answer | skipped}")
+_WHEN_FORMS = N_("write no_reply, auto_reply, {intent: not_now} or "
+                 "{task: reached | no_answer | skipped}")
 
 
 def parse_when(value: Any) -> dict[str, str] | str | None:
@@ -220,7 +237,7 @@ def parse_when(value: Any) -> dict[str, str] | str | None:
         allowed = {"intent": ("not_now",), "task": ("reached", "no_answer", "skipped")}
         if key in allowed:
             return {key: _choice(choice, allowed[key])}
-    raise FieldError(f"{value!r} is not a condition", _WHEN_FORMS)
+    raise FieldError(_("{value} is not a condition").format(value=repr(value)), _(_WHEN_FORMS))
 
 
 class StepDoc(_Doc):
@@ -277,15 +294,15 @@ class StepDoc(_Doc):
         if value is None:
             return None
         if isinstance(value, bool) or parse_wait(value).is_zero:
-            raise FieldError(f"{value!r} is not a duration above zero",
-                             'write e.g. "2 business days" or "1d"')
+            raise FieldError(_("{value} is not a duration above zero").format(value=repr(value)),
+                             _('write e.g. "2 business days" or "1d"'))
         return value
 
     @field_validator("note")
     @classmethod
     def _note(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise FieldError("the note is empty", "say what to do, or remove the key")
+            raise FieldError(_("the note is empty"), _("say what to do, or remove the key"))
         return value
 
     @field_validator("wait", mode="before")
@@ -305,17 +322,18 @@ class StepDoc(_Doc):
             return self._task_fields()
         for key in ("note", "due_within", "on_reply"):
             if getattr(self, key) is not None:
-                raise FieldError(f"{key} belongs to a task step",
-                                 "add task: call | linkedin | custom, or remove " + key)
+                raise FieldError(_("{key} belongs to a task step").format(key=key),
+                                 _("add task: call | linkedin | custom, or remove {key}")
+                                 .format(key=key))
         if self.variants is not None and self.body is not None:
-            raise FieldError("a step has either body or variants, not both",
-                             "move body into the variants, or remove variants")
+            raise FieldError(_("a step has either body or variants, not both"),
+                             _("move body into the variants, or remove variants"))
         if self.variants is not None and (self.subject is not None or self.html is not None):
-            raise FieldError("with variants, subject and html go inside each variant",
-                             "move them into every variant")
+            raise FieldError(_("with variants, subject and html go inside each variant"),
+                             _("move them into every variant"))
         if self.variants is None and self.body is None:
-            raise FieldError("step has no body", "add body: | … (or variants: [...]), "
-                             "or make it a task: task: call")
+            raise FieldError(_("step has no body"), _("add body: | … (or variants: [...]), "
+                                                      "or make it a task: task: call"))
         return self
 
     def _task_fields(self) -> StepDoc:
@@ -324,12 +342,14 @@ class StepDoc(_Doc):
         if self.new_thread:
             email.append("new_thread")
         if email:
-            raise FieldError(f"a task step sends no email, so it has no {', '.join(email)}",
-                             "write what to do in note:, or remove task: to send an email")
+            raise FieldError(
+                _("a task step sends no email, so it has no {fields}").format(
+                    fields=", ".join(email)),
+                _("write what to do in note:, or remove task: to send an email"))
         if self.note is None:
-            raise FieldError("a task step needs a note",
-                             'say what to do, e.g. note: "Anrufen: {{ phone | default(\'keine '
-                             'Nummer\') }}"')
+            raise FieldError(_("a task step needs a note"),
+                             _('say what to do, e.g. note: "Anrufen: {{ phone | default(\'keine '
+                               'Nummer\') }}"'))
         return self
 
 

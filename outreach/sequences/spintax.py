@@ -21,6 +21,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from outreach.i18n import _
+
 _JINJA_OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _MAX_DEPTH = 20
 
@@ -105,14 +107,14 @@ class _Parser:
             elif src[self.i] in "|}" and opener is not None:
                 break
             elif src[self.i] == "}":
-                raise self.error("unbalanced '}' (no spintax group is open)",
-                                 "remove it, or write a literal brace as {{ '}' }}", self.i)
+                raise self.error(_("unbalanced '}' (no spintax group is open)"),
+                                 _("remove it, or write a literal brace as {{ '}' }}"), self.i)
             else:
                 self.i += 1
         else:
             if opener is not None:
-                raise self.error("spintax group '{' is never closed",
-                                 "close it with '}', e.g. {Hi|Hello}", opener)
+                raise self.error(_("spintax group '{' is never closed"),
+                                 _("close it with '}', e.g. {Hi|Hello}"), opener)
         nodes.append(src[start:self.i])
         return tuple(node for node in nodes if node != "")
 
@@ -120,7 +122,7 @@ class _Parser:
         """A group starting at the current '{'; leaves ``i`` just past its '}'."""
         opener = self.i
         if depth > _MAX_DEPTH:
-            raise self.error("spintax nested too deeply", "flatten the groups", opener)
+            raise self.error(_("spintax nested too deeply"), _("flatten the groups"), opener)
         ordinal, options = self.groups, list[tuple[Node, ...]]()
         self.groups += 1
         while not options or self.source[self.i] == "|":
@@ -130,8 +132,9 @@ class _Parser:
         self.delimiters.add(self.i)
         self.i += 1
         if len(options) < 2:
-            raise self.error("a spintax group needs at least two options separated by '|'",
-                             "write e.g. {Hi|Hello}; for a literal brace write {{ '{' }}", opener)
+            raise self.error(_("a spintax group needs at least two options separated by '|'"),
+                             _("write e.g. {Hi|Hello}; for a literal brace write {{ '{' }}"),
+                             opener)
         return Group(ordinal, tuple(options))
 
 

@@ -19,6 +19,8 @@ from types import TracebackType
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from outreach.i18n import _
+
 from .spintax import SpintaxError, covering_expansions, mask_spintax
 
 _FALLBACK_FILTERS = frozenset({"default", "d"})
@@ -77,14 +79,15 @@ def syntax_issue(source: str, *, html: bool = False) -> TemplateIssue | None:
 
 
 def _jinja_issue(error: TemplateSyntaxError, masked: str) -> TemplateIssue:
-    hint = "check the {{ … }} / {% … %} tags on that line (Jinja2 syntax)"
+    hint = _("check the {{ … }} / {% … %} tags on that line (Jinja2 syntax)")
     try:
         _ENVIRONMENTS[False].parse(masked)
     except TemplateSyntaxError:
-        return TemplateIssue(f"template syntax error: {error.message}", hint, error.lineno)
+        return TemplateIssue(_("template syntax error: {error}").format(error=error.message),
+                             hint, error.lineno)
     return TemplateIssue(
-        f"template syntax error in one spintax choice: {error.message}",
-        "keep each {% if %}…{% endif %} block inside a single spintax option", error.lineno)
+        _("template syntax error in one spintax choice: {error}").format(error=error.message),
+        _("keep each {% if %}…{% endif %} block inside a single spintax option"), error.lineno)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -19,6 +19,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString, ScalarString
 
+from outreach.i18n import N_, SOURCE, _, current, number
+
 from .problems import Problem, format_path
 
 Loc = tuple[str | int, ...]
@@ -71,8 +73,9 @@ def parse_yaml(text: str, filename: str) -> YamlDocument | Problem:
     """The document, or the one ``Problem`` that stops reading it: a syntax error (with
     source line and caret), an alias, a file too large or too deeply nested, too many steps."""
     if len(text) > MAX_CHARS:
-        return Problem("", f"the file has more than {MAX_CHARS:,} characters",
-                       "a sequence is a few kilobytes: check this is the right file",
+        return Problem("", _("the file has more than {count} characters").format(
+                           count=number(MAX_CHARS)),
+                       _("a sequence is a few kilobytes: check this is the right file"),
                        line=1, column=1, file=filename)
     try:
         if alias := _first_alias(text, filename):
@@ -84,10 +87,11 @@ def parse_yaml(text: str, filename: str) -> YamlDocument | Problem:
     except MarkedYAMLError as error:
         return syntax_problem(error, text, filename)
     except YAMLError as error:
-        return Problem("", f"YAML error: {error}", "check the file is valid YAML", file=filename)
+        return Problem("", _("YAML error: {error}").format(error=error),
+                       _("check the file is valid YAML"), file=filename)
     except RecursionError:
-        return Problem("", "the YAML is nested too deeply", "a sequence needs only a few "
-                       "levels of indentation", line=1, column=1, file=filename)
+        return Problem("", _("the YAML is nested too deeply"), _("a sequence needs only a few "
+                       "levels of indentation"), line=1, column=1, file=filename)
     return _too_many_steps(document, filename) or document
 
 
@@ -96,8 +100,9 @@ def _first_alias(text: str, filename: str) -> Problem | None:
     for event in YAML(typ="rt").parse(text):
         if isinstance(event, AliasEvent):
             mark = event.start_mark
-            return Problem("", f"YAML aliases are not allowed (*{event.anchor})",
-                           "write the value out in full instead of &anchor/*alias",
+            return Problem("", _("YAML aliases are not allowed ({alias})").format(
+                               alias=f"*{event.anchor}"),
+                           _("write the value out in full instead of &anchor/*alias"),
                            line=mark.line + 1, column=mark.column + 1, file=filename)
     return None
 
@@ -107,8 +112,9 @@ def _too_many_steps(document: YamlDocument, filename: str) -> Problem | None:
     if not isinstance(steps, list) or len(steps) <= MAX_STEPS:
         return None
     where = document.keys.get("steps", Position(1, 1))
-    return Problem("steps", f"{len(steps)} steps, over the limit of {MAX_STEPS}",
-                   "split the plan into several sequences (campaigns)",
+    return Problem("steps", _("{count} steps, over the limit of {limit}").format(
+                       count=len(steps), limit=MAX_STEPS),
+                   _("split the plan into several sequences (campaigns)"),
                    line=where.line, column=where.column, file=filename)
 
 
@@ -177,8 +183,8 @@ def _reject_tag(node: CommentedMap | CommentedSeq, loc: Loc, document: YamlDocum
 def _tag_problem(loc: Loc, document: YamlDocument, filename: str) -> None:
     where = document.values.get(format_path(loc))
     document.problems.append(Problem(
-        format_path(loc), "YAML tags (!something) are not allowed in a sequence",
-        "remove the tag and write plain text, numbers, lists and mappings",
+        format_path(loc), _("YAML tags (!something) are not allowed in a sequence"),
+        _("remove the tag and write plain text, numbers, lists and mappings"),
         line=where.line if where else None, column=where.column if where else None,
         file=filename))
 
@@ -188,21 +194,47 @@ def syntax_problem(error: MarkedYAMLError, text: str, filename: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line, mark.column) if mark is not None else (0, 0)
     source_line = text.splitlines()[line] if line < len(text.splitlines()) else ""
-    message = f"YAML syntax error: {error.problem or error.context}"
+    message = _("YAML syntax error: {problem}").format(
+        problem=_yaml_problem(str(error.problem or error.context)))
     excerpt = f"    {source_line}\n    {' ' * column}^"
     return Problem("", message, _syntax_hint(error, source_line), line=line + 1,
                    column=column + 1, file=filename, excerpt=excerpt)
 
 
+#: ruamel's wording of the usual syntax errors (English only) → ours, by how it starts.
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", N_("a colon inside a value")),
+    ("found duplicate key", N_("a key appears twice in one mapping")),
+    ("could not find expected ':'", N_("a key without a colon")),
+    ("found character '\\t' that cannot start any token", N_("a tab character")),
+    ("found a tab character", N_("a tab character")),
+    ("expected <block end>", N_("indentation does not line up")),
+    ("found undefined alias", N_("an alias that is not defined")),
+    ("found unexpected end of stream", N_("the file ends inside a quoted or bracketed value")),
+    ("did not find expected key", N_("indentation does not line up")),
+)
+
+
+def _yaml_problem(problem: str) -> str:
+    """ruamel's problem in the rep's language when it is a usual one, else as it is
+    (English keeps ruamel's own words: they name the key)."""
+    if current() == SOURCE:
+        return problem
+    for start, ours in _YAML_PROBLEMS:
+        if problem.startswith(start):
+            return _(ours)
+    return problem
+
+
 def _syntax_hint(error: MarkedYAMLError, source_line: str) -> str:
     problem = str(error.problem or "")
     if "duplicate key" in problem:
-        return "each key may appear only once in a mapping: remove or rename one of them"
+        return _("each key may appear only once in a mapping: remove or rename one of them")
     if "\\t" in problem or "\t" in source_line[: len(source_line) - len(source_line.lstrip())]:
-        return "indent with spaces, not tabs"
+        return _("indent with spaces, not tabs")
     if ": {" in source_line or ": [" in source_line:
-        return ('a value starting with { or [ is read as YAML structure: put the whole value in '
-                'quotes, e.g. subject: "{{ company }} and you"')
+        return _('a value starting with { or [ is read as YAML structure: put the whole value in '
+                 'quotes, e.g. subject: "{{ company }} and you"')
     if "mapping values are not allowed" in problem:
-        return 'text containing ": " must be quoted, e.g. subject: "Re: your note"'
-    return "check indentation and quotes on this line (and the one before)"
+        return _('text containing ": " must be quoted, e.g. subject: "Re: your note"')
+    return _("check indentation and quotes on this line (and the one before)")

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from outreach import wording
 from outreach.campaigns.rows import get_campaign
+from outreach.i18n import _
 from outreach.lifecycle.snapshots import campaign_sequence
 from outreach.states import PENDING, SendState
 from outreach.store.models import (
@@ -46,7 +48,7 @@ def _summary(session: Session, campaign: Campaign, states: dict[str, int]) -> di
     return {
         "name": campaign.name,
         "state": campaign.state,
-        "pause_reason": campaign.pause_reason,
+        "pause_reason": wording.pause_reason(campaign.pause_reason) or None,
         "sequence": campaign_sequence(campaign).name,
         "steps": len(campaign_sequence(campaign).steps),
         "mailboxes": list(mailboxes),
@@ -104,10 +106,12 @@ def _enrollment(
 
 def _describe(send: Send) -> str:
     """``step 2 scheduled``, or ``step 2 deferred (attempt 3): 451 …``."""
-    text = f"step {send.step_index + 1} {send.state}"
     if send.state == SendState.DEFERRED:
-        text += f" (attempt {send.attempts}): {(send.error or '').strip()[:80]}"
-    return text
+        return _("step {number} deferred (attempt {attempt}): {error}").format(
+            number=send.step_index + 1, attempt=send.attempts,
+            error=(send.error or "").strip()[:80])
+    return _("step {number} {state}").format(
+        number=send.step_index + 1, state=wording.state(send.state))
 
 
 def list_campaigns_one(session: Session, campaign: Campaign) -> dict[str, Any]:

@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from outreach import wording
 from outreach.store.models import Campaign, Enrollment, Mailbox, Prospect
 from outreach.views.campaign_list import list_campaigns
 from outreach.views.common import Page, aware, check_page_args
 from outreach.views.numbers import Key, Numbers, campaign_numbers, label
+from outreach.views.reports import group_title
 
 ENROLLMENT_STATES = (
     "active",
@@ -80,7 +82,7 @@ def campaign_summaries(db: Engine) -> list[CampaignSummary]:
         CampaignSummary(
             name=row["name"],
             state=row["state"],
-            pause_reason=row["pause_reason"],
+            pause_reason=wording.pause_reason(row["pause_reason"]) or None,
             sequence=row["sequence"],
             steps=row["steps"],
             mailboxes=tuple(row["mailboxes"]),
@@ -101,11 +103,11 @@ def funnel_rows(
     for (name, step), numbers in steps.items():
         if name != campaign:
             continue
-        rows.append(FunnelRow(label(("step",), (step,)), int(step), "", numbers))
+        rows.append(FunnelRow(group_title(label(("step",), (step,))), int(step), "", numbers))
         split = [(k, n) for k, n in variants.items() if k[:2] == (campaign, step)]
         if len(split) > 1:
             rows += [
-                FunnelRow(label(("step", "variant"), k[1:]), int(step), str(k[2]), n)
+                FunnelRow(group_title(label(("step", "variant"), k[1:])), int(step), str(k[2]), n)
                 for k, n in split
             ]
     return tuple(rows)

@@ -8,14 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from outreach.i18n import N_, _, ngettext, number
 from outreach.prospects import ParsedProspects, parse_prospects, read_csv_text
 from outreach.prospects.csv_reader import count_lines
 from outreach.prospects.rows import ProspectRow
 
 STANDARD_NAMES = {
-    "email": "address", "first_name": "first name", "last_name": "last name",
-    "company": "company", "timezone": "timezone",
+    "email": N_("address"), "first_name": N_("first name"), "last_name": N_("last name"),
+    "company": N_("company"), "timezone": N_("timezone"),
 }  # fmt: skip
+DELIMITER_WORDS = {"comma": N_("comma"), "semicolon": N_("semicolon"), "tab": N_("tab")}
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,13 @@ class ImportPreview:
     def described(self) -> str:
         """``leads.csv: cp1252, semicolon-separated, 12 rows``."""
         source = self.parsed.source
-        return (
-            f"{source.path.name}: {source.encoding}, {source.delimiter_name}-separated, "
-            f"{self.parsed.records} rows"
-        )
+        separator = source.delimiter_name
+        rows = ngettext("{count} row", "{count} rows", self.parsed.records).format(
+            count=number(self.parsed.records))
+        return _("{file}: {encoding}, {separator}-separated, {rows}").format(
+            file=source.path.name, encoding=source.encoding,
+            separator=_(DELIMITER_WORDS[separator]) if separator in DELIMITER_WORDS
+            else separator, rows=rows)
 
 
 def line_count(path: Path) -> int:
@@ -57,9 +62,9 @@ def preview_import(
     columns = tuple(
         ColumnPreview(
             column.header,
-            STANDARD_NAMES.get(column.key, column.key)
-            if column.standard
-            else f"custom field {{{{ {column.key} }}}}",
+            _(STANDARD_NAMES[column.key]) if column.standard and column.key in STANDARD_NAMES
+            else column.key if column.standard
+            else _("custom field {field}").format(field=f"{{{{ {column.key} }}}}"),
             _example(first, column.key, column.standard),
         )
         for column in parsed.columns.columns

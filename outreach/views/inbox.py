@@ -12,6 +12,8 @@ from sqlalchemy import Engine, case, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from outreach import wording
+from outreach.i18n import _, full_date, pgettext
 from outreach.lifecycle.values import pending_review
 from outreach.states import INBOUND_KINDS, EventKind
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Prospect
@@ -211,28 +213,65 @@ def effects_of(session: Session, ids: list[int]) -> dict[int, tuple[str, ...]]:
 def _effect_text(kind: str, email: str | None, data: Mapping[str, Any]) -> str:
     who = email or "?"
     if kind == "paused" and data.get("resume_at"):
-        return f"{who} paused until {str(data['resume_at'])[:10]}"
+        return _("{who} paused until {day}").format(who=who, day=_day(data["resume_at"]))
     if kind == "reclassified":
-        was, to = (str(data.get(k, "?")).replace("_", "-") for k in ("was", "to"))
-        return f"re-classified by hand: {was} → {to}"
+        was, to = (wording.message_kind(data.get(k, "?")) for k in ("was", "to"))
+        return _("re-classified by hand: {was} → {to}").format(was=was, to=to)
     if kind == "reopened":
-        return f"{who}: the earlier verdict ({data.get('was', '?')}) undone"
+        return _("{who}: the earlier verdict ({was}) undone").format(
+            who=who, was=wording.state(data.get("was", "?"))
+        )
     if kind == "held":
-        return f"held for review, nothing done: {data.get('reason', '?')}"
+        return _("held for review, nothing done: {reason}").format(
+            reason=wording.held(data.get("reason", "?")))
     if kind == "interest":
-        return f"marked {str(data.get('interest') or 'undecided').replace('_', ' ')} by hand"
+        interest = data.get("interest")
+        return _("marked {interest} by hand").format(
+            interest=_interest(interest) if interest else _("undecided")
+        )
     if kind == "referral_proposed":
-        return f"{data.get('email', '?')} proposed as a new prospect (enroll to confirm)"
+        return _("{email} proposed as a new prospect (enroll to confirm)").format(
+            email=data.get("email", "?")
+        )
     if kind == "referral_enrolled":
-        return f"{data.get('email', '?')} enrolled (referral confirmed)"
+        return _("{email} enrolled (referral confirmed)").format(email=data.get("email", "?"))
     if kind == "intent_corrected":
-        was, to = (str(data.get(k) or "?").replace("_", " ") for k in ("was", "to"))
-        return f"intent set by hand ({data.get('by', '?')}): {was} → {to}"
+        was, to = (wording.intent(data.get(k) or "?") for k in ("was", "to"))
+        return _("intent set by hand ({by}): {was} → {to}").format(
+            by=data.get("by", "?"), was=was, to=to
+        )
     if kind == "triaged":
-        until = f" until {data['until']}" if data.get("until") else ""
-        return f"{data.get('action', '?')} by hand{until}"
+        actions = {"handled": _("handled"), "back in the queue": _("back in the queue")}
+        action = actions.get(str(data.get("action")), str(data.get("action", "?")))
+        if data.get("until"):
+            return _("{action} by hand until {day}").format(
+                action=action, day=_day(data["until"])
+            )
+        return _("{action} by hand").format(action=action)
     reason = data.get("reason")
-    return f"{who} {kind.replace('_', ' ')}" + (f" ({reason})" if reason else "")
+    text = _("{who} {what}").format(who=who, what=wording.event_kind(kind))
+    return text + (f" ({wording.reason(reason)})" if reason else "")
+
+
+def _held(reason: str | None) -> str | None:
+    return None if reason is None else wording.held(reason)
+
+
+def _day(value: object) -> str:
+    """A stored ISO date or time as a date in the rep's format (as it is when unreadable)."""
+    try:
+        return full_date(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
+def _interest(value: object) -> str:
+    interests = {
+        "interested": pgettext("interest", "interested"),
+        "not_interested": pgettext("interest", "not interested"),
+        "undecided": pgettext("interest", "undecided"),
+    }
+    return interests.get(str(value), str(value).replace("_", " "))
 
 
 def _item(
@@ -257,16 +296,16 @@ def _item(
         prospect=prospect,
         enrollment_state=state,
         new_text=(row.new_text or "").strip(),
-        evidence=str(row.details.get("evidence", "")),
+        evidence=wording.evidence(row.details.get("evidence", "")),
         caused=caused,
-        held=pending_review(row.details, row.manual_kind),
+        held=_held(pending_review(row.details, row.manual_kind)),
         intent=(row.manual_intent or row.intent) if reply else None,
         classified_intent=row.intent if reply else None,
         intent_until=row.intent_until,
         referral=tuple(row.referral or ()),
         confidence=row.intent_confidence,
         needs_review=row.needs_review and row.manual_intent is None,
-        why=tuple(row.intent_why or ()),
+        why=tuple(wording.why(reason) for reason in row.intent_why or ()),
         quoted=str(row.details.get("quoted", "")),
         snoozed_until=row.snoozed_until,
         handled=row.triaged_at is not None,

@@ -18,6 +18,7 @@ from outreach import accounts, secrets
 from outreach.accounts import mailbox_address
 from outreach.addresses import check_header_text
 from outreach.errors import ConfigError, OutreachError
+from outreach.i18n import _
 from outreach.mailbox.account import Account, Endpoint, make_endpoint
 from outreach.mailbox.probe import ProbeStep, probe_imap, probe_smtp
 from outreach.mailbox.providers import PROVIDERS, check_issuer
@@ -97,7 +98,7 @@ def check_form(
     else:
         password, command, keep = "", "", False
         if values.get("password") or (values.get("password_command") or "").strip():
-            errors["password"] = "an OAuth mailbox signs in instead: leave the password empty"
+            errors["password"] = _("an OAuth mailbox signs in instead: leave the password empty")
     if errors or email is None or smtp is None or imap is None or cap is None:
         return None, errors
     new = accounts.NewMailbox(
@@ -137,15 +138,15 @@ def _oauth(values: Mapping[str, str], provider: str,
     client_id = (values.get("oauth_client_id") or "").strip()
     where = (values.get("oauth_where") or "").strip() or None
     if not client_id:
-        errors["oauth_client_id"] = "your organisation's app (client) id (docs/oauth2.md)"
+        errors["oauth_client_id"] = _("your organisation's app (client) id (docs/oauth2.md)")
     if provider == "oidc":
         if where is None:
-            errors["oauth_where"] = "the issuer URL of your OAuth/OIDC server"
+            errors["oauth_where"] = _("the issuer URL of your OAuth/OIDC server")
             return None
         issuer = _field(errors, "oauth_where", lambda: check_issuer(where))
         return accounts.OAuthSettings("oidc", client_id, issuer=issuer) if issuer else None
     if where and provider != "microsoft365":
-        errors["oauth_where"] = "only Microsoft 365 (a tenant) or an OIDC issuer take this"
+        errors["oauth_where"] = _("only Microsoft 365 (a tenant) or an OIDC issuer take this")
     return accounts.OAuthSettings(provider, client_id, tenant=where)
 
 
@@ -155,9 +156,9 @@ def _secret(
     """The typed password, the password command, and whether to keep the stored one."""
     password, command = values.get("password") or "", (values.get("password_command") or "").strip()
     if password and command:
-        errors["password_command"] = "give a password or a password command, not both"
+        errors["password_command"] = _("give a password or a password command, not both")
     elif not password and not command and not editing:
-        errors["password"] = "the mailbox's password (or app password) is needed"
+        errors["password"] = _("the mailbox's password (or app password) is needed")
     return password, command, editing and not password and not command
 
 
@@ -170,9 +171,12 @@ def _field(errors: dict[str, str], name: str, make: Callable[[], _T]) -> _T | No
 
 
 def _positive(text: str) -> int:
-    value = int(text.strip())  # ValueError → shown next to the field
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError(_("a whole number, not {value}").format(value=repr(text))) from None
     if value < 1:
-        raise ValueError(f"must be at least 1, not {value}")
+        raise ValueError(_("must be at least 1, not {value}").format(value=value))
     return value
 
 
@@ -181,7 +185,8 @@ def _endpoint(errors: dict[str, str], protocol: str, values: Mapping[str, str]) 
     host = (values.get(f"{protocol}_host") or "").strip()
     port = _port(errors, protocol, values.get(f"{protocol}_port") or "")
     if not host:
-        errors[f"{protocol}_host"] = f"the {protocol.upper()} server's host name is needed"
+        errors[f"{protocol}_host"] = _("the {protocol} server's host name is needed").format(
+            protocol=protocol.upper())
     if not host or f"{protocol}_port" in errors:
         return None
     try:
@@ -199,10 +204,11 @@ def _port(errors: dict[str, str], protocol: str, text: str) -> int | None:
     try:
         port = int(text)
     except ValueError:
-        errors[f"{protocol}_port"] = f"a port is a number, not {text!r}"
+        errors[f"{protocol}_port"] = _("a port is a number, not {value}").format(value=repr(text))
         return None
     if not 0 < port < 65536:
-        errors[f"{protocol}_port"] = f"port must be between 1 and 65535, not {port}"
+        errors[f"{protocol}_port"] = _("port must be between 1 and 65535, not {value}").format(
+            value=port)
     return port
 
 
@@ -211,7 +217,7 @@ def account_for(form: MailboxForm) -> Account:
     new = form.new
     source = "command" if new.password_command else "keyring"
     if new.oauth is not None:
-        raise ConfigError("an OAuth mailbox is tested after its sign-in")
+        raise ConfigError(_("an OAuth mailbox is tested after its sign-in"))
     return Account(
         email=new.email,
         username=new.username or new.email,
@@ -240,15 +246,15 @@ async def probe_in_stages(
     try:
         secret = await asyncio.to_thread(get_secret)
     except OutreachError as exc:
-        yield "secret", [ProbeStep("secret", "fetch the password", False, exc.message)]
+        yield "secret", [ProbeStep("secret", _("fetch the password"), False, exc.message)]
         return
-    yield "secret", [ProbeStep("secret", "fetch the password", True)]
+    yield "secret", [ProbeStep("secret", _("fetch the password"), True)]
     pending: dict[asyncio.Future[list[ProbeStep]], str] = {
         asyncio.ensure_future(probe_smtp(account, lambda: secret)): "smtp",
         asyncio.ensure_future(asyncio.to_thread(probe_imap, account, lambda: secret)): "imap",
     }
     while pending:
-        done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        done, _pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             yield pending.pop(task), task.result()
 

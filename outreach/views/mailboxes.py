@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from outreach import wording
+from outreach.i18n import _
 from outreach.mailbox.account import Account
 from outreach.planner.pacing import parse_ramp
 from outreach.store.models import Mailbox
@@ -71,7 +73,7 @@ def _row(mailbox: Mailbox, day: MailboxDay) -> MailboxRow:
         imap=f"{mailbox.imap_host}:{mailbox.imap_port} {mailbox.imap_security}",
         secret_source=mailbox.secret_source,
         paused=mailbox.paused,
-        pause_reason=mailbox.pause_reason,
+        pause_reason=wording.pause_reason(mailbox.pause_reason) or None,
         sent_today=day.sent_today,
         cap_today=day.cap_today,
         daily_cap=mailbox.daily_cap,
@@ -83,12 +85,13 @@ def _row(mailbox: Mailbox, day: MailboxDay) -> MailboxRow:
 def ramp_state(day: MailboxDay) -> str:
     """Where a mailbox stands on its ramp-up, in words."""
     if not day.ramp:
-        return "no ramp"
+        return _("no ramp")
     start, step = parse_ramp(day.ramp)
     if not day.ramping:
-        return f"ramped up to {day.daily_cap}/day"
+        return _("ramped up to {cap} a day").format(cap=day.daily_cap)
     n = (day.today - day.first_day).days + 1 if day.first_day is not None else 1
-    return f"day {n} of {start}+{step}/day: {day.cap_today} today, {day.daily_cap} at full speed"
+    return _("day {day} of {ramp}: {today} today, {cap} at full speed").format(
+        day=n, ramp=f"{start}+{step}/day", today=day.cap_today, cap=day.daily_cap)
 
 
 def mailbox_settings(db: Engine, email: str) -> MailboxSettings:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
+from outreach.i18n import _
 from outreach.store.models import Mailbox, Prospect, ProspectTag
 from outreach.views.prospects import search_where
 from outreach.views.sequences import sequence_files
@@ -39,7 +40,7 @@ class Matching:
     def sample(self) -> str:
         shown = ", ".join(self.emails[:SHOWN_MATCHES])
         more = self.count - SHOWN_MATCHES
-        return shown + (f" … and {more} more" if more > 0 else "")
+        return shown + (" … " + _("and {count} more").format(count=more) if more > 0 else "")
 
 
 def campaign_choices(db: Engine, folders: Sequence[Path]) -> CampaignChoices:

@@ -34,6 +34,8 @@ from sqlalchemy import ColumnElement, Engine, case, distinct, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from outreach import i18n
+from outreach.i18n import _
 from outreach.lifecycle.values import pending_review
 from outreach.lifecycle.zones import mailbox_zone
 from outreach.planner.pacing import ramped_cap
@@ -103,13 +105,15 @@ def share(part: int, whole: int) -> float:
 
 
 def percent(part: int, whole: int) -> str:
-    """``33.3%``; ``—`` when ``whole`` is 0."""
-    return f"{100 * part / whole:.1f}%" if whole else "—"
+    """``33.3%`` (German ``33,3 %``); ``—`` when ``whole`` is 0."""
+    return i18n.percent(part / whole, 1) if whole else "—"
 
 
 def of(part: int, whole: int, base: str) -> str:
-    """``2 of 6 contacted (33.3%)``: a count that says what it is a share of."""
-    return f"{part} of {whole} {base} ({percent(part, whole)})"
+    """``2 of 6 contacted (33.3%)``: a count that says what it is a share of (``base``
+    in the rep's language: the caller translates it)."""
+    return _("{part} of {whole} {base} ({share})").format(
+        part=i18n.number(part), whole=i18n.number(whole), base=base, share=percent(part, whole))
 
 
 def label(dimensions: Sequence[Dimension], key: Key) -> str:
@@ -468,7 +472,8 @@ class MailboxDay:
     @property
     def text(self) -> str:
         """``3 / 25 ramping`` or ``3 / 40``: how every surface prints it."""
-        return f"{self.sent_today} / {self.cap_today}" + (" ramping" if self.ramping else "")
+        return f"{self.sent_today} / {self.cap_today}" + (
+            " " + _("ramping") if self.ramping else "")
 
 
 def mailbox_days(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from outreach.engine.health import database_problem
 from outreach.engine.presence import LEASE_TTL, EngineInfo, running_engines
+from outreach.i18n import _
 from outreach.views.common import aware
 
 PresenceState = Literal["here", "elsewhere", "stopped"]
@@ -45,14 +46,15 @@ def engine_presence(db: Engine, now: datetime, *, running_here: bool) -> EngineP
 
 def _where(db: Engine, now: datetime, running_here: bool) -> EnginePresence:
     if running_here:
-        return EnginePresence("here", "in this window (stops when you quit)")
+        return EnginePresence("here", _("in this window (stops when you quit)"))
     others = _alive_others(db, now)
     if not others:
-        return EnginePresence("stopped", "no engine sends from this database")
+        return EnginePresence("stopped", _("no engine sends from this database"))
     first = others[0]
-    detail = f"{first.kind} on {first.host} (pid {first.pid})"
+    detail = _("{kind} on {host} (pid {pid})").format(
+        kind=first.kind, host=first.host, pid=first.pid)
     if len(others) > 1:
-        detail += f" and {len(others) - 1} more"
+        detail += " " + _("and {count} more").format(count=len(others) - 1)
     return EnginePresence("elsewhere", detail, aware(first.heartbeat_at))
 
 

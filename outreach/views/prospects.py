@@ -13,6 +13,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine, func, literal, or_, select
 from sqlmodel import Session, col
 
+from outreach import wording
 from outreach.prospects import tags_by_prospect
 from outreach.prospects.suppression import suppressions_for
 from outreach.store.models import Prospect
@@ -133,7 +134,8 @@ def _row(row: Any, tags: list[str], suppression: Any) -> ProspectRow:
         company=row.company or "",
         timezone=row.timezone or "",
         tags=tuple(tags),
-        suppressed=None if suppression is None else f"{suppression.reason} ({suppression.value})",
+        suppressed=None if suppression is None
+        else f"{wording.suppression_reason(suppression.reason)} ({suppression.value})",
         fields={str(k): str(v) for k, v in (row.fields or {}).items()},
     )
 

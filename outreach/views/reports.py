@@ -6,6 +6,7 @@ the same the TUI and ``status`` show; this module only names the rows.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from outreach.campaigns.rows import get_campaign
+from outreach.i18n import _, pgettext
 from outreach.store.models import Campaign
 from outreach.views.numbers import (
     Dimension,
@@ -61,8 +63,24 @@ class ReportRow:
 
     @property
     def title(self) -> str:
-        """The group as a person reads it: ``step 1 A “Kurze Frage zu {{ company }}”``."""
-        return f"{self.group} “{self.subject}”" if self.subject else self.group
+        """The group as a person reads it: ``step 1 A “Kurze Frage zu {{ company }}”``
+        (``Schritt 1 A …`` in German; ``group`` itself stays as ``--json`` gives it)."""
+        shown = group_title(self.group)
+        return f"{shown} “{self.subject}”" if self.subject else shown
+
+
+_STEP_GROUP = re.compile(r"^(?P<before>.*?)\bstep (?P<number>\d+)(?P<variant> [A-Z])?$")
+
+
+def group_title(group: str) -> str:
+    """A report group (``total``, ``q1 step 2``, ``step 1 A``) in the rep's language."""
+    if group == "total":
+        return _("total")
+    match = _STEP_GROUP.match(group)
+    if match is None:
+        return group
+    step = pgettext("sequence step", "step {number}").format(number=match["number"])
+    return f"{match['before']}{step}{match['variant'] or ''}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from outreach.i18n import _, ngettext
 from outreach.states import EventKind, SendState
 from outreach.store.models import Event, Mailbox, Send, as_utc
 
@@ -42,11 +43,13 @@ class SentCopies:
         """The health warning in words, None when all is well."""
         parts = []
         if self.unfiled:
-            where = f"APPEND to {self.folder!r}" if self.folder else "no Sent folder"
+            where = (_("APPEND to {folder}").format(folder=repr(self.folder)) if self.folder
+                     else _("no Sent folder"))
             said = f" — {where}: {self.error}" if self.error else ""
-            parts.append(f"{self.unfiled} sent not filed in Sent{said}")
+            parts.append(_("{count} sent not filed in Sent").format(count=self.unfiled) + said)
         if self.in_doubt:
-            parts.append(f"{self.in_doubt} send(s) in doubt")
+            parts.append(ngettext("{count} send in doubt", "{count} sends in doubt",
+                                  self.in_doubt).format(count=self.in_doubt))
         return "; ".join(parts) or None
 
     def as_dict(self) -> dict[str, Any]:

@@ -26,11 +26,11 @@ from outreach.sequences import (
     Sequence,
     check_sequence_file,
     choose_variant,
-    format_wait,
     load_sequence,
     render_note,
     render_step,
     step_summary,
+    wait_label,
 )
 from outreach.sequences.prospect import prospect_fields
 from outreach.store.models import Prospect
@@ -157,17 +157,16 @@ def _preview_step(
 ) -> PreviewStep:
     step = sequence.steps[index]
     when = step.when.describe() if step.when else None
-    wait_text = "" if index == 0 else format_wait(step.wait)
+    wait = "" if index == 0 else wait_label(step.wait)
     if step.task is not None:
         try:
             note = render_note(sequence, index, fields)
         except ValidationFailed as exc:
-            return PreviewStep(index + 1, "", wait_text, None, "", error=str(exc),
+            return PreviewStep(index + 1, "", wait, None, "", error=str(exc),
                                task=step.task.kind, when=when)
-        return PreviewStep(index + 1, "", wait_text, None, note, task=step.task.kind, when=when)
+        return PreviewStep(index + 1, "", wait, None, note, task=step.task.kind, when=when)
     variant = choose_variant(fields["email"], campaign_key, step)
     label = chr(65 + variant) if len(step.variants) > 1 else ""
-    wait = "" if index == 0 else format_wait(step.wait)
     try:
         rendered = render_step(sequence, index, fields, variant)
     except ValidationFailed as exc:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Integer, func, select
 from sqlmodel import Session, col
 
+from outreach import wording
 from outreach.engine.health import database_problem
 from outreach.engine.presence import running_engines
 from outreach.states import PENDING
@@ -85,7 +86,7 @@ def _health(
     return {
         "email": mailbox.email,
         "paused": mailbox.paused,
-        "pause_reason": mailbox.pause_reason,
+        "pause_reason": wording.pause_reason(mailbox.pause_reason) or None,
         "sent_today": day.sent_today,
         "cap_today": day.cap_today,
         "daily_cap": mailbox.daily_cap,

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from outreach import wording
+from outreach.i18n import _, full_date
 from outreach.states import EventKind
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Prospect, Send
 from outreach.views.common import aware
@@ -84,16 +86,23 @@ def _send_entries(session: Session, prospect_id: int, names: dict[int, str]) -> 
 
 
 def _send_entry(send: Send, campaign: str | None) -> TimelineEntry:
-    step = f"step {send.step_index + 1}"
+    step = send.step_index + 1
     if send.state == "sent":
         return TimelineEntry(
-            aware(send.sent_at), "sent", campaign, f"{step} sent", send.subject or ""
+            aware(send.sent_at), "sent", campaign,
+            _("step {number} sent").format(number=step), send.subject or "",
         )
     if send.state in ("scheduled", "deferred", "sending"):
-        why = f" (retry: {send.error})" if send.state == "deferred" and send.error else ""
-        return TimelineEntry(aware(send.due_at), "scheduled", campaign, f"{step} queued{why}")
+        title = _("step {number} queued").format(number=step)
+        if send.state == "deferred" and send.error:
+            title = _("step {number} queued (retry: {error})").format(
+                number=step, error=send.error
+            )
+        return TimelineEntry(aware(send.due_at), "scheduled", campaign, title)
     return TimelineEntry(
-        aware(send.updated_at), send.state, campaign, f"{step} {send.state}", send.error or ""
+        aware(send.updated_at), send.state, campaign,
+        _("step {number} {state}").format(number=step, state=wording.state(send.state)),
+        send.error or "",
     )
 
 
@@ -105,7 +114,7 @@ def _inbound_entries(
         .join(Enrollment, col(Enrollment.id) == col(InboundMessage.enrollment_id))
         .where(Enrollment.prospect_id == prospect_id)
     ).all()
-    effects = effects_of(session, [row.id for row, _ in rows if row.id is not None])
+    effects = effects_of(session, [row.id for row, _unused in rows if row.id is not None])
     return [
         _inbound_entry(row, names.get(campaign_id), effects.get(row.id or 0, ()))
         for row, campaign_id in rows
@@ -116,18 +125,22 @@ def _inbound_entry(
     row: InboundMessage, campaign: str | None, caused: tuple[str, ...]
 ) -> TimelineEntry:
     kind = row.manual_kind or row.kind
-    label = kind.replace("_", "-")
-    by_hand = " (re-classified by hand)" if row.manual_kind else ""
+    label = _("{kind} from {sender}").format(
+        kind=wording.message_kind(kind), sender=row.from_addr or "?"
+    )
+    if row.manual_kind:
+        label += " " + _("(re-classified by hand)")
     intent = row.manual_intent or row.intent
     if kind == "reply" and intent:
-        until = f" until {row.intent_until:%d %b %Y}" if row.intent_until else ""
-        by_hand += f": {intent.replace('_', ' ')}{until}"
+        label += ": " + wording.intent(intent)
+        if row.intent_until:
+            label += " " + _("until {day}").format(day=full_date(row.intent_until))
     text = " ".join((row.new_text or "").split())
     return TimelineEntry(
         aware(row.received_at or row.created_at),
         kind,
         campaign,
-        f"{label} from {row.from_addr or '?'}{by_hand}",
+        label,
         text[:200] or (row.subject or ""),
         caused,
     )
@@ -147,7 +160,7 @@ def _event_entries(
             aware(event.at),
             event.kind,
             names.get(event.campaign_id or 0),
-            event.kind.replace("_", " "),
+            wording.event_kind(event.kind),
             _event_detail(event.data),
         )
         for event in events

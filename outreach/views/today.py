@@ -15,6 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from outreach import wording
 from outreach.lifecycle.pacer_state import load_pacer
 from outreach.states import PENDING
 from outreach.store.models import (
@@ -145,7 +146,7 @@ def _mailbox_today(
         email=mailbox.email,
         day=day,
         paused=mailbox.paused,
-        pause_reason=mailbox.pause_reason,
+        pause_reason=wording.pause_reason(mailbox.pause_reason) or None,
         next_send_at=None if mailbox.paused else due,
     )
 

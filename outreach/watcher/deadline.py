@@ -48,7 +48,7 @@ _START_TIMEOUT = 60.0
 def shunted(deadline: float) -> Classification:
     """The verdict of a message over the deadline: like an unreadable message, a person's
     reply (it halts follow-ups instead of mailing on), flagged for review."""
-    evidence = f"not classified within {deadline:g} s: set aside for review"
+    evidence = f"not classified within {deadline:g} s: set aside for review"  # stored: English
     return Classification(Kind.REPLY, evidence, flags=frozenset({SHUNTED}))
 
 

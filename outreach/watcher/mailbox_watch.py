@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from outreach.accounts import account_of
 from outreach.errors import ConnectionFailed, InboxUnreachable, SignInRequired
+from outreach.i18n import _
 from outreach.mailbox.classify import Rules
 from outreach.mailbox.ports import INBOX, FolderReader, FolderState, InboxConnector
 from outreach.store.models import Mailbox
@@ -154,7 +155,9 @@ class MailboxWatch:
             except Exception as exc:  # noqa: BLE001 - any IMAP/network error: reconnect
                 self.idling = False
                 await asyncio.to_thread(self._drop_broken)
-                raise ConnectionFailed(f"IDLE on {self.account.email}: {exc}") from exc
+                raise ConnectionFailed(
+                    _("waiting for new mail in {mailbox} failed: {error}").format(
+                        mailbox=self.account.email, error=exc)) from exc
 
     # -- blocking part (a worker thread) ---------------------------------------------
 
@@ -192,7 +195,8 @@ class MailboxWatch:
         return saved is not None and bool(client.uids_after(saved.last_uid))
 
     def _failed(self, exc: Exception) -> ConnectionFailed:
-        return ConnectionFailed(f"could not check the mailbox {self.account.email}: {exc}")
+        return ConnectionFailed(_("could not check the mailbox {mailbox}: {error}").format(
+            mailbox=self.account.email, error=exc))
 
     @property
     def connected(self) -> bool:
@@ -259,8 +263,8 @@ class Unreachable:
         left = self.until - time.monotonic()
         if left > 0:
             raise InboxUnreachable(
-                f"the mailbox {self.email} is unreachable: {self.reason} "
-                f"(trying again in {left:.0f} s)",
+                _("the mailbox {mailbox} is unreachable: {reason} (trying again in {seconds} s)"
+                  ).format(mailbox=self.email, reason=self.reason, seconds=f"{left:.0f}"),
                 left,
             )
 

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from outreach.errors import ConfigError, NotFoundError
+from outreach.i18n import _
 from outreach.lifecycle import Cause, EventKind, Subject
 from outreach.lifecycle.ending import reopen_ended_by
 from outreach.lifecycle.events import record
@@ -72,7 +73,8 @@ def reclassify(
 ) -> Reclassified:
     """Give message ``inbound_id`` the ``kind`` a person chose and re-apply its effects."""
     if kind not in KINDS:
-        raise ConfigError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        raise ConfigError(_("unknown kind {kind}; use one of {choices}").format(
+            kind=repr(kind), choices=", ".join(KINDS)))
     now = now or utcnow()
     with session_scope(db) as session:
         row = _inbound(session, inbound_id)
@@ -109,7 +111,7 @@ def stored_intent(row: InboundMessage) -> IntentResult | None:
     """A reply's intent as stored: a person's correction (or acceptance) acts without
     review; the classifier's as it said."""
     if row.manual_intent is not None:
-        why = (f"set by hand ({row.manual_intent_by or '?'})",)
+        why = (f"set by hand ({row.manual_intent_by or '?'})",)  # English: views word it
         intent = ReplyIntent(row.manual_intent)
         return IntentResult(intent, row.intent_until, tuple(row.referral), 1.0, False, why)
     if row.intent is None:
@@ -133,15 +135,17 @@ def correct_intent(
     effects through the lifecycle: what the reply did before is undone first. Choosing the
     intent it already has accepts it (it acts without review from then on)."""
     if intent not in tuple(ReplyIntent):
-        raise ConfigError(f"unknown intent {intent!r}; use one of {', '.join(ReplyIntent)}")
+        raise ConfigError(_("unknown intent {intent}; use one of {choices}").format(
+            intent=repr(intent), choices=", ".join(ReplyIntent)))
     now = now or utcnow()
     with session_scope(db) as session:
         row = _inbound(session, inbound_id)
         if (row.manual_kind or row.kind) != "reply":
-            raise ConfigError(f"message #{inbound_id} is no reply; re-classify it first")
+            raise ConfigError(
+                _("message #{id} is no reply; re-classify it first").format(id=inbound_id))
         if pending_review(row.details, row.manual_kind) is not None:
-            raise ConfigError(f"message #{inbound_id} is held for review",
-                              hint="re-classify it first: it acts on nothing until then")
+            raise ConfigError(_("message #{id} is held for review").format(id=inbound_id),
+                              hint=_("re-classify it first: it acts on nothing until then"))
         was = row.manual_intent or row.intent
         acting = stored_intent(row)
         row.manual_intent, row.manual_intent_by, row.manual_intent_at = intent, by, now
@@ -197,7 +201,8 @@ def mark_handled(
 def mark_interest(db: Engine, inbound_id: int, interest: str | None) -> None:
     """Mark a reply interested / not interested (None: undecided again)."""
     if interest is not None and interest not in INTERESTS:
-        raise ConfigError(f"interest must be one of {', '.join(INTERESTS)}, not {interest!r}")
+        raise ConfigError(_("interest must be one of {choices}, not {value}").format(
+            choices=", ".join(INTERESTS), value=repr(interest)))
     with session_scope(db) as session:
         row = _inbound(session, inbound_id)
         row.interest = interest
@@ -208,7 +213,8 @@ def mark_interest(db: Engine, inbound_id: int, interest: str | None) -> None:
 def _inbound(session: Session, inbound_id: int) -> InboundMessage:
     row = session.get(InboundMessage, inbound_id)
     if row is None:
-        raise NotFoundError(f"no inbound message #{inbound_id}", hint="reload the inbox")
+        raise NotFoundError(_("no inbound message #{id}").format(id=inbound_id),
+                            hint=_("reload the inbox"))
     return row
 
 
@@ -270,7 +276,7 @@ def _classification(row: InboundMessage, kind: str, email: str) -> Classificatio
         auto_reply = AutoReply(date.fromisoformat(back) if back else None)
     return Classification(
         Kind(kind),
-        "re-classified by hand",
+        "re-classified by hand",  # stored evidence: English (views translate it)
         bounce=bounce,
         auto_reply=auto_reply,
         new_text=row.new_text or "",

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from outreach.errors import ConfigError
+from outreach.i18n import N_, _
 
 _GAP = r"[\s\S]{0,80}?"
 _SPACE = r"\s++"
@@ -36,72 +37,75 @@ class RuleFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     bounce_senders: list[str] = Field(
-        default_factory=list, description="From header of delivery-failure reports."
+        default_factory=list, description=N_("From header of delivery-failure reports.")
     )
     bounce_subjects: list[str] = Field(
-        default_factory=list, description="Subject of delivery-failure reports."
+        default_factory=list, description=N_("Subject of delivery-failure reports.")
     )
     bounce_body: list[str] = Field(
-        default_factory=list, description="Body text typical of delivery-failure reports."
+        default_factory=list, description=N_("Body text typical of delivery-failure reports.")
     )
     bounce_user_unknown: list[str] = Field(
-        default_factory=list, description="Diagnostic: recipient address does not exist (hard)."
+        default_factory=list, description=N_("Diagnostic: recipient address does not exist (hard).")
     )
     bounce_blocked: list[str] = Field(
-        default_factory=list, description="Diagnostic: policy, spam or content rejection (soft)."
+        default_factory=list,
+        description=N_("Diagnostic: policy, spam or content rejection (soft)."),
     )
     bounce_host_unknown: list[str] = Field(
-        default_factory=list, description="Diagnostic: recipient domain does not exist (hard)."
+        default_factory=list, description=N_("Diagnostic: recipient domain does not exist (hard).")
     )
     bounce_not_accept: list[str] = Field(
-        default_factory=list, description="Diagnostic: the domain accepts no mail at all (hard)."
+        default_factory=list,
+        description=N_("Diagnostic: the domain accepts no mail at all (hard)."),
     )
     bounce_network: list[str] = Field(
         default_factory=list,
-        description="Diagnostic: DNS or network failure on the way to the recipient (soft).",
+        description=N_("Diagnostic: DNS or network failure on the way to the recipient (soft)."),
     )
     bounce_has_moved: list[str] = Field(
-        default_factory=list, description="Diagnostic: the mailbox moved away (hard)."
+        default_factory=list, description=N_("Diagnostic: the mailbox moved away (hard).")
     )
     bounce_mailbox_full: list[str] = Field(
-        default_factory=list, description="Diagnostic: mailbox full / over quota (soft)."
+        default_factory=list, description=N_("Diagnostic: mailbox full / over quota (soft).")
     )
     bounce_disabled: list[str] = Field(
-        default_factory=list, description="Diagnostic: mailbox disabled or suspended (soft)."
+        default_factory=list, description=N_("Diagnostic: mailbox disabled or suspended (soft).")
     )
     bounce_expired: list[str] = Field(
-        default_factory=list, description="Diagnostic: the MTA gave up retrying (soft)."
+        default_factory=list, description=N_("Diagnostic: the MTA gave up retrying (soft).")
     )
     bounce_delay_subjects: list[str] = Field(
         default_factory=list,
-        description="Subject of delay warnings: not delivered yet, the MTA keeps trying.",
+        description=N_("Subject of delay warnings: not delivered yet, the MTA keeps trying."),
     )
     bounce_delay_body: list[str] = Field(
         default_factory=list,
-        description="Report text of delay warnings (a warning only, delivery still retried).",
+        description=N_("Report text of delay warnings (a warning only, delivery still retried)."),
     )
     bounce_gave_up: list[str] = Field(
         default_factory=list,
-        description="Report text saying the MTA stopped trying: outranks delay wording.",
+        description=N_("Report text saying the MTA stopped trying: outranks delay wording."),
     )
     challenge_phrases: list[str] = Field(
         default_factory=list,
-        description="Delivery report text of challenge-response screening (message held).",
+        description=N_("Delivery report text of challenge-response screening (message held)."),
     )
     auto_reply_subjects: list[str] = Field(
-        default_factory=list, description="Subject of out-of-office and other automatic answers."
+        default_factory=list,
+        description=N_("Subject of out-of-office and other automatic answers."),
     )
     auto_reply_body: list[str] = Field(
-        default_factory=list, description="Body text of automatic answers without headers."
+        default_factory=list, description=N_("Body text of automatic answers without headers.")
     )
     unsubscribe_subjects: list[str] = Field(
-        default_factory=list, description="Whole subjects meaning 'unsubscribe'."
+        default_factory=list, description=N_("Whole subjects meaning 'unsubscribe'.")
     )
     unsubscribe_phrases: list[str] = Field(
-        default_factory=list, description="Opt-out requests in the new text of a reply."
+        default_factory=list, description=N_("Opt-out requests in the new text of a reply.")
     )
     signature_lines: list[str] = Field(
-        default_factory=list, description="Lines that start a signature (mobile footers)."
+        default_factory=list, description=N_("Lines that start a signature (mobile footers).")
     )
 
 
@@ -226,8 +230,8 @@ def _read_rule_file(path: Path) -> tuple[RuleFile, dict[tuple[str, int], int]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            f"cannot read classifier rules {path}: {exc}",
-            hint="fix the file's permissions/encoding (UTF-8) or delete it",
+            _("cannot read classifier rules {file}: {error}").format(file=path, error=exc),
+            hint=_("fix the file's permissions/encoding (UTF-8) or delete it"),
         ) from exc
     return _parse(text, path)
 
@@ -241,8 +245,10 @@ def _parse(
         return RuleFile.model_validate(data or {}), _entry_lines(data)
     except ValidationError as exc:
         raise ConfigError(
-            f"{path}: invalid classifier rules: {_describe(exc, data)}",
-            hint=f"each key must be one of {', '.join(_list_names())} holding a list of strings",
+            _("{file}: invalid classifier rules: {problem}").format(
+                file=path, problem=_describe(exc, data)),
+            hint=_("each key must be one of {keys} holding a list of strings").format(
+                keys=", ".join(_list_names())),
         ) from exc
 
 
@@ -253,8 +259,9 @@ def _load_yaml(text: str, path: Path, round_trip: bool) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise ConfigError(
-            f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})",
-            hint="check indentation and quote phrases that contain ':' or '#'",
+            _("{where}: not valid YAML ({problem})").format(
+                where=where, problem=getattr(exc, "problem", exc)),
+            hint=_("check indentation and quote phrases that contain ':' or '#'"),
         ) from exc
 
 
@@ -304,13 +311,15 @@ def _phrase_set(name: str, phrases: list[str], source: _Source) -> PhraseSet:
 def _checked_regex(name: str, index: int, phrase: str, source: _Source) -> str:
     where = source.where(name, index)
     if not phrase.strip() or phrase.strip() == "re:":
-        raise ConfigError(f"{where}: {name} entry #{index + 1} is empty", hint="remove it")
+        raise ConfigError(_("{where}: {name} entry #{number} is empty").format(
+            where=where, name=name, number=index + 1), hint=_("remove it"))
     regex = phrase_regex(phrase)
     try:
         re.compile(regex, _FLAGS)
     except re.error as exc:
         raise ConfigError(
-            f"{where}: {name} entry {phrase!r} is not a valid regular expression ({exc})",
-            hint="fix the 're:' pattern or drop the 're:' prefix to match the text literally",
+            _("{where}: {name} entry {phrase} is not a valid regular expression ({error})").format(
+                where=where, name=name, phrase=repr(phrase), error=exc),
+            hint=_("fix the 're:' pattern or drop the 're:' prefix to match the text literally"),
         ) from exc
     return regex
