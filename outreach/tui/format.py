@@ -8,40 +8,21 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
-from outreach import i18n
-from outreach.i18n import N_, _, pgettext
+from outreach import i18n, wording
+from outreach.i18n import _, pgettext
 
-# The names stored in the database (StrEnum values), as the rep reads them. The values
-# stay English everywhere else (--json, CSV, logs); only what is shown is translated.
-STATE_LABELS = {
-    "draft": N_("draft"), "active": N_("active"), "paused": N_("paused"),
-    "archived": N_("archived"), "finished": N_("finished"), "replied": N_("replied"),
-    "stopped": N_("stopped"), "bounced": N_("bounced"), "unsubscribed": N_("unsubscribed"),
-    "invalid": N_("invalid"), "failed": N_("failed"), "scheduled": N_("scheduled"),
-    "sending": N_("sending"), "sent": N_("sent"), "deferred": N_("deferred"),
-    "cancelled": N_("cancelled"),
-}  # fmt: skip
-KIND_LABELS = {
-    "reply": N_("reply"), "auto_reply": N_("auto-reply"), "bounce": N_("bounce"),
-    "unsubscribe": N_("unsubscribe"), "other": N_("other"),
-}  # fmt: skip
-INTENT_LABELS = {
-    "interested": N_("interested"), "question": N_("question"), "not_now": N_("not now"),
-    "referral": N_("referral"), "wrong_person": N_("wrong person"),
-    "not_interested": N_("not interested"), "other": N_("other"),
-}  # fmt: skip
+# The names stored in the database (StrEnum values), as the rep reads them: one table for
+# every view (outreach.wording); the values stay English everywhere else (--json, CSV, logs).
 
 
 def state_label(state: str | None) -> str:
     """``active`` → ``active`` / ``aktiv``; an unknown value as it is."""
-    if not state:
-        return ""
-    return _(STATE_LABELS[state]) if state in STATE_LABELS else state
+    return wording.state(state) if state else ""
 
 
 def kind_label(kind: str) -> str:
     """``auto_reply`` → ``auto-reply`` / ``automatische Antwort``."""
-    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind.replace("_", "-")
+    return wording.message_kind(kind)
 
 
 def kind_short(kind: str) -> str:
@@ -59,9 +40,7 @@ def kind_short(kind: str) -> str:
 
 def intent_label(intent: str | None) -> str:
     """``not_now`` → ``not now`` / ``später``; None → ``—``."""
-    if not intent:
-        return "—"
-    return _(INTENT_LABELS[intent]) if intent in INTENT_LABELS else intent.replace("_", " ")
+    return wording.intent(intent) if intent else "—"
 
 
 def duration(delta: timedelta) -> str:
