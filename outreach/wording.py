@@ -382,6 +382,19 @@ def state_with_reason(value: object, why: object = None) -> str:
     return _("{state} ({reason})").format(state=label, reason=reason(why)) if why else label
 
 
+_ENDED = re.compile(r"^enrollment (?P<state>\w+): (?P<reason>.*)$", re.S)
+
+
+def send_error(value: object) -> str:
+    """Why a send did not go (``Send.error``, stored in English): ``enrollment replied:
+    reply`` → "not sent: replied (reply)"; a server's or our own text as it is."""
+    text = str(value or "")
+    if match := _ENDED.match(text):
+        return _("not sent: {state} ({reason})").format(
+            state=state(match["state"]), reason=reason(match["reason"]))
+    return text
+
+
 def step_label(index: int) -> str:
     """A step counted from 1 for people: ``step 2``."""
     return pgettext("sequence step", "step {number}").format(number=index + 1)

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
 GERMAN = ROOT / "outreach" / "locale" / "de" / "LC_MESSAGES"
-PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(?:![rsa])?(?::[^{}]*)?\}")
 
 
 def test_catalogs_are_complete_and_current() -> None:

@@ -107,7 +107,7 @@ def test_every_condition_form_loads() -> None:
     task = sequence.steps[1].task
     assert task == Task("custom", "Angebot vorbereiten", Wait(timedelta(days=1)), True)
     summary = step_summary(sequence)
-    assert summary[1] == "step 2 after 0s: custom task, due within 1d, goes on after a reply"
+    assert summary[1] == "step 2 after 0 seconds: custom task, due within 1 day, goes on after a reply"
     assert summary[5].endswith("reply in thread, only when task: reached")
 
 
@@ -224,7 +224,7 @@ def test_check_and_a_task_note_with_an_unknown_field(tmp_path: Path) -> None:
     good = CliRunner().invoke(cli, ["sequence", "check", str(EXAMPLE)])
     assert good.exit_code == 0, good.output
     assert "step 2 after 2 business days: call task, due within 2 business days" in good.output
-    assert "step 3 after 1 business days: reply in thread, only when task: no_answer" in good.output
+    assert "step 3 after 1 business day: reply in thread, only when task: no_answer" in good.output
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ def test_due_tasks_are_listed_and_done_from_the_cli(outreach_home: Path, tmp_pat
     assert "1 task (done by you)" in run("campaign", "plan", "q1")
 
     again = run("tasks", "done", str(task["id"]), "--outcome", "reached", code=2)
-    assert f"task {task['id']} is done, not open" in again
+    assert f"task {task['id']} is already done" in again
     assert "no task 999" in run("tasks", "done", "999", "--outcome", "reached", code=3)
     assert "Invalid value for '--outcome'" in run("tasks", "done", "1", "--outcome", "maybe",
                                                    code=2)  # fmt: skip

@@ -210,7 +210,7 @@ def test_a_task_not_done_in_time_expires_and_the_sequence_goes_on(
         facts = load_facts(session.connection(), email.id or 0)
         assert facts is not None and skipped_by_condition(session.connection(), facts,
                                                            email.due_at)
-    with pytest.raises(ValidationFailed, match=f"task {call.id} is expired, not open"):
+    with pytest.raises(ValidationFailed, match=rf"task {call.id} expired \(not done within its due_within\)"):
         done(db, call.id, TaskOutcome.REACHED, email.due_at)
 
 

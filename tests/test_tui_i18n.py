@@ -183,4 +183,4 @@ def test_times_and_stored_names_in_the_language(language: str, expected: tuple[s
             fmt.dated(datetime(2026, 3, 3).date(), "date"),
         )
     assert shown == expected
-    assert fmt.state_label("no_such_state") == "no_such_state"  # unknown values as they are
+    assert fmt.state_label("no_such_state") == "no such state"  # unknown: as stored, spaced

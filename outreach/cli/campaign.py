@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from outreach import i18n
+from outreach import i18n, wording
 from outreach.campaigns import service
 from outreach.campaigns.plan import plan_campaign
 from outreach.campaigns.update import update_campaign
@@ -319,6 +319,7 @@ def show(name: str, as_json: bool) -> None:
     )
     rows = [
         {**row, "state": labels.state(row["state"]),
+         "reason": wording.reason(row["reason"]) if row["reason"] else "",
          "next_due_at": labels.when(row["next_due_at"])}
         for row in data["enrollments"]
     ]

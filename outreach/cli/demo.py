@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from outreach import i18n
+from outreach import i18n, wording
 from outreach.cli import labels
 from outreach.cli.output import console
 from outreach.cli.run import print_event
@@ -116,7 +116,7 @@ def _table() -> Table:
         style = STATE_STYLE.get(row["state"], "white")
         table.add_row(
             row["email"], f"[{style}]{labels.state(row['state'])}[/]", str(row["steps_sent"]),
-            row["reason"] or "",
+            wording.reason(row["reason"]) if row["reason"] else "",
         )
     return table
 

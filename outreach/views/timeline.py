@@ -102,7 +102,7 @@ def _send_entry(send: Send, campaign: str | None) -> TimelineEntry:
     return TimelineEntry(
         aware(send.updated_at), send.state, campaign,
         _("step {number} {state}").format(number=step, state=wording.state(send.state)),
-        send.error or "",
+        wording.send_error(send.error),
     )
 
 

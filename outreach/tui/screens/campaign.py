@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Header, Select, Static, TabbedContent, TabPane
 
+from outreach import wording
 from outreach.campaigns.plan import PlanRow, plan_campaign
 from outreach.i18n import N_, _, ngettext
 from outreach.tui import actions
@@ -152,7 +153,7 @@ class CampaignScreen(DataScreen):
                     row.email,
                     row.name,
                     fmt.state_label(row.state),
-                    row.reason or "",
+                    wording.reason(row.reason) if row.reason else "",
                     str(row.steps_sent),
                     fmt.local(row.next_due_at, tz, now),
                     row.mailbox or "",

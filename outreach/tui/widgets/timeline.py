@@ -10,6 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from outreach import wording
 from outreach.i18n import N_, _
 from outreach.tui import format as fmt
 from outreach.views.prospects import ProspectRow
@@ -46,7 +47,7 @@ def card(prospect: ProspectRow | None, timeline: Timeline, tz: ZoneInfo) -> Rend
         table.add_row(
             Text(enrollment.campaign),
             fmt.state_label(enrollment.state),
-            Text(enrollment.reason or ""),
+            Text(wording.reason(enrollment.reason) if enrollment.reason else ""),
             str(enrollment.steps_sent),
             fmt.local(enrollment.next_due_at, tz) if enrollment.next_due_at else "",
         )
