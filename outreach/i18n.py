@@ -162,7 +162,8 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention
 # --- numbers and dates per locale (Babel; imported only when a number is formatted) ---------
 
 
-def _babel_locale() -> str:
+def babel_locale() -> str:
+    """The Babel locale of the language spoken now (``de_DE`` or ``en_US``)."""
     return {"de": "de_DE", "en": "en_US"}.get(_language, "en_US")
 
 
@@ -171,9 +172,9 @@ def number(value: int | float, digits: int | None = None) -> str:
     from babel.numbers import format_decimal
 
     if digits is None:
-        return format_decimal(value, locale=_babel_locale())
+        return format_decimal(value, locale=babel_locale())
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=_babel_locale())
+    return format_decimal(value, format=pattern, locale=babel_locale())
 
 
 def percent(ratio: float, digits: int = 1) -> str:
@@ -181,7 +182,7 @@ def percent(ratio: float, digits: int = 1) -> str:
     from babel import Locale
     from babel.numbers import format_percent
 
-    locale = Locale.parse(_babel_locale())
+    locale = Locale.parse(babel_locale())
     pattern = locale.percent_formats[None].pattern
     if digits > 0:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
@@ -192,18 +193,18 @@ def day(value: date | datetime) -> str:
     """A short day with weekday: ``Mo., 7. Dez.`` (German) or ``Mon, Dec 7`` (English)."""
     from babel.dates import format_skeleton
 
-    return format_skeleton("MMMEd", value, locale=_babel_locale())
+    return format_skeleton("MMMEd", value, locale=babel_locale())
 
 
 def day_time(value: datetime) -> str:
     """Weekday, day and time: ``Mo., 7. Dez., 09:30`` or ``Mon, Dec 7, 9:30 AM``."""
     from babel.dates import format_time
 
-    return f"{day(value)}, {format_time(value, format='short', locale=_babel_locale())}"
+    return f"{day(value)}, {format_time(value, format='short', locale=babel_locale())}"
 
 
 def full_date(value: date | datetime) -> str:
     """A date with year: ``07.12.2026`` (German) or ``Dec 7, 2026`` (English)."""
     from babel.dates import format_date
 
-    return format_date(value, format="medium", locale=_babel_locale())
+    return format_date(value, format="medium", locale=babel_locale())

@@ -318,10 +318,22 @@ _PAUSED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 _RESUME_HINT = N_("check the prospect list, then `outreach campaign resume`")
 
+BY_HAND = "paused by hand"
+"""The pause reason stored when the rep pauses from the CLI without giving one."""
+BY_HAND_TUI = "paused by hand in the TUI"
+"""The pause reason stored when the rep pauses from the TUI."""
+
 
 def pause_reason(value: object) -> str:
-    """Why a campaign or mailbox is paused, in the rep's words (a typed reason as it is)."""
+    """Why a campaign or mailbox is paused, in the rep's words (a typed reason as it is).
+
+    Every reason outreach writes is stored in English (``mailbox login`` compares it) and
+    put into words only here."""
     text = str(value or "")
+    if text == BY_HAND:
+        return pgettext("pause reason", "paused by hand")
+    if text == BY_HAND_TUI:
+        return _("paused by hand in the TUI")
     for pattern, words in _PAUSED:
         match = pattern.match(text)
         if match is None:

@@ -8,10 +8,9 @@ stored. Terms follow ``docs/glossary.md``.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
-from outreach import i18n
+from outreach import i18n, wording
 from outreach.i18n import _, pgettext
 
 
@@ -182,22 +181,13 @@ def mailbox_state(paused: bool, reason: str | None) -> str:
     return state("active")
 
 
-BY_HAND = "paused by hand"
+BY_HAND = wording.BY_HAND
 """The pause reason stored when the rep gives none (English data, shown translated)."""
-_SIGN_IN_AGAIN = re.compile(r"sign in again: outreach mailbox login (?P<email>\S+)")
 
 
 def pause_reason(reason: str | None) -> str:
-    """A stored pause reason in words: the ones outreach itself writes are translated
-    (they stay English in the database and in --json); a rep's own words are shown as is."""
-    if reason is None:
-        return ""
-    if reason == BY_HAND:
-        return pgettext("pause reason", "paused by hand")
-    signed = _SIGN_IN_AGAIN.fullmatch(reason)
-    if signed:
-        return _("sign in again: outreach mailbox login {email}").format(email=signed["email"])
-    return reason
+    """A stored pause reason in words (:func:`outreach.wording.pause_reason`)."""
+    return wording.pause_reason(reason)
 
 
 def when(value: object) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from outreach import accounts
+from outreach import accounts, wording
 from outreach.campaigns import enroll, service
 from outreach.errors import OutreachError
 from outreach.i18n import _, ngettext
@@ -18,7 +18,7 @@ from outreach.watcher import triage
 
 
 def pause_campaign(db: Engine, name: str) -> str:
-    service.set_state(db, name, "paused", _("paused by hand in the TUI"))
+    service.set_state(db, name, "paused", wording.BY_HAND_TUI)
     return _("campaign {name} paused: nothing more goes out until you resume it").format(
         name=name
     )
@@ -30,7 +30,7 @@ def resume_campaign(db: Engine, name: str) -> str:
 
 
 def pause_mailbox(db: Engine, email: str) -> str:
-    accounts.set_paused(db, email, True, _("paused by hand in the TUI"))
+    accounts.set_paused(db, email, True, wording.BY_HAND_TUI)
     return _("mailbox {email} paused").format(email=email)
 
 

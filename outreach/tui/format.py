@@ -67,10 +67,6 @@ def countdown(at: datetime | None, now: datetime) -> str:
     return _("in {duration}").format(duration=duration(at - now))
 
 
-def _babel_locale() -> str:
-    return "de_DE" if i18n.current() == "de" else "en_US"
-
-
 PATTERNS = {
     # name: (English, German) Babel date patterns
     "weekday": ("EEE", "EEE"),
@@ -88,8 +84,8 @@ def dated(value: date | datetime, pattern: str) -> str:
     english, german = PATTERNS[pattern]
     chosen = german if i18n.current() == "de" else english
     if isinstance(value, datetime):
-        return format_datetime(value, chosen, locale=_babel_locale())
-    return format_date(value, chosen, locale=_babel_locale())
+        return format_datetime(value, chosen, locale=i18n.babel_locale())
+    return format_date(value, chosen, locale=i18n.babel_locale())
 
 
 def local(at: datetime | None, tz: ZoneInfo, now: datetime | None = None) -> str:
