@@ -22,6 +22,11 @@ from outreach.planner.pacing import parse_ramp
 from outreach.store import session_scope
 from outreach.store.models import Mailbox, utcnow
 
+# Re-exported: a mailbox's public shape, also read without SQLAlchemy (mailbox list).
+from outreach.store.records import OAuthSettings as OAuthSettings
+from outreach.store.records import mailbox_summary as mailbox_summary
+from outreach.store.records import oauth_settings as oauth_settings
+
 if TYPE_CHECKING:
     from outreach.oauth.signin import SignedIn
 
@@ -42,18 +47,6 @@ class NewMailbox:
     oauth2_token_command: str | None = None
     sent_copy: str = "auto"
     oauth: OAuthSettings | None = None
-
-
-@dataclass(frozen=True)
-class OAuthSettings:
-    """A mailbox that signs in with OAuth (``outreach mailbox login``): which provider
-    (microsoft365 | google | oidc), the organisation's own client id, and the Entra tenant
-    or the issuer URL. The tokens live in the keyring only."""
-
-    provider: str
-    client_id: str
-    tenant: str | None = None
-    issuer: str | None = None
 
 
 SENT_COPY_MODES = ("auto", "append", "server", "plus")
@@ -260,14 +253,6 @@ def _edited(row: Mailbox, changes: MailboxChanges, new_secret: bool) -> NewMailb
     )
 
 
-def oauth_settings(row: Mailbox) -> OAuthSettings | None:
-    """The OAuth sign-in settings of a row, None for a password/command mailbox."""
-    if row.secret_source != "oauth2" or not row.oauth_provider or not row.oauth_client_id:
-        return None
-    return OAuthSettings(row.oauth_provider, row.oauth_client_id, row.oauth_tenant,
-                         row.oauth_issuer)
-
-
 def _given(current: str | None, change: str | None) -> str | None:
     """The changed value (``""`` clears it), else the current one."""
     if change is None:
@@ -410,38 +395,6 @@ def account_of(row: Mailbox) -> Account:
         insecure_skip_verify=row.insecure_skip_verify,
         secret=secrets.SecretRef(row.email, row.secret_source, command, oauth),
     )
-
-
-def mailbox_summary(row: Mailbox) -> dict[str, Any]:
-    """The JSON shape of ``mailbox list --json`` (no secret, ever)."""
-    return {
-        "email": row.email,
-        "name": row.display_name,
-        "username": row.username,
-        "smtp": f"{row.smtp_host}:{row.smtp_port}",
-        "smtp_security": row.smtp_security,
-        "imap": f"{row.imap_host}:{row.imap_port}",
-        "imap_security": row.imap_security,
-        "secret": row.secret_source,
-        "auth": "oauth2" if row.secret_source in ("oauth2", "oauth2_command") else "password",
-        "oauth": _oauth_summary(row),
-        "daily_cap": row.daily_cap,
-        "ramp": row.ramp,
-        "timezone": row.timezone,
-        "sent_folder": row.sent_folder,
-        "sent_copy": row.append_to_sent,
-        "insecure_skip_verify": row.insecure_skip_verify,
-        "paused": row.paused,
-        "pause_reason": row.pause_reason,
-    }
-
-
-def _oauth_summary(row: Mailbox) -> dict[str, str | None] | None:
-    settings = oauth_settings(row)
-    if settings is None:
-        return None
-    return {"provider": settings.provider, "client_id": settings.client_id,
-            "tenant": settings.tenant, "issuer": settings.issuer}
 
 
 def sign_in_reason(email: str) -> str:

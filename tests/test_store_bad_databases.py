@@ -117,7 +117,7 @@ def test_write_refused_mid_command_is_one_sentence(
 ) -> None:
     """A database that becomes read-only after it was opened still gives the sentence."""
     _initialised(outreach_home)
-    monkeypatch.setattr("outreach.store.check_writable", lambda _url: None)
+    monkeypatch.setattr("outreach.store.opening.check_writable", lambda _url: None)
     db = outreach_home / "outreach.db"
     monkeypatch.setenv("OUTREACH_DB_URL", f"sqlite:///file:{db}?mode=ro&uri=true")
     result = _run(["suppress", "add", "someone@acme.test"])

@@ -1,4 +1,4 @@
-"""``outreach daemon`` (headless engine + watcher for servers) and ``outreach status``."""
+"""``outreach daemon``: the headless engine + watcher for servers (``status``: its own module)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,10 @@ import logging
 from datetime import timedelta
 
 import click
-from rich.markup import escape
 
 from outreach import logs
-from outreach.cli import labels
-from outreach.cli.output import console, print_json, print_table
 from outreach.errors import ConfigError
 from outreach.i18n import _
-from outreach.store import open_store
-from outreach.views.status import status as read_status
 
 
 @click.command(
@@ -59,6 +54,7 @@ def daemon(
     from outreach.daemon import Daemon, log_event  # the engine: only for the daemon itself
     from outreach.engine.config import EngineConfig
     from outreach.services import build_services
+    from outreach.store import open_store
 
     logs.configure(log_format, logging.DEBUG if debug else logging.INFO, verbose=verbose)
     if heartbeat * 2 >= lease_ttl:
@@ -75,43 +71,3 @@ def daemon(
     import asyncio
 
     asyncio.run(Daemon(services).run())
-
-
-@click.command(
-    help=_(
-        "Engines running on this database (host, pid, heartbeat, mailboxes) and mailbox "
-        "health."
-    ),
-)
-@click.option("--json", "as_json", is_flag=True)
-def status(as_json: bool) -> None:
-    data = read_status(open_store())
-    if as_json:
-        return print_json(data)
-    if data["database"]:
-        console.print(f"[bold red]{data['database']}[/]", soft_wrap=True)
-    engines = data["engines"]
-    if not engines:
-        console.print(
-            _("no engine is running on this database (start one: `outreach run`, "
-              "`outreach daemon` or the TUI)")
-        )
-    for e in engines:
-        state = f"[green]{_('alive')}[/]" if e["alive"] else f"[red]{_('silent')}[/]"
-        held = ", ".join(e["mailboxes"]) or (_("all mailboxes") if e["alive"] else _("none"))
-        line = _("{kind} on {host} pid {pid} since {started}, last heartbeat {heartbeat}").format(
-            kind=e["kind"], host=e["host"], pid=e["pid"], started=labels.when(e["started_at"]),
-            heartbeat=labels.clock(e["heartbeat_at"]),
-        )
-        console.print(f"{state} {escape(line)} — {escape(held)}", soft_wrap=True)
-    rows = [
-        {**m, "state": labels.mailbox_state(m["paused"], m["pause_reason"]),
-         "next_due_at": labels.when(m["next_due_at"]),
-         "last_sent_at": labels.when(m["last_sent_at"])}
-        for m in data["mailboxes"]
-    ]
-    print_table(rows, {
-        "email": _("mailbox"), "state": _("state"), "today": _("today"),
-        "pending": _("pending"), "due_now": _("due now"), "next_due_at": _("next due"),
-        "last_sent_at": _("last sent"), "lease_holder": _("held by"), "warning": _("warning"),
-    })

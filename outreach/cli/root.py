@@ -70,7 +70,7 @@ COMMANDS: dict[str, LazyCommand] = {
         N_("YAML sequences: the first email and its follow-ups."),
     ),
     "status": LazyCommand(
-        "outreach.cli.daemon", "status",
+        "outreach.cli.status", "status",
         N_("Engines running on this database (host, pid, heartbeat, mailboxes) and mailbox "
            "health."),
     ),

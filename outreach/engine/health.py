@@ -13,13 +13,15 @@ import logging
 import os
 import shutil
 from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from outreach import i18n
 from outreach.errors import OutreachError
 from outreach.i18n import _
+from outreach.store.reading import Reader, reader_of
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class DatabaseUnwritable(OutreachError):
 
 def is_unwritable(exc: BaseException) -> bool:
     """Whether a database error means writes fail (a full disk, a read-only file, I/O)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     return isinstance(exc, SQLAlchemyError) and any(m in str(exc).lower() for m in _UNWRITABLE)
 
 
@@ -69,7 +73,7 @@ def clear_halt(db: Engine) -> None:
         path.unlink(missing_ok=True)
 
 
-def database_problem(db: Engine) -> str | None:
+def database_problem(db: Engine | Reader) -> str | None:
     """Why writes to the database fail or are about to, or None."""
     path = _note_path(db)
     if path is None:
@@ -89,8 +93,8 @@ def database_problem(db: Engine) -> str | None:
     return None
 
 
-def _note_path(db: Engine) -> Path | None:
-    database = db.url.database or ""
-    if db.dialect.name != "sqlite" or database in ("", ":memory:"):
+def _note_path(db: Engine | Reader) -> Path | None:
+    database = reader_of(db).path
+    if database is None:
         return None
     return Path(os.path.realpath(database) + ".engine-halted")

@@ -20,39 +20,25 @@ import os
 import socket
 import stat as stat_module
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, or_, select, update
 from sqlmodel import Session, col
 
+# Re-exported: who runs is read in outreach.engine.running (without SQLAlchemy).
+from outreach.engine.running import HEARTBEAT as HEARTBEAT
+from outreach.engine.running import LEASE_TTL as LEASE_TTL
+from outreach.engine.running import EngineInfo as EngineInfo
+from outreach.engine.running import running_engines as running_engines
 from outreach.errors import OutreachError
 from outreach.i18n import _
 from outreach.store.models import EngineInstance, Mailbox, MailboxLease, utcnow
 from outreach.store.repository import lease_of
 
-LEASE_TTL = timedelta(seconds=30)
-HEARTBEAT = timedelta(seconds=10)
-
 
 class EngineBusy(OutreachError):
     """Another engine already sends for this database."""
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    id: str
-    host: str
-    pid: int
-    kind: str
-    started_at: datetime
-    heartbeat_at: datetime
-    mailboxes: tuple[str, ...]
-
-    @property
-    def alive(self) -> bool:
-        return utcnow() - self.heartbeat_at < LEASE_TTL * 2
 
 
 class Presence:
@@ -168,40 +154,6 @@ def _holder_text(db: Engine) -> str:
     e = engines[0]
     return _("{kind} on {host}, pid {pid}, since {started} UTC").format(
         kind=e.kind, host=e.host, pid=e.pid, started=f"{e.started_at:%Y-%m-%d %H:%M}")
-
-
-def running_engines(db: Engine) -> list[EngineInfo]:
-    """Engines that have not said goodbye, newest heartbeat first."""
-    with Session(db) as session:
-        rows = (
-            session.execute(
-                select(EngineInstance)
-                .where(col(EngineInstance.stopped_at).is_(None))
-                .order_by(col(EngineInstance.heartbeat_at).desc())
-            )
-            .scalars()
-            .all()
-        )
-        held = session.execute(
-            select(col(MailboxLease.holder), col(Mailbox.email))
-            .join(Mailbox, col(Mailbox.id) == col(MailboxLease.mailbox_id))
-            .where(col(MailboxLease.expires_at) > utcnow())
-        ).all()
-    boxes: dict[str, list[str]] = {}
-    for holder, email in held:
-        boxes.setdefault(holder or "", []).append(email)
-    return [
-        EngineInfo(
-            r.id,
-            r.host,
-            r.pid,
-            r.kind,
-            r.started_at,
-            r.heartbeat_at,
-            tuple(sorted(boxes.get(r.id, []))),
-        )
-        for r in rows
-    ]
 
 
 class Leases:

@@ -1,35 +1,56 @@
-"""The store: SQLModel tables, the engine factory and migrations."""
+"""The store: SQLModel tables, the engine factory and migrations.
+
+The names below load on first use: a read-only command on the quick path
+(:mod:`outreach.store.reading`) never imports SQLAlchemy.
+"""
 
 from __future__ import annotations
 
-import sys
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:
+    from outreach.store.db import make_engine, session_scope
+    from outreach.store.opening import open_store, prepare_store, upgrade
+    from outreach.store.problems import (
+        DATABASE_ERRORS,
+        DatabaseDamaged,
+        DatabaseReadOnly,
+        DatabaseTooNew,
+        StoreError,
+        explain,
+    )
+    from outreach.store.reading import Reader, open_reader
+    from outreach.store.schema import Upgrade
 
-from outreach import paths
-from outreach.i18n import _
-from outreach.store.db import make_engine, session_scope
-from outreach.store.problems import (
-    DATABASE_ERRORS,
-    DatabaseDamaged,
-    DatabaseReadOnly,
-    DatabaseTooNew,
-    StoreError,
-    check_writable,
-    describe,
-    explain,
-)
-from outreach.store.schema import SCHEMA_HEAD, Notify, Upgrade, stored_revision
+_WHERE = {
+    "make_engine": "db",
+    "session_scope": "db",
+    "open_store": "opening",
+    "prepare_store": "opening",
+    "upgrade": "opening",
+    "DATABASE_ERRORS": "problems",
+    "DatabaseDamaged": "problems",
+    "DatabaseReadOnly": "problems",
+    "DatabaseTooNew": "problems",
+    "StoreError": "problems",
+    "explain": "problems",
+    "Reader": "reading",
+    "open_reader": "reading",
+    "Upgrade": "schema",
+}
 
 __all__ = [
     "DATABASE_ERRORS",
     "DatabaseDamaged",
     "DatabaseReadOnly",
     "DatabaseTooNew",
+    "Reader",
     "StoreError",
     "Upgrade",
     "explain",
     "make_engine",
+    "open_reader",
     "open_store",
     "prepare_store",
     "session_scope",
@@ -37,46 +58,9 @@ __all__ = [
 ]
 
 
-def upgrade(engine: Engine, revision: str = "head", *, notify: Notify | None = None) -> Upgrade:
-    """:func:`outreach.store.migrate.upgrade` (Alembic is imported on first use)."""
-    from outreach.store import migrate
-
-    return migrate.upgrade(engine, revision, notify=notify)
-
-
-def open_store(url: str | None = None, *, notify: Notify | None = None) -> Engine:
-    """An engine on an up-to-date schema (migrating first when the DB is older).
-
-    Raises :class:`StoreError` — read-only, damaged, newer than this version, unreachable —
-    with one sentence saying what is wrong, where, and what to do.
-    """
-    return prepare_store(url, notify=notify)[0]
-
-
-def prepare_store(
-    url: str | None = None, *, notify: Notify | None = None
-) -> tuple[Engine, Upgrade]:
-    """Like :func:`open_store`, also saying what the upgrade did (``outreach init``).
-
-    ``notify`` hears the path of the backup taken before an upgrade (default: stderr).
-    """
-    url = url or paths.database_url()
-    try:
-        check_writable(url)
-        engine = make_engine(url)
-        before = stored_revision(engine)
-        if before == SCHEMA_HEAD:
-            return engine, Upgrade(before, before)
-        from outreach.store.migrate import upgrade  # Alembic: only when there is work
-
-        return engine, upgrade(engine, notify=notify or _to_stderr)
-    except DATABASE_ERRORS + (OSError,) as exc:
-        raise explain(exc, url) or StoreError(
-            _("could not open the database {where}: {error}").format(
-                where=describe(url), error=exc),
-            hint=_("check OUTREACH_DB_URL / OUTREACH_HOME and that the database is reachable"),
-        ) from exc
-
-
-def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -7,21 +7,15 @@ rows, and every effect is an ``Event``. Times are timezone-aware UTC datetimes.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-
-def utcnow() -> datetime:
-    """Aware UTC now: every stored time is UTC."""
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Stored datetimes come back aware from SQLModel; tolerate naive ones as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+# Re-exported: the tables are written and read with these.
+from outreach.store.reading import as_utc as as_utc
+from outreach.store.reading import utcnow as utcnow
 
 
 class Mailbox(SQLModel, table=True):

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 SCHEMA_HEAD = "0008"
 """The newest migration's revision (``tests/test_store.py`` holds it to Alembic's head)."""
@@ -33,6 +34,9 @@ def stored_revision(engine: Engine) -> str | None:
 
     A damaged file raises (SQLAlchemy's ``DatabaseError``) for the caller to explain.
     """
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     with engine.connect() as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()

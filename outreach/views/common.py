@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from outreach.store.models import as_utc
+from outreach.store.reading import as_utc
 
 Clock = Callable[[], datetime]
 """Returns an aware UTC "now"; injected so screens and tests agree on the time."""

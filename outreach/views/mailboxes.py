@@ -13,6 +13,7 @@ from outreach.i18n import _
 from outreach.mailbox.account import Account
 from outreach.planner.pacing import parse_ramp
 from outreach.store.models import Mailbox
+from outreach.store.reading import EngineReader
 from outreach.views.numbers import MailboxDay, mailbox_days
 
 
@@ -60,7 +61,7 @@ class MailboxSettings:
 def mailbox_rows(db: Engine, now: datetime) -> list[MailboxRow]:
     with Session(db) as session:
         boxes = session.exec(select(Mailbox).order_by(col(Mailbox.email))).all()
-        days = mailbox_days(session, boxes, now)
+        days = mailbox_days(EngineReader(db), boxes, now)
     return [_row(mailbox, days[mailbox.id or 0]) for mailbox in boxes]
 
 

@@ -37,12 +37,13 @@ from sqlmodel import Session, col
 from outreach import i18n
 from outreach.i18n import _
 from outreach.lifecycle.values import pending_review
-from outreach.lifecycle.zones import mailbox_zone
-from outreach.planner.pacing import ramped_cap
 from outreach.states import LIVE
 from outreach.store.models import Campaign, Enrollment, Event, InboundMessage, Mailbox, Send, as_utc
-from outreach.views.common import start_of_day
 from outreach.views.inbox import effective_intent, effective_kind, to_answer
+
+# Re-exported: a mailbox's day is part of this read model (read without SQLAlchemy there).
+from outreach.views.mailbox_day import MailboxDay as MailboxDay
+from outreach.views.mailbox_day import mailbox_days as mailbox_days
 
 Dimension = Literal["campaign", "step", "variant", "mailbox", "day"]
 Key = tuple[str | int, ...]
@@ -443,78 +444,6 @@ def _arrived_by(row: InboundMessage) -> datetime:
     if row.received_at is None:
         return recorded
     return min(recorded, as_utc(row.received_at) + DATE_PRECISION)
-
-
-# -- a mailbox's day -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MailboxDay:
-    """A mailbox's sends today against today's cap (ramped up from its first send day)."""
-
-    email: str
-    sent_today: int
-    cap_today: int
-    daily_cap: int
-    ramp: str | None
-    first_day: date | None
-    """The local day of its first send (the ramp counts from there)."""
-    today: date
-
-    @property
-    def ramping(self) -> bool:
-        return bool(self.ramp) and self.cap_today < self.daily_cap
-
-    @property
-    def cap_reached(self) -> bool:
-        return self.sent_today >= self.cap_today
-
-    @property
-    def text(self) -> str:
-        """``3 / 25 ramping`` or ``3 / 40``: how every surface prints it."""
-        return f"{self.sent_today} / {self.cap_today}" + (
-            " " + _("ramping") if self.ramping else "")
-
-
-def mailbox_days(
-    session: Session, mailboxes: Sequence[Mailbox], now: datetime
-) -> dict[int, MailboxDay]:
-    """Each mailbox's day at ``now`` (by mailbox id), from two grouped queries."""
-    ids = [m.id for m in mailboxes if m.id is not None]
-    first = dict(session.execute(
-        sa_select(col(Send.mailbox_id), func.min(col(Send.sent_at)))
-        .where(col(Send.mailbox_id).in_(ids), col(Send.state) == "sent")
-        .group_by(col(Send.mailbox_id))
-    ).all())  # fmt: skip
-    recent: dict[int, list[datetime]] = defaultdict(list)
-    for mailbox_id, sent_at in session.execute(
-        sa_select(col(Send.mailbox_id), col(Send.sent_at)).where(
-            col(Send.mailbox_id).in_(ids), col(Send.state) == "sent",
-            col(Send.sent_at) >= (now - timedelta(hours=50)).astimezone(UTC),
-        )
-    ):  # fmt: skip
-        recent[mailbox_id].append(as_utc(sent_at))
-    return {
-        m.id: _day(m, now, first.get(m.id), recent[m.id]) for m in mailboxes if m.id is not None
-    }
-
-
-def _day(
-    mailbox: Mailbox, now: datetime, first: datetime | None, recent: list[datetime]
-) -> MailboxDay:
-    tz = mailbox_zone(mailbox)
-    today = now.astimezone(tz).date()
-    midnight = start_of_day(now, tz)
-    first_day = as_utc(first).astimezone(tz).date() if first is not None else None
-    return MailboxDay(
-        email=mailbox.email,
-        sent_today=sum(1 for at in recent if midnight <= at),
-        cap_today=ramped_cap(mailbox.daily_cap, mailbox.ramp, first_day, today),
-        daily_cap=mailbox.daily_cap,
-        ramp=mailbox.ramp,
-        first_day=first_day,
-        today=today,
-    )
 
 
 # -- replies by intent -----------------------------------------------------------------

@@ -11,14 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from typing import Any, Protocol
 
 from outreach.i18n import _, ngettext
 from outreach.states import EventKind, SendState
-from outreach.store.models import Event, Mailbox, Send, as_utc
+from outreach.store.reading import Reader, json_value, time
 
 CLIENT_APPENDS = ("append", "auto")
 """Sent-copy modes in which we APPEND the copies (the others: the server files them)."""
@@ -57,45 +54,53 @@ class SentCopies:
                 "error": self.error, "failed_at": self.failed_at}  # fmt: skip
 
 
-def sent_copies(session: Session, mailboxes: Iterable[Mailbox]) -> dict[int, SentCopies]:
-    """Sent-copy health of each mailbox, by id (a few grouped queries)."""
+class CopyMailbox(Protocol):
+    """What the Sent-copy health needs of a mailbox row (stored, or a quick record)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def append_to_sent(self) -> str: ...
+
+
+def sent_copies(reader: Reader, mailboxes: Iterable[CopyMailbox]) -> dict[int, SentCopies]:
+    """Sent-copy health of each mailbox, by id (three grouped queries)."""
     boxes = [m for m in mailboxes if m.id is not None]
-    appending = [m.id for m in boxes if m.append_to_sent in CLIENT_APPENDS]
-    unfiled = _counts(session, appending, SendState.SENT, unfiled_only=True)
-    in_doubt = _counts(session, [m.id for m in boxes], SendState.SENDING)
-    failures = _last_failures(session, [mid for mid in appending if unfiled.get(mid or 0)])
+    appending = {m.id for m in boxes if m.append_to_sent in CLIENT_APPENDS}
+    unfiled = _counts(reader, SendState.SENT, unfiled_only=True)
+    in_doubt = _counts(reader, SendState.SENDING)
+    failures = _last_failures(reader)
     result: dict[int, SentCopies] = {}
     for mailbox in boxes:
         mid = mailbox.id or 0
-        event = failures.get(mid)
-        data = event.data if event else {}
+        event = failures.get(mid) if mid in appending and unfiled.get(mid) else None
+        at, data = event if event else (None, {})
         # Unfiled copies count once the engine has seen a copy fail (a database from before
         # these events, or rows a test wrote, show no false alarm).
         result[mid] = SentCopies(
             unfiled.get(mid, 0) if event else 0, in_doubt.get(mid, 0), data.get("folder"),
-            data.get("error"), as_utc(event.at) if event else None,
+            data.get("error"), at,
         )  # fmt: skip
     return result
 
 
-def _counts(
-    session: Session, mailbox_ids: list[int | None], state: SendState, unfiled_only: bool = False
-) -> dict[int, int]:
+def _counts(reader: Reader, state: SendState, unfiled_only: bool = False) -> dict[int, int]:
     """Sends in ``state`` per mailbox (``unfiled_only``: whose copy is not in Sent)."""
-    where = [col(Send.mailbox_id).in_(mailbox_ids), col(Send.state) == state]
-    if unfiled_only:
-        where.append(col(Send.appended_to_sent).is_(False))
-    query = select(col(Send.mailbox_id), func.count()).where(*where).group_by(col(Send.mailbox_id))
-    return {int(mid): int(n) for mid, n in session.execute(query).all()}
-
-
-def _last_failures(session: Session, mailbox_ids: list[int | None]) -> dict[int, Event]:
-    if not mailbox_ids:
-        return {}
-    query = (
-        select(Event)
-        .where(col(Event.kind) == EventKind.SENT_COPY_FAILED)
-        .where(col(Event.mailbox_id).in_(mailbox_ids))
-        .order_by(col(Event.id))
+    unfiled = " AND NOT appended_to_sent" if unfiled_only else ""
+    rows = reader.rows(
+        f"SELECT mailbox_id, COUNT(*) FROM send WHERE state = :state{unfiled}"  # noqa: S608
+        " GROUP BY mailbox_id",
+        {"state": str(state)},
     )
-    return {int(event.mailbox_id or 0): event for event in session.execute(query).scalars()}
+    return {int(mid): int(n) for mid, n in rows}
+
+
+def _last_failures(reader: Reader) -> dict[int, tuple[datetime | None, dict[str, Any]]]:
+    """Each mailbox's latest failed Sent copy: when, and the folder and the server's words."""
+    rows = reader.rows(
+        "SELECT mailbox_id, at, data FROM event WHERE id IN"
+        " (SELECT MAX(id) FROM event WHERE kind = :kind AND mailbox_id IS NOT NULL"
+        " GROUP BY mailbox_id)",
+        {"kind": str(EventKind.SENT_COPY_FAILED)},
+    )
+    return {int(mid): (time(at), json_value(data) or {}) for mid, at, data in rows}

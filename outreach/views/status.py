@@ -1,87 +1,79 @@
-"""``outreach status``: the engines running on this database and each mailbox's health."""
+"""``outreach status``: the engines running on this database and each mailbox's health.
+
+Read through a :class:`~outreach.store.reading.Reader`: on a SQLite database the command
+runs without loading SQLAlchemy (:func:`outreach.store.reading.open_reader`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Engine, Integer, func, select
-from sqlmodel import Session, col
+from typing import TYPE_CHECKING, Any
 
 from outreach import wording
 from outreach.engine.health import database_problem
-from outreach.engine.presence import running_engines
+from outreach.engine.running import running_engines
 from outreach.states import PENDING
-from outreach.store.models import Mailbox, MailboxLease, Send, utcnow
-from outreach.views.numbers import MailboxDay, mailbox_days
+from outreach.store.reading import Reader, reader_of, time, utcnow
+from outreach.store.records import MailboxRecord, mailbox_records
+from outreach.views.mailbox_day import MailboxDay, mailbox_days
 from outreach.views.sent_copies import SentCopies, sent_copies
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-def status(db: Engine, now: datetime | None = None) -> dict[str, Any]:
-    engines = running_engines(db)
+
+def status(db: Engine | Reader, now: datetime | None = None) -> dict[str, Any]:
+    reader = reader_of(db)
+    engines = running_engines(reader)
     return {
-        "database": database_problem(db),
+        "database": database_problem(reader),
         "engines": [{**asdict(e), "alive": e.alive} for e in engines],
-        "mailboxes": mailbox_health(db, now),
+        "mailboxes": mailbox_health(reader, now),
     }
 
 
-def mailbox_health(db: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
+def mailbox_health(db: Engine | Reader, now: datetime | None = None) -> list[dict[str, Any]]:
     """Each mailbox: today's sends against today's (ramped) cap, its queue, who holds it."""
+    reader = reader_of(db)
     now = now or utcnow()
-    with Session(db) as session:
-        mailboxes = session.execute(select(Mailbox).order_by(col(Mailbox.email))).scalars().all()
-        days = mailbox_days(session, mailboxes, now)
-        pending = _pending_by_mailbox(session, now)
-        copies = sent_copies(session, mailboxes)
-        holders = dict(
-            session.execute(
-                select(col(MailboxLease.mailbox_id), col(MailboxLease.holder)).where(
-                    col(MailboxLease.expires_at) > now
-                )
-            ).all()
-        )
-        return [
-            _health(
-                session,
-                m,
-                days[m.id or 0],
-                now,
-                pending.get(m.id or 0, (0, 0, None)),
-                holders.get(m.id or 0),
-                copies[m.id or 0],
-            )
-            for m in mailboxes
-        ]
+    mailboxes = mailbox_records(reader)
+    days = mailbox_days(reader, mailboxes, now)
+    pending = _pending_by_mailbox(reader, now)
+    copies = sent_copies(reader, mailboxes)
+    holders: dict[int, str | None] = dict(reader.rows(
+        "SELECT mailbox_id, holder FROM mailboxlease WHERE expires_at > :now", {"now": now}))
+    last_sent: dict[int, Any] = dict(reader.rows(
+        "SELECT mailbox_id, MAX(sent_at) FROM send WHERE sent_at IS NOT NULL"
+        " GROUP BY mailbox_id"))  # fmt: skip
+    return [
+        _health(m, days[m.id], now, pending.get(m.id, (0, 0, None)), holders.get(m.id),
+                copies[m.id], time(last_sent.get(m.id)))
+        for m in mailboxes
+    ]  # fmt: skip
 
 
-def _pending_by_mailbox(session: Session, now: datetime) -> dict[int, tuple[int, int, Any]]:
-    rows = session.execute(
-        select(
-            col(Send.mailbox_id),
-            func.count(),
-            func.sum((col(Send.due_at) <= now).cast(Integer)),
-            func.min(col(Send.due_at)),
-        )
-        .where(col(Send.state).in_(PENDING))
-        .group_by(col(Send.mailbox_id))
-    ).all()
-    return {mid: (int(total), int(due or 0), first) for mid, total, due, first in rows}
+def _pending_by_mailbox(reader: Reader, now: datetime) -> dict[int, tuple[int, int, Any]]:
+    states = {f"s{i}": str(state) for i, state in enumerate(sorted(PENDING))}
+    rows = reader.rows(
+        "SELECT mailbox_id, COUNT(*), SUM(CASE WHEN due_at <= :now THEN 1 ELSE 0 END),"
+        " MIN(due_at) FROM send"
+        f" WHERE state IN ({', '.join(':' + name for name in states)})"  # noqa: S608
+        " GROUP BY mailbox_id",
+        {"now": now, **states},
+    )
+    return {mid: (int(total), int(due or 0), time(first)) for mid, total, due, first in rows}
 
 
 def _health(
-    session: Session,
-    mailbox: Mailbox,
+    mailbox: MailboxRecord,
     day: MailboxDay,
     now: datetime,
     pending: tuple[int, int, Any],
     holder: str | None,
     copies: SentCopies,
+    last_sent: datetime | None,
 ) -> dict[str, Any]:
-    last_sent = session.execute(
-        select(func.max(col(Send.sent_at))).where(col(Send.mailbox_id) == mailbox.id)
-    ).scalar_one()
     total, due_now, next_due = pending
     return {
         "email": mailbox.email,

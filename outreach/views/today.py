@@ -27,6 +27,7 @@ from outreach.store.models import (
     Send,
     row_id,
 )
+from outreach.store.reading import EngineReader
 from outreach.views.common import aware, start_of_day
 from outreach.views.inbox import needs_attention
 from outreach.views.numbers import (
@@ -107,9 +108,9 @@ def load_dashboard(db: Engine, now: datetime, tz: ZoneInfo) -> Dashboard:
     with Session(db) as session:
         mailboxes = list(session.exec(select(Mailbox).order_by(col(Mailbox.email))))
         pending = {row_id(m.id): _pending(session, m, QUEUE_LENGTH) for m in mailboxes}
-        days = mailbox_days(session, mailboxes, now)
+        days = mailbox_days(EngineReader(db), mailboxes, now)
         attention, attention_total = _attention(session)
-        copies = sent_copies(session, mailboxes)
+        copies = sent_copies(EngineReader(db), mailboxes)
         today = tuple(
             replace(
                 _mailbox_today(session, m, days[row_id(m.id)], pending[row_id(m.id)], now),
