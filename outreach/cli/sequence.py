@@ -7,10 +7,9 @@ from pathlib import Path
 
 import click
 from rich.markup import escape
-from sqlmodel import Session, select
 
 from outreach.cli.output import console, print_json
-from outreach.deliverability.lint import lint_file
+from outreach.deliverability.lint import lint_report
 from outreach.errors import NotFoundError
 from outreach.i18n import _, ngettext
 from outreach.sequences import (
@@ -26,9 +25,8 @@ from outreach.sequences import (
 )
 from outreach.sequences.check import task_label
 from outreach.sequences.prospect import display_name, prospect_fields
-from outreach.store import open_store
-from outreach.store.models import Mailbox, Prospect
-from outreach.views.sequences import known_merge_fields
+from outreach.store.reading import open_reader
+from outreach.views.merge_fields import known_merge_fields
 
 FILE = click.Path(path_type=Path, dir_okay=False)
 
@@ -52,14 +50,14 @@ def sequence() -> None:
 @click.argument("path", type=FILE)
 @click.option("--json", "as_json", is_flag=True, help=_("Machine-readable result."))
 def check(path: Path, as_json: bool) -> None:
-    report = check_sequence_file(path, known_merge_fields(open_store()))
+    report = check_sequence_file(path, known_merge_fields(open_reader()))
     if report.sequence is None:
         if as_json:
             print_json({"file": str(path), "ok": False,
                         "problems": [_problem_json(p) for p in report.problems]})
             raise click.exceptions.Exit(report.error().exit_code)
         raise report.error()
-    findings = lint_file(path)
+    findings = lint_report(report)
     if as_json:
         return print_json(
             {
@@ -112,8 +110,12 @@ def preview(
     path: Path, email: str, mailbox_email: str | None, campaign_key: str, raw: bool
 ) -> None:
     # composing loads the email package's MIME machinery: only `preview` pays for it
+    from sqlmodel import Session, select
+
     from outreach.mailbox.compose import Envelope, as_bytes, compose
     from outreach.mailbox.thread import Thread, ThreadState, after_send, continuing
+    from outreach.store import open_store
+    from outreach.store.models import Mailbox, Prospect
 
     seq = load_sequence(path)
     with Session(open_store()) as session:

@@ -16,6 +16,7 @@ from typing import Any
 from outreach.deliverability.lint_rules import Hit, html_only_hit, opt_out_hit, template_hits
 from outreach.deliverability.spam_words import SpamWords, load_spam_words
 from outreach.sequences import Sequence, load_sequence_text
+from outreach.sequences.check import SequenceReport
 from outreach.sequences.locate import locate
 from outreach.sequences.problems import Problem
 from outreach.sequences.spintax import line_and_column
@@ -110,6 +111,16 @@ def _located(finding: LintFinding, document: YamlDocument, text: str,
              filename: str) -> LintFinding:
     placed = locate(finding.problem, document, text, filename)
     return LintFinding(finding.rule, finding.step, placed)
+
+
+def lint_report(report: SequenceReport, words: SpamWords | None = None) -> list[LintFinding]:
+    """Lint a sequence ``check_sequence_file`` accepted, at file lines (the file is not read
+    or parsed again)."""
+    if report.sequence is None or report.document is None:
+        raise ValueError("lint_report needs a report without errors")
+    filename = str(report.path)
+    return [_located(f, report.document, report.source, filename)
+            for f in lint_sequence(report.sequence, words)]
 
 
 def lint_file(path: Path | str, words: SpamWords | None = None) -> list[LintFinding]:

@@ -20,7 +20,7 @@ from .model import Sequence, Step, Wait
 from .pace_warnings import pace_warnings
 from .preflight import KnownFields
 from .problems import Problem, problems_error
-from .yamlsource import read_bounded
+from .yamlsource import YamlDocument, read_bounded
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class SequenceReport:
     """Every error, in file order."""
     warnings: tuple[str, ...] = ()
     """Pace warnings of a valid sequence."""
+    document: YamlDocument | None = None
+    """The parsed file (positions of keys and values), when it is readable YAML."""
 
     @property
     def ok(self) -> bool:
@@ -58,10 +60,11 @@ def check_sequence_file(path: Path, known: KnownFields) -> SequenceReport:
         unreadable = Problem("", _("cannot read sequence file: {error}").format(error=error),
                              _("check the path and that the file is UTF-8 text"), file=str(path))
         return SequenceReport(path, "", None, (unreadable,))
-    sequence, problems = sequence_findings(source, str(path), known)
+    sequence, problems, document = sequence_findings(source, str(path), known)
     if sequence is None or problems:
-        return SequenceReport(path, source, None, tuple(problems))
-    return SequenceReport(path, source, sequence, warnings=tuple(pace_warnings(sequence)))
+        return SequenceReport(path, source, None, tuple(problems), document=document)
+    return SequenceReport(path, source, sequence, warnings=tuple(pace_warnings(sequence)),
+                          document=document)
 
 
 def step_summary(sequence: Sequence) -> list[str]:

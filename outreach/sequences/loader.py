@@ -57,16 +57,18 @@ def load_sequence_text(text: str, filename: str = "<sequence>", *,
     return sequence
 
 
-def sequence_findings(text: str, filename: str,
-                      known: KnownFields | None) -> tuple[Sequence | None, list[Problem]]:
-    """The sequence in ``text`` (None when it cannot be built) and every problem of it, in
-    file order, each at ``filename:line:column``; merge fields are checked against ``known``
-    when given."""
+def sequence_findings(
+    text: str, filename: str, known: KnownFields | None
+) -> tuple[Sequence | None, list[Problem], YamlDocument | None]:
+    """The sequence in ``text`` (None when it cannot be built), every problem of it in file
+    order, each at ``filename:line:column`` (merge fields checked against ``known`` when
+    given), and the parsed document (None when the YAML cannot be read), whose positions
+    place later findings (the content lint) without parsing the file again."""
     document = parse_yaml(text, filename)
     if isinstance(document, Problem):
-        return None, [document]
+        return None, [document], None
     sequence = _validated(document, text, filename, known)
-    return sequence, _in_file_order(document.problems)
+    return sequence, _in_file_order(document.problems), document
 
 
 def load_sequence_data(data: Any, source: str = "<data>", *,

@@ -96,7 +96,10 @@ def parse_yaml(text: str, filename: str) -> YamlDocument | Problem:
 
 
 def _first_alias(text: str, filename: str) -> Problem | None:
-    """Aliases (``*name``) are refused: a few lines of nested aliases expand to gigabytes."""
+    """Aliases (``*name``) are refused: a few lines of nested aliases expand to gigabytes.
+    (Text without a ``*`` has none, and need not be parsed for them.)"""
+    if "*" not in text:
+        return None
     for event in YAML(typ="rt").parse(text):
         if isinstance(event, AliasEvent):
             mark = event.start_mark

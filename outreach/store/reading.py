@@ -49,6 +49,10 @@ class Reader(Protocol):
     def path(self) -> Path | None:
         """The SQLite file (None: a database server)."""
 
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql`` (SQLAlchemy's dialect name)."""
+
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         """The rows of one SELECT (``:name`` parameters; datetimes in any time zone)."""
 
@@ -102,6 +106,10 @@ class SqliteReader:
     def path(self) -> Path | None:
         return self._path
 
+    @property
+    def dialect(self) -> str:
+        return "sqlite"
+
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         return self._conn.execute(sql, _sqlite_params(params)).fetchall()
 
@@ -131,6 +139,10 @@ class EngineReader:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @property
+    def dialect(self) -> str:
+        return str(self.engine.dialect.name)
 
     @property
     def path(self) -> Path | None:

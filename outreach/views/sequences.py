@@ -14,12 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from outreach import paths
 from outreach.errors import ValidationFailed
 from outreach.prospects import get_prospect
-from outreach.prospects.columns import ALIASES
 from outreach.sequences import (
     KnownFields,
     Problem,
@@ -33,7 +32,9 @@ from outreach.sequences import (
     wait_label,
 )
 from outreach.sequences.prospect import prospect_fields
-from outreach.store.models import Prospect
+
+# Re-exported: the merge-field rule is read without SQLAlchemy (`sequence check`).
+from outreach.views.merge_fields import known_merge_fields as known_merge_fields
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -93,16 +94,6 @@ def list_sequence_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
-
-
-def known_merge_fields(db: Engine) -> KnownFields:
-    """The merge fields a sequence may use: the standard ones plus every custom CSV column an
-    imported prospect has; the import's header aliases (``Firma`` → ``company``) feed the
-    did-you-mean. The one rule for ``sequence check`` in the CLI and the TUI."""
-    with Session(db) as session:
-        columns = {str(key) for fields in session.exec(select(Prospect.fields))
-                   for key in fields or {}}
-    return KnownFields.of(columns, ALIASES)
 
 
 def check_sequence(path: Path, known: KnownFields) -> SequenceCheck:
