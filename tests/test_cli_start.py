@@ -69,3 +69,41 @@ def test_prospects_verify_is_added_with_prospects() -> None:
     result = CliRunner().invoke(cli, ["prospects", "--help"])
     assert result.exit_code == 0, result.output
     assert "verify" in result.output.split("Commands:")[1]
+
+
+QUICK_HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "textual", "psycopg", "aiosmtplib",
+               "imapclient", "dns")
+
+
+@pytest.mark.parametrize("args", [
+    ["status", "--json"],
+    ["mailbox", "list", "--json"],
+    ["sequence", "check", str(ROOT / "sequences" / "example-de.yaml"), "--json"],
+])  # fmt: skip
+def test_read_only_commands_do_not_load_the_database_libraries(
+    args: list[str], outreach_home: Path
+) -> None:
+    """On a current SQLite database the quick commands read through sqlite3 alone
+    (``outreach.store.reading``); their answers are checked in tests/test_reading.py."""
+    subprocess.run([sys.executable, "-m", "outreach", "init"], check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+    code = (
+        "import json, sys\n"
+        "from outreach.cli import main\n"
+        f"sys.argv = ['outreach', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+    )
+    modules = modules_after(code)
+    assert loaded_under(modules, QUICK_HEAVY) == []
+    assert {"sqlite3", "outreach.store.reading"} <= modules
+
+
+def test_mailbox_help_loads_no_subcommand_module() -> None:
+    modules = modules_after(
+        "from outreach.cli import cli\n"
+        "try:\n    cli(['mailbox', '--help'], standalone_mode=False)\nexcept SystemExit:\n    pass"
+    )
+    assert "outreach.cli.mailbox" in modules
+    assert "outreach.cli.mailbox_commands" not in modules
+    assert "outreach.cli.mailbox_oauth" not in modules
+    assert loaded_under(modules, HEAVY[:3]) == []

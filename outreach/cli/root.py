@@ -122,10 +122,12 @@ class OutreachGroup(LazyGroup):
 def _explain_database_error(exc: Exception) -> OutreachError | None:
     """``exc`` in words when the database itself is the problem, else None.
 
-    Only a command that opened the store can meet one; the store is imported here, not at
-    start-up, so that commands without a database start fast.
+    Only a command that read the database can meet one: an error of sqlite3 (the quick
+    read path) or of SQLAlchemy, loaded by then. Nothing is imported for other errors, so
+    commands without a database (and ``--help``) stay fast.
     """
-    if "outreach.store" not in sys.modules:
+    sqlite = sys.modules.get("sqlite3")
+    if "sqlalchemy" not in sys.modules and not (sqlite and isinstance(exc, sqlite.Error)):
         return None
     from outreach import paths
     from outreach.store import DATABASE_ERRORS, explain
