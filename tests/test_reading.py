@@ -492,3 +492,49 @@ def test_a_backlog_of_several_sends_is_spread_again(seeded: Seeded) -> None:
     pending, _due, first = _pending_in_orm(seeded.db, NEW_YORK)
     assert moved == pending >= 2
     assert first is not None and first >= later
+
+
+READ_ONLY_MOUNT = 'mount --bind -o ro "$0" "$1" || exit 77; exec "$2" -c "$3"'
+
+
+def test_a_read_only_folder_still_answers(
+    seeded: Seeded, outreach_home: Path, tmp_path: Path
+) -> None:
+    """A database in a folder nobody may write (a read-only mount, a copy from a backup):
+    SQLite cannot open a WAL database there even with ``mode=ro`` (it would create the
+    ``-shm`` index next to it), and the full path refuses an unwritable database, so the
+    quick path reads it as immutable. As root a chmod does not stop writes: the folder is
+    then mounted read-only in a mount namespace of its own (skipped where that is refused)."""
+    _checkpoint(seeded.db)
+    seeded.presence.stop()
+    seeded.db.dispose()
+    args = ["status", "--json"]
+    expected, _modules = _cli_in_fresh_python(args, OUTREACH_HOME=str(outreach_home))
+    source = tmp_path / "backup"
+    source.mkdir()
+    shutil.copy(outreach_home / "outreach.db", source / "outreach.db")
+    code = RUN.format(args=args)
+    if os.geteuid() == 0:
+        if shutil.which("unshare") is None:
+            pytest.skip("no unshare(1) to mount a folder read-only as root")
+        home = tmp_path / "read-only"
+        home.mkdir()
+        command = ["unshare", "-m", "sh", "-c", READ_ONLY_MOUNT, str(source), str(home),
+                   sys.executable, code]  # fmt: skip
+    else:
+        home = source
+        command = [sys.executable, "-c", code]
+    source.chmod(0o500)
+    try:
+        result = subprocess.run(
+            command, env={**os.environ, "PYTHONPATH": str(ROOT), "OUTREACH_HOME": str(home)},
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+    finally:
+        source.chmod(0o700)
+    if result.returncode == 77:
+        pytest.skip(f"cannot mount read-only here: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == expected
+    assert _heavy(set(json.loads(result.stderr.splitlines()[-1]))) == []
+    assert sorted(os.listdir(source)) == ["outreach.db"]
