@@ -31,6 +31,7 @@ from outreach.store.repository import (
     MARK_SENDING,
     MARK_SENT,
     SEND,
+    one_of,
 )
 
 
@@ -277,7 +278,7 @@ def reschedule(conn: Connection, due: Mapping[int, datetime], now: datetime) -> 
         return
     conn.execute(
         update(SEND)
-        .where(SEND.c.id == bindparam("sid"), SEND.c.state.in_(PENDING))
+        .where(SEND.c.id == bindparam("sid"), one_of(SEND.c.state, PENDING))
         .values(due_at=bindparam("due"), updated_at=bindparam("at")),
         [{"sid": sid, "due": as_utc(at), "at": now} for sid, at in due.items()],
     )

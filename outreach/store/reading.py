@@ -21,6 +21,7 @@ Read only: a reader never writes.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -97,9 +98,9 @@ def stored_time(value: datetime) -> str:
 class SqliteReader:
     """The quick path: a read-only ``sqlite3`` connection to the database file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, immutable: bool = False) -> None:
         self._path = path
-        uri = f"file:{quote(str(path))}?mode=ro"
+        uri = f"file:{quote(str(path))}?mode=ro" + ("&immutable=1" if immutable else "")
         self._conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
 
     @property
@@ -122,7 +123,9 @@ class SqliteReader:
         """The schema revision stamped in the file (None: never migrated)."""
         try:
             found = self._conn.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.OperationalError:  # no such table
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise  # not that it was never migrated: the file cannot be read (as it is)
             return None
         return str(found[0]) if found else None
 
@@ -197,14 +200,25 @@ def _quick_reader(url: str) -> SqliteReader | None:
     path = _plain_sqlite_file(url)
     if path is None or not path.is_file():
         return None
-    try:
-        reader = SqliteReader(path)
-        if reader.revision() == SCHEMA_HEAD:
-            return reader
-        reader.close()
-    except sqlite3.Error:
-        pass  # damaged, locked for good, unreadable: the full path says what is wrong
+    for immutable in (False, True):
+        if immutable and not _frozen(path):
+            break
+        try:
+            reader = SqliteReader(path, immutable=immutable)
+            if reader.revision() == SCHEMA_HEAD:
+                return reader
+            reader.close()
+            return None
+        except sqlite3.Error:
+            pass  # damaged, locked for good, unreadable: the full path says what is wrong
     return None
+
+
+def _frozen(path: Path) -> bool:
+    """Whether nobody can write the file from here: its folder is read-only (a read-only
+    mount or copy) and it has no write-ahead log. SQLite cannot open a WAL database there
+    even read-only (it would create the ``-shm`` index), but may read it as immutable."""
+    return not os.access(path.parent, os.W_OK) and not path.with_name(path.name + "-wal").exists()
 
 
 def _plain_sqlite_file(url: str) -> Path | None:
