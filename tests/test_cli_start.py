@@ -107,3 +107,29 @@ def test_mailbox_help_loads_no_subcommand_module() -> None:
     assert "outreach.cli.mailbox_commands" not in modules
     assert "outreach.cli.mailbox_oauth" not in modules
     assert loaded_under(modules, HEAVY[:3]) == []
+
+
+def test_commands_run_with_the_garbage_collector_on() -> None:
+    """`main` turns the collector off while it imports; every command (and the TUI that
+    a bare `outreach` opens) must get it back, or a long run would keep its garbage."""
+    code = (
+        "import gc, sys\n"
+        "import outreach.cli.lazy as lazy\n"
+        "real = lazy.load_command\n"
+        "def spy(entry):\n"
+        "    command = real(entry)\n"
+        "    print('collector', gc.isenabled(), entry.attribute)\n"
+        "    raise SystemExit(0)\n"
+        "lazy.load_command = spy\n"
+        "import outreach.cli.root as root\n"
+        "root.load_command = spy\n"
+        "sys.argv = ['outreach', 'run', '--help']\n"
+        "from outreach.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('frozen', gc.get_freeze_count() > 0)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert "collector True run" in out
+    assert "frozen True" in out

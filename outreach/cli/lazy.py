@@ -7,6 +7,7 @@ asking for help, or running one command, never loads the modules of all the othe
 
 from __future__ import annotations
 
+import gc
 import importlib
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ def load_command(entry: LazyCommand) -> click.Command:
     module = importlib.import_module(entry.module)
     for extra in entry.also_import:
         importlib.import_module(extra)
+    gc.enable()  # off while `main` started up (imports); the command runs with it
     command = getattr(module, entry.attribute)
     if not isinstance(command, click.Command):
         raise TypeError(f"{entry.module}.{entry.attribute} is not a click command")
