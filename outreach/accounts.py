@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from outreach import secrets
-from outreach.addresses import check_header_text, normalize_address
+from outreach.addresses import check_header_text, normalize_address, plus_address
 from outreach.errors import ConfigError, NotFoundError
 from outreach.i18n import _, pgettext
 from outreach.mailbox import providers
@@ -206,6 +206,8 @@ def edit_mailbox(
         new = _edited(row, changes, new_secret)
         check_new_mailbox(new)
         _check_limits(new)
+        if changes.sent_copy == "plus":
+            _check_plus(row.email, row.sent_folder)
         source = _secret_source(new, password) if new_secret else row.secret_source
         timezone = _edited_timezone(row.timezone, changes.timezone)
         if password is not None:
@@ -251,6 +253,17 @@ def _edited(row: Mailbox, changes: MailboxChanges, new_secret: bool) -> NewMailb
         sent_copy=changes.sent_copy or row.append_to_sent,
         oauth=changes.oauth if new_secret else oauth_settings(row),
     )
+
+
+def _check_plus(email: str, sent_folder: str | None) -> None:
+    """``plus`` needs a Sent folder whose name can be part of an address."""
+    if sent_folder and plus_address(email, sent_folder) is None:
+        raise ConfigError(
+            _("--sent-copy plus cannot file copies in {folder}: the folder's name cannot be "
+              "part of an address").format(folder=repr(sent_folder)),
+            hint=_("keep --sent-copy append (outreach files the copies) or choose server "
+                   "(your server files sent mail itself)"),
+        )
 
 
 def _given(current: str | None, change: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.syntax import validate_email_local_part
 
 from outreach.errors import ConfigError
 from outreach.i18n import N_, SOURCE, _, current
@@ -108,3 +109,19 @@ def check_header_text(value: str, what: str) -> str:
 
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2].lower()
+
+
+def plus_address(email: str, folder: str) -> str | None:
+    """``local+folder@domain``: mail to it is filed in ``folder`` by servers that deliver
+    sub-addresses to the folder named (Dovecot's ``lmtp_save_to_detail_mailbox``, Sieve).
+
+    None when the folder's name cannot stand in an address: a space ("Sent Items",
+    "Gesendete Objekte"), a quote or a non-ASCII letter would need a quoted or SMTPUTF8
+    address, which no server files by (and aiosmtplib refuses to send to).
+    """
+    local, _, domain = email.rpartition("@")
+    try:
+        validate_email_local_part(f"{local}+{folder}", allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return f"{local}+{folder}@{domain}"

@@ -16,6 +16,7 @@ from typing import TypeVar
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from outreach.addresses import plus_address
 from outreach.mailbox.account import Account
 from outreach.mailbox.connect import find_sent_folder, open_imap
 from outreach.mailbox.folders import SENT_NAMES, not_found
@@ -50,6 +51,7 @@ class SentBox:
         self.append_mode = append_mode
         self._client: IMAPClient | None = None
         self._lock = threading.Lock()
+        self._warned_plus = False
 
     def append(self, message: bytes, when: datetime) -> None:
         """APPEND our copy to Sent; raises SentFolderMissing or the server's refusal."""
@@ -60,20 +62,32 @@ class SentBox:
 
     @property
     def client_appends(self) -> bool:
-        """Whether we APPEND copies ourselves (``append``, or ``auto`` until detected)."""
-        return self.append_mode in ("auto", "append")
+        """Whether we APPEND copies ourselves (``append``, ``auto`` until detected, and
+        ``plus`` when the Sent folder's name cannot stand in an address)."""
+        return self.append_mode in ("auto", "append") or (
+            self.append_mode == "plus" and self.plus_recipient() is None)
 
     @property
     def server_files_copies(self) -> bool:
         """Whether the server puts a copy in Sent as it accepts the message."""
-        return self.append_mode in ("server", "plus")
+        return self.append_mode == "server" or (
+            self.append_mode == "plus" and self.plus_recipient() is not None)
+
+    def plus_recipient(self) -> str | None:
+        """``user+Sent@domain`` for the Sent folder; None when its name cannot be part of
+        an address (``Sent Items``): then copies are APPENDed instead."""
+        folder = self.sent_folder or "Sent"
+        address = plus_address(self.account.email, folder)
+        if address is None and not self._warned_plus:
+            self._warned_plus = True
+            log.warning("%s: the Sent folder %r cannot be part of an address (plus mode): "
+                        "copies are APPENDed instead", self.account.email, folder)
+        return address
 
     def copy_recipients(self) -> list[str]:
         """Extra envelope recipients: ``user+Sent@domain`` in ``plus`` mode."""
-        if self.append_mode != "plus":
-            return []
-        local, _, domain = self.account.email.partition("@")
-        return [f"{local}+{self.sent_folder or 'Sent'}@{domain}"]
+        plus = self.plus_recipient() if self.append_mode == "plus" else None
+        return [plus] if plus else []
 
     def file_copy(self, message_id: str, data: bytes, when: datetime) -> bool:
         """Put our copy in Sent unless the server files sent mail there itself.

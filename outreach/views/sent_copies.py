@@ -34,6 +34,9 @@ class SentCopies:
     error: str | None = None
     """What the server said to the last failed copy."""
     failed_at: datetime | None = None
+    plus_unusable: str | None = None
+    """In ``plus`` mode: the Sent folder whose name cannot be part of an address (copies
+    are APPENDed instead), else None."""
 
     @property
     def warning(self) -> str | None:
@@ -47,11 +50,16 @@ class SentCopies:
         if self.in_doubt:
             parts.append(ngettext("{count} send in doubt", "{count} sends in doubt",
                                   self.in_doubt).format(count=self.in_doubt))
+        if self.plus_unusable:
+            parts.append(_("plus mode cannot address the Sent folder {folder}: copies are "
+                           "APPENDed instead (choose --sent-copy append or server)").format(
+                folder=repr(self.plus_unusable)))
         return "; ".join(parts) or None
 
     def as_dict(self) -> dict[str, Any]:
         return {"unfiled": self.unfiled, "in_doubt": self.in_doubt, "folder": self.folder,
-                "error": self.error, "failed_at": self.failed_at}  # fmt: skip
+                "error": self.error, "failed_at": self.failed_at,
+                "plus_unusable": self.plus_unusable}  # fmt: skip
 
 
 class CopyMailbox(Protocol):
@@ -60,7 +68,11 @@ class CopyMailbox(Protocol):
     @property
     def id(self) -> int | None: ...
     @property
+    def email(self) -> str: ...
+    @property
     def append_to_sent(self) -> str: ...
+    @property
+    def sent_folder(self) -> str | None: ...
 
 
 def sent_copies(reader: Reader, mailboxes: Iterable[CopyMailbox]) -> dict[int, SentCopies]:
@@ -79,9 +91,19 @@ def sent_copies(reader: Reader, mailboxes: Iterable[CopyMailbox]) -> dict[int, S
         # these events, or rows a test wrote, show no false alarm).
         result[mid] = SentCopies(
             unfiled.get(mid, 0) if event else 0, in_doubt.get(mid, 0), data.get("folder"),
-            data.get("error"), at,
+            data.get("error"), at, _plus_unusable(mailbox),
         )  # fmt: skip
     return result
+
+
+def _plus_unusable(mailbox: CopyMailbox) -> str | None:
+    """The Sent folder a ``plus`` mailbox cannot address (as the engine names it)."""
+    if mailbox.append_to_sent != "plus":
+        return None
+    from outreach.addresses import plus_address  # email_validator: only for plus mailboxes
+
+    folder = mailbox.sent_folder or "Sent"
+    return folder if plus_address(mailbox.email, folder) is None else None
 
 
 def _counts(reader: Reader, state: SendState, unfiled_only: bool = False) -> dict[int, int]:
