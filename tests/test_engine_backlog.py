@@ -51,16 +51,13 @@ def _queue(db: Engine) -> list[Send]:
         return list(session.exec(select(Send).order_by(col(Send.id))))
 
 
-def _laptop_slept(db: Engine) -> None:
-    """The state a laptop asleep for three days leaves: the queued sends were due while it
-    slept. Written directly (nothing in the product moves due times into the past)."""
+def _move_due(db: Engine, by: timedelta) -> None:
+    """Shift every queued send's due time (written directly: see the callers)."""
     queue = _queue(db)
     with db.begin() as conn:
         for send in queue:
             conn.execute(
-                update(Send)
-                .where(col(Send.id) == send.id)
-                .values(due_at=as_utc(send.due_at) - SLEPT)
+                update(Send).where(col(Send.id) == send.id).values(due_at=as_utc(send.due_at) + by)
             )
 
 
@@ -72,7 +69,13 @@ def _campaign(db: Engine, sandbox: Sandbox, sequence: Path) -> None:
     add_prospects(db, PROSPECTS)
     start_campaign(db, "c", sequence, [REP_ADDRESS])
     assert count_sends(db, "scheduled") == len(PROSPECTS)
-    _laptop_slept(db)
+
+
+def _laptop_slept(db: Engine) -> None:
+    """The state a laptop asleep for three days leaves (engine not running): the queued
+    sends were due while it slept. Nothing in the product moves due times into the past,
+    so the test writes them directly."""
+    _move_due(db, -SLEPT)
     now = utcnow()
     assert all(as_utc(s.due_at) < now - SLEPT + timedelta(hours=1) for s in _queue(db))
 
@@ -120,6 +123,7 @@ async def test_a_backlog_days_overdue_goes_out_at_human_pace(
     caplog.set_level(logging.INFO, logger="outreach")
     db = open_store()
     _campaign(db, sandbox, write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1))
+    _laptop_slept(db)
     events: Events = []
     respread = Respread(db, events)
     engine = send_engine(db, fast_config(misfire_grace=GRACE), on_event=respread)
@@ -169,6 +173,7 @@ async def test_a_backlog_over_the_daily_cap_waits_for_later_days(
     sequence = write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1)
     sequence.write_text(sequence.read_text().replace("daily_cap: 1000", "daily_cap: 2"))
     _campaign(db, sandbox, sequence)
+    _laptop_slept(db)
     with Session(db) as session:
         zone = mailbox_zone(session.exec(select(Mailbox)).one())  # the daily cap's day
     looks: list[int] = []  # sends out at each of the worker's looks at its queue
@@ -215,4 +220,62 @@ async def test_a_backlog_over_the_daily_cap_waits_for_later_days(
     assert len(waiting) == len(PROSPECTS) - 2
     assert all(day > today for day in waiting), waiting
     await _delivered_once(sandbox, [s for s in queue if s.state == "sent"])
+    assert _engine_errors(caplog) == []
+
+
+async def test_an_engine_suspended_with_the_laptop_re_spreads_when_it_wakes(
+    sandbox: Sandbox, outreach_home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lid closes while the engine runs: the process is suspended while its worker
+    sleeps until its next send, and on resume the wall clock is three days further. The
+    worker notices it slept far past its plan and re-spreads (not only at start)."""
+    caplog.set_level(logging.INFO, logger="outreach")
+    db = open_store()
+    _campaign(db, sandbox, write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1))
+    _move_due(db, timedelta(hours=1))  # due in an hour: the running worker goes to sleep
+    events: Events = []
+    respread = Respread(db, events)
+    engine = send_engine(db, fast_config(misfire_grace=GRACE), on_event=respread)
+    task = asyncio.create_task(engine.run(), name="engine")
+    running = still_running(task)
+    try:
+        mailbox_id = await until(lambda: next(iter(engine.workers), None), 10,
+                                 what="the mailbox's worker", guard=running,
+                                 ok=lambda m: m is not None)  # fmt: skip
+        assert mailbox_id is not None
+        worker = engine.workers[mailbox_id]
+        planned = await until(lambda: worker.next_wake, 10, guard=running,
+                              what="the worker asleep until its next look",
+                              ok=lambda at: at is not None and at > utcnow())  # fmt: skip
+        assert planned is not None
+        assert respread.at is None and count_sends(db) == 0  # nothing was overdue at start
+        # Three days pass while the process is suspended. Rather than move the clock
+        # forward, move what the worker planned back by as much (its wake-up and the due
+        # times), with no await in between so the worker cannot run halfway; then the
+        # wake-up fires, as the scheduler's timer does on resume.
+        worker.next_wake = planned - SLEPT
+        _move_due(db, -SLEPT)
+        engine.wake(mailbox_id)
+        await until(lambda: respread.at, 10, what="the backlog re-spread", guard=running)
+        await until(lambda: count_sends(db), 15, what="3 sends", guard=running,
+                    ok=lambda n: n >= 3)  # fmt: skip
+        assert not task.done()
+    finally:
+        engine.stop()
+        await asyncio.wait_for(task, 10)
+
+    assert [i for k, i in events if k == "backlog_respread"] == [
+        {"mailbox": REP_ADDRESS, "sends": len(PROSPECTS)}
+    ]
+    assert respread.at is not None
+    assert respread.states == ["scheduled"] * len(PROSPECTS)
+    first, *later = respread.due
+    assert respread.at - timedelta(seconds=5) <= first <= respread.at
+    assert all(due > respread.at for due in later), (respread.at, later)
+    assert all(b - a >= MIN_GAP for a, b in pairwise(respread.due)), respread.due
+    sent = [s for s in _queue(db) if s.state == "sent"]
+    times = sorted(as_utc(s.sent_at) for s in sent if s.sent_at is not None)
+    assert len(times) == len(sent) >= 3
+    assert all(b - a >= MIN_GAP for a, b in pairwise(times)), times
+    await _delivered_once(sandbox, sent)
     assert _engine_errors(caplog) == []
