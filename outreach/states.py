@@ -132,6 +132,11 @@ class EventKind(StrEnum):
     MAILBOX_RESUMED = "mailbox_resumed"
     SENT_COPY_FAILED = "sent_copy_failed"
     """Our copy could not be filed in Sent (data: folder, error): a mailbox health warning."""
+    ENGINE_ERROR = "engine_error"
+    """A mailbox's worker met an unexpected error and tries again later (data: error): a
+    mailbox health warning until ``engine_recovered``. Recorded once per kind of error."""
+    ENGINE_RECOVERED = "engine_recovered"
+    """The worker got through a step again after an ``engine_error``."""
     # what a reply means and what the rep did with it
     INTENT_CORRECTED = "intent_corrected"
     """A person changed a reply's intent (data: was, to, by)."""

@@ -99,6 +99,8 @@ EVENT_KINDS: dict[str, str] = {
     "mailbox_paused": N_("mailbox paused"),
     "mailbox_resumed": N_("mailbox resumed"),
     "sent_copy_failed": N_("copy to Sent failed"),
+    "engine_error": N_("engine error"),
+    "engine_recovered": N_("engine recovered"),
     "intent_corrected": N_("intent corrected"),
     "referral_proposed": N_("referral proposed"),
     "referral_enrolled": N_("referral enrolled"),

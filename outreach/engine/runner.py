@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine, func
+from sqlalchemy import Connection, Engine, func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -33,6 +34,7 @@ from outreach.engine.hooks import InboxCheck, NoInboxCheck
 from outreach.engine.presence import Leases, Presence
 from outreach.engine.worker import EventSink, MailboxWorker
 from outreach.errors import InboxUnreachable
+from outreach.lifecycle.mailboxes import note_engine_error, note_engine_recovered
 from outreach.mailbox.ports import SendAdapters
 from outreach.states import PENDING
 from outreach.store.models import Mailbox, Send, as_utc, utcnow
@@ -246,27 +248,31 @@ class SendEngine:
         self.workers[mailbox.id] = worker
         self._wakes[mailbox.id] = asyncio.Event()
         self._tasks[mailbox.id] = asyncio.create_task(
-            self._loop(worker), name=f"outreach-{mailbox.email}"
+            self._loop(worker, mailbox.email), name=f"outreach-{mailbox.email}"
         )
 
-    async def _loop(self, worker: MailboxWorker) -> None:
+    async def _loop(self, worker: MailboxWorker, email: str) -> None:
         wake = self._wakes[worker.mailbox_id]
-        try:
-            await worker.start()
-        except Exception as exc:
-            if self._halts(exc):
-                return
-            log.exception("mailbox %s could not start; retrying later", worker.mailbox_id)
+        trouble = _Trouble(self, worker.mailbox_id, email)
+        started = False
         while not self._stopping.is_set() and worker.mailbox_id in self.leases.held:
             try:
+                if not started:  # what a crash left and a backlog's re-spread: before any send
+                    await worker.start()
+                    started = True
+                    trouble.cleared()
                 delay = await worker.step()
             except InboxUnreachable as exc:  # before a follow-up; the watcher logged it
                 delay = max(exc.retry_in, 1.0)
             except Exception as exc:  # noqa: BLE001 - one bad send never kills the engine
                 if self._halts(exc):
                     return
-                log.exception("mailbox %s: unexpected error", worker.mailbox_id)
+                log.exception("mailbox %s: %s", worker.mailbox_id,
+                              "unexpected error" if started else "could not start; retrying")
+                trouble.met(exc)
                 delay = self.config.poll_interval
+            else:
+                trouble.cleared()
             if delay > 0:
                 await self._sleep(worker.mailbox_id, wake, delay)
             else:  # a burst of sends: let signals, heartbeats and other mailboxes in
@@ -304,3 +310,38 @@ class SendEngine:
         for worker in self.workers.values():
             await worker.smtp.close()
             await asyncio.to_thread(worker.sentbox.close)
+
+
+class _Trouble:
+    """A worker's unexpected errors, made visible: the first of each kind is recorded (a
+    mailbox health warning in ``status``, ``mailbox list`` and the dashboard, and an
+    ``engine_error`` event line in the logs) and the next step that goes through clears
+    it. A mailbox that fails at every step must not look healthy while it sends nothing."""
+
+    def __init__(self, engine: SendEngine, mailbox_id: int, email: str) -> None:
+        self.engine, self.mailbox_id, self.email = engine, mailbox_id, email
+        self.error: str | None = None
+
+    def met(self, exc: Exception) -> None:
+        first_line = (str(exc).strip().splitlines() or [""])[0]  # not a dump of parameters
+        error = f"{type(exc).__name__}: {first_line}"[:300]
+        if error == self.error:
+            return  # the same trouble again: recorded already
+        self.error = error
+        self._record(lambda conn, now: note_engine_error(conn, self.mailbox_id, error, now))
+        self.engine.on_event("engine_error", {"mailbox": self.email, "message": error})
+
+    def cleared(self) -> None:
+        if self.error is None:
+            return
+        self.error = None
+        self._record(lambda conn, now: note_engine_recovered(conn, self.mailbox_id, now))
+        self.engine.on_event("engine_recovered", {"mailbox": self.email})
+
+    def _record(self, write: Callable[[Connection, datetime], None]) -> None:
+        try:
+            with self.engine.db.begin() as conn:
+                write(conn, utcnow())
+        except SQLAlchemyError as exc:  # the database itself is the trouble: logged above
+            log.warning("could not record the engine's trouble with mailbox %s: %s",
+                        self.mailbox_id, exc)

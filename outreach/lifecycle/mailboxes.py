@@ -1,5 +1,5 @@
 """A sending mailbox paused (a refused login, broken TLS) and resumed; its Sent copies
-failing."""
+failing; the engine's own trouble with it."""
 
 from __future__ import annotations
 
@@ -54,6 +54,17 @@ def note_sent_copy_failed(
     dashboard show as a health warning while copies stay unfiled (sending goes on)."""
     record(conn, EventKind.SENT_COPY_FAILED, Subject(mailbox_id=mailbox_id), when=now,
            folder=folder, error=error)  # fmt: skip
+
+
+def note_engine_error(conn: Connection, mailbox_id: int, error: str, now: datetime) -> None:
+    """The engine could not get through a step of this mailbox (it tries again): a health
+    warning in ``status``, ``mailbox list`` and the dashboard until it recovers."""
+    record(conn, EventKind.ENGINE_ERROR, Subject(mailbox_id=mailbox_id), when=now, error=error)
+
+
+def note_engine_recovered(conn: Connection, mailbox_id: int, now: datetime) -> None:
+    """The mailbox's worker got through a step again: the warning goes."""
+    record(conn, EventKind.ENGINE_RECOVERED, Subject(mailbox_id=mailbox_id), when=now)
 
 
 def auth_retry_due(mailbox: Mailbox, now: datetime, interval: timedelta) -> bool:

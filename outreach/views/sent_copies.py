@@ -1,9 +1,12 @@
-"""A mailbox's Sent copies as a health warning (``mailbox list``, ``status``, dashboard).
+"""A mailbox's Sent copies (and the engine's own trouble with it) as a health warning
+(``mailbox list``, ``status``, dashboard).
 
 Sending goes on when our copy cannot be filed in Sent, but the rep relies on those copies
 (and the in-doubt check after a crash looks there), so the failure is shown where the
 mailbox is: how many sent messages wait unfiled, the folder tried and the server's words
-(the latest ``sent_copy_failed`` event), and sends left in doubt.
+(the latest ``sent_copy_failed`` event), and sends left in doubt. An error the engine meets
+at every step of a mailbox (``engine_error``, until ``engine_recovered``) is shown there too:
+such a mailbox sends nothing, and must not look healthy.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ class SentCopies:
     plus_unusable: str | None = None
     """In ``plus`` mode: the Sent folder whose name cannot be part of an address (copies
     are APPENDed instead), else None."""
+    engine_error: str | None = None
+    """The error the engine meets with this mailbox (it tries again), until a step goes
+    through; None when all is well."""
+    engine_error_at: datetime | None = None
 
     @property
     def warning(self) -> str | None:
@@ -50,6 +57,9 @@ class SentCopies:
         if self.in_doubt:
             parts.append(ngettext("{count} send in doubt", "{count} sends in doubt",
                                   self.in_doubt).format(count=self.in_doubt))
+        if self.engine_error:
+            parts.insert(0, _("the engine cannot send from this mailbox (it tries again): "
+                              "{error}").format(error=self.engine_error))
         if self.plus_unusable:
             parts.append(_("plus mode cannot address the Sent folder {folder}: copies are "
                            "APPENDed instead (choose --sent-copy append or server)").format(
@@ -59,7 +69,8 @@ class SentCopies:
     def as_dict(self) -> dict[str, Any]:
         return {"unfiled": self.unfiled, "in_doubt": self.in_doubt, "folder": self.folder,
                 "error": self.error, "failed_at": self.failed_at,
-                "plus_unusable": self.plus_unusable}  # fmt: skip
+                "plus_unusable": self.plus_unusable, "engine_error": self.engine_error,
+                "engine_error_at": self.engine_error_at}  # fmt: skip
 
 
 class CopyMailbox(Protocol):
@@ -82,6 +93,7 @@ def sent_copies(reader: Reader, mailboxes: Iterable[CopyMailbox]) -> dict[int, S
     unfiled = _counts(reader, SendState.SENT, unfiled_only=True)
     in_doubt = _counts(reader, SendState.SENDING)
     failures = _last_failures(reader)
+    troubles = _engine_troubles(reader)
     result: dict[int, SentCopies] = {}
     for mailbox in boxes:
         mid = mailbox.id or 0
@@ -91,7 +103,7 @@ def sent_copies(reader: Reader, mailboxes: Iterable[CopyMailbox]) -> dict[int, S
         # these events, or rows a test wrote, show no false alarm).
         result[mid] = SentCopies(
             unfiled.get(mid, 0) if event else 0, in_doubt.get(mid, 0), data.get("folder"),
-            data.get("error"), at, _plus_unusable(mailbox),
+            data.get("error"), at, _plus_unusable(mailbox), *troubles.get(mid, (None, None)),
         )  # fmt: skip
     return result
 
@@ -126,3 +138,17 @@ def _last_failures(reader: Reader) -> dict[int, tuple[datetime | None, dict[str,
         {"kind": str(EventKind.SENT_COPY_FAILED)},
     )
     return {int(mid): (time(at), json_value(data) or {}) for mid, at, data in rows}
+
+
+def _engine_troubles(reader: Reader) -> dict[int, tuple[str, datetime | None]]:
+    """Each mailbox whose latest engine note is an error: the error, and since when."""
+    rows = reader.rows(
+        "SELECT mailbox_id, kind, at, data FROM event WHERE id IN"
+        " (SELECT MAX(id) FROM event WHERE kind IN (:error, :recovered)"
+        " AND mailbox_id IS NOT NULL GROUP BY mailbox_id)",
+        {"error": str(EventKind.ENGINE_ERROR), "recovered": str(EventKind.ENGINE_RECOVERED)},
+    )
+    return {
+        int(mid): (str((json_value(data) or {}).get("error") or kind), time(at))
+        for mid, kind, at, data in rows if kind == EventKind.ENGINE_ERROR
+    }  # fmt: skip
