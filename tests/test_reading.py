@@ -236,7 +236,7 @@ def test_status_is_the_same_both_ways_and_what_the_rows_say(
     # the Sent copies: Tokyo files its own (one unfiled, one in doubt); New York's server does
     assert tokyo["sent_copies"] == {"unfiled": 1, "in_doubt": 1, "folder": "Sent",
                                     "error": "NO [TRYCREATE] no such folder",
-                                    "failed_at": FAILED_AT}  # fmt: skip
+                                    "failed_at": FAILED_AT, "plus_unusable": None}  # fmt: skip
     assert tokyo["warning"] and "1 sent not filed in Sent" in tokyo["warning"]
     assert new_york["warning"] is None and new_york["sent_copies"]["unfiled"] == 0
     # leases, engines, pauses
