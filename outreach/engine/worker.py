@@ -221,7 +221,8 @@ class MailboxWorker:
         if begun is None:
             return
         facts, letter = begun
-        recipients = [letter.recipient, *self.sentbox.copy_recipients()]
+        copies = await asyncio.to_thread(self.sentbox.copy_recipients)  # may look up Sent
+        recipients = [letter.recipient, *copies]
         try:
             response, taken = await self.smtp.send(letter.sender, recipients, letter.data)
         except Exception as exc:  # noqa: BLE001 - every SMTP failure becomes a send state

@@ -76,7 +76,8 @@ class SentFiler(Protocol):
         ...
 
     def copy_recipients(self) -> list[str]:
-        """Returns: extra envelope recipients that make the server file a copy."""
+        """Returns: extra envelope recipients that make the server file a copy (blocking:
+        may look the Sent folder up over IMAP first)."""
         ...
 
     def file_copy(self, message_id: str, data: bytes, when: datetime) -> bool:

@@ -85,9 +85,28 @@ class SentBox:
         return address
 
     def copy_recipients(self) -> list[str]:
-        """Extra envelope recipients: ``user+Sent@domain`` in ``plus`` mode."""
-        plus = self.plus_recipient() if self.append_mode == "plus" else None
+        """Extra envelope recipients: ``user+Sent@domain`` in ``plus`` mode.
+
+        Blocking: while the Sent folder is not known yet (no ``mailbox test`` since the
+        mailbox was added), it is looked up over IMAP first. A guessed "Sent" on a server
+        whose Sent is "Sent Items" puts every copy in the rep's INBOX (Dovecot files mail
+        for a folder that does not exist there).
+        """
+        if self.append_mode != "plus":
+            return []
+        if self.sent_folder is None:
+            self._look_up_folder()
+        plus = self.plus_recipient()
         return [plus] if plus else []
+
+    def _look_up_folder(self) -> None:
+        """Connect (which finds the Sent folder); a failure only leaves the guess."""
+        try:
+            with self._lock:
+                self._connected()
+        except Exception as exc:  # noqa: BLE001 - sending goes on; the guess "Sent" is used
+            log.warning("%s: could not look up the Sent folder (%s); plus copies go to "
+                        "%r", self.account.email, exc, "Sent")
 
     def file_copy(self, message_id: str, data: bytes, when: datetime) -> bool:
         """Put our copy in Sent unless the server files sent mail there itself.
