@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
-from outreach.cli.output import console, print_json
+from outreach.cli.output import print_json
 from outreach.deliverability.lint import lint_report
 from outreach.errors import NotFoundError
 from outreach.i18n import _, ngettext
@@ -70,17 +69,14 @@ def check(path: Path, as_json: bool) -> None:
             }
         )
     seq = report.sequence
-    console.print("[green]✓[/] " + escape(ngettext("{path}: “{name}”, {count} step",
-                                                   "{path}: “{name}”, {count} steps",
-                                                   len(seq.steps)).format(
-        path=path, name=seq.name, count=len(seq.steps))), soft_wrap=True)
+    click.echo(click.style("✓", fg="green") + " " + ngettext(
+        "{path}: “{name}”, {count} step", "{path}: “{name}”, {count} steps", len(seq.steps),
+    ).format(path=path, name=seq.name, count=len(seq.steps)))
     for line in step_summary(seq):
-        console.print(f"  {line}", soft_wrap=True)
-    console.print(f"  {stop_summary(seq)}", soft_wrap=True, markup=False)
-    for warning in report.warnings:
-        console.print(f"[yellow]⚠[/] {warning}", soft_wrap=True)
-    for finding in findings:
-        console.print(f"[yellow]⚠[/] {escape(str(finding))}", soft_wrap=True)
+        click.echo(f"  {line}")
+    click.echo(f"  {stop_summary(seq)}")
+    for warning in [*report.warnings, *map(str, findings)]:
+        click.echo(click.style("⚠", fg="yellow") + f" {warning}")
 
 
 def _problem_json(problem: Problem) -> dict[str, str | int | None]:
@@ -110,8 +106,10 @@ def preview(
     path: Path, email: str, mailbox_email: str | None, campaign_key: str, raw: bool
 ) -> None:
     # composing loads the email package's MIME machinery: only `preview` pays for it
+    from rich.markup import escape
     from sqlmodel import Session, select
 
+    from outreach.cli.output import console
     from outreach.mailbox.compose import Envelope, as_bytes, compose
     from outreach.mailbox.thread import Thread, ThreadState, after_send, continuing
     from outreach.store import open_store
