@@ -25,14 +25,12 @@ from outreach.services import send_engine
 from outreach.store import open_store
 from outreach.store.models import Mailbox, Send, as_utc, utcnow
 from tests.fixtures.campaigns import (
-    add_mailbox,
-    add_prospects,
     count_sends,
     fast_config,
-    start_campaign,
+    sandbox_campaign,
     write_sequence,
 )
-from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
+from tests.fixtures.sandbox import REP_ADDRESS
 from tests.polling import still_running, until
 
 PROSPECTS = [f"p{n}@prospects.example" for n in range(6)]
@@ -59,16 +57,6 @@ def _move_due(db: Engine, by: timedelta) -> None:
             conn.execute(
                 update(Send).where(col(Send.id) == send.id).values(due_at=as_utc(send.due_at) + by)
             )
-
-
-def _campaign(db: Engine, sandbox: Sandbox, sequence: Path) -> None:
-    for address in PROSPECTS:
-        sandbox.add_user(address, "x")
-    ep = sandbox.endpoints
-    add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
-    add_prospects(db, PROSPECTS)
-    start_campaign(db, "c", sequence, [REP_ADDRESS])
-    assert count_sends(db, "scheduled") == len(PROSPECTS)
 
 
 def _laptop_slept(db: Engine) -> None:
@@ -122,7 +110,8 @@ async def test_a_backlog_days_overdue_goes_out_at_human_pace(
 ) -> None:
     caplog.set_level(logging.INFO, logger="outreach")
     db = open_store()
-    _campaign(db, sandbox, write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1))
+    sequence = write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1)
+    sandbox_campaign(db, sandbox, sequence, PROSPECTS)
     _laptop_slept(db)
     events: Events = []
     respread = Respread(db, events)
@@ -172,7 +161,7 @@ async def test_a_backlog_over_the_daily_cap_waits_for_later_days(
     db = open_store()
     sequence = write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1)
     sequence.write_text(sequence.read_text().replace("daily_cap: 1000", "daily_cap: 2"))
-    _campaign(db, sandbox, sequence)
+    sandbox_campaign(db, sandbox, sequence, PROSPECTS)
     _laptop_slept(db)
     with Session(db) as session:
         zone = mailbox_zone(session.exec(select(Mailbox)).one())  # the daily cap's day
@@ -231,7 +220,8 @@ async def test_an_engine_suspended_with_the_laptop_re_spreads_when_it_wakes(
     worker notices it slept far past its plan and re-spreads (not only at start)."""
     caplog.set_level(logging.INFO, logger="outreach")
     db = open_store()
-    _campaign(db, sandbox, write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1))
+    sequence = write_sequence(tmp_path / "s.yaml", gap=GAP, steps=1)
+    sandbox_campaign(db, sandbox, sequence, PROSPECTS)
     _move_due(db, timedelta(hours=1))  # due in an hour: the running worker goes to sleep
     events: Events = []
     respread = Respread(db, events)

@@ -31,27 +31,16 @@ from outreach.store.reading import EngineReader, open_reader
 from outreach.store.repository import SEND
 from outreach.views.status import status
 from tests.fixtures.campaigns import (
-    add_mailbox,
-    add_prospects,
     count_sends,
     fast_config,
-    start_campaign,
+    sandbox_campaign,
     write_sequence,
 )
-from tests.fixtures.sandbox import REP_ADDRESS, REP_PASSWORD
+from tests.fixtures.sandbox import REP_ADDRESS
 from tests.polling import still_running, until
 
 PROSPECTS = ["ada@prospects.example", "bob@prospects.example"]
 Events = list[tuple[str, dict[str, object]]]
-
-
-def _campaign(db: Engine, sandbox: Sandbox, sequence: Path) -> None:
-    for address in PROSPECTS:
-        sandbox.add_user(address, "x")
-    ep = sandbox.endpoints
-    add_mailbox(db, REP_ADDRESS, REP_PASSWORD, ep.host, ep.smtp_port, ep.imap_port)
-    add_prospects(db, PROSPECTS)
-    start_campaign(db, "c", sequence, [REP_ADDRESS])
 
 
 def _old_reschedule(conn: Connection, due: Mapping[int, datetime], now: datetime) -> None:
@@ -90,7 +79,8 @@ async def test_an_engine_error_is_a_mailbox_warning_until_it_clears(
 ) -> None:
     caplog.set_level(logging.INFO, logger="outreach")
     db = open_store()
-    _campaign(db, sandbox, write_sequence(tmp_path / "s.yaml", gap="1s-2s", steps=1))
+    sequence = write_sequence(tmp_path / "s.yaml", gap="1s-2s", steps=1)
+    sandbox_campaign(db, sandbox, sequence, PROSPECTS)
     _laptop_slept(db)
     fixed = sending.reschedule
     monkeypatch.setattr(sending, "reschedule", _old_reschedule)
