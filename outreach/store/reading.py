@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -57,9 +57,6 @@ class Reader(Protocol):
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         """The rows of one SELECT (``:name`` parameters; datetimes in any time zone)."""
 
-    def records(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
-        """Like :meth:`rows`, each row as a dict by column name."""
-
 
 def utcnow() -> datetime:
     """Aware UTC now: every stored time is UTC."""
@@ -80,14 +77,15 @@ def time(value: str | datetime | None) -> datetime | None:
     return as_utc(value)
 
 
-def flag(value: Any) -> bool:
-    """A stored boolean (SQLite gives 0/1)."""
-    return bool(value)
-
-
 def json_value(value: Any) -> Any:
     """A stored JSON column (SQLite gives text; PostgreSQL's driver may have parsed it)."""
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def one_of(name: str, values: Iterable[object]) -> tuple[str, dict[str, str]]:
+    """``(:name0, :name1, …)`` and its parameters: an IN list in portable SQL."""
+    params = {f"{name}{i}": str(value) for i, value in enumerate(values)}
+    return "(" + ", ".join(":" + key for key in params) + ")", params
 
 
 def stored_time(value: datetime) -> str:
@@ -113,11 +111,6 @@ class SqliteReader:
 
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         return self._conn.execute(sql, _sqlite_params(params)).fetchall()
-
-    def records(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
-        cursor = self._conn.execute(sql, _sqlite_params(params))
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def revision(self) -> str | None:
         """The schema revision stamped in the file (None: never migrated)."""
@@ -158,10 +151,6 @@ class EngineReader:
         with self.engine.connect() as conn:
             return [tuple(row) for row in conn.execute(self._statement(sql, params))]
 
-    def records(self, sql: str, params: Params | None = None) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(self._statement(sql, params))]
-
     def _statement(self, sql: str, params: Params | None) -> Any:
         from sqlalchemy import DateTime, bindparam, text  # loaded already wherever an engine is
 
@@ -200,17 +189,16 @@ def _quick_reader(url: str) -> SqliteReader | None:
     path = _plain_sqlite_file(url)
     if path is None or not path.is_file():
         return None
-    for immutable in (False, True):
-        if immutable and not _frozen(path):
-            break
+    for immutable in (False, True) if _frozen(path) else (False,):
         try:
             reader = SqliteReader(path, immutable=immutable)
-            if reader.revision() == SCHEMA_HEAD:
-                return reader
-            reader.close()
-            return None
+            current = reader.revision() == SCHEMA_HEAD
         except sqlite3.Error:
-            pass  # damaged, locked for good, unreadable: the full path says what is wrong
+            continue  # damaged, locked for good, unreadable: the full path says what is wrong
+        if current:
+            return reader
+        reader.close()
+        return None
     return None
 
 

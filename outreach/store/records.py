@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from outreach.store.reading import Reader, flag, time
+from outreach.store.reading import Reader, time
 
 if TYPE_CHECKING:
     from outreach.store.models import Mailbox
@@ -67,7 +67,7 @@ def mailbox_records(reader: Reader) -> list[MailboxRecord]:
 
 def _record(values: dict[str, Any]) -> MailboxRecord:
     for name in _FLAGS:
-        values[name] = flag(values[name])
+        values[name] = bool(values[name])  # SQLite gives 0/1
     for name in _TIMES:
         values[name] = time(values[name])
     return MailboxRecord(**values)

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from outreach.i18n import _, ngettext
 from outreach.states import EventKind, SendState
-from outreach.store.reading import Reader, json_value, time
+from outreach.store.reading import Reader, json_value, one_of, time
 
 CLIENT_APPENDS = ("append", "auto")
 """Sent-copy modes in which we APPEND the copies (the others: the server files them)."""
@@ -131,24 +131,26 @@ def _counts(reader: Reader, state: SendState, unfiled_only: bool = False) -> dic
 
 def _last_failures(reader: Reader) -> dict[int, tuple[datetime | None, dict[str, Any]]]:
     """Each mailbox's latest failed Sent copy: when, and the folder and the server's words."""
-    rows = reader.rows(
-        "SELECT mailbox_id, at, data FROM event WHERE id IN"
-        " (SELECT MAX(id) FROM event WHERE kind = :kind AND mailbox_id IS NOT NULL"
-        " GROUP BY mailbox_id)",
-        {"kind": str(EventKind.SENT_COPY_FAILED)},
-    )
-    return {int(mid): (time(at), json_value(data) or {}) for mid, at, data in rows}
+    return {mid: (at, data) for mid, (_kind, at, data)
+            in _latest(reader, EventKind.SENT_COPY_FAILED).items()}  # fmt: skip
 
 
 def _engine_troubles(reader: Reader) -> dict[int, tuple[str, datetime | None]]:
     """Each mailbox whose latest engine note is an error: the error, and since when."""
+    latest = _latest(reader, EventKind.ENGINE_ERROR, EventKind.ENGINE_RECOVERED)
+    return {mid: (str(data.get("error") or kind), at)
+            for mid, (kind, at, data) in latest.items()
+            if kind == EventKind.ENGINE_ERROR}  # fmt: skip
+
+
+def _latest(
+    reader: Reader, *kinds: EventKind
+) -> dict[int, tuple[str, datetime | None, dict[str, Any]]]:
+    """Each mailbox's latest event of ``kinds``: its kind, when, and its data."""
+    listed, params = one_of("kind", kinds)
     rows = reader.rows(
-        "SELECT mailbox_id, kind, at, data FROM event WHERE id IN"
-        " (SELECT MAX(id) FROM event WHERE kind IN (:error, :recovered)"
-        " AND mailbox_id IS NOT NULL GROUP BY mailbox_id)",
-        {"error": str(EventKind.ENGINE_ERROR), "recovered": str(EventKind.ENGINE_RECOVERED)},
+        "SELECT mailbox_id, kind, at, data FROM event WHERE id IN (SELECT MAX(id) FROM event"
+        f" WHERE kind IN {listed} AND mailbox_id IS NOT NULL GROUP BY mailbox_id)",  # noqa: S608
+        params,
     )
-    return {
-        int(mid): (str((json_value(data) or {}).get("error") or kind), time(at))
-        for mid, kind, at, data in rows if kind == EventKind.ENGINE_ERROR
-    }  # fmt: skip
+    return {int(mid): (kind, time(at), json_value(data) or {}) for mid, kind, at, data in rows}

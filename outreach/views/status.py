@@ -14,7 +14,7 @@ from outreach import wording
 from outreach.engine.health import database_problem
 from outreach.engine.running import running_engines
 from outreach.states import PENDING
-from outreach.store.reading import Reader, reader_of, time, utcnow
+from outreach.store.reading import Reader, one_of, reader_of, time, utcnow
 from outreach.store.records import MailboxRecord, mailbox_records
 from outreach.views.mailbox_day import MailboxDay, mailbox_days
 from outreach.views.sent_copies import SentCopies, sent_copies
@@ -54,13 +54,11 @@ def mailbox_health(db: Engine | Reader, now: datetime | None = None) -> list[dic
 
 
 def _pending_by_mailbox(reader: Reader, now: datetime) -> dict[int, tuple[int, int, Any]]:
-    states = {f"s{i}": str(state) for i, state in enumerate(sorted(PENDING))}
+    states, params = one_of("state", sorted(PENDING))
     rows = reader.rows(
         "SELECT mailbox_id, COUNT(*), SUM(CASE WHEN due_at <= :now THEN 1 ELSE 0 END),"
-        " MIN(due_at) FROM send"
-        f" WHERE state IN ({', '.join(':' + name for name in states)})"  # noqa: S608
-        " GROUP BY mailbox_id",
-        {"now": now, **states},
+        f" MIN(due_at) FROM send WHERE state IN {states} GROUP BY mailbox_id",  # noqa: S608
+        {"now": now, **params},
     )
     return {mid: (int(total), int(due or 0), time(first)) for mid, total, due, first in rows}
 
