@@ -87,6 +87,21 @@ class Respread:
             self.states = [s.state for s in queue]
 
 
+def _spread_at_pace(respread: Respread, events: Events) -> None:
+    """One re-spread of every send, and at that moment nothing had gone out: one send due
+    now, the others later, each at least the sequence's shortest gap after the one before
+    (not a backlog fired at once)."""
+    assert [i for k, i in events if k == "backlog_respread"] == [
+        {"mailbox": REP_ADDRESS, "sends": len(PROSPECTS)}
+    ]
+    assert respread.at is not None
+    assert respread.states == ["scheduled"] * len(PROSPECTS)
+    first, *later = respread.due
+    assert respread.at - timedelta(seconds=5) <= first <= respread.at
+    assert all(due > respread.at for due in later), (respread.at, later)
+    assert all(b - a >= MIN_GAP for a, b in pairwise(respread.due)), respread.due
+
+
 def _engine_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         f"{r.name}: {r.getMessage()}"
@@ -128,17 +143,7 @@ async def test_a_backlog_days_overdue_goes_out_at_human_pace(
         engine.stop()
         await asyncio.wait_for(task, 10)
 
-    assert [i for k, i in events if k == "backlog_respread"] == [
-        {"mailbox": REP_ADDRESS, "sends": len(PROSPECTS)}
-    ]
-    # At the re-spread nothing had gone out: one send due now, the others later, each at
-    # least the sequence's shortest gap after the one before (not a backlog fired at once).
-    assert respread.at is not None
-    assert respread.states == ["scheduled"] * len(PROSPECTS)
-    first, *later = respread.due
-    assert respread.at - timedelta(seconds=5) <= first <= respread.at
-    assert all(due > respread.at for due in later), (respread.at, later)
-    assert all(b - a >= MIN_GAP for a, b in pairwise(respread.due)), respread.due
+    _spread_at_pace(respread, events)
 
     sent = [s for s in _queue(db) if s.state == "sent"]
     times = sorted(as_utc(s.sent_at) for s in sent if s.sent_at is not None)
@@ -254,15 +259,7 @@ async def test_an_engine_suspended_with_the_laptop_re_spreads_when_it_wakes(
         engine.stop()
         await asyncio.wait_for(task, 10)
 
-    assert [i for k, i in events if k == "backlog_respread"] == [
-        {"mailbox": REP_ADDRESS, "sends": len(PROSPECTS)}
-    ]
-    assert respread.at is not None
-    assert respread.states == ["scheduled"] * len(PROSPECTS)
-    first, *later = respread.due
-    assert respread.at - timedelta(seconds=5) <= first <= respread.at
-    assert all(due > respread.at for due in later), (respread.at, later)
-    assert all(b - a >= MIN_GAP for a, b in pairwise(respread.due)), respread.due
+    _spread_at_pace(respread, events)
     sent = [s for s in _queue(db) if s.state == "sent"]
     times = sorted(as_utc(s.sent_at) for s in sent if s.sent_at is not None)
     assert len(times) == len(sent) >= 3
